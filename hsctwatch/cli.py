@@ -1,0 +1,297 @@
+"""The `hsct-watch` command. Thin: each command parses its options, calls one library function,
+and turns known errors into a one-line message and an exit status.
+
+Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
+2 bad usage or bad config (nothing written); 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hsctwatch import __version__
+from hsctwatch.config import Config, ConfigError, load_config
+from hsctwatch.crawl import RunResult, SourceSummary, crawl
+from hsctwatch.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
+
+EXIT_SOURCE_FAILED = 1
+EXIT_USAGE = 2
+
+
+class State:
+    def __init__(self, config_path: str | None):
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                click.echo(f"hsct-watch: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config", "config_path", metavar="FILE", envvar="HSCT_WATCH_CONFIG",
+    help="Config file (default: ./hsct-watch.toml if present, else the built-in sources; "
+         "also $HSCT_WATCH_CONFIG).",
+)
+@click.version_option(__version__, prog_name="hsct-watch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Follow news, patient blogs and research on autologous HSCT for multiple sclerosis,
+    and publish them as clean, deduplicated, tagged RSS, Atom and JSON feeds.
+
+    \b
+    Typical use:
+      hsct-watch demo              try it offline on the bundled sample sites
+      hsct-watch run               crawl every enabled source, then write the feeds (cron)
+      hsct-watch sources           list the sources and their health
+    """
+    ctx.obj = State(config_path)
+
+
+# -- run / crawl / feeds ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when every source succeeded (for cron).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log on the terminal.")
+@pass_state
+def run(state: State, quiet: bool, verbose: bool) -> None:
+    """Crawl every enabled source, then build the feeds. The command for cron.
+
+    Prints a summary per source (fetched, new, updated, irrelevant, duplicates, errors).
+    Exits 1 when a source failed (the feeds are still written), 2 on a bad config,
+    75 when another run is in progress.
+    """
+    config = state.config
+    result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose))
+    report = _build(config)
+    if not quiet or result.failed_sources:
+        _print_summary(result)
+        click.echo(f"feeds: {report.items} item(s) in {config.feeds_dir}/ "
+                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s))")
+    sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
+
+
+@cli.command("crawl")
+@click.option("-s", "--source", "sources", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable). Default: every enabled source.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when every source succeeded.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log on the terminal.")
+@pass_state
+def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Crawl sources into the store, without building the feeds."""
+    config = state.config
+    try:
+        for name in sources:
+            config.source(name)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc.message)) from None
+    result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose))
+    if not quiet or result.failed_sources:
+        _print_summary(result)
+    sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
+
+
+@cli.command()
+@pass_state
+def feeds(state: State) -> None:
+    """Build the feeds from the store only (no crawling)."""
+    config = state.config
+    report = _build(config)
+    click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
+               f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@pass_state
+def sources(state: State) -> None:
+    """List the configured sources with their health (last run, items, errors)."""
+    from hsctwatch.health import source_health
+
+    config = state.config
+    rows = source_health(config)
+    headers = ("source", "kind", "enabled", "last run", "new", "items", "errors", "last item")
+    table = [
+        (r.name, r.kind, "yes" if r.enabled else "no", _ago(r.last_run), str(r.last_new),
+         str(r.total_items), str(r.last_errors), _ago(r.last_item))
+        for r in rows
+    ]
+    _print_table(headers, table)
+    for r in rows:
+        for warning in r.warnings:
+            click.echo(f"! {r.name}: {warning}")
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Folder for the demo's config, store and feeds.")
+@click.option("--port", type=int, default=8470, show_default=True,
+              help="Port of the sample sites (on 127.0.0.2 and up).")
+@click.option("--serve-only", is_flag=True,
+              help="Only serve the sample sites until Ctrl-C (to rerun the demo config by hand).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only where the feeds are.")
+def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
+    """Run the whole pipeline offline on the bundled sample sites.
+
+    Starts the sample sites on loopback addresses, writes hsct-watch.toml into --dir,
+    crawls them into a SQLite store there, and writes the feeds to --dir/public/.
+    """
+    from hsctwatch.samples.server import SampleSites
+
+    try:
+        sites = SampleSites(port=port).start()
+    except OSError as exc:
+        click.echo(f"hsct-watch: cannot serve the sample sites on port {port} ({exc.strerror}); "
+                   "is a demo already serving? Use --port to choose another", err=True)
+        sys.exit(EXIT_USAGE)
+    with _closing(sites):
+        if serve_only:
+            click.echo("Serving the sample sites (Ctrl-C to stop):")
+            for key, url in sites.urls.items():
+                click.echo(f"  {key:10} {url}")
+            _wait_forever()
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        config_file = directory / "hsct-watch.toml"
+        config_file.write_text(sites.config_toml(), encoding="utf-8")
+        config = load_config(config_file)
+        result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False))
+        report = _build(config)
+    if not quiet:
+        _print_summary(result)
+    out = config.feeds_dir.resolve()
+    click.echo(f"\nThe demo's feeds ({report.items} items, {report.tag_feeds} tag feeds) are in {out}/:")
+    for name in ("index.html", "rss.xml", "atom.xml", "feed.json"):
+        click.echo(f"  {out / name}")
+    click.echo(f"\nTo run it again by hand: `hsct-watch demo --serve-only --port {port}` in one "
+               f"terminal,\nthen `hsct-watch --config {config_file.resolve()} run` in another.")
+    sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
+           verbose: bool) -> RunResult:
+    show_progress = not quiet and not verbose and sys.stderr.isatty()
+    progress = _Progress() if show_progress else None
+    try:
+        return crawl(config, sources, command=command, verbose=verbose,
+                     on_progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.done()
+
+
+def _locked(config: Config, work: Any) -> Any:
+    try:
+        with RunLock(config.data_dir):
+            return work()
+    except AlreadyRunning as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+
+
+def _build(config: Config) -> Any:
+    from hsctwatch.publish import build_feeds
+
+    return build_feeds(config)
+
+
+class _Progress:
+    """One line on stderr, rewritten in place: only used on a terminal."""
+
+    def update(self, done: int, total: int, items: int) -> None:
+        click.echo(f"\rcrawling: {done}/{total} sources done, {items} items processed ", err=True,
+                   nl=False)
+
+    def done(self) -> None:
+        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def _print_summary(result: RunResult) -> None:
+    headers = ("source", "fetched", "new", "updated", "irrelevant", "duplicates", "errors", "")
+    rows = [
+        (s.name, str(s.fetched), str(s.new), str(s.updated), str(s.irrelevant), str(s.duplicates),
+         str(s.errors), "FAILED" if s.failed else "")
+        for s in result.sources
+    ]
+    total = _totals(result.sources)
+    rows.append(("total", *(str(v) for v in total), ""))
+    _print_table(headers, rows)
+    for s in result.sources:
+        for message in s.messages:
+            click.echo(f"! {s.name}: {message}")
+    if result.failed_sources:
+        names = ", ".join(s.name for s in result.failed_sources)
+        click.echo(f"{len(result.failed_sources)} source(s) failed: {names}")
+
+
+def _totals(sources: list[SourceSummary]) -> tuple[int, ...]:
+    return tuple(sum(getattr(s, f) for s in sources)
+                 for f in ("fetched", "new", "updated", "irrelevant", "duplicates", "errors"))
+
+
+def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    click.echo(fmt.format(*headers).rstrip())
+    for row in rows:
+        click.echo(fmt.format(*row).rstrip())
+
+
+def _ago(when: datetime | None) -> str:
+    if when is None:
+        return "never"
+    seconds = (datetime.now(UTC) - when).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def _wait_forever() -> None:
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+class _closing:
+    def __init__(self, sites: Any):
+        self.sites = sites
+
+    def __enter__(self) -> Any:
+        return self.sites
+
+    def __exit__(self, *exc: object) -> None:
+        self.sites.stop()
+
+
+def main() -> None:
+    cli(prog_name="hsct-watch")

@@ -1,0 +1,177 @@
+"""Running crawls: every chosen source as one Scrapy crawler, all in one child process.
+
+The crawl runs in a child process because Twisted's reactor can run only once per process:
+the CLI (and a test, or the web app) can start any number of crawls, and a crash of the crawl
+can't take the caller down. The child records each source's figures in the store (RunRecorder),
+which is where the parent reads the summary from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from hsctwatch.config import Config, SourceConfig, load_config
+from hsctwatch.store import CrawlRun, SourceRun, open_store, utcnow
+
+
+@dataclass
+class SourceSummary:
+    name: str
+    title: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    irrelevant: int = 0
+    duplicates: int = 0
+    dropped: int = 0
+    errors: int = 0
+    messages: list[str] = field(default_factory=list)
+    finished: bool = True
+    duration: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """The source gave nothing because of errors, or its crawl did not finish."""
+        produced = self.new + self.updated + self.unchanged + self.duplicates + self.dropped
+        return not self.finished or (self.errors > 0 and produced == 0)
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    sources: list[SourceSummary]
+    returncode: int = 0
+
+    @property
+    def failed_sources(self) -> list[SourceSummary]:
+        return [s for s in self.sources if s.failed]
+
+
+def crawl(
+    config: Config,
+    source_names: Sequence[str] = (),
+    *,
+    command: str = "crawl",
+    verbose: bool = False,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> RunResult:
+    """Crawl the named sources (all enabled ones when none are named) and report per source."""
+    sources = [config.source(n) for n in source_names] if source_names else list(config.enabled_sources)
+    store = open_store(config.store_url)
+    with store.session() as session:
+        run = CrawlRun(command=command, started_at=utcnow(), status="running")
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    args = [sys.executable, "-m", "hsctwatch.crawl", "--run-id", str(run_id)]
+    if config.path:
+        args += ["--config", str(Path(config.path).absolute())]
+    if verbose:
+        args.append("--verbose")
+    for source in sources:
+        args += ["--source", source.name]
+    env = dict(os.environ)
+    if config.path:
+        env.pop("HSCT_WATCH_CONFIG", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
+    child = subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None)
+    while child.poll() is None:
+        time.sleep(0.5)
+        if on_progress:
+            done, items = _progress(store, run_id)
+            on_progress(done, len(sources), items)
+    result = summarize(config, run_id, sources)
+    result.returncode = child.returncode
+    with store.session() as session:
+        run_row = session.get(CrawlRun, run_id)
+        if run_row is not None:
+            run_row.finished_at = utcnow()
+            run_row.status = "failed" if result.failed_sources or child.returncode else "ok"
+    return result
+
+
+def _project_root() -> str:
+    """The folder holding the top-level spiders/ and pipelines/ packages."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
+def _progress(store, run_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        done = session.scalar(
+            select(func.count()).select_from(SourceRun)
+            .where(SourceRun.run_id == run_id, SourceRun.finished_at.is_not(None))
+        ) or 0
+        items = session.scalar(
+            select(func.coalesce(func.sum(SourceRun.items + SourceRun.dropped), 0))
+            .where(SourceRun.run_id == run_id)
+        ) or 0
+    return int(done), int(items)
+
+
+def summarize(config: Config, run_id: int, sources: Sequence[SourceConfig]) -> RunResult:
+    store = open_store(config.store_url)
+    summaries = []
+    with store.session() as session:
+        rows = {r.source: r for r in session.scalars(select(SourceRun).where(SourceRun.run_id == run_id))}
+        for source in sources:
+            row = rows.get(source.name)
+            if row is None:
+                summaries.append(SourceSummary(source.name, source.display_title, finished=False,
+                                               errors=1, messages=["the crawl did not start"]))
+                continue
+            summaries.append(SourceSummary(
+                name=source.name, title=source.display_title, fetched=row.responses, new=row.new,
+                updated=row.updated, unchanged=row.unchanged, irrelevant=row.irrelevant,
+                duplicates=row.duplicates, dropped=row.dropped, errors=row.errors,
+                messages=list(row.messages or []), finished=row.finished_at is not None,
+                duration=row.duration,
+            ))
+    return RunResult(run_id, summaries)
+
+
+# -- the child process ------------------------------------------------------------------------
+
+
+def _child(argv: Sequence[str] | None = None) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from hsctwatch.addon import apply_config
+
+    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl")
+    parser.add_argument("--config")
+    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--source", action="append", default=[])
+    parser.add_argument("--verbose", action="store_true")
+    options = parser.parse_args(argv)
+
+    config = load_config(options.config, search=False)
+    settings = Settings()
+    settings.setmodule("hsctwatch.settings", priority="project")
+    settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
+    apply_config(settings, config)
+    settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
+    if not options.verbose:
+        log_file = config.data_dir / "hsct-watch.log"
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    for name in options.source:
+        source = config.source(name)
+        process.crawl(source.kind, source=source.name)  # the spider's name is its kind
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())

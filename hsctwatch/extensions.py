@@ -1,0 +1,101 @@
+"""RunRecorder: every crawl of a source is stored with its figures, for the run summary and for
+`hsct-watch sources` (a source's health over time)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from hsctwatch.store import Source, SourceRun, open_store, utcnow
+
+#: Figures copied from Scrapy's stats into the SourceRun row.
+FIGURES = {
+    "requests": "downloader/request_count",
+    "responses": "downloader/response_count",
+    "bytes": "downloader/response_bytes",
+    "not_modified": "downloader/response_status_count/304",
+    "items": "item_scraped_count",
+    "new": "hsctwatch/store/new",
+    "updated": "hsctwatch/store/updated",
+    "unchanged": "hsctwatch/store/unchanged",
+    "duplicates": "hsctwatch/store/copy",
+    "irrelevant": "hsctwatch/relevance/irrelevant",
+    "dropped": "item_dropped_count",
+}
+PROGRESS_EVERY = 10
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler, store_url: str):
+        self.crawler = crawler
+        self.store = open_store(store_url)
+        self.run_id = crawler.settings.getint("HSCTWATCH_RUN_ID") or None
+        self.row_id: int | None = None
+        self.started = 0.0
+        self.items = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        url = crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not url:
+            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
+        recorder = cls(crawler, url)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(recorder.item_passed, signal=signals.item_scraped)
+        crawler.signals.connect(recorder.item_passed, signal=signals.item_dropped)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        source = getattr(spider, "source", None)
+        if source is None:
+            return
+        self.started = time.monotonic()
+        now = utcnow()
+        with self.store.session() as session:
+            row = session.get(Source, source.name)
+            if row is None:
+                row = Source(name=source.name, first_seen=now)
+                session.add(row)
+            row.title = source.display_title
+            row.kind = source.kind
+            row.last_run_at = now
+            run = SourceRun(run_id=self.run_id, source=source.name, started_at=now)
+            session.add(run)
+            session.flush()
+            self.row_id = run.id
+
+    def item_passed(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the row's figures current while the crawl runs, for progress and for a killed run."""
+        self.items += 1
+        if self.items % PROGRESS_EVERY == 0:
+            self._write(finished=False, reason="")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._write(finished=True, reason=reason)
+
+    def _write(self, *, finished: bool, reason: str) -> None:
+        if self.row_id is None:
+            return
+        stats = self.crawler.stats
+        with self.store.session() as session:
+            row = session.get(SourceRun, self.row_id)
+            if row is None:
+                return
+            for column, key in FIGURES.items():
+                setattr(row, column, int(stats.get_value(key) or 0))
+            reported = int(stats.get_value("hsctwatch/errors") or 0)
+            logged = int(stats.get_value("log_count/ERROR") or 0)
+            row.errors = max(reported, logged)
+            messages = list(stats.get_value("hsctwatch/error_messages") or [])
+            if logged > reported:
+                messages.append(f"{logged - reported} other error(s); see the log")
+            row.messages = messages
+            row.duration = round(time.monotonic() - self.started, 2)
+            if finished:
+                row.finished_at = utcnow()
+                row.finish_reason = reason

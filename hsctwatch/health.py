@@ -1,0 +1,69 @@
+"""Each source's health, from its stored runs: the signs that a site changed or broke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from hsctwatch.config import Config
+from hsctwatch.store import Copy, Source, SourceRun, open_store
+
+SILENT_RUNS = 3  # runs in a row with no items before a source is flagged
+FALL_RATIO = 0.3  # an item count under this share of the usual is a sharp fall
+
+
+@dataclass
+class SourceHealth:
+    name: str
+    kind: str
+    enabled: bool
+    last_run: datetime | None = None
+    last_item: datetime | None = None
+    last_new: int = 0
+    last_errors: int = 0
+    total_items: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def source_health(config: Config) -> list[SourceHealth]:
+    store = open_store(config.store_url)
+    rows = []
+    with store.session() as session:
+        counts = dict(session.execute(
+            select(Copy.source, func.count()).group_by(Copy.source)
+        ).all())
+        for source in config.sources:
+            health = SourceHealth(source.name, source.kind, source.enabled,
+                                  total_items=int(counts.get(source.name, 0)))
+            row = session.get(Source, source.name)
+            if row is not None:
+                health.last_run = row.last_run_at
+                health.last_item = row.last_item_at
+            runs = session.scalars(
+                select(SourceRun).where(SourceRun.source == source.name,
+                                        SourceRun.finished_at.is_not(None))
+                .order_by(SourceRun.id.desc()).limit(10)
+            ).all()
+            if runs:
+                health.last_new = runs[0].new
+                health.last_errors = runs[0].errors
+                health.warnings = _warnings(list(runs))
+            rows.append(health)
+    return rows
+
+
+def _warnings(runs: list[SourceRun]) -> list[str]:
+    """Runs are newest first."""
+    warnings = []
+    if len(runs) >= SILENT_RUNS and all(r.items == 0 for r in runs[:SILENT_RUNS]):
+        warnings.append(f"no items in the last {SILENT_RUNS} runs; has the site changed its layout?")
+    elif len(runs) >= 4:
+        usual = sorted(r.items for r in runs[1:])[len(runs[1:]) // 2]
+        if usual >= 5 and runs[0].items < usual * FALL_RATIO:
+            warnings.append(f"items fell from about {usual} to {runs[0].items} in the last run")
+    if runs[0].errors:
+        warnings.append(f"{runs[0].errors} error(s) in the last run: "
+                        + "; ".join((runs[0].messages or [])[:2]))
+    return warnings

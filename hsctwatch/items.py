@@ -1,0 +1,53 @@
+"""The item that travels from a spider through the pipelines to the store.
+
+A spider fills what the *source* told it (the feed entry, the API record, the fetched page);
+the pipelines fill the rest, each its own group of fields, in order:
+
+normalize → extract → relevance → tag → dedup → store
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class Article(scrapy.Item):
+    # -- set by the spider ------------------------------------------------------------------
+    source = scrapy.Field()  # the source's name in the config
+    url = scrapy.Field()  # where the article was found (entry link, API link, listing link)
+    final_url = scrapy.Field()  # the page's URL after redirects, when the page was fetched
+    guid = scrapy.Field()  # the feed's or API's own id for the entry, when it has one
+    title = scrapy.Field()  # title as the source gives it (feed/API); extract may fill it
+    summary_html = scrapy.Field()  # the source's own summary (feed description, WP excerpt)
+    content_html = scrapy.Field()  # full content the source gave (content:encoded, WP content)
+    page_html = scrapy.Field()  # the article page's HTML, when the page was fetched
+    published = scrapy.Field()  # datetime or string as given; normalize makes it UTC
+    updated = scrapy.Field()  # datetime or string as given (feed updated, WP modified, lastmod)
+    author = scrapy.Field()
+    fetched_at = scrapy.Field()  # when the spider got it (UTC)
+
+    # -- normalize ---------------------------------------------------------------------------
+    canonical_url = scrapy.Field()  # url without tracking params, www, AMP, trailing slash …
+
+    # -- extract -----------------------------------------------------------------------------
+    text = scrapy.Field()  # main text, boilerplate removed, paragraphs separated by blank lines
+    summary = scrapy.Field()  # plain-text summary: the article's own, else empty
+    rel_canonical = scrapy.Field()  # the page's rel=canonical / og:url, normalized
+    metadata = scrapy.Field()  # dict: what JSON-LD / Open Graph said (publisher, section, …)
+    attribution = scrapy.Field()  # a "first appeared on …" line found in the text, if any
+    content_hash = scrapy.Field()  # hash of the normalized text, for identical-text dedup
+
+    # -- relevance ---------------------------------------------------------------------------
+    relevant = scrapy.Field()  # bool
+    relevance_score = scrapy.Field()  # float
+    relevance_reasons = scrapy.Field()  # list[str]
+
+    # -- tag ---------------------------------------------------------------------------------
+    tags = scrapy.Field()  # list[dict(facet, slug, evidence=list[dict(phrase, where)])]
+
+    # -- dedup -------------------------------------------------------------------------------
+    story_id = scrapy.Field()  # id of the stored story this item is a copy of, or None
+    duplicate_reason = scrapy.Field()  # why it was matched ("canonical-url", "rel-canonical", …)
+
+    # -- store -------------------------------------------------------------------------------
+    outcome = scrapy.Field()  # "new", "updated", "unchanged", "copy"

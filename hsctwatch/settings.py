@@ -1,0 +1,59 @@
+"""Scrapy settings of the project: polite defaults for real sites.
+
+The config file's [scrapy] table overrides any of these (see hsctwatch.addon). `scrapy crawl`
+from the repository root reads the config named by $HSCT_WATCH_CONFIG, else ./hsct-watch.toml,
+else the built-in sources.
+"""
+
+import os
+
+from hsctwatch import __version__
+
+BOT_NAME = "hsct-watch"
+
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ADDONS = {"hsctwatch.addon.ConfigAddon": 0}
+
+#: The config file; "" means: look for ./hsct-watch.toml, else use the built-in defaults.
+HSCTWATCH_CONFIG = os.environ.get("HSCT_WATCH_CONFIG", "")
+
+# -- politeness ----------------------------------------------------------------------------
+# An honest User-Agent with a contact URL; [crawl] user_agent / contact in the config change it.
+USER_AGENT = f"hsct-watch/{__version__} (+https://github.com/hsct-watch/hsct-watch)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# -- the pipeline: one concern per stage, with gaps for new stages ---------------------------
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.extract.ExtractPipeline": 200,
+    "pipelines.relevance.RelevancePipeline": 300,
+    "pipelines.tag.TagPipeline": 400,
+    "pipelines.dedup.DedupPipeline": 500,
+    "pipelines.store.StorePipeline": 600,
+}
+
+EXTENSIONS = {
+    "hsctwatch.extensions.RunRecorder": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

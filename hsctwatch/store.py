@@ -1,0 +1,307 @@
+"""The store: stories, every URL each was seen at, tags with evidence, sources and crawl runs.
+
+SQLAlchemy over any database URL; a SQLite file by default. Every write happens in one
+transaction, so a killed run leaves each story either fully stored or not at all.
+
+Vocabulary: an *article* row is one story (one feed item); a *copy* is one URL where that
+story was seen. The article's ``link`` is the copy of its original publisher; its ``guid``
+is fixed when the story is first stored and never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+from sqlalchemy.types import TypeDecorator
+
+from hsctwatch.urls import url_key
+
+STATUSES = ("new", "approved", "rejected")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Datetimes stored as UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(30), default="")
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_item_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(200), unique=True)
+    link: Mapped[str] = mapped_column(Text)  # canonical URL of the original copy
+    source: Mapped[str] = mapped_column(String(100), index=True)  # source of the original copy
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(500), default="")
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
+    relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+
+    copies: Mapped[list[Copy]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Copy.id"
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Tag.id"
+    )
+
+    @property
+    def original(self) -> Copy | None:
+        return next((c for c in self.copies if c.is_original), self.copies[0] if self.copies else None)
+
+
+class Copy(Base):
+    """One URL at which a story was seen."""
+
+    __tablename__ = "copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)  # canonical URL, as linked
+    url_key: Mapped[str] = mapped_column(String(2000), unique=True)  # the URL as compared
+    fetched_url: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    guid: Mapped[str] = mapped_column(String(2000), default="", index=True)
+    rel_canonical: Mapped[str] = mapped_column(String(2000), default="", index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    site_name: Mapped[str] = mapped_column(String(300), default="")
+    is_original: Mapped[bool] = mapped_column(Boolean, default=False)
+    match_reason: Mapped[str] = mapped_column(String(50), default="")
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="copies")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("article_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    facet: Mapped[str] = mapped_column(String(30))
+    slug: Mapped[str] = mapped_column(String(60), index=True)
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # rules: given by the rules file; editor: added by an editor; removed: a rules tag an editor
+    # took off (kept so that re-running the rules does not bring it back; never published)
+    origin: Mapped[str] = mapped_column(String(20), default="rules")
+
+    article: Mapped[Article] = relationship(back_populates="tags")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    command: Mapped[str] = mapped_column(String(30), default="run")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed
+
+    sources: Mapped[list[SourceRun]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="SourceRun.id"
+    )
+
+
+class SourceRun(Base):
+    """One source's figures in one crawl run."""
+
+    __tablename__ = "source_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finish_reason: Mapped[str] = mapped_column(String(100), default="")
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    irrelevant: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    duration: Mapped[float] = mapped_column(Float, default=0.0)
+
+    run: Mapped[CrawlRun | None] = relationship(back_populates="sources")
+
+    @property
+    def failed(self) -> bool:
+        return self.errors > 0 and self.items == 0 or self.finish_reason not in ("", "finished")
+
+
+def new_guid(canonical_url: str, first_seen: datetime) -> str:
+    """A guid that is fixed at first storage: never a URL, so re-pointing the link can't change it."""
+    digest = hashlib.sha256(f"{canonical_url}\n{first_seen.isoformat()}".encode()).hexdigest()[:24]
+    return f"tag:hsct-watch,{first_seen:%Y}:{digest}"
+
+
+class Store:
+    """A database of stories. One instance per process and URL is enough; it is thread-safe."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on any exception."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- lookups for dedup --------------------------------------------------------------------
+
+    def copy_by_key(self, session: Session, url_key: str) -> Copy | None:
+        return session.scalars(select(Copy).where(Copy.url_key == url_key)).first()
+
+    def article_by_copy_field(self, session: Session, field: Any, value: str) -> Article | None:
+        if not value:
+            return None
+        copy = session.scalars(select(Copy).where(field == value).limit(1)).first()
+        return copy.article if copy else None
+
+    def article_by_hash(self, session: Session, content_hash: str) -> Article | None:
+        if not content_hash:
+            return None
+        return session.scalars(
+            select(Article).where(Article.content_hash == content_hash).limit(1)
+        ).first()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def published_articles(self, session: Session, *, publish: str, limit: int | None = None,
+                           tag: str | None = None) -> Sequence[Article]:
+        query = select(Article).where(Article.relevant.is_(True))
+        if publish == "approved":
+            query = query.where(Article.status == "approved")
+        else:
+            query = query.where(Article.status != "rejected")
+        if tag:
+            query = query.where(Article.tags.any(Tag.slug == tag))
+        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())
+        if limit:
+            query = query.limit(limit)
+        return session.scalars(query).all()
+
+    def get_article(self, session: Session, ref: str) -> Article | None:
+        """An article by id, guid, or any URL it was seen at."""
+        if ref.isdigit():
+            return session.get(Article, int(ref))
+        article = session.scalars(select(Article).where(Article.guid == ref)).first()
+        if article:
+            return article
+        copy = session.scalars(
+            select(Copy).where(
+                (Copy.url == ref) | (Copy.fetched_url == ref) | (Copy.url_key == url_key(ref))
+            )
+        ).first()
+        return copy.article if copy else None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_OPEN: dict[str, Store] = {}
+
+
+def open_store(url: str) -> Store:
+    """The process's Store for a URL: the crawlers of one run share one engine."""
+    if url not in _OPEN:
+        _OPEN[url] = Store(url)
+    return _OPEN[url]
+
+
+def close_stores() -> None:
+    for store in _OPEN.values():
+        store.close()
+    _OPEN.clear()

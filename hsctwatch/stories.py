@@ -1,0 +1,178 @@
+"""Stories and their copies: finding the story an item belongs to, and storing it.
+
+This is the project's own logic (what a duplicate is, which copy is the original), per
+TAXONOMY.md's "Duplicates": a copy is the same URL in another form, a page whose
+rel=canonical names a stored copy, the same feed guid, or identical text. The original is
+told by rel=canonical, then an attribution line, then the earliest publication date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hsctwatch.store import Article, Copy, Source, Tag, new_guid, utcnow
+from hsctwatch.urls import url_key
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    article_id: int
+    reason: str  # same-url | rel-canonical | canonical-of | feed-guid | identical-text
+
+
+def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
+    """The stored story this item is a copy of, with the reason, or None for a new story."""
+    key = url_key(item.get("canonical_url") or "")
+    checks: list[tuple[str, Any]] = [
+        ("same-url", select(Copy.article_id).where(Copy.url_key == key)),
+    ]
+    canonical_key = url_key(item.get("rel_canonical") or "")
+    if canonical_key and canonical_key != key:
+        checks.append(("rel-canonical", select(Copy.article_id).where(Copy.url_key == canonical_key)))
+    if key:
+        checks.append(("canonical-of", select(Copy.article_id).where(Copy.rel_canonical == key)))
+    if item.get("guid") and len(item["guid"]) >= 8:
+        checks.append(("feed-guid", select(Copy.article_id).where(Copy.guid == item["guid"])))
+    if item.get("content_hash"):
+        checks.append(
+            ("identical-text", select(Copy.article_id).where(Copy.content_hash == item["content_hash"]))
+        )
+    for reason, query in checks:
+        found = session.scalars(query.limit(1)).first()
+        if found is not None:
+            return StoryMatch(found, reason)
+    return None
+
+
+def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None) -> str:
+    """Store one item. Returns the outcome: new, updated, unchanged or copy."""
+    now = utcnow()
+    key = url_key(item["canonical_url"])
+    copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
+    if copy is not None:
+        return _seen_again(session, copy, item, now)
+    article = session.get(Article, match.article_id) if match else None
+    if article is None:
+        article = Article(guid=new_guid(item["canonical_url"], now), first_seen=now, last_seen=now,
+                          link=item["canonical_url"], source=item["source"], status="new")
+        _fill_article(session, article, item, now)
+        session.add(article)
+        article.copies.append(_new_copy(item, key, now, original=True, reason=""))
+        _touch_source(session, item["source"], now)
+        return "new"
+    new_copy = _new_copy(item, key, now, original=False, reason=match.reason if match else "")
+    article.copies.append(new_copy)
+    article.last_seen = now
+    current = article.original
+    if current is None or is_more_original(new_copy, current):
+        for other in article.copies:
+            other.is_original = other is new_copy
+        article.link = new_copy.url
+        article.source = new_copy.source
+        _fill_article(session, article, item, now, keep_first_seen=True)
+    return "copy"
+
+
+def is_more_original(candidate: Copy, current: Copy) -> bool:
+    """Whether ``candidate`` is more likely the original publisher's copy than ``current``."""
+    if current.rel_canonical and current.rel_canonical == candidate.url_key:
+        return True
+    if candidate.rel_canonical and candidate.rel_canonical == current.url_key:
+        return False
+    if _attributes_to(current, candidate):
+        return True
+    if _attributes_to(candidate, current):
+        return False
+    if candidate.published and current.published:
+        return candidate.published < current.published
+    return False
+
+
+def _attributes_to(copy: Copy, other: Copy) -> bool:
+    """Does ``copy`` carry a line saying it first appeared at ``other``?"""
+    line = (copy.attribution or "").lower()
+    if not line:
+        return False
+    host = (urlsplit(other.url).hostname or "").lower().removeprefix("www.")
+    names = [n.lower() for n in (other.site_name, host) if n and len(n) > 3]
+    return any(name in line for name in names)
+
+
+def _seen_again(session: Session, copy: Copy, item: Mapping[str, Any], now: datetime) -> str:
+    copy.last_seen = now
+    article = copy.article
+    article.last_seen = now
+    new_hash = item.get("content_hash") or ""
+    if not new_hash or new_hash == copy.content_hash:
+        return "unchanged"
+    copy.content_hash = new_hash
+    copy.title = item.get("title") or copy.title
+    if copy.is_original:
+        _fill_article(session, article, item, now, keep_first_seen=True)
+        article.updated = item.get("updated") or now
+    return "updated"
+
+
+def _new_copy(item: Mapping[str, Any], key: str, now: datetime, *, original: bool, reason: str) -> Copy:
+    return Copy(
+        url=item["canonical_url"],
+        url_key=key,
+        fetched_url=item.get("final_url") or item.get("url") or "",
+        source=item["source"],
+        guid=item.get("guid") or "",
+        rel_canonical=url_key(item.get("rel_canonical") or ""),
+        title=item.get("title") or "",
+        published=item.get("published"),
+        content_hash=item.get("content_hash") or "",
+        attribution=item.get("attribution") or "",
+        site_name=(item.get("metadata") or {}).get("site_name", "")
+        or (item.get("metadata") or {}).get("publisher", ""),
+        is_original=original,
+        match_reason=reason,
+        first_seen=now,
+        last_seen=now,
+    )
+
+
+def _fill_article(session: Session, article: Article, item: Mapping[str, Any], now: datetime,
+                  *, keep_first_seen: bool = False) -> None:
+    article.title = item.get("title") or article.title or ""
+    article.summary = item.get("summary") or ""
+    article.text = item.get("text") or ""
+    article.author = item.get("author") or ""
+    article.published = item.get("published") or article.published or now
+    if item.get("updated") and item.get("updated") != article.published:
+        article.updated = item["updated"]
+    article.content_hash = item.get("content_hash") or ""
+    article.relevant = bool(item.get("relevant"))
+    article.relevance_score = float(item.get("relevance_score") or 0.0)
+    article.relevance_reasons = list(item.get("relevance_reasons") or [])
+    article.metadata_ = dict(item.get("metadata") or {})
+    set_rule_tags(article, item.get("tags") or [])
+
+
+def set_rule_tags(article: Article, tags: list[Mapping[str, Any]]) -> None:
+    """Replace the tags the rules gave; tags an editor set or removed stay as the editor left them."""
+    editor = {t.slug for t in article.tags if t.origin != "rules"}
+    for tag in [t for t in article.tags if t.origin == "rules"]:
+        article.tags.remove(tag)
+    seen = set(editor)
+    for tag in tags:
+        if tag["slug"] in seen:
+            continue
+        seen.add(tag["slug"])
+        article.tags.append(Tag(facet=tag["facet"], slug=tag["slug"],
+                                evidence=list(tag.get("evidence") or []), origin="rules"))
+
+
+def _touch_source(session: Session, name: str, now: datetime) -> None:
+    source = session.get(Source, name)
+    if source is not None:
+        source.last_item_at = now

@@ -1,0 +1,59 @@
+"""URL canonicalisation: one story, one URL, whatever tracking, AMP or comment links say.
+
+courlan (trafilatura's URL library) removes tracking and session parameters and fragments;
+what is ours is the AMP variants and the comparison key that ignores scheme, ``www`` and the
+trailing slash, which publishers mix freely.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+#: Query parameters that never change the article (on top of courlan's tracking list).
+EXTRA_NOISE_PARAMS = {
+    "amp", "outputtype", "replytocom", "share", "shared", "cmpid", "mc_cid", "mc_eid",
+    "output", "print", "noamp", "from", "via", "src", "sr_share", "spm",
+}
+AMP_PATH = re.compile(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", re.IGNORECASE)
+
+
+def canonical_url(url: str) -> str:
+    """The URL to link to: tracking, AMP, comment-reply parameters and fragments removed."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        normalized = normalize_url(url, strict=True)
+    except (ValueError, TypeError):
+        normalized = url
+    parts = urlsplit(normalized)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in EXTRA_NOISE_PARAMS and not k.lower().startswith("utm_")
+    ]
+    path = AMP_PATH.sub(lambda m: "/" if m.group(0).startswith("/") else "", parts.path) or "/"
+    path = re.sub(r"//+", "/", path)
+    host = parts.netloc.lower()
+    if host.startswith("amp."):
+        host = host[4:]
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(sorted(query)), ""))
+
+
+def url_key(url: str) -> str:
+    """The form two URLs are compared in: scheme, ``www.``, default port and trailing slash
+    don't make a different article."""
+    canonical = canonical_url(url)
+    if not canonical:
+        return ""
+    parts = urlsplit(canonical)
+    host = parts.hostname or ""
+    if host.startswith("www."):
+        host = host[4:]
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or "/"
+    key = f"{host}{path}"
+    return f"{key}?{parts.query}" if parts.query else key

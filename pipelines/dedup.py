@@ -1,0 +1,40 @@
+"""dedup: is this item a copy of a story already stored?
+
+Matches the same canonical URL, a rel=canonical naming a stored copy (or a stored copy whose
+rel=canonical names this one), the same feed guid, and identical text — against every story
+in the store, not only this run's. The store stage then attaches the copy to its story.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from hsctwatch.items import Article
+from hsctwatch.store import open_store
+from hsctwatch.stories import find_story
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Crawler, store_url: str):
+        self.crawler = crawler
+        self.store = open_store(store_url)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        url = crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not url:
+            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
+        return cls(crawler, url)
+
+    def process_item(self, item: Article) -> Article:
+        with self.store.session() as session:
+            match = find_story(session, item)
+        item["story_id"] = match.article_id if match else None
+        item["duplicate_reason"] = match.reason if match else ""
+        if match and match.reason != "same-url":
+            self.crawler.stats.inc_value("hsctwatch/dedup/duplicates")
+            self.crawler.stats.inc_value(f"hsctwatch/dedup/{match.reason}")
+        elif match:
+            self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
+        return item

@@ -1,0 +1,209 @@
+"""extract: the main text and metadata of each article.
+
+trafilatura finds the main text without navigation, cookie banners, related boxes and
+comments; extruct reads JSON-LD and Open Graph; htmldate finds a date when nothing else gives
+one. Pages that are not articles (tag indexes, search results, login walls, empty event
+listings) are dropped here, with the reason counted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import extruct
+import trafilatura
+from htmldate import find_date
+from parsel import Selector
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from hsctwatch.dates import parse_date
+from hsctwatch.items import Article
+from hsctwatch.text import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
+from hsctwatch.urls import canonical_url
+
+NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
+                     "AboutPage", "CheckoutPage", "Event"}
+ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "Report",
+                 "MedicalScholarlyArticle", "AnalysisNewsArticle", "ReportageNewsArticle",
+                 "OpinionNewsArticle", "TechArticle", "MedicalWebPage", "WebPage", "LiveBlogPosting"}
+ATTRIBUTION = re.compile(
+    r"[^.\n]*\b(?:first (?:appeared|published)|originally (?:appeared|published)|"
+    r"reproduced (?:here )?(?:with (?:kind )?permission )?(?:from|of)|republished (?:from|with)|"
+    r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran)"
+    r"[^\n]*",
+    re.IGNORECASE,
+)
+
+
+class ExtractPipeline:
+    """Main text, summary, rel=canonical, author, dates and structured metadata."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.min_words = crawler.settings.getint("HSCTWATCH_EXTRACT_MIN_WORDS", 80)
+        self.max_html = crawler.settings.getint("HSCTWATCH_EXTRACT_MAX_HTML", 5 * 1024 * 1024)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Article) -> Article:
+        stats = self.crawler.stats
+        page = item.get("page_html") or ""
+        if len(page) > self.max_html:
+            stats.inc_value("hsctwatch/extract/page_too_large")
+            page = page[: self.max_html]
+        meta: dict[str, Any] = {}
+        if page:
+            meta = page_metadata(page, item.get("final_url") or item["url"])
+            text = page_text(page, item.get("final_url") or item["url"])
+            stats.inc_value("hsctwatch/extract/pages")
+        else:
+            text = ""
+        feed_text = html_to_text(item.get("content_html") or "")
+        if word_count(feed_text) > word_count(text):
+            # the feed/API gave the full text, or the page was a shell around it
+            text = feed_text
+        if not text:
+            text = html_to_text(item.get("summary_html") or "")
+        if meta.get("type") in NOT_ARTICLE_TYPES and word_count(text) < 2 * self.min_words:
+            stats.inc_value("hsctwatch/extract/dropped_not_article")
+            raise DropItem(f"not an article ({meta['type']}): {item['url']}")
+        if word_count(text) < self.min_words:
+            stats.inc_value("hsctwatch/extract/dropped_too_short")
+            raise DropItem(f"not an article (only {word_count(text)} words of text): {item['url']}")
+        self._fill(item, text, meta)
+        stats.inc_value("hsctwatch/extract/articles")
+        return item
+
+    def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
+        title = item.get("title") or meta.get("title") or ""
+        item["title"] = clean_line(title)
+        text = _drop_leading_title(text, item["title"])
+        item["text"] = text
+        summary = html_to_text(item.get("summary_html") or "") or meta.get("description") or ""
+        item["summary"] = clean_line(re.sub(r"\s*(\[(…|&hellip;|\.\.\.)\]|Continue reading.*)$", "…",
+                                            summary))
+        if not item.get("author") and meta.get("author"):
+            item["author"] = clean_line(meta["author"])
+        if not item.get("published"):
+            item["published"] = meta.get("published")
+        if not item.get("updated") and meta.get("modified"):
+            item["updated"] = meta["modified"]
+        item["rel_canonical"] = canonical_url(meta.get("canonical") or "")
+        match = ATTRIBUTION.search(text)
+        item["attribution"] = clean_line(match.group(0))[:500] if match else ""
+        item["content_hash"] = content_hash(text)
+        item["metadata"] = {k: v for k, v in meta.items()
+                            if k in ("type", "publisher", "section", "keywords", "site_name",
+                                     "doi", "description")}
+
+
+def page_text(page: str, url: str) -> str:
+    """The main text of a page, boilerplate removed, one paragraph per block."""
+    document = trafilatura.bare_extraction(
+        page, url=url, include_comments=False, include_tables=False, with_metadata=False,
+        favor_precision=True,
+    )
+    if document is None:
+        return ""
+    text = getattr(document, "text", None) or ""
+    return clean_paragraphs(text)
+
+
+def page_metadata(page: str, url: str) -> dict[str, Any]:
+    """JSON-LD and Open Graph (extruct), rel=canonical, <time>, and htmldate as a last resort."""
+    meta: dict[str, Any] = {}
+    try:
+        data = extruct.extract(page, base_url=url, syntaxes=["json-ld", "opengraph"], uniform=True)
+    except Exception:  # extruct raises many kinds on broken markup; a page without metadata is fine
+        data = {}
+    article = _main_jsonld(data.get("json-ld") or [])
+    og = (data.get("opengraph") or [{}])[0] if data.get("opengraph") else {}
+    if article:
+        meta["type"] = _first(article.get("@type"))
+        meta["title"] = _str(article.get("headline") or article.get("name"))
+        meta["published"] = parse_date(_str(article.get("datePublished")))
+        meta["modified"] = parse_date(_str(article.get("dateModified")))
+        meta["author"] = _names(article.get("author"))
+        meta["publisher"] = _names(article.get("publisher"))
+        meta["section"] = _str(article.get("articleSection"))
+        meta["keywords"] = _str(article.get("keywords"))
+        meta["description"] = _str(article.get("description"))
+    selector = Selector(text=page)
+    meta.setdefault("title", "")
+    if not meta["title"]:
+        meta["title"] = _str(og.get("og:title")) or (selector.css("title::text").get() or "")
+    if not meta.get("description"):
+        meta["description"] = _str(og.get("og:description")) or (
+            selector.css('meta[name="description"]::attr(content)').get() or "")
+    meta["site_name"] = _str(og.get("og:site_name"))
+    if not meta.get("type") and og.get("og:type") == "article":
+        meta["type"] = "Article"
+    canonical = selector.css('link[rel="canonical"]::attr(href)').get() or _str(og.get("og:url"))
+    if canonical:
+        meta["canonical"] = urljoin(url, canonical.strip())
+    if not meta.get("published"):
+        when = selector.css("article time::attr(datetime), time[datetime]::attr(datetime)").get()
+        meta["published"] = parse_date(when) or parse_date(
+            selector.css('meta[property="article:published_time"]::attr(content)').get())
+    if not meta.get("published"):
+        try:
+            found = find_date(page, url=url, original_date=True, extensive_search=False,
+                              outputformat="%Y-%m-%dT%H:%M:%S")
+        except Exception:  # htmldate is best effort
+            found = None
+        meta["published"] = parse_date(found)
+    if not meta.get("author"):
+        meta["author"] = selector.css('meta[name="author"]::attr(content)').get() or ""
+    doi = re.search(r"\b10\.\d{4,9}/[^\s\"<>]+", page)
+    if doi:
+        meta["doi"] = doi.group(0).rstrip(".,;)")
+    return {k: v for k, v in meta.items() if v}
+
+
+def _main_jsonld(items: list[Any]) -> dict[str, Any]:
+    """The page's article object among its JSON-LD (which may be a @graph of several)."""
+    flat: list[dict[str, Any]] = []
+    for node in items:
+        if isinstance(node, dict) and isinstance(node.get("@graph"), list):
+            flat.extend(n for n in node["@graph"] if isinstance(n, dict))
+        elif isinstance(node, dict):
+            flat.append(node)
+    for wanted in (ARTICLE_TYPES - {"WebPage"}, NOT_ARTICLE_TYPES, {"WebPage"}):
+        for node in flat:
+            types = node.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if any(t in wanted for t in types):
+                return node
+    return {}
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value if isinstance(v, (str, int, float)))
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+def _names(value: Any) -> str:
+    if isinstance(value, dict):
+        return _str(value.get("name"))
+    if isinstance(value, list):
+        return ", ".join(n for n in (_names(v) for v in value) if n)
+    return _str(value)
+
+
+def _drop_leading_title(text: str, title: str) -> str:
+    first, _, rest = text.partition("\n\n")
+    if title and clean_line(first).lower() == title.lower():
+        return rest
+    return text

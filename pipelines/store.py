@@ -1,0 +1,32 @@
+"""store: write each item in one transaction — a new story, an update, or a new copy."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from hsctwatch.items import Article
+from hsctwatch.store import open_store
+from hsctwatch.stories import StoryMatch, save_item
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler, store_url: str):
+        self.crawler = crawler
+        self.store = open_store(store_url)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        url = crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not url:
+            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
+        return cls(crawler, url)
+
+    def process_item(self, item: Article) -> Article:
+        story_id = item.get("story_id")
+        match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
+        with self.store.session() as session:
+            outcome = save_item(session, item, match)
+        item["outcome"] = outcome
+        self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
+        return item

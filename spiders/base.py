@@ -1,0 +1,138 @@
+"""What every source kind shares: reading its source from the config, fetching an article
+page, turning what a source said about an entry into an Article, and reporting failures.
+
+A concrete spider says how to find articles (a feed, a sitemap, an API, listing pages) and
+hands each one to :meth:`SourceSpider.article_request` or :meth:`SourceSpider.article_item`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from hsctwatch.config import ConfigError, SourceConfig, load_config
+from hsctwatch.items import Article
+
+ERRORS_STAT = "hsctwatch/errors"
+MESSAGES_STAT = "hsctwatch/error_messages"
+MAX_MESSAGES = 20
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the generic spiders. ``name`` is the kind; the source comes from ``-a source=``."""
+
+    kind: ClassVar[str] = ""
+    source: SourceConfig
+
+    def __init__(self, source: str | None = None, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.source_name = source
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.source = spider._find_source(crawler.settings.get("HSCTWATCH_CONFIG") or None)
+        return spider
+
+    def _find_source(self, config_path: str | None) -> SourceConfig:
+        if not self.source_name:
+            raise ConfigError(
+                config_path or "built-in sources", None,
+                f"the {self.kind} spider needs a source: scrapy crawl {self.kind} -a source=NAME",
+            )
+        source = load_config(config_path).source(self.source_name)
+        if source.kind != self.kind:
+            raise ConfigError(
+                config_path or "built-in sources", None,
+                f"source '{source.name}' is of kind '{source.kind}'; "
+                f"run it with: scrapy crawl {source.kind} -a source={source.name}",
+            )
+        return source
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def article_request(self, url: str, entry: dict[str, Any] | None = None) -> scrapy.Request:
+        """A request for an article page; ``entry`` is what the listing/feed/API said of it."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"entry": entry or {}},
+            meta={"hsctwatch_entry": entry or {}},
+        )
+
+    def parse_article(self, response: Response, entry: dict[str, Any]) -> Iterator[Article]:
+        if not _is_html(response):
+            self.report(f"{response.url}: expected an HTML page, got {_content_type(response)!r}")
+            if entry.get("content_html") or entry.get("summary_html"):
+                yield self.article_item(entry.get("url") or response.url, entry)
+            return
+        item = self.article_item(entry.get("url") or response.url, entry)
+        item["final_url"] = response.url
+        item["page_html"] = response.text
+        yield item
+
+    def article_failed(self, failure: Failure) -> Iterator[Article]:
+        """A page could not be fetched: say so, and keep what the feed or API gave us."""
+        request = failure.request  # type: ignore[attr-defined]
+        entry = request.cb_kwargs.get("entry") or {}
+        self.report(f"{request.url}: {describe_failure(failure)}")
+        if entry.get("content_html") or entry.get("summary_html"):
+            yield self.article_item(entry.get("url") or request.url, entry)
+
+    def article_item(self, url: str, entry: dict[str, Any]) -> Article:
+        item = Article(source=self.source.name, url=url, fetched_at=datetime.now(UTC))
+        for field in ("guid", "title", "summary_html", "content_html", "published", "updated",
+                      "author"):
+            if entry.get(field):
+                item[field] = entry[field]
+        return item
+
+    # -- failures -------------------------------------------------------------------------------
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A feed, sitemap, API page or listing could not be fetched."""
+        request = failure.request  # type: ignore[attr-defined]
+        self.report(f"{request.url}: {describe_failure(failure)}")
+
+    def report(self, message: str) -> None:
+        """Count a failure of this source and keep its message for the run summary."""
+        self.logger.error(message)
+        stats = self.crawler.stats
+        stats.inc_value(ERRORS_STAT)
+        messages = list(stats.get_value(MESSAGES_STAT) or [])
+        if len(messages) < MAX_MESSAGES:
+            messages.append(message)
+            stats.set_value(MESSAGES_STAT, messages)
+
+
+def describe_failure(failure: Failure) -> str:
+    """One readable line for a download failure, for the run summary."""
+    if failure.check(HttpError):
+        response = failure.value.response
+        return f"HTTP {response.status}"
+    name = failure.type.__name__ if failure.type else "error"
+    text = str(failure.value).strip()
+    if failure.check(scrapy.exceptions.IgnoreRequest) and "robots" in text.lower():
+        return "forbidden by robots.txt"
+    return f"{name}: {text}" if text else name
+
+
+def _content_type(response: Response) -> str:
+    value = response.headers.get(b"Content-Type") or b""
+    return value.decode("latin-1").split(";")[0].strip().lower()
+
+
+def _is_html(response: Response) -> bool:
+    ctype = _content_type(response)
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return True
+    if not ctype:
+        return b"<html" in response.body[:2048].lower()
+    return False

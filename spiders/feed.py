@@ -1,0 +1,104 @@
+"""The ``feed`` kind: RSS 0.9x/1.0/2.0 and Atom feeds, broken ones included (feedparser).
+
+Each entry's page is fetched for the full text unless ``full_text = false``; if the page
+can't be fetched, the entry's own content is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+import scrapy
+from scrapy.http import Response
+
+from hsctwatch.items import Article
+from spiders.base import SourceSpider, _content_type
+
+
+class FeedSpider(SourceSpider):
+    name = "feed"
+    kind = "feed"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.source.urls:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.listing_failed)
+
+    def parse_feed(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        parsed = feedparser.parse(
+            response.body,
+            response_headers={"content-type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+                              "content-location": response.url},
+        )
+        if not parsed.entries:
+            self.report(f"{response.url}: {why_not_a_feed(response, parsed)}")
+            return
+        if parsed.bozo:
+            self.logger.warning("%s: feed is not well-formed (%s); read what could be read",
+                                response.url, parsed.bozo_exception)
+            self.crawler.stats.inc_value("hsctwatch/feed/malformed")
+        full_text = bool(self.source.option("full_text"))
+        for entry in parsed.entries:
+            data = entry_data(entry, response.url)
+            if not data.get("url"):
+                self.crawler.stats.inc_value("hsctwatch/feed/entry_without_link")
+                continue
+            self.crawler.stats.inc_value("hsctwatch/feed/entries")
+            if full_text:
+                yield self.article_request(data["url"], data)
+            else:
+                yield self.article_item(data["url"], data)
+
+
+def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
+    """What a feed entry tells about its article, in Article field names."""
+    link = entry.get("link") or ""
+    if not link:
+        for candidate in entry.get("links", []):
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if link:
+        link = urljoin(base_url, link.strip())
+    content = ""
+    if entry.get("content"):
+        content = max((c.get("value", "") for c in entry["content"]), key=len)
+    return {
+        "url": link,
+        "guid": entry.get("id") or "",
+        "title": entry.get("title", ""),
+        "summary_html": entry.get("summary", ""),
+        "content_html": content,
+        "published": _when(entry.get("published_parsed")) or entry.get("published"),
+        "updated": _when(entry.get("updated_parsed")) or entry.get("updated"),
+        "author": entry.get("author", ""),
+    }
+
+
+
+
+
+
+def _when(parsed: struct_time | None) -> datetime | None:
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def why_not_a_feed(response: Response, parsed: Any) -> str:
+    ctype = _content_type(response)
+    head = response.body[:1024].lstrip().lower()
+    if not response.body.strip():
+        return "the feed is empty"
+    if ctype == "text/html" or head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+        return "expected a feed but got an HTML page (has the feed moved?)"
+    if parsed.bozo:
+        return f"not a readable feed: {parsed.bozo_exception}"
+    return "the feed has no entries"

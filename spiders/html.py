@@ -1,0 +1,52 @@
+"""The ``html`` kind: listing pages (a news index, a tag page) with no feed.
+
+``links`` is the CSS selector of the article links on a listing page, ``next`` the selector of
+the link to the next listing page, followed at most ``max_pages`` times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import SourceSpider, _is_html
+
+
+class HtmlSpider(SourceSpider):
+    name = "html"
+    kind = "html"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.source.urls:
+            yield self.listing_request(url, page=1)
+
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_listing, errback=self.listing_failed, cb_kwargs={"page": page}
+        )
+
+    def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        if not _is_html(response):
+            self.report(f"{response.url}: expected an HTML listing page")
+            return
+        links = response.css(self.source.option("links"))
+        if not links:
+            self.report(
+                f"{response.url}: no article links match {self.source.option('links')!r} "
+                "(has the site's layout changed?)"
+            )
+        for link in links:
+            href = link.attrib.get("href") or link.css("a::attr(href)").get()
+            if not href:
+                continue
+            url = response.urljoin(href)
+            self.crawler.stats.inc_value("hsctwatch/html/links")
+            yield self.article_request(url, {"url": url})
+        next_selector = self.source.option("next")
+        if next_selector and page < int(self.source.option("max_pages")):
+            link = response.css(next_selector)
+            href = link.attrib.get("href") if link else None
+            if href:
+                yield self.listing_request(response.urljoin(href), page + 1)
