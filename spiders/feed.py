@@ -73,8 +73,9 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
         "title": entry.get("title", ""),
         "summary_html": entry.get("summary", ""),
         "content_html": content,
-        "published": _when(entry.get("published_parsed")) or entry.get("published"),
-        "updated": _when(entry.get("updated_parsed")) or entry.get("updated"),
+        # dict.get: feedparser's own .get() quietly swaps updated and published
+        "published": _when(dict.get(entry, "published_parsed")) or dict.get(entry, "published"),
+        "updated": _when(dict.get(entry, "updated_parsed")) or dict.get(entry, "updated"),
         "author": entry.get("author", ""),
     }
 

@@ -33,7 +33,7 @@ class SitemapSpider(SourceSpider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.url.endswith("/robots.txt"):
-            found = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+            found = list(sitemap_urls_from_robots(response.body, base_url=response.url))
             if not found:
                 self.report(f"{response.url}: robots.txt names no sitemap; list the sitemap URL instead")
             for url in found:
