@@ -159,17 +159,28 @@ def _fill_article(session: Session, article: Article, item: Mapping[str, Any], n
 
 
 def set_rule_tags(article: Article, tags: list[Mapping[str, Any]]) -> None:
-    """Replace the tags the rules gave; tags an editor set or removed stay as the editor left them."""
+    """Replace the tags the rules gave; tags an editor set or removed stay as the editor left them.
+
+    Existing rows are updated in place (not deleted and re-inserted), so the unique
+    (article, slug) constraint holds within one flush.
+    """
     editor = {t.slug for t in article.tags if t.origin != "rules"}
-    for tag in [t for t in article.tags if t.origin == "rules"]:
-        article.tags.remove(tag)
-    seen = set(editor)
+    current = {t.slug: t for t in article.tags if t.origin == "rules"}
+    wanted: dict[str, Mapping[str, Any]] = {}
     for tag in tags:
-        if tag["slug"] in seen:
-            continue
-        seen.add(tag["slug"])
-        article.tags.append(Tag(facet=tag["facet"], slug=tag["slug"],
-                                evidence=list(tag.get("evidence") or []), origin="rules"))
+        if tag["slug"] not in editor:
+            wanted.setdefault(tag["slug"], tag)
+    for slug, row in current.items():
+        if slug not in wanted:
+            article.tags.remove(row)
+    for slug, tag in wanted.items():
+        row = current.get(slug)
+        if row is None:
+            article.tags.append(Tag(facet=tag["facet"], slug=slug,
+                                    evidence=list(tag.get("evidence") or []), origin="rules"))
+        else:
+            row.facet = tag["facet"]
+            row.evidence = list(tag.get("evidence") or [])
 
 
 def _touch_source(session: Session, name: str, now: datetime) -> None:

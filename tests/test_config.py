@@ -1,0 +1,151 @@
+"""The config file: defaults, and one clear line with exit status 2 for every kind of mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hsctwatch.cli import cli
+from hsctwatch.config import ConfigError, load_config
+
+GOOD = """\
+[store]
+url = "sqlite:///data/watch.db"
+
+[feeds]
+out = "site/feeds"
+title = "HSCT news"
+publish = "approved"
+max_items = 50
+
+[scrapy]
+DOWNLOAD_DELAY = 2.5
+
+[[sources]]
+name = "ms-news"
+title = "MS News"
+kind = "feed"
+urls = ["https://example.org/feed/"]
+
+[[sources]]
+name = "charity"
+kind = "html"
+urls = ["https://charity.example.org/news/"]
+links = "article h2 a"
+enabled = false
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hsct-watch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.store_url == f"sqlite:///{tmp_path / 'data/watch.db'}"
+    assert config.feeds_dir == tmp_path / "site/feeds"
+    assert config.feeds.publish == "approved" and config.feeds.max_items == 50
+    assert config.scrapy == {"DOWNLOAD_DELAY": 2.5}
+    assert [s.name for s in config.sources] == ["ms-news", "charity"]
+    assert [s.name for s in config.enabled_sources] == ["ms-news"]
+    charity = config.source("charity")
+    assert charity.option("links") == "article h2 a"
+    assert charity.option("max_pages") == 5  # the default
+    assert config.source("ms-news").option("full_text") is True
+
+
+def test_built_in_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HSCT_WATCH_CONFIG", raising=False)
+    config = load_config()
+    assert config.path is None
+    assert config.store_url == f"sqlite:///{tmp_path / 'hsct-watch.db'}"
+    names = {s.name for s in config.sources}
+    assert {"ms-news-today", "ms-news-today-feed", "50-shades-of-sun", "ms-trust", "ms-society-uk",
+            "national-ms-society", "ms-uk", "ms-australia", "sciencedaily-ms",
+            "medicalxpress-hsct"} <= names
+    kinds = {s.name: s.kind for s in config.sources}
+    assert kinds["ms-news-today"] == "wordpress" and kinds["ms-news-today-feed"] == "feed"
+    blogs = [s for s in config.sources if s.kind == "feed" and "blog" not in s.name]
+    assert len(blogs) >= 4
+
+
+def test_a_file_without_sources_uses_the_built_in_ones(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[feeds]\ntitle = 'Mine'\n"))
+    assert config.feeds.title == "Mine"
+    assert len(config.sources) >= 10
+
+
+def test_env_var_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)
+    monkeypatch.setenv("HSCT_WATCH_CONFIG", str(path))
+    assert load_config().path == str(path)
+
+
+BAD = [
+    ("unknown kind", GOOD.replace('kind = "feed"', 'kind = "rss"'), 16,
+     "source 'ms-news': unknown kind 'rss'"),
+    ("missing urls", GOOD.replace('urls = ["https://example.org/feed/"]\n', ""), 13,
+     "source 'ms-news': missing urls; add urls = "),
+    ("duplicate name", GOOD.replace('name = "charity"', 'name = "ms-news"'), 20,
+     "the name is already used by the source on line 13"),
+    ("typo in a source key", GOOD.replace('links = "article h2 a"', 'link = "article h2 a"'), 23,
+     "unknown key 'link' for kind 'html'; did you mean 'links'?"),
+    ("typo in a table key", GOOD.replace("max_items = 50", "max_item = 50"), 8,
+     "unknown key 'max_item' in [feeds]; did you mean 'max_items'?"),
+    ("typo in a table name", GOOD.replace("[feeds]", "[feed]"), 4,
+     "unknown key 'feed' in top-level table; did you mean 'feeds'?"),
+    ("TOML syntax error", GOOD.replace('title = "MS News"', 'title = "MS News'), 15,
+     "TOML syntax error"),
+    ("wrong type", GOOD.replace("max_items = 50", 'max_items = "fifty"'), 8,
+     "[feeds] max_items must be a whole number, not a string"),
+    ("bad publish mode", GOOD.replace('"approved"', '"everything"'), 7,
+     'use "auto" or "approved"'),
+    ("html without links", GOOD.replace('links = "article h2 a"\n', ""), 19,
+     "kind 'html' needs 'links'"),
+    ("bad name", GOOD.replace('name = "charity"', 'name = "My Charity"'), 20,
+     'name must be lowercase letters, digits and \'-\', e.g. "my-charity"'),
+    ("not a URL", GOOD.replace("https://example.org/feed/", "example.org/feed"), 17,
+     "'example.org/feed' is not an http(s) URL"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "line", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_config_is_one_clear_line(tmp_path: Path, case: str, text: str, line: int,
+                                      message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.line == line, str(caught.value)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+@pytest.mark.parametrize("command", [["run"], ["crawl"], ["feeds"], ["sources"]])
+def test_cli_exits_2_and_writes_nothing(tmp_path: Path, command: list[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, GOOD.replace('kind = "feed"', 'kind = "rss"'))
+    result = CliRunner().invoke(cli, ["--config", str(path), *command])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"hsct-watch: {path}:16: source 'ms-news': unknown kind 'rss'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hsct-watch.toml"]
+
+
+def test_missing_file_named_by_config(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "nope.toml"), "sources"])
+    assert result.exit_code == 2
+    assert "nope.toml: file not found" in result.output
+
+
+def test_unknown_source_on_the_command_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    result = CliRunner().invoke(cli, ["--config", str(path), "crawl", "--source", "ms-newz"])
+    assert result.exit_code == 2
+    assert "no source named 'ms-newz'; did you mean 'ms-news'?" in result.output

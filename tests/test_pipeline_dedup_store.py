@@ -1,0 +1,157 @@
+"""dedup and store together, on a real SQLite file: one story, one item."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+
+from hsctwatch.items import Article
+from hsctwatch.store import Article as Story
+from hsctwatch.store import Copy, Store
+from hsctwatch.text import content_hash
+from pipelines.dedup import DedupPipeline
+from pipelines.store import StorePipeline
+
+TEXT = "Autologous HSCT stopped relapses in most people with aggressive relapsing MS. " * 12
+NEWS = "https://news.example.org/2026/03/10/ahsct-aggressive-ms/"
+BLOG = "https://blog.example.net/2026/03/12/my-column-reproduced/"
+
+
+class Pipeline:
+    """dedup → store, as Scrapy runs them, with their stats."""
+
+    def __init__(self, store: Store):
+        self.crawler = get_crawler(settings_dict={"HSCTWATCH_STORE_URL": store.url})
+        self.crawler.stats.open_spider()
+        self.dedup = DedupPipeline.from_crawler(self.crawler)
+        self.store = StorePipeline.from_crawler(self.crawler)
+
+    def __call__(self, **fields: Any) -> Article:
+        defaults: dict[str, Any] = {
+            "source": "news", "title": "aHSCT halts MS", "text": TEXT, "summary": "",
+            "published": datetime(2026, 3, 10, 12, tzinfo=UTC), "relevant": True,
+            "relevance_score": 0.9, "relevance_reasons": ["HSCT in the headline"],
+            "tags": [{"facet": "type", "slug": "research",
+                      "evidence": [{"phrase": "study", "where": "body"}]}],
+        }
+        defaults.update(fields)
+        defaults.setdefault("canonical_url", defaults.get("url"))
+        defaults["content_hash"] = content_hash(defaults["text"])
+        item = Article(**defaults)
+        return self.store.process_item(self.dedup.process_item(item))
+
+    def stat(self, key: str) -> int:
+        return int(self.crawler.stats.get_value(key) or 0)
+
+
+@pytest.fixture
+def pipeline(store: Store) -> Pipeline:
+    return Pipeline(store)
+
+
+def stories(store: Store) -> list[Story]:
+    with store.session() as session:
+        return list(session.scalars(select(Story).order_by(Story.id)).unique())
+
+
+def count(store: Store, model: Any) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_new_story_is_stored_with_copy_and_tags(pipeline: Pipeline, store: Store) -> None:
+    item = pipeline(url=NEWS)
+    assert item["outcome"] == "new" and item["story_id"] is None
+    with store.session() as session:
+        story = session.scalars(select(Story)).one()
+        assert story.link == NEWS and story.source == "news"
+        assert story.guid.startswith("tag:hsct-watch,")
+        assert [c.url for c in story.copies] == [NEWS] and story.copies[0].is_original
+        assert [(t.facet, t.slug, t.evidence) for t in story.tags] == [
+            ("type", "research", [{"phrase": "study", "where": "body"}])]
+        assert story.relevance_reasons == ["HSCT in the headline"]
+        assert story.published == datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+
+def test_same_url_again_is_unchanged(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=NEWS)
+    again = pipeline(url=NEWS + "?utm_source=rss", canonical_url=NEWS)
+    assert again["outcome"] == "unchanged" and again["duplicate_reason"] == "same-url"
+    assert count(store, Story) == 1 and count(store, Copy) == 1
+    assert pipeline.stat("hsctwatch/store/unchanged") == 1
+
+
+def test_changed_text_updates_the_item_and_keeps_its_guid(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=NEWS)
+    guid = stories(store)[0].guid
+    changed = pipeline(url=NEWS, text=TEXT + " Update: the study was corrected.",
+                       title="aHSCT halts MS (updated)",
+                       updated=datetime(2026, 3, 11, 9, tzinfo=UTC))
+    assert changed["outcome"] == "updated"
+    [story] = stories(store)
+    assert story.guid == guid
+    assert story.title == "aHSCT halts MS (updated)"
+    assert story.updated == datetime(2026, 3, 11, 9, tzinfo=UTC)
+    assert "corrected" in story.text
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"rel_canonical": NEWS, "text": TEXT + " Comments below."}, "rel-canonical"),
+    ({"guid": "https://news.example.org/?p=289114", "text": TEXT + " (AMP)"}, "feed-guid"),
+    ({}, "identical-text"),
+])
+def test_copies_join_their_story(pipeline: Pipeline, store: Store, fields: dict[str, Any],
+                                 reason: str) -> None:
+    pipeline(url=NEWS, guid="https://news.example.org/?p=289114" if reason == "feed-guid" else "")
+    copy = pipeline(url=BLOG, source="blog", published=datetime(2026, 3, 12, tzinfo=UTC), **fields)
+    assert copy["outcome"] == "copy" and copy["duplicate_reason"] == reason
+    [story] = stories(store)
+    assert story.link == NEWS
+    with store.session() as session:
+        copies = session.scalars(select(Copy).order_by(Copy.id)).all()
+        assert [(c.url, c.is_original) for c in copies] == [(NEWS, True), (BLOG, False)]
+    assert pipeline.stat("hsctwatch/dedup/duplicates") == 1
+
+
+def test_original_arriving_later_takes_over_and_guid_stays(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=BLOG, source="blog", published=datetime(2026, 3, 12, tzinfo=UTC),
+             attribution="I wrote this for News Example, where it first appeared; reproduced here.")
+    guid = stories(store)[0].guid
+    pipeline(url=NEWS, source="news", published=datetime(2026, 3, 10, tzinfo=UTC))
+    [story] = stories(store)
+    assert story.guid == guid
+    assert story.link == NEWS and story.source == "news"
+    assert story.published == datetime(2026, 3, 10, tzinfo=UTC)
+
+
+def test_rel_canonical_of_the_copy_names_the_original(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=BLOG, source="blog", rel_canonical=NEWS,
+             published=datetime(2026, 3, 9, tzinfo=UTC))  # even with an earlier date
+    pipeline(url=NEWS, source="news", text=TEXT + " More.")
+    [story] = stories(store)
+    assert story.link == NEWS
+
+
+def test_different_articles_stay_apart(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=NEWS)
+    other = pipeline(url=BLOG, source="blog", text="A different report on the same trial. " * 20)
+    assert other["outcome"] == "new"
+    assert count(store, Story) == 2
+
+
+def test_editor_tags_survive_a_rules_update(pipeline: Pipeline, store: Store) -> None:
+    from hsctwatch.store import Tag
+
+    pipeline(url=NEWS)
+    with store.session() as session:
+        story = session.scalars(select(Story)).one()
+        story.tags.append(Tag(facet="country", slug="sweden", origin="editor"))
+        story.tags[0].origin = "removed"  # the editor took "research" off
+    pipeline(url=NEWS, text=TEXT + " changed")
+    with store.session() as session:
+        tags = {(t.slug, t.origin) for t in session.scalars(select(Tag))}
+    assert tags == {("sweden", "editor"), ("research", "removed")}

@@ -1,0 +1,143 @@
+"""The normalize and extract stages on their own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from hsctwatch.items import Article
+from hsctwatch.urls import canonical_url, url_key
+from pipelines.extract import ExtractPipeline
+from pipelines.normalize import NormalizePipeline
+from tests.conftest import FIXTURES
+
+ARTICLE = ("https://multiplesclerosisnewstoday.com/news-posts/2026/03/10/"
+           "ahsct-halts-disability-progression-aggressive-ms/")
+
+
+@pytest.mark.parametrize("variant", [
+    ARTICLE + "?utm_source=rss&utm_medium=rss&utm_campaign=ahsct",
+    ARTICLE + "#comments",
+    ARTICLE + "?replytocom=5512#respond",
+    ARTICLE + "amp/",
+    ARTICLE + "?amp=1",
+    ARTICLE.replace("https://", "http://"),
+    ARTICLE.replace("https://", "https://www."),
+    ARTICLE.rstrip("/"),
+    ARTICLE.replace("multiplesclerosisnewstoday", "MultipleSclerosisNewsToday"),
+])
+def test_url_variants_share_one_key(variant: str) -> None:
+    assert url_key(variant) == url_key(ARTICLE)
+
+
+def test_canonical_url_keeps_meaningful_parameters() -> None:
+    assert canonical_url("https://ex.org/news.php?id=42&utm_source=x&fbclid=y") == \
+        "https://ex.org/news.php?id=42"
+    assert url_key("https://ex.org/news.php?id=42") != url_key("https://ex.org/news.php?id=43")
+    assert canonical_url("https://ex.org/story.amp.html") == "https://ex.org/story.html"
+
+
+def normalize(**fields: object) -> Article:
+    crawler = get_crawler()
+    return NormalizePipeline.from_crawler(crawler).process_item(Article(source="s", **fields))
+
+
+def test_normalize_url_dates_and_whitespace() -> None:
+    item = normalize(
+        url=ARTICLE + "?utm_source=rss", title="  aHSCT &amp; MS:\n\t a  <em>study</em> ",
+        published="Tue, 10 Mar 2026 15:45:00 +0200", updated="2026-03-11T08:12:00",
+        author=" Marisa\u00a0Wexler ", guid="\x0b?p=1 ",
+    )
+    assert item["canonical_url"] == ARTICLE
+    assert item["published"] == datetime(2026, 3, 10, 13, 45, tzinfo=UTC)
+    assert item["updated"] == datetime(2026, 3, 11, 8, 12, tzinfo=UTC)
+    assert item["title"] == "aHSCT & MS: a study"
+    assert item["author"] == "Marisa Wexler"
+    assert item["guid"] == "?p=1"
+
+
+@pytest.mark.parametrize("bad", ["yesterday-ish", "0000-00-00", "2999-01-01T00:00:00Z", ""])
+def test_normalize_refuses_invalid_dates(bad: str) -> None:
+    assert normalize(url=ARTICLE, published=bad)["published"] is None
+
+
+def test_normalize_takes_updated_when_no_published_date() -> None:
+    item = normalize(url=ARTICLE, updated="2026-02-12T10:15:30-05:00")
+    assert item["published"] == datetime(2026, 2, 12, 15, 15, 30, tzinfo=UTC)
+
+
+def test_normalize_drops_non_http_urls() -> None:
+    with pytest.raises(DropItem):
+        normalize(url="javascript:alert(1)")
+
+
+def extract(item: Article) -> Article:
+    return ExtractPipeline.from_crawler(get_crawler()).process_item(item)
+
+
+def page_item() -> Article:
+    html = (FIXTURES / "pages/msnt-article.html").read_text(encoding="utf-8")
+    item = normalize(url=ARTICLE + "?utm_source=rss", final_url=ARTICLE, page_html=html)
+    return extract(item)
+
+
+def test_extract_main_text_without_boilerplate() -> None:
+    item = page_item()
+    text = item["text"]
+    assert text.startswith("Autologous hematopoietic stem cell transplant (aHSCT) stopped")
+    assert "RAM-MS trial in Norway" in text
+    for boilerplate in ("We use cookies", "Related articles", "Get the latest MS news",
+                        "Does anyone know if the NHS", "strictly a news and information website",
+                        "Subscribe"):
+        assert boilerplate not in text
+    assert "\n\n" in text  # paragraphs kept apart
+
+
+def test_extract_metadata_from_json_ld_and_og() -> None:
+    item = page_item()
+    assert item["title"] == ("aHSCT halts disability progression in most patients with aggressive "
+                             "MS, study finds")
+    assert item["author"] == "Marisa Wexler"
+    assert item["published"] == datetime(2026, 3, 10, 13, 45, tzinfo=UTC)
+    assert item["updated"] == datetime(2026, 3, 11, 8, 12, tzinfo=UTC)
+    assert item["rel_canonical"] == ARTICLE
+    assert item["summary"].startswith("A Swedish registry study found")
+    assert item["metadata"]["type"] == "NewsArticle"
+    assert item["metadata"]["publisher"] == "Multiple Sclerosis News Today"
+    assert item["metadata"]["site_name"] == "Multiple Sclerosis News Today"
+    assert len(item["content_hash"]) == 64
+
+
+def test_extract_feed_content_when_no_page() -> None:
+    content = "<p>" + "HSCT for relapsing MS was discussed at length. " * 20 + "</p>"
+    item = extract(normalize(url=ARTICLE, title="T", content_html=content,
+                             summary_html="<p>Short summary [&hellip;]</p>"))
+    assert item["text"].startswith("HSCT for relapsing MS")
+    assert item["summary"] == "Short summary…"
+    assert item["rel_canonical"] == ""
+
+
+def test_extract_finds_attribution_line() -> None:
+    content = ("<p>" + "My HSCT in Moscow changed how I live with MS. " * 20 + "</p>"
+               "<p><em>This column first appeared on MS News Daily on 2 March 2026; it is "
+               "reproduced here with permission.</em></p>")
+    item = extract(normalize(url=ARTICLE, title="T", content_html=content))
+    assert item["attribution"].startswith("This column first appeared on MS News Daily")
+
+
+@pytest.mark.parametrize("html", [
+    "<html><body><h1>Events</h1><p>MS information day, Leeds, 3 May.</p></body></html>",
+    '<html><head><script type="application/ld+json">{"@context":"https://schema.org",'
+    '"@type":"CollectionPage","name":"Tag: HSCT"}</script></head><body><h1>Tag: HSCT</h1>'
+    + "<ul>" + "<li><a href='/a'>HSCT story</a> A short teaser about a story.</li>" * 12
+    + "</ul></body></html>",
+    "<html><body><form><p>Please log in to read this article.</p><input name=u></form></body></html>",
+])
+def test_extract_drops_pages_that_are_not_articles(html: str) -> None:
+    crawler = get_crawler()
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    with pytest.raises(DropItem, match="not an article"):
+        pipeline.process_item(normalize(url="https://ex.org/tag/hsct/", page_html=html))
