@@ -285,7 +285,8 @@ def _build(
         if not re.match(r"^[A-Z][A-Z0-9_]*$", key):
             raise ConfigError(
                 where, lines.key_in_table("scrapy", key),
-                f"[scrapy] '{key}' is not a Scrapy setting name; settings are UPPER_CASE, e.g. DOWNLOAD_DELAY",
+                f"[scrapy] '{key}' is not a Scrapy setting name; "
+                "settings are UPPER_CASE, e.g. DOWNLOAD_DELAY",
             )
 
     rules = data.get("rules")
@@ -308,7 +309,7 @@ def _build(
         crawl=crawl,
         scrapy=dict(scrapy_settings),
         sources=tuple(sources),
-        rules=str((base_dir / rules)) if rules else None,
+        rules=str(base_dir / rules) if rules else None,
         base_dir=str(base_dir),
     )
 

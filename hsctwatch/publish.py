@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from feeds.writer import FeedReport
+
+from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from hsctwatch.config import Config
 from hsctwatch.store import Article, Source, open_store
 from hsctwatch.taxonomy import Rules
