@@ -8,6 +8,7 @@ Exit status: 0 success; 1 the run finished but a source failed (feeds still writ
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -232,7 +233,7 @@ class _Progress:
 
 def _print_summary(result: RunResult) -> None:
     headers = ("source", "fetched", "new", "updated", "irrelevant", "duplicates", "errors", "")
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (s.name, str(s.fetched), str(s.new), str(s.updated), str(s.irrelevant), str(s.duplicates),
          str(s.errors), "FAILED" if s.failed else "")
         for s in result.sources
@@ -253,7 +254,7 @@ def _totals(sources: list[SourceSummary]) -> tuple[int, ...]:
                  for f in ("fetched", "new", "updated", "irrelevant", "duplicates", "errors"))
 
 
-def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))

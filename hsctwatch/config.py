@@ -42,7 +42,7 @@ URL_KINDS = {"feed", "sitemap", "wordpress", "html"}
 #: Options that must be given for a kind.
 REQUIRED_OPTIONS = {"html": ["links"]}
 
-STORE_KEYS = {"url": (str, "sqlite:///hsct-watch.db")}
+STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "out": (str, "public"),
     "title": (str, "HSCT for MS"),

@@ -174,13 +174,13 @@ def set_rule_tags(article: Article, tags: list[Mapping[str, Any]]) -> None:
         if slug not in wanted:
             article.tags.remove(row)
     for slug, tag in wanted.items():
-        row = current.get(slug)
-        if row is None:
+        existing = current.get(slug)
+        if existing is None:
             article.tags.append(Tag(facet=tag["facet"], slug=slug,
                                     evidence=list(tag.get("evidence") or []), origin="rules"))
         else:
-            row.facet = tag["facet"]
-            row.evidence = list(tag.get("evidence") or [])
+            existing.facet = tag["facet"]
+            existing.evidence = list(tag.get("evidence") or [])
 
 
 def _touch_source(session: Session, name: str, now: datetime) -> None:

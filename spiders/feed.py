@@ -29,10 +29,10 @@ class FeedSpider(SourceSpider):
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.listing_failed)
 
     def parse_feed(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         parsed = feedparser.parse(
             response.body,
-            response_headers={"content-type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
-                              "content-location": response.url},
+            response_headers={"content-type": content_type, "content-location": response.url},
         )
         if not parsed.entries:
             self.report(f"{response.url}: {why_not_a_feed(response, parsed)}")

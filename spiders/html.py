@@ -46,7 +46,7 @@ class HtmlSpider(SourceSpider):
             yield self.article_request(url, {"url": url})
         next_selector = self.source.option("next")
         if next_selector and page < int(self.source.option("max_pages")):
-            link = response.css(next_selector)
-            href = link.attrib.get("href") if link else None
+            next_links = response.css(next_selector)
+            href = next_links.attrib.get("href") if next_links else None
             if href:
                 yield self.listing_request(response.urljoin(href), page + 1)

@@ -115,6 +115,6 @@ def _gmt(value: Any) -> str | None:
 
 def _int_header(response: Response, name: bytes) -> int:
     try:
-        return int(response.headers.get(name, b"1"))
+        return int(response.headers.get(name) or b"1")
     except ValueError:
         return 1
