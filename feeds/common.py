@@ -1,0 +1,57 @@
+"""What the RSS and Atom writers share: the feed head, and each item's text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from feeds.model import FeedItem, FeedMeta
+from feeds.text import clean_text, item_html, make_excerpt
+from hsctwatch.text import strip_illegal
+
+EMPTY_FEED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def newest(items: Sequence[FeedItem]) -> datetime:
+    """The feed's date is its newest item's, so unchanged input gives byte-identical files."""
+    dates = [max(i.published, i.updated or i.published) for i in items]
+    return max(dates) if dates else EMPTY_FEED_DATE
+
+
+def generator(meta: FeedMeta, self_url: str, title: str, description: str,
+              items: Sequence[FeedItem]) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(self_url)
+    fg.title(clean_text(title))
+    fg.description(clean_text(description) or clean_text(title))
+    fg.subtitle(clean_text(description) or clean_text(title))
+    fg.link(href=self_url, rel="self")
+    fg.link(href=meta.base_url, rel="alternate")  # RSS's <link> is the last one set
+    fg.language(meta.language)
+    fg.author({"name": clean_text(meta.title)})
+    fg.generator(meta.generator)
+    when = newest(items)
+    fg.lastBuildDate(when)
+    fg.updated(when)
+    return fg
+
+
+def body(item: FeedItem) -> str:
+    return item_html(
+        make_excerpt(item.summary, item.text),
+        safe_url(item.link),
+        item.source_title,
+        note=item.note,
+        copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
+    )
+
+
+def safe_url(url: str) -> str:
+    url = strip_illegal(url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def title(item: FeedItem) -> str:
+    return clean_text(item.title) or "(untitled)"

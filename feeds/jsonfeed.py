@@ -1,0 +1,41 @@
+"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from feeds.common import body, safe_url, title
+from feeds.model import FeedItem, FeedMeta
+from feeds.text import clean_text, make_excerpt
+
+
+def json_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": clean_text(meta.title),
+        "home_page_url": meta.base_url,
+        "feed_url": meta.base_url + "feed.json",
+        "description": clean_text(meta.description),
+        "language": meta.language,
+        "items": [_item(i) for i in items],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _item(item: FeedItem) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": item.guid,
+        "url": safe_url(item.link),
+        "title": title(item),
+        "content_html": body(item),
+        "summary": make_excerpt(item.summary, item.text),
+        "date_published": item.published.isoformat(),
+        "date_modified": (item.updated or item.published).isoformat(),
+        "authors": [{"name": clean_text(item.author) or clean_text(item.source_title)}],
+        "tags": [t.slug for t in item.tags],
+    }
+    copies = [safe_url(c.url) for c in item.copies if safe_url(c.url)]
+    if copies:
+        data["_hsct_watch"] = {"also_published_at": copies}
+    return data

@@ -1,0 +1,48 @@
+"""What a feed is made of: plain data, built from the store by hsctwatch.publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FeedTag:
+    facet: str  # type, ms-type, topic, country, trial
+    slug: str  # unique across facets
+    label: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.label or self.slug
+
+
+@dataclass(frozen=True)
+class FeedCopy:
+    url: str
+    source_title: str
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    guid: str  # stable forever
+    title: str  # untrusted
+    link: str  # the original publisher's URL
+    published: datetime  # aware UTC
+    updated: datetime | None
+    summary: str  # the article's own summary (untrusted), may be ""
+    text: str  # extracted main text (untrusted)
+    source_title: str
+    author: str = ""
+    tags: tuple[FeedTag, ...] = ()
+    copies: tuple[FeedCopy, ...] = ()
+    note: str = ""  # an editorial note shown first, e.g. a trial's status change
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    title: str
+    description: str
+    base_url: str  # where the output folder is published, with a trailing slash
+    language: str = "en"
+    generator: str = "hsct-watch"

@@ -1,0 +1,25 @@
+"""RSS 2.0 (feedgen): the main feed and the per-tag feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feeds.common import body, generator, safe_url, title
+from feeds.model import FeedItem, FeedMeta
+
+
+def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml",
+              title_suffix: str = "") -> bytes:
+    feed_title = meta.title + (f" — {title_suffix}" if title_suffix else "")
+    fg = generator(meta, meta.base_url + path, feed_title, meta.description, items)
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.guid(item.guid, permalink=False)
+        entry.title(title(item))
+        entry.link(href=safe_url(item.link) or meta.base_url)
+        entry.pubDate(item.published)
+        entry.description(body(item))
+        for tag in item.tags:
+            # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
+            entry.category(term=tag.slug, scheme=tag.facet)
+    return fg.rss_str(pretty=True)

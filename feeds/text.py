@@ -1,0 +1,78 @@
+"""Scraped text made safe for feeds: plain titles, sanitized HTML, short excerpts, valid XML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+from hsctwatch.text import clean_line, html_to_text, strip_illegal
+
+MAX_WORDS = 60
+ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "li", "br"}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+
+
+def clean_text(value: str) -> str:
+    """One line of plain text from untrusted input: tags stripped, entities decoded,
+    characters illegal in XML removed."""
+    value = strip_illegal(value or "")
+    if "<" in value or "&" in value:
+        value = html_to_text(value)
+    return clean_line(value)
+
+
+def sanitize_html(fragment: str) -> str:
+    """Only a small safe set of tags, only http(s) links, every link marked nofollow."""
+    return strip_illegal(
+        nh3.clean(
+            strip_illegal(fragment or ""),
+            tags=ALLOWED_TAGS,
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https"},
+            link_rel="noopener noreferrer nofollow",
+            strip_comments=True,
+        )
+    )
+
+
+def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
+    """The article's own summary, else its first sentences, at most ``max_words`` words."""
+    source = clean_text(summary) or _first_paragraphs(text)
+    words = source.split()
+    if len(words) <= max_words:
+        return source
+    cut = " ".join(words[:max_words])
+    sentences = _SENTENCE_END.split(cut)
+    if len(sentences) > 1:
+        whole = " ".join(sentences[:-1]).strip()
+        if len(whole.split()) >= max_words // 3:
+            return whole
+    return cut.rstrip(",;:—-") + "…"
+
+
+def _first_paragraphs(text: str) -> str:
+    paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(text or ""))]
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if paragraph:
+            out.append(paragraph)
+        if sum(len(p.split()) for p in out) >= MAX_WORDS:
+            break
+    return " ".join(out)
+
+
+def item_html(excerpt: str, link: str, source_title: str, note: str = "",
+              copies: tuple[tuple[str, str], ...] = ()) -> str:
+    """The item's body: note, excerpt, a link to the original, the other copies. Sanitized."""
+    esc = html.escape
+    parts = []
+    if note:
+        parts.append(f"<p><strong>{esc(clean_text(note))}</strong></p>")
+    parts.append(f"<p>{esc(excerpt)}</p>")
+    parts.append(f'<p><a href="{esc(link)}">Read the full article at {esc(clean_text(source_title))}</a></p>')
+    if copies:
+        links = ", ".join(f'<a href="{esc(url)}">{esc(clean_text(title))}</a>' for url, title in copies)
+        parts.append(f"<p>Also published at: {links}</p>")
+    return sanitize_html("".join(parts))

@@ -1,0 +1,85 @@
+"""Writing the feed folder: build everything in memory, then replace each file atomically.
+
+A reader never sees half a file (temp file + fsync + os.replace), a failed build leaves the
+previous files in place, and a file whose bytes did not change is not touched, so its
+mtime — and the ETag/Last-Modified a web server derives from it — stays the same.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from feeds.atom import atom_bytes
+from feeds.index import index_bytes, tag_counts
+from feeds.jsonfeed import json_bytes
+from feeds.model import FeedItem, FeedMeta
+from feeds.rss import rss_bytes
+
+SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+
+
+@dataclass
+class FeedReport:
+    items: int = 0
+    tag_feeds: int = 0
+    files: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
+                now: datetime | None = None) -> FeedReport:
+    ordered = sorted(items, key=lambda i: (i.published, i.guid), reverse=True)
+    top = ordered[:max_items]
+    files: dict[str, bytes] = {
+        "rss.xml": rss_bytes(top, meta),
+        "atom.xml": atom_bytes(top, meta),
+        "feed.json": json_bytes(top, meta),
+    }
+    counts = tag_counts(ordered)
+    for tag in counts:
+        if not SAFE_SLUG.match(tag.slug):
+            continue
+        tagged = [i for i in ordered if any(t.slug == tag.slug for t in i.tags)][:max_items]
+        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged, meta, path=f"tags/{tag.slug}.xml",
+                                                  title_suffix=tag.display)
+    files["index.html"] = index_bytes(meta, counts, len(top))
+
+    report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")))
+    out_dir = Path(out_dir)
+    (out_dir / "tags").mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        report.files.append(name)
+        if write_if_changed(out_dir / name, data):
+            report.changed.append(name)
+    for stale in (out_dir / "tags").glob("*.xml"):
+        if f"tags/{stale.name}" not in files:
+            stale.unlink()
+            report.removed.append(f"tags/{stale.name}")
+    return report
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
