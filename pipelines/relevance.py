@@ -1,0 +1,36 @@
+"""relevance: is the article really about autologous HSCT for MS? (hsctwatch/rules.toml)
+
+Nothing is dropped: irrelevant articles are stored, unpublished, with their score and
+reasons, so that `explain` can show why and a change of the rules can bring them back.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from hsctwatch.items import Article
+from hsctwatch.taxonomy import Document, Rules
+
+
+class RelevancePipeline:
+    def __init__(self, crawler: Crawler, rules: Rules):
+        self.crawler = crawler
+        self.rules = rules
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
+        return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
+
+    def process_item(self, item: Article) -> Article:
+        decision = self.rules.relevance(document(item))
+        item["relevant"] = decision.relevant
+        item["relevance_score"] = decision.score
+        item["relevance_reasons"] = list(decision.reasons)
+        outcome = "relevant" if decision.relevant else "irrelevant"
+        self.crawler.stats.inc_value(f"hsctwatch/relevance/{outcome}")
+        return item
+
+
+def document(item: Article) -> Document:
+    return Document(title=item.get("title") or "", summary=item.get("summary") or "",
+                    text=item.get("text") or "", url=item.get("canonical_url") or "")
