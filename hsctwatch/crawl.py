@@ -165,7 +165,7 @@ def _child(argv: Sequence[str] | None = None) -> int:
         log_file = config.data_dir / "hsct-watch.log"
         settings.set("LOG_FILE", str(log_file), priority="cmdline")
         settings.set("LOG_FILE_APPEND", False, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     for name in options.source:
         source = config.source(name)
         process.crawl(source.kind, source=source.name)  # the spider's name is its kind

@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-from feeds.writer import FeedReport
-
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
+from feeds.writer import FeedReport
 from hsctwatch.config import Config
 from hsctwatch.store import Article, Source, open_store
 from hsctwatch.taxonomy import Rules

@@ -24,7 +24,7 @@ from hsctwatch.urls import url_key
 @dataclass(frozen=True)
 class StoryMatch:
     article_id: int
-    reason: str  # same-url | rel-canonical | canonical-of | feed-guid | identical-text
+    reason: str  # same-url | rel-canonical | canonical-of | feed-guid | identical-text | near-duplicate
 
 
 def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
@@ -51,13 +51,13 @@ def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
     return None
 
 
-def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None) -> str:
-    """Store one item. Returns the outcome: new, updated, unchanged or copy."""
+def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None) -> tuple[str, int]:
+    """Store one item. Returns the outcome (new, updated, unchanged or copy) and the story's id."""
     now = utcnow()
     key = url_key(item["canonical_url"])
     copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
     if copy is not None:
-        return _seen_again(session, copy, item, now)
+        return _seen_again(session, copy, item, now), copy.article_id
     article = session.get(Article, match.article_id) if match else None
     if article is None:
         article = Article(guid=new_guid(item["canonical_url"], now), first_seen=now, last_seen=now,
@@ -66,7 +66,8 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
         session.add(article)
         article.copies.append(_new_copy(item, key, now, original=True, reason=""))
         _touch_source(session, item["source"], now)
-        return "new"
+        session.flush()
+        return "new", article.id
     new_copy = _new_copy(item, key, now, original=False, reason=match.reason if match else "")
     article.copies.append(new_copy)
     article.last_seen = now
@@ -77,7 +78,7 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
         article.link = new_copy.url
         article.source = new_copy.source
         _fill_article(session, article, item, now, keep_first_seen=True)
-    return "copy"
+    return "copy", article.id
 
 
 def is_more_original(candidate: Copy, current: Copy) -> bool:

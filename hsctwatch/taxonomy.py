@@ -170,7 +170,9 @@ class Rules:
 
     def relevance(self, doc: Document) -> Relevance:
         parts = _parts(doc)
-        stats = [self._paragraph(where, text) for where, text in parts]
+        full = "\n".join(text for _, text in parts)
+        chemo = any(p.search(full) for p in self.weak_context)
+        stats = [self._paragraph(where, text, chemo) for where, text in parts]
         proc_total = sum(len(s.procedure) for s in stats)
         ms_total = sum(len(s.ms) for s in stats)
         reasons: list[str] = []
@@ -239,7 +241,7 @@ class Rules:
                 reasons.append("the procedure is only mentioned in passing")
         return score
 
-    def _paragraph(self, where: str, text: str) -> _Para:
+    def _paragraph(self, where: str, text: str, chemo_in_doc: bool = False) -> _Para:
         para = _Para(where)
         not_ms_spans = [m.span() for p in self.not_ms for m in p.finditer(text)]
         other_sense = any(p.search(text) for p in self.other_senses)
@@ -254,8 +256,9 @@ class Rules:
         para.procedure = list(para.strong)
         if not para.strong:
             weak = _unique_matches(self.weak_procedure, text)
-            if weak and (any(p.search(text) for p in self.weak_context) or
-                         (para.ms and any("stem" in w.lower() for w in weak))):
+            context = any(p.search(text) for p in self.weak_context) or (
+                where == "title" and chemo_in_doc)  # a headline is short: its context is the article
+            if weak and (context or (para.ms and any("stem" in w.lower() for w in weak))):
                 para.procedure = weak
         para.diseases = [m.group(0) for p in self.other_diseases for m in p.finditer(text)]
         if para.procedure:

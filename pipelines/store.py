@@ -6,6 +6,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from hsctwatch.items import Article
+from hsctwatch.neardup import shared_index
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, save_item
 
@@ -14,6 +15,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler, store_url: str):
         self.crawler = crawler
         self.store = open_store(store_url)
+        self.index = shared_index(self.store)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -26,7 +28,10 @@ class StorePipeline:
         story_id = item.get("story_id")
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
         with self.store.session() as session:
-            outcome = save_item(session, item, match)
+            outcome, article_id = save_item(session, item, match)
         item["outcome"] = outcome
+        item["story_id"] = article_id
+        if outcome == "new":
+            self.index.add(article_id, item.get("text") or "")
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
         return item

@@ -65,9 +65,10 @@ def count(store: Store, model: Any) -> int:
 
 def test_new_story_is_stored_with_copy_and_tags(pipeline: Pipeline, store: Store) -> None:
     item = pipeline(url=NEWS)
-    assert item["outcome"] == "new" and item["story_id"] is None
+    assert item["outcome"] == "new" and item["duplicate_reason"] == ""
     with store.session() as session:
         story = session.scalars(select(Story)).one()
+        assert item["story_id"] == story.id
         assert story.link == NEWS and story.source == "news"
         assert story.guid.startswith("tag:hsct-watch,")
         assert [c.url for c in story.copies] == [NEWS] and story.copies[0].is_original
@@ -155,3 +156,37 @@ def test_editor_tags_survive_a_rules_update(pipeline: Pipeline, store: Store) ->
     with store.session() as session:
         tags = {(t.slug, t.origin) for t in session.scalars(select(Tag))}
     assert tags == {("sweden", "editor"), ("research", "removed")}
+
+
+REPORT = """Ten years after treatment, most patients with relapsing-remitting multiple sclerosis who
+received a hematopoietic stem cell transplant in the MIST trial remain free of disability
+progression, scientists report. The trial randomized 110 patients with relapsing MS that was active
+despite disease-modifying therapy to nonmyeloablative transplantation or to continued drug therapy.
+At ten years, 79% of transplanted patients had no disability progression, and 64% had no relapses at
+all. Average disability, measured on the Expanded Disability Status Scale, remained better than before
+treatment. The conditioning regimen used cyclophosphamide and anti-thymocyte globulin, and there were
+no treatment-related deaths. The study was published in JAMA Neurology."""
+
+
+def test_a_reprint_with_new_intro_and_footer_is_a_near_duplicate(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=NEWS, text=REPORT)
+    reprint = ("This article first appeared on News Example and is reproduced here.\n\n" + REPORT
+               + "\n\nProvided by Northwestern University. More information: DOI 10.1001/x.")
+    item = pipeline(url=BLOG, source="blog", title="A different headline", text=reprint,
+                    published=datetime(2026, 3, 12, tzinfo=UTC))
+    assert item["outcome"] == "copy" and item["duplicate_reason"] == "near-duplicate"
+    assert count(store, Story) == 1
+
+
+def test_another_report_of_the_same_event_is_not_a_duplicate(pipeline: Pipeline, store: Store) -> None:
+    pipeline(url=NEWS, text=REPORT)
+    own_report = """Most people with relapsing MS who had stem cell transplants in a US-led trial a
+decade ago have not seen their disability worsen, according to follow-up data released this week.
+Our reporter spoke to two neurologists who were not involved. One said the result was impressive
+but cautioned that the drugs used for comparison were older ones, and that newer antibody treatments
+such as ocrelizumab are far more effective than interferons. Another said the transplant remains a
+demanding treatment with real risks of infection and infertility, and that patients should be chosen
+carefully. The trial enrolled patients at several centres in Europe and the Americas."""
+    item = pipeline(url=BLOG, source="blog", text=own_report)
+    assert item["outcome"] == "new"
+    assert count(store, Story) == 2

@@ -1,0 +1,164 @@
+"""The whole path through the CLI a user runs: sample sites on loopback → spiders → pipelines →
+store → feed files, read back with feedparser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from hsctwatch.samples.server import SampleSites
+from hsctwatch.urls import url_key
+
+SAMPLES = Path(__file__).parent.parent / "hsctwatch" / "samples"
+
+
+@dataclass
+class Demo:
+    sites: SampleSites
+    folder: Path
+    config: Path
+    first: subprocess.CompletedProcess[str]
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return hsct_watch("--config", str(self.config), *args, cwd=self.folder)
+
+
+def hsct_watch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hsctwatch", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    folder = tmp_path_factory.mktemp("demo")
+    with SampleSites(port=0) as sites:
+        config = folder / "hsct-watch.toml"
+        config.write_text(sites.config_toml(), encoding="utf-8")
+        first = hsct_watch("--config", str(config), "run", cwd=folder)
+        yield Demo(sites, folder, config, first)
+
+
+def manifest() -> dict[str, list[dict[str, object]]]:
+    return tomllib.loads((SAMPLES / "articles.toml").read_text(encoding="utf-8"))
+
+
+def article_url(demo: Demo, article: dict[str, object]) -> str:
+    return demo.sites.urls[str(article["site"])] + str(article["path"]).lstrip("/")
+
+
+def rss(demo: Demo, name: str = "rss.xml") -> feedparser.FeedParserDict:
+    parsed = feedparser.parse((demo.folder / "public" / name).read_bytes())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    return parsed
+
+
+def test_first_run_succeeds_with_a_summary(demo: Demo) -> None:
+    assert demo.first.returncode == 0, demo.first.stdout + demo.first.stderr
+    out = demo.first.stdout
+    assert "source" in out and "new" in out and "duplicates" in out
+    for name in ("msnews-wp", "msnews-feed", "blog", "charity", "mednews", "press"):
+        assert name in out
+    assert "feeds:" in out
+
+
+def test_every_feed_file_is_valid(demo: Demo) -> None:
+    public = demo.folder / "public"
+    for name in ("rss.xml", "atom.xml"):
+        etree.parse(str(public / name))  # strict XML
+        assert rss(demo, name).entries
+    tag_feeds = sorted((public / "tags").glob("*.xml"))
+    assert tag_feeds
+    for path in tag_feeds:
+        assert rss(demo, f"tags/{path.name}").entries
+    data = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    assert data["version"] == "https://jsonfeed.org/version/1.1"
+    assert data["items"]
+    index = (public / "index.html").read_text(encoding="utf-8")
+    assert "rss.xml" in index and "atom.xml" in index and "feed.json" in index
+
+
+def test_relevant_stories_appear_once_each_and_irrelevant_ones_never(demo: Demo) -> None:
+    entries = rss(demo).entries
+    links = [url_key(e.link) for e in entries]
+    assert len(links) == len(set(links)), "a story appears twice"
+    articles = manifest()["article"]
+    stories: dict[str, list[dict[str, object]]] = {}
+    for article in articles:
+        stories.setdefault(str(article["story"]), []).append(article)
+    published_keys = set(links)
+    for story, copies in stories.items():
+        keys = {url_key(article_url(demo, c)) for c in copies}
+        found = keys & published_keys
+        if any(c["relevant"] for c in copies):
+            assert len(found) == 1, f"story {story!r} should appear exactly once, found {found}"
+            originals = [c for c in copies if c.get("original")]
+            if originals:
+                assert found == {url_key(article_url(demo, originals[0]))}, \
+                    f"story {story!r} should link to its original publisher"
+        else:
+            assert not found, f"irrelevant story {story!r} is in the feed: {copies[0]['note']}"
+
+
+def test_items_carry_tags_excerpts_and_copies(demo: Demo) -> None:
+    entries = rss(demo).entries
+    assert all(e.get("tags") for e in entries), "every item has at least its type tag"
+    assert all(len(e.summary.split()) < 120 for e in entries)  # an excerpt, not the article
+    assert any("Also published at" in e.summary for e in entries), "copies are listed"
+    facets = {t.scheme for e in entries for t in e.tags}
+    assert {"type", "ms-type", "topic", "country", "trial"} <= facets
+
+
+def test_no_page_that_is_not_an_article_becomes_an_item(demo: Demo) -> None:
+    keys = {url_key(e.link) for e in rss(demo).entries}
+    for page in manifest().get("non_article", []):
+        assert url_key(demo.sites.urls[str(page["site"])] + str(page["path"]).lstrip("/")) not in keys
+
+
+def test_second_run_adds_nothing(demo: Demo) -> None:
+    before = (demo.folder / "public" / "rss.xml").read_bytes()
+    second = demo.run("run")
+    assert second.returncode == 0, second.stdout + second.stderr
+    total = next(line for line in second.stdout.splitlines() if line.startswith("total"))
+    fetched, new, updated, *_ = (int(x) for x in total.split()[1:])
+    assert fetched > 0 and new == 0 and updated == 0
+    assert (demo.folder / "public" / "rss.xml").read_bytes() == before
+
+
+def test_sources_shows_health(demo: Demo) -> None:
+    result = demo.run("sources")
+    assert result.returncode == 0
+    assert "msnews-wp" in result.stdout and "never" not in result.stdout.split("\n")[1]
+
+
+def test_scrapy_crawl_from_the_repository_root(demo: Demo) -> None:
+    root = Path(__file__).parent.parent
+    env = {"HSCT_WATCH_CONFIG": str(demo.config), "PATH": str(Path(sys.executable).parent)}
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.stdout.split() == ["feed", "html", "sitemap", "wordpress"]
+    crawled = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "html", "-a", "source=charity", "-s", "LOG_LEVEL=INFO"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    assert "'hsctwatch/store/unchanged'" in crawled.stderr  # it ran the pipelines on the same store
+
+
+def test_a_failing_source_exits_1_and_keeps_the_feeds(demo: Demo) -> None:
+    broken = demo.folder / "broken.toml"
+    text = demo.config.read_text(encoding="utf-8")
+    text += ('\n[[sources]]\nname = "gone"\nkind = "feed"\n'
+             f'urls = ["{demo.sites.urls["mednews"]}no-such-feed.xml"]\n')
+    broken.write_text(text, encoding="utf-8")
+    result = hsct_watch("--config", str(broken), "run", "--quiet", cwd=demo.folder)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "gone" in result.stdout and "HTTP 404" in result.stdout and "FAILED" in result.stdout
+    assert rss(demo).entries
