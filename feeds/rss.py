@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 from feeds.common import body, generator, safe_url, title
 from feeds.model import FeedItem, FeedMeta
+from feeds.text import clean_text
 
 
 def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml",
               title_suffix: str = "") -> bytes:
     feed_title = meta.title + (f" — {title_suffix}" if title_suffix else "")
     fg = generator(meta, meta.base_url + path, feed_title, meta.description, items)
+    fg.load_extension("dc", atom=False, rss=True)  # RSS's <author> wants an e-mail; names go in dc:creator
     for item in items:
         entry = fg.add_entry(order="append")
         entry.guid(item.guid, permalink=False)
@@ -19,6 +21,8 @@ def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml
         entry.link(href=safe_url(item.link) or meta.base_url)
         entry.pubDate(item.published)
         entry.description(body(item))
+        if clean_text(item.author):
+            entry.dc.dc_creator(clean_text(item.author))
         for tag in item.tags:
             # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
             entry.category(term=tag.slug, scheme=tag.facet)

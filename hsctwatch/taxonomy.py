@@ -230,13 +230,11 @@ class Rules:
             reasons.append(f"about {_common(other_cells)} stem cells, not HSCT")
         elif other_cells and contrasted:
             reasons.append("contrasts HSCT with other stem cell therapies")
-        in_title_or_lede = any(s.procedure for s in stats[:3])
-        if proc_total <= 2 and not in_title_or_lede:
-            listed = [s for s in stats if s.procedure and s.listing]
-            if listed:
+        if proc_total <= 2 and not stats[0].procedure:
+            if any(s.procedure and s.listing for s in stats):
                 score *= 0.3
                 reasons.append("the procedure is only named in a list of treatment options")
-            else:
+            elif not any(s.procedure for s in stats[:3]):
                 score *= 0.6
                 reasons.append("the procedure is only mentioned in passing")
         return score

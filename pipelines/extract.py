@@ -85,8 +85,7 @@ class ExtractPipeline:
         text = _drop_leading_title(text, item["title"])
         item["text"] = text
         summary = html_to_text(item.get("summary_html") or "") or meta.get("description") or ""
-        item["summary"] = clean_line(re.sub(r"\s*(\[(…|&hellip;|\.\.\.)\]|Continue reading.*)$", "…",
-                                            summary))
+        item["summary"] = _without_read_more(clean_line(summary))
         if not item.get("author") and meta.get("author"):
             item["author"] = clean_line(meta["author"])
         if not item.get("published"):
@@ -207,3 +206,14 @@ def _drop_leading_title(text: str, title: str) -> str:
     if title and clean_line(first).lower() == title.lower():
         return rest
     return text
+
+
+_READ_MORE = re.compile(r"\s*(?:\[(?:…|&hellip;|\.\.\.)\]|…|\.\.\.|Continue reading.*|Read more.*)$")
+
+
+def _without_read_more(summary: str) -> str:
+    """WordPress excerpts end in "[…]" or "Continue reading": keep one ellipsis, if cut mid-sentence."""
+    if not _READ_MORE.search(summary):
+        return summary
+    cut = _READ_MORE.sub("", summary).rstrip()
+    return cut if cut.endswith((".", "!", "?", "”", '"')) else cut + "…"

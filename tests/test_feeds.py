@@ -57,6 +57,7 @@ def test_rss_atom_and_tag_feeds(tmp_path: Path) -> None:
     assert [(t.term, t.scheme) for t in first.tags] == [("ppms", "ms-type")]
     assert "Also published at" in first.summary and "https://blog.example.net/copy/" in first.summary
     assert first.published_parsed[:3] == (2026, 3, 3)
+    assert first.author == "Jane Roe"  # dc:creator
     atom = parse(tmp_path / "atom.xml")
     entry = atom.entries[0]
     assert entry.id == "tag:hsct-watch,2026:0002"
