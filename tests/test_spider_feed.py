@@ -144,3 +144,37 @@ def test_unknown_source_name_is_a_config_error(make_spider) -> None:  # type: ig
     with pytest.raises(ConfigError, match="no source named 'nope'"):
         make_spider("feed", urls=[MSNT_FEED]).__class__.from_crawler(
             make_spider("feed", urls=[MSNT_FEED]).crawler, source="nope")
+
+
+FEEDS = {
+    "feed/wordpress-rss2.rss": MSNT_FEED,
+    "feed/atom.atom": "https://medicalxpress.com/rss-feed/search/?search=stem+cell",
+    "feed/rss1.xml": "https://www.sciencedaily.com/rss.xml",
+    "feed/rss091.xml": "https://oldblog.example.org/rss",
+    "feed/broken.rss": "https://broken.example.org/feed",
+}
+
+
+def _all_entries(make_spider) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    entries = []
+    for fixture, url in FEEDS.items():
+        spider = make_spider("feed", urls=[url], full_text=False)
+        entries += [dict(item) for item in parse(spider, fixture, url)]
+    return entries
+
+
+def test_invariants_over_every_entry(make_spider) -> None:  # type: ignore[no-untyped-def]
+    from hsctwatch.dates import parse_date
+    from hsctwatch.text import clean_line
+
+    entries = _all_entries(make_spider)
+    assert len(entries) == 8
+    for entry in entries:
+        assert entry["url"].startswith(("http://", "https://")), entry
+        assert clean_line(entry["title"]), entry
+        for field in ("published", "updated"):
+            value = entry.get(field)
+            if isinstance(value, datetime):
+                assert value.tzinfo is not None
+            elif value is not None:
+                assert parse_date(value) is None or parse_date(value).tzinfo is not None

@@ -13,6 +13,7 @@ Run `python -m hsctwatch.samples.server` to serve them until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import html
 import json
@@ -119,7 +120,7 @@ class SampleSites:
             raise OSError("no port free on every sample-site address")
         for server in self._servers:
             thread = threading.Thread(target=server.serve_forever, daemon=True,
-                                      name=f"sample-site-{server.server_address[0]}")
+                                      name=f"sample-site-{server.server_address[0]!s}")
             thread.start()
             self._threads.append(thread)
         return self
@@ -299,7 +300,7 @@ class _Renderer:
         if self.site == "charity":
             routes["news/"] = lambda: self.listing(1)
             for n in range(2, self._listing_pages() + 1):
-                routes[f"news/page/{n}/"] = lambda n=n: self.listing(n)
+                routes[f"news/page/{n}/"] = functools.partial(self.listing, n)
         if self.site == "mednews":
             routes["rss-feeds/search/"] = self.atom
         if self.site == "press":
