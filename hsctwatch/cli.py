@@ -141,6 +141,152 @@ def sources(state: State) -> None:
             click.echo(f"! {r.name}: {warning}")
 
 
+@cli.command()
+@click.argument("item")
+@pass_state
+def explain(state: State, item: str) -> None:
+    """Why ITEM (a number, guid or URL) is in or out of the feeds, and why it has each tag."""
+    from hsctwatch.explain import describe
+
+    click.echo(_review_call(lambda store: describe(store, item)))
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def review() -> None:
+    """The editor's commands: list the queue, show an item, approve, reject, retag, merge, split.
+
+    ITEM is an item's number (from `review list`), its guid, or any URL it was seen at.
+    Decisions are recorded with who (the login name, or $HSCT_WATCH_EDITOR) and when, and the
+    feeds are rebuilt at once.
+    """
+
+
+@review.command("list")
+@click.option("--status", type=click.Choice(["new", "approved", "rejected", "all"]), default="new",
+              show_default=True, help="Which items to list.")
+@click.option("--tag", metavar="SLUG", help="Only items with this tag.")
+@click.option("--source", metavar="NAME", help="Only items seen at this source.")
+@click.option("--search", metavar="TEXT", help="Only items whose title or text contains TEXT.")
+@click.option("--irrelevant", is_flag=True, help="Include items the rules found irrelevant.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@pass_state
+def review_list(state: State, status: str, tag: str | None, source: str | None, search: str | None,
+                irrelevant: bool, limit: int) -> None:
+    """The review queue, newest first, with the count per status."""
+    from hsctwatch.review import list_items
+    from hsctwatch.store import open_store
+
+    rows, counts = list_items(open_store(state.config.store_url), status=status, tag=tag, source=source,
+                              search=search, include_irrelevant=irrelevant, limit=limit)
+    click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
+    table = [(str(r.id), r.status, f"{r.score:.2f}" + ("" if r.relevant else " (out)"), r.published,
+              r.source, _short(r.title, 60), ",".join(r.tags)) for r in rows]
+    _print_table(("item", "status", "score", "date", "source", "title", "tags"), table)
+
+
+@review.command("show")
+@click.argument("item")
+@pass_state
+def review_show(state: State, item: str) -> None:
+    """An item: its copies, relevance reasons, and each tag with its evidence."""
+    from hsctwatch.explain import describe
+
+    click.echo(_review_call(lambda store: describe(store, item)))
+
+
+@review.command("approve")
+@click.argument("items", nargs=-1, required=True)
+@pass_state
+def review_approve(state: State, items: tuple[str, ...]) -> None:
+    """Approve items (published also when [feeds] publish = "approved")."""
+    from hsctwatch.review import set_status
+
+    done = _review_call(lambda store: set_status(store, items, "approved"))
+    _rebuild(state, f"approved item(s) {', '.join(map(str, done))}")
+
+
+@review.command("reject")
+@click.argument("items", nargs=-1, required=True)
+@pass_state
+def review_reject(state: State, items: tuple[str, ...]) -> None:
+    """Reject items: they leave the feeds and stay out, whatever later crawls find."""
+    from hsctwatch.review import set_status
+
+    done = _review_call(lambda store: set_status(store, items, "rejected"))
+    _rebuild(state, f"rejected item(s) {', '.join(map(str, done))}")
+
+
+@review.command("tag", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
+@click.argument("item")
+@click.argument("changes", nargs=-1, required=True, type=click.UNPROCESSED)
+@pass_state
+def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
+    """Add (+slug) or remove (-slug) tags, e.g. `review tag 12 +ppms -rrms`."""
+    from hsctwatch.review import ReviewError, retag
+    from hsctwatch.taxonomy import Rules
+
+    add = [c[1:] for c in changes if c.startswith("+")]
+    remove = [c[1:] for c in changes if c.startswith("-")]
+    bad = [c for c in changes if not c.startswith(("+", "-"))]
+    if bad:
+        raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
+    rules = Rules.load(state.config.rules)
+    try:
+        tags = _review_call(lambda store: retag(store, item, add, remove, rules))
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
+    _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
+
+
+@review.command("merge")
+@click.argument("keep")
+@click.argument("duplicate")
+@pass_state
+def review_merge(state: State, keep: str, duplicate: str) -> None:
+    """Mark DUPLICATE as a copy of KEEP: one item, KEEP's guid, every copy listed."""
+    from hsctwatch.review import merge
+
+    kept = _review_call(lambda store: merge(store, keep, duplicate))
+    _rebuild(state, f"merged {duplicate} into item {kept}")
+
+
+@review.command("split")
+@click.argument("item")
+@click.argument("url")
+@pass_state
+def review_split(state: State, item: str, url: str) -> None:
+    """Split the copy at URL off ITEM into an item of its own (not the same story after all)."""
+    from hsctwatch.review import split
+
+    new = _review_call(lambda store: split(store, item, url))
+    _rebuild(state, f"split {url} off into new item {new}")
+
+
+def _review_call(action: Any) -> Any:
+    from hsctwatch.review import ReviewError
+    from hsctwatch.store import open_store
+
+    state = click.get_current_context().find_object(State)
+    assert state is not None
+    try:
+        return action(open_store(state.config.store_url))
+    except ReviewError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _rebuild(state: State, message: str) -> None:
+    report = _build(state.config)
+    click.echo(f"{message}; feeds rebuilt ({report.items} items)")
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 
@@ -257,10 +403,15 @@ def _totals(sources: list[SourceSummary]) -> tuple[int, ...]:
 def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
-    fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    numeric = [bool(rows) and all(_numeric(r[i]) for r in rows) for i in range(len(headers))]
+    fmt = "  ".join(f"{{:{'>' if numeric[i] else '<'}{w}}}" for i, w in enumerate(widths))
     click.echo(fmt.format(*headers).rstrip())
     for row in rows:
         click.echo(fmt.format(*row).rstrip())
+
+
+def _numeric(value: str) -> bool:
+    return value.replace(".", "", 1).split(" ")[0].isdigit() or value == ""
 
 
 def _ago(when: datetime | None) -> str:

@@ -90,10 +90,12 @@ class RunRecorder:
                 setattr(row, column, int(stats.get_value(key) or 0))
             reported = int(stats.get_value("hsctwatch/errors") or 0)
             logged = int(stats.get_value("log_count/ERROR") or 0)
-            row.errors = max(reported, logged)
+            # Scrapy logs a failure again on its way (retry gave up, robots.txt failed): the
+            # spiders' own reports are the count; the log's count only when they reported none.
+            row.errors = reported or logged
             messages = list(stats.get_value("hsctwatch/error_messages") or [])
-            if logged > reported:
-                messages.append(f"{logged - reported} other error(s); see the log")
+            if logged and not reported:
+                messages.append(f"{logged} error(s) in the log (hsct-watch.log)")
             row.messages = messages
             row.duration = round(time.monotonic() - self.started, 2)
             if finished:

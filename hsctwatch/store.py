@@ -135,6 +135,9 @@ class Copy(Base):
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     attribution: Mapped[str] = mapped_column(Text, default="")
+    # the copy's own text, so an editor can split it off into a story of its own
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
     site_name: Mapped[str] = mapped_column(String(300), default="")
     is_original: Mapped[bool] = mapped_column(Boolean, default=False)
     match_reason: Mapped[str] = mapped_column(String(50), default="")
@@ -158,6 +161,19 @@ class Tag(Base):
     origin: Mapped[str] = mapped_column(String(20), default="rules")
 
     article: Mapped[Article] = relationship(back_populates="tags")
+
+
+class Decision(Base):
+    """An editor's decision, with who and when: approve, reject, tag, untag, merge, split, edit."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    editor: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CrawlRun(Base):

@@ -115,6 +115,8 @@ def _seen_again(session: Session, copy: Copy, item: Mapping[str, Any], now: date
         return "unchanged"
     copy.content_hash = new_hash
     copy.title = item.get("title") or copy.title
+    copy.text = item.get("text") or copy.text
+    copy.summary = item.get("summary") or copy.summary
     if copy.is_original:
         _fill_article(session, article, item, now, keep_first_seen=True)
         article.updated = item.get("updated") or now
@@ -133,6 +135,8 @@ def _new_copy(item: Mapping[str, Any], key: str, now: datetime, *, original: boo
         published=item.get("published"),
         content_hash=item.get("content_hash") or "",
         attribution=item.get("attribution") or "",
+        summary=item.get("summary") or "",
+        text=item.get("text") or "",
         site_name=(item.get("metadata") or {}).get("site_name", "")
         or (item.get("metadata") or {}).get("publisher", ""),
         is_original=original,

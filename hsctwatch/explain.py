@@ -1,0 +1,55 @@
+"""Why an item is in or out of the feeds, and why it has each tag — for readers of `explain`
+and for editors' `review show`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hsctwatch.review import find
+from hsctwatch.store import Decision, Store
+
+
+def describe(store: Store, ref: str) -> str:
+    with store.session() as session:
+        article = find(session, store, ref)
+        verdict = "relevant" if article.relevant else "not relevant"
+        published = "in the feeds" if article.relevant and article.status != "rejected" else "not published"
+        lines = [
+            f"Item {article.id} · {article.status} · {verdict} "
+            f"(score {article.relevance_score:.2f}) · {published}",
+            f"Title:     {article.title}",
+            f"Link:      {article.link}",
+            f"Source:    {article.source}",
+            f"Published: {article.published:%Y-%m-%d %H:%M} UTC" if article.published
+            else "Published: unknown",
+        ]
+        if article.updated:
+            lines.append(f"Updated:   {article.updated:%Y-%m-%d %H:%M} UTC")
+        lines.append(f"Guid:      {article.guid}")
+        lines.append("Copies:")
+        for copy in article.copies:
+            role = "original" if copy.is_original else f"copy ({copy.match_reason or 'same story'})"
+            lines.append(f"  {'*' if copy.is_original else '-'} {copy.url}  [{copy.source}] {role}")
+            if copy.attribution:
+                lines.append(f"      attribution: {copy.attribution}")
+        lines.append("Why it is in:" if article.relevant else "Why it is out:")
+        lines += [f"  - {reason}" for reason in article.relevance_reasons or ["(no reasons stored)"]]
+        lines.append("Tags:" if article.tags else "Tags: none")
+        for tag in sorted(article.tags, key=lambda t: (t.facet, t.slug)):
+            if tag.origin == "removed":
+                lines.append(f"  {tag.facet}/{tag.slug}: removed by an editor")
+                continue
+            if tag.origin == "editor":
+                lines.append(f"  {tag.facet}/{tag.slug}: added by an editor")
+                continue
+            evidence = "; ".join(f'"{e["phrase"]}" ({e["where"]})' for e in tag.evidence) or "—"
+            lines.append(f"  {tag.facet}/{tag.slug}: {evidence}")
+        decisions = session.scalars(
+            select(Decision).where(Decision.article_id == article.id).order_by(Decision.at)
+        ).all()
+        if decisions:
+            lines.append("Decisions:")
+            for decision in decisions:
+                detail = f" {decision.detail}" if decision.detail else ""
+                lines.append(f"  {decision.at:%Y-%m-%d %H:%M} {decision.action} by {decision.editor}{detail}")
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""The editor's actions on stories: approve, reject, retag, merge duplicates, split a copy off.
+
+Each action is one transaction and is recorded as a Decision with who and when. Decisions
+live in the data itself (a status, an editor tag, copies moved between stories), so a later
+crawl or re-run of the rules does not undo them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hsctwatch.store import STATUSES, Article, Copy, Decision, Store, Tag, new_guid, utcnow
+from hsctwatch.stories import is_more_original
+from hsctwatch.taxonomy import Rules
+from hsctwatch.urls import url_key
+
+
+class ReviewError(Exception):
+    """An action that can't be done; str() is the message for the editor."""
+
+
+def current_editor() -> str:
+    return os.environ.get("HSCT_WATCH_EDITOR") or getpass.getuser()
+
+
+def find(session: Session, store: Store, ref: str) -> Article:
+    article = store.get_article(session, ref)
+    if article is None:
+        raise ReviewError(f"no item {ref!r}: give an item number, a guid or a URL it was seen at")
+    return article
+
+
+@dataclass
+class Row:
+    id: int
+    status: str
+    relevant: bool
+    score: float
+    published: str
+    source: str
+    title: str
+    tags: list[str]
+
+
+def list_items(store: Store, *, status: str | None = "new", tag: str | None = None,
+               source: str | None = None, search: str | None = None, include_irrelevant: bool = False,
+               limit: int = 50) -> tuple[list[Row], dict[str, int]]:
+    """The queue, newest first, and the count per status (of relevant items)."""
+    with store.session() as session:
+        query = select(Article)
+        if not include_irrelevant:
+            query = query.where(Article.relevant.is_(True))
+        if status and status != "all":
+            query = query.where(Article.status == status)
+        if tag:
+            query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
+        if source:
+            query = query.where(Article.copies.any(Copy.source == source))
+        if search:
+            like = f"%{search}%"
+            query = query.where(or_(Article.title.ilike(like), Article.text.ilike(like)))
+        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc()).limit(limit)
+        rows = [
+            Row(a.id, a.status, a.relevant, a.relevance_score,
+                f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.title,
+                [t.slug for t in a.tags if t.origin != "removed"])
+            for a in session.scalars(query)
+        ]
+        counts = dict(session.execute(
+            select(Article.status, func.count()).where(Article.relevant.is_(True)).group_by(Article.status)
+        ).all())
+    return rows, {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def set_status(store: Store, refs: Sequence[str], status: str, editor: str | None = None) -> list[int]:
+    if status not in STATUSES:
+        raise ReviewError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    done = []
+    with store.session() as session:
+        for ref in refs:
+            article = find(session, store, ref)
+            if article.status != status:
+                article.status = status
+                session.add(Decision(article_id=article.id, action=_action(status),
+                                     editor=editor or current_editor(), at=utcnow()))
+            done.append(article.id)
+    return done
+
+
+def _action(status: str) -> str:
+    return {"approved": "approve", "rejected": "reject", "new": "reopen"}[status]
+
+
+def retag(store: Store, ref: str, add: Sequence[str], remove: Sequence[str], rules: Rules,
+          editor: str | None = None) -> list[str]:
+    """Add or remove tags by slug; returns the item's tags after the change."""
+    for slug in [*add, *remove]:
+        try:
+            rules.facet(slug)
+        except KeyError:
+            raise ReviewError(f"unknown tag {slug!r}; see the tags in the rules file") from None
+    with store.session() as session:
+        article = find(session, store, ref)
+        by_slug = {t.slug: t for t in article.tags}
+        for slug in add:
+            tag = by_slug.get(slug)
+            if tag is None:
+                article.tags.append(Tag(facet=rules.facet(slug), slug=slug, evidence=[], origin="editor"))
+            elif tag.origin == "removed":
+                tag.origin = "rules" if tag.evidence else "editor"
+        for slug in remove:
+            tag = by_slug.get(slug)
+            if tag is not None and tag.origin == "editor":
+                article.tags.remove(tag)
+            elif tag is not None:
+                tag.origin = "removed"  # kept, so the rules don't bring it back
+        session.add(Decision(article_id=article.id, action="tag", editor=editor or current_editor(),
+                             detail={"add": list(add), "remove": list(remove)}, at=utcnow()))
+        session.flush()
+        return [t.slug for t in article.tags if t.origin != "removed"]
+
+
+def merge(store: Store, keep_ref: str, other_ref: str, editor: str | None = None) -> int:
+    """Make ``other`` a copy of ``keep``: its copies move over; ``keep``'s guid stays."""
+    with store.session() as session:
+        keep = find(session, store, keep_ref)
+        other = find(session, store, other_ref)
+        if keep.id == other.id:
+            raise ReviewError("those are the same item")
+        moved = [c.url for c in other.copies]
+        with session.no_autoflush:  # a copy between two stories is not an orphan to delete
+            for copy in list(other.copies):
+                other.copies.remove(copy)
+                copy.is_original = False
+                copy.match_reason = "editor-merge"
+                keep.copies.append(copy)
+        for tag in other.tags:
+            if tag.origin == "editor" and all(t.slug != tag.slug for t in keep.tags):
+                keep.tags.append(Tag(facet=tag.facet, slug=tag.slug, evidence=tag.evidence, origin="editor"))
+        session.flush()
+        _repoint(keep)
+        session.add(Decision(article_id=keep.id, action="merge", editor=editor or current_editor(),
+                             detail={"merged": other.id, "guid": other.guid, "urls": moved}, at=utcnow()))
+        session.delete(other)
+        return keep.id
+
+
+def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
+    """Split the copy at ``url`` off into a story of its own, with a new guid."""
+    key = url_key(url)
+    with store.session() as session:
+        article = find(session, store, ref)
+        copy = next((c for c in article.copies if c.url_key == key or c.fetched_url == url), None)
+        if copy is None:
+            urls = ", ".join(c.url for c in article.copies)
+            raise ReviewError(f"item {article.id} has no copy at {url}; its copies: {urls}")
+        if len(article.copies) == 1:
+            raise ReviewError(f"{url} is item {article.id}'s only copy; there is nothing to split")
+        now = utcnow()
+        new = Article(
+            guid=new_guid(copy.url, now), link=copy.url, source=copy.source, title=copy.title,
+            summary=copy.summary, text=copy.text, published=copy.published or now, first_seen=now,
+            last_seen=now, content_hash=copy.content_hash, relevant=article.relevant,
+            relevance_score=article.relevance_score, relevance_reasons=list(article.relevance_reasons),
+            metadata_={}, status="new",
+        )
+        with session.no_autoflush:  # a copy between two stories is not an orphan to delete
+            session.add(new)
+            article.copies.remove(copy)
+            copy.is_original = True
+            copy.match_reason = "editor-split"
+            new.copies.append(copy)
+        for tag in article.tags:
+            if tag.origin != "removed":
+                new.tags.append(Tag(facet=tag.facet, slug=tag.slug, evidence=tag.evidence, origin=tag.origin))
+        session.flush()
+        _repoint(article)
+        session.add(Decision(article_id=article.id, action="split", editor=editor or current_editor(),
+                             detail={"url": copy.url, "new_item": new.id}, at=now))
+        return new.id
+
+
+def _repoint(article: Article) -> None:
+    """After copies moved, the most original copy becomes the link; the guid never changes."""
+    best = None
+    for copy in article.copies:
+        if best is None or is_more_original(copy, best):
+            best = copy
+    if best is None:
+        return
+    for copy in article.copies:
+        copy.is_original = copy is best
+    if article.link != best.url:
+        article.link = best.url
+        article.source = best.source
+        if best.text:
+            article.title, article.summary, article.text = best.title, best.summary, best.text
+    if best.published and (article.published is None or best.published < article.published):
+        article.published = best.published

@@ -1,0 +1,124 @@
+"""The editor's commands and `explain`, in-process, on a real store and real feed files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hsctwatch.cli import cli
+from hsctwatch.store import Copy, Decision, Store, open_store
+from tests.test_pipeline_dedup_store import BLOG, NEWS, REPORT, Pipeline
+
+OTHER = "https://news.example.org/2026/03/01/beat-ms-enrolment/"
+BEAT = """The BEAT-MS trial, which compares autologous haematopoietic stem cell transplantation with the
+best available disease-modifying therapy for relapsing multiple sclerosis, has finished enrolling its
+156 participants at 18 sites across the United States, its investigators said on Monday. Participants
+were randomised either to the transplant or to a high-efficacy antibody such as ocrelizumab or
+natalizumab, and will be followed for three years. The main measure is the time until a first relapse.
+Recruiting for a randomised transplant trial is slow, one investigator said, because many people have
+firm views about which arm they would prefer. Results are expected in 2029."""
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Store]:
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n', encoding="utf-8")
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    pipeline = Pipeline(store)
+    pipeline(url=NEWS, text=REPORT, title="MIST at ten years")
+    pipeline(url=BLOG, source="blog", title="MIST reprinted", published=datetime(2026, 3, 12, tzinfo=UTC),
+             text="Reproduced from News Example.\n\n" + REPORT)
+    pipeline(url=OTHER, title="BEAT-MS completes enrolment", text=BEAT,
+             published=datetime(2026, 3, 1, tzinfo=UTC))
+    return config, store
+
+
+def hw(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], env={"HSCT_WATCH_EDITOR": "ed"})
+    return result.exit_code, result.output
+
+
+def entries(config: Path) -> list[feedparser.FeedParserDict]:
+    parsed = feedparser.parse((config.parent / "public" / "rss.xml").read_bytes())
+    assert parsed.bozo == 0
+    return parsed.entries
+
+
+def test_list_show_and_explain(setup: tuple[Path, Store]) -> None:
+    config, _ = setup
+    code, out = hw(config, "review", "list")
+    assert code == 0 and "new: 2  approved: 0  rejected: 0" in out
+    assert "MIST at ten years" in out and "BEAT-MS completes" in out
+    code, out = hw(config, "review", "list", "--search", "BEAT")
+    assert "MIST at ten years" not in out
+    code, out = hw(config, "explain", NEWS)
+    assert code == 0
+    assert "relevant (score 0.90)" in out and "Why it is in:" in out and "HSCT in the headline" in out
+    assert f"* {NEWS}" in out and f"- {BLOG}" in out and "near-duplicate" in out
+    assert 'type/research: "study" (body)' in out
+    code, out = hw(config, "explain", "https://nowhere.example.org/")
+    assert code == 2 and "no item" in out
+
+
+def test_reject_and_approve_follow_into_the_feed(setup: tuple[Path, Store]) -> None:
+    config, store = setup
+    hw(config, "feeds")
+    assert len(entries(config)) == 2
+    code, out = hw(config, "review", "reject", NEWS)
+    assert code == 0 and "feeds rebuilt (1 items)" in out
+    assert [e.title for e in entries(config)] == ["BEAT-MS completes enrolment"]
+    code, _ = hw(config, "review", "approve", "1")
+    assert code == 0 and len(entries(config)) == 2
+    with store.session() as session:
+        decisions = [(d.action, d.editor) for d in session.scalars(select(Decision).order_by(Decision.id))]
+    assert decisions == [("reject", "ed"), ("approve", "ed")]
+
+
+def test_retag(setup: tuple[Path, Store]) -> None:
+    config, _ = setup
+    code, out = hw(config, "review", "tag", "1", "+ppms", "-research")
+    assert code == 0, out
+    assert "ppms" in out and "research" not in out.split("tags:")[1]
+    [entry] = [e for e in entries(config) if e.title == "MIST at ten years"]
+    assert {t.term for t in entry.tags} == {"ppms"}
+    code, out = hw(config, "review", "tag", "1", "+nonsense")
+    assert code == 2 and "unknown tag 'nonsense'" in out
+
+
+def test_split_then_merge_back(setup: tuple[Path, Store]) -> None:
+    config, store = setup
+    code, out = hw(config, "review", "split", "1", BLOG)
+    assert code == 0 and "into new item" in out
+    titles = sorted(e.title for e in entries(config))
+    assert titles == ["BEAT-MS completes enrolment", "MIST at ten years", "MIST reprinted"]
+    # a later crawl of the blog copy stays with its own item
+    pipeline = Pipeline(store)
+    again = pipeline(url=BLOG, source="blog", title="MIST reprinted",
+                     published=datetime(2026, 3, 12, tzinfo=UTC),
+                     text="Reproduced from News Example.\n\n" + REPORT)
+    assert again["outcome"] == "unchanged"
+    assert len(entries(config)) == 3
+    new_id = out.split("new item ")[1].split(";")[0]
+    code, out = hw(config, "review", "merge", "1", new_id)
+    assert code == 0
+    [mist] = [e for e in entries(config) if "MIST" in e.title]
+    assert mist.link == NEWS and BLOG in mist.summary  # listed as a copy again
+    with store.session() as session:
+        assert {c.url for c in session.scalars(select(Copy))} == {NEWS, BLOG, OTHER}
+
+
+def test_merge_keeps_the_first_guid(setup: tuple[Path, Store]) -> None:
+    config, _ = setup
+    hw(config, "feeds")
+    guids = {e.title: e.id for e in entries(config)}
+    code, _ = hw(config, "review", "merge", "1", OTHER)
+    assert code == 0
+    [entry] = entries(config)
+    assert entry.id == guids["MIST at ten years"]
+    code, out = hw(config, "review", "merge", "1", "1")
+    assert code == 2 and "same item" in out
