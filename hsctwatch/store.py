@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -100,6 +101,8 @@ class Article(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # the MinHash signature of the text (hsctwatch.neardup), so the index reloads without rehashing
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -7,6 +7,7 @@ from scrapy.exceptions import NotConfigured
 
 from hsctwatch.items import Article
 from hsctwatch.neardup import shared_index
+from hsctwatch.store import Article as StoredArticle
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, save_item
 
@@ -29,9 +30,13 @@ class StorePipeline:
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
         with self.store.session() as session:
             outcome, article_id = save_item(session, item, match)
+            if outcome in ("new", "updated", "copy"):
+                # index the story's text as it now stands (a copy may have become its original),
+                # and keep the signature with it, in the same transaction
+                story = session.get(StoredArticle, article_id)
+                if story is not None:
+                    story.minhash = self.index.add(article_id, story.text)
         item["outcome"] = outcome
         item["story_id"] = article_id
-        if outcome == "new":
-            self.index.add(article_id, item.get("text") or "")
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
         return item

@@ -190,3 +190,16 @@ carefully. The trial enrolled patients at several centres in Europe and the Amer
     item = pipeline(url=BLOG, source="blog", text=own_report)
     assert item["outcome"] == "new"
     assert count(store, Story) == 2
+
+
+def test_the_index_reloads_from_stored_signatures(pipeline: Pipeline, store: Store) -> None:
+    from hsctwatch.neardup import NearDuplicateIndex
+    from hsctwatch.store import Article as StoredArticle
+
+    first = pipeline(url=NEWS, text=REPORT)
+    with store.session() as session:
+        assert len(session.get(StoredArticle, first["story_id"]).minhash) == 128 * 8
+    reloaded = NearDuplicateIndex.from_store(store)  # as after a restart
+    assert len(reloaded) == 1
+    match = reloaded.find("Reproduced with permission.\n\n" + REPORT)
+    assert match is not None and match[0] == first["story_id"] and match[1] > 0.8
