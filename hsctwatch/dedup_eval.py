@@ -102,6 +102,7 @@ def evaluate(path: Path) -> dict[str, Any]:
         "pairs": len(judgements), "precision": precision, "recall": recall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "by_kind": {k: {"correct": c, "total": t} for k, (c, t) in by_kind.items()},
-        "errors": [(j.pair.label, j.pair.duplicate, round(j.similarity, 3)) for j in judgements if not j.correct],
+        "errors": [(j.pair.label, j.pair.duplicate, round(j.similarity, 3))
+                   for j in judgements if not j.correct],
         "judgements": judgements,
     }
