@@ -151,6 +151,58 @@ def explain(state: State, item: str) -> None:
     click.echo(_review_call(lambda store: describe(store, item)))
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Report what would change, and change nothing.")
+@pass_state
+def reprocess(state: State, dry_run: bool) -> None:
+    """Re-run relevance and tags over every stored item after the rules changed.
+
+    Editors' decisions (status, tags they added or removed, merges, splits) are kept.
+    Reports what changed, then rebuilds the feeds.
+    """
+    from hsctwatch.reprocess import reprocess as run_reprocess
+    from hsctwatch.store import Store
+    from hsctwatch.taxonomy import Rules
+
+    config = state.config
+    try:
+        rules = Rules.load(config.rules)
+    except ValueError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if dry_run:
+        import shutil
+        import tempfile
+
+        url = config.store_url
+        if not url.startswith("sqlite:///"):
+            raise click.UsageError("--dry-run works on a SQLite store only")
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "dry-run.db"
+            shutil.copy(url.removeprefix("sqlite:///"), copy)
+            store = Store(f"sqlite:///{copy}")
+            report = run_reprocess(store, rules)
+            store.close()
+    else:
+        with RunLock(config.data_dir):
+            from hsctwatch.store import open_store
+
+            report = run_reprocess(open_store(config.store_url), rules)
+    click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
+               f"{len(report.dropped)} dropped")
+    if report.newly_relevant:
+        click.echo(f"  newly relevant: {', '.join(map(str, report.newly_relevant))}")
+    if report.dropped:
+        click.echo(f"  dropped: {', '.join(map(str, report.dropped))}")
+    added = ", ".join(f"{slug} +{n}" for slug, n in sorted(report.tags_added.items()))
+    removed = ", ".join(f"{slug} -{n}" for slug, n in sorted(report.tags_removed.items()))
+    click.echo(f"  tags added: {added or 'none'}")
+    click.echo(f"  tags removed: {removed or 'none'}")
+    if not dry_run:
+        built = _build(config)
+        click.echo(f"feeds rebuilt ({built.items} items)")
+
+
 # -- review ---------------------------------------------------------------------------------
 
 

@@ -74,16 +74,8 @@ def judge(pair: Pair) -> Judgement:
     index = NearDuplicateIndex()
     index.add(1, pair.a)
     found = index.find(pair.b)
-    similarity = found[1] if found else _similarity(index, pair.b)
+    similarity = found[1] if found else index.similarity(1, pair.b)
     return Judgement(pair, found is not None, similarity)
-
-
-def _similarity(index: NearDuplicateIndex, text: str) -> float:
-    from hsctwatch.neardup import signature
-
-    minhash = signature(text)
-    stored = index.signatures.get(1)
-    return float(stored.jaccard(minhash)) if stored is not None and minhash is not None else 0.0
 
 
 def evaluate(path: Path) -> dict[str, Any]:

@@ -12,19 +12,23 @@ import re
 import threading
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
-from sqlalchemy import select, update
+from datasketch import LeanMinHash, MinHash
+from sqlalchemy import func, select, update
 
 from hsctwatch.store import Article, Store
 
 NUM_PERM = 128
 SHINGLE = 4
 SEED = 1
-#: LSH's candidate threshold, then the estimated Jaccard a candidate must reach. On the labelled
-#: pairs (bench/eval_dedup.py) reprints cut short score from 0.48, two outlets' own reports of one
-#: event at most 0.03: the line sits well clear of both.
-LSH_THRESHOLD = 0.3
+#: The estimated Jaccard a candidate must reach. On the labelled pairs (bench/eval_dedup.py)
+#: reprints cut short score from 0.48, two outlets' own reports of one event at most 0.03: the
+#: line sits well clear of both.
 MIN_JACCARD = 0.35
+#: LSH bands × rows: a pair at Jaccard 0.35 becomes a candidate with probability 0.84, at 0.48
+#: with 0.99, at 0.05 with 0.005.
+BANDS, ROWS = 42, 3
+RESORT_AFTER = 5000
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 MIN_SHINGLES = 60  # shorter texts (teasers) are not compared: too little to tell copies apart
 
 
@@ -42,76 +46,141 @@ def signature(text: str) -> LeanMinHash | None:
     return LeanMinHash(minhash)
 
 
-SCHEME = MinHash(num_perm=1, seed=SEED).scheme  # the hash scheme stored signatures were made with
-
-
 def to_bytes(minhash: LeanMinHash) -> bytes:
     return np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes()
 
 
-def from_bytes(data: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=SCHEME)
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint64).astype(np.uint32)
 
 
 class NearDuplicateIndex:
-    def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        self.signatures: dict[int, LeanMinHash] = {}
+    """Banded LSH over MinHash signatures, kept compact in numpy arrays.
+
+    datasketch's MinHashLSH keeps a Python set per bucket per band: measured at about 9 KB a
+    story, 900 MB for 100k stories. Here every signature is one row of a uint32 matrix, and each
+    band's keys a sorted array searched with numpy (new stories wait in a small dict until the
+    next re-sort): about 1 KB a story. datasketch still makes the signatures.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
+        self.ids = np.zeros(capacity, dtype=np.int64)
+        self.rows: dict[int, int] = {}
+        self.size = 0
+        self.removed: set[int] = set()
+        self.sorted_keys = np.zeros((BANDS, 0), dtype=np.uint64)
+        self.sorted_rows = np.zeros((BANDS, 0), dtype=np.int32)
+        self.pending: dict[tuple[int, int], list[int]] = {}
+        self.pending_rows = 0
         self.lock = threading.Lock()
 
     @classmethod
     def from_store(cls, store: Store) -> NearDuplicateIndex:
         """Load every stored signature; hash (and save) the texts stored without one."""
-        index = cls()
-        missing: list[tuple[int, bytes]] = []
         with store.session() as session:
-            rows = session.execute(select(Article.id, Article.minhash)).all()
-            for article_id, blob in rows:
+            count = session.scalar(select(func.count()).select_from(Article)) or 0
+            index = cls(capacity=max(1024, int(count * 1.1)))
+            missing: list[tuple[int, bytes]] = []
+            for article_id, blob in session.execute(select(Article.id, Article.minhash)):
                 if blob:
-                    index._insert(article_id, from_bytes(blob))
+                    index._append(article_id, from_bytes(blob))
                     continue
                 text = session.scalar(select(Article.text).where(Article.id == article_id)) or ""
                 minhash = signature(text)
                 if minhash is not None:
-                    index._insert(article_id, minhash)
+                    index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32))
                     missing.append((article_id, to_bytes(minhash)))
-            for article_id, blob in missing:
-                session.execute(update(Article).where(Article.id == article_id).values(minhash=blob))
+            for article_id, data in missing:
+                session.execute(update(Article).where(Article.id == article_id).values(minhash=data))
+        index._sort()
         return index
 
     def add(self, article_id: int, text: str) -> bytes | None:
         """Index (or re-index) a story's text; returns the signature to store with it."""
         minhash = signature(text)
         with self.lock:
-            if article_id in self.signatures:
-                self.lsh.remove(article_id)
-                del self.signatures[article_id]
-        if minhash is None:
-            return None
-        self._insert(article_id, minhash)
+            self._remove(article_id)
+            if minhash is None:
+                return None
+            row = self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32))
+            for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
+                self.pending.setdefault((band, int(key)), []).append(row)
+            self.pending_rows += 1
+            if self.pending_rows > RESORT_AFTER:
+                self._sort()
         return to_bytes(minhash)
 
-    def _insert(self, article_id: int, minhash: LeanMinHash) -> None:
-        with self.lock:
-            if article_id not in self.signatures:
-                self.signatures[article_id] = minhash
-                self.lsh.insert(article_id, minhash)
+    def _append(self, article_id: int, hashvalues: np.ndarray) -> int:
+        if self.size == len(self.matrix):
+            grow = max(1024, self.size)
+            self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
+            self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
+        row = self.size
+        self.matrix[row] = hashvalues
+        self.ids[row] = article_id
+        self.rows[article_id] = row
+        self.size += 1
+        return row
+
+    def _remove(self, article_id: int) -> None:
+        row = self.rows.pop(article_id, None)
+        if row is not None:
+            self.removed.add(row)
+
+    def _sort(self) -> None:
+        keys = _band_keys(self.matrix[: self.size])  # (rows, bands)
+        order = np.argsort(keys, axis=0, kind="stable").T.astype(np.int32)  # (bands, rows)
+        self.sorted_rows = order
+        self.sorted_keys = np.take_along_axis(keys.T, order.astype(np.int64), axis=1)
+        self.pending.clear()
+        self.pending_rows = 0
+
+    def _candidates(self, hashvalues: np.ndarray) -> set[int]:
+        keys = _band_keys(hashvalues[None, :])[0]
+        found: set[int] = set()
+        for band, key in enumerate(keys):
+            sorted_keys = self.sorted_keys[band]
+            lo = int(np.searchsorted(sorted_keys, key, side="left"))
+            hi = int(np.searchsorted(sorted_keys, key, side="right"))
+            if hi > lo:
+                found.update(self.sorted_rows[band][lo:hi].tolist())
+            found.update(self.pending.get((band, int(key)), ()))
+        return found - self.removed
 
     def find(self, text: str) -> tuple[int, float] | None:
         """The most similar stored story and its estimated Jaccard similarity, if close enough."""
         minhash = signature(text)
         if minhash is None:
             return None
-        return self.find_signature(minhash)
+        return self.find_signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
 
-    def find_signature(self, minhash: LeanMinHash) -> tuple[int, float] | None:
+    def find_signature(self, hashvalues: np.ndarray) -> tuple[int, float] | None:
         with self.lock:
-            candidates = [(key, self.signatures[key].jaccard(minhash)) for key in self.lsh.query(minhash)]
-        best = max(candidates, key=lambda c: (c[1], -c[0]), default=None)
-        return best if best and best[1] >= MIN_JACCARD else None
+            rows = sorted(self._candidates(hashvalues))
+            if not rows:
+                return None
+            similarity = (self.matrix[rows] == hashvalues).mean(axis=1)
+            best = int(np.argmax(similarity))
+            article_id, score = int(self.ids[rows[best]]), float(similarity[best])
+        return (article_id, score) if score >= MIN_JACCARD else None
+
+    def similarity(self, article_id: int, text: str) -> float:
+        """The estimated Jaccard similarity of a text to one stored story (for evaluation)."""
+        minhash = signature(text)
+        row = self.rows.get(article_id)
+        if minhash is None or row is None:
+            return 0.0
+        return float((self.matrix[row] == np.asarray(minhash.hashvalues, dtype=np.uint32)).mean())
 
     def __len__(self) -> int:
-        return len(self.signatures)
+        return len(self.rows)
+
+
+def _band_keys(matrix: np.ndarray) -> np.ndarray:
+    """One 64-bit key per band of each signature (rows × bands), mixing the band's values."""
+    bands = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
+    return (bands * _MIX).sum(axis=2, dtype=np.uint64)
 
 
 _INDEXES: dict[str, NearDuplicateIndex] = {}

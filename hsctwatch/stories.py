@@ -8,7 +8,7 @@ told by rel=canonical, then an attribution line, then the earliest publication d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -163,7 +163,7 @@ def _fill_article(session: Session, article: Article, item: Mapping[str, Any], n
     set_rule_tags(article, item.get("tags") or [])
 
 
-def set_rule_tags(article: Article, tags: list[Mapping[str, Any]]) -> None:
+def set_rule_tags(article: Article, tags: Sequence[Mapping[str, Any]]) -> None:
     """Replace the tags the rules gave; tags an editor set or removed stay as the editor left them.
 
     Existing rows are updated in place (not deleted and re-inserted), so the unique

@@ -1,0 +1,64 @@
+"""Re-running relevance and tags over every stored story, after the rules changed.
+
+Only what the rules decide is recomputed: relevance, its score and reasons, and the tags of
+origin "rules". Editors' decisions — status, tags they added or removed, merges and splits —
+are data the rules don't touch, so they survive.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from hsctwatch.store import Article, Store
+from hsctwatch.stories import set_rule_tags
+from hsctwatch.taxonomy import Document, Rules
+
+
+@dataclass
+class ReprocessReport:
+    stories: int = 0
+    newly_relevant: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+    tags_added: Counter[str] = field(default_factory=Counter)
+    tags_removed: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.newly_relevant or self.dropped or self.tags_added or self.tags_removed)
+
+
+def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
+    report = ReprocessReport()
+    last_id = 0
+    while True:
+        with store.session() as session:
+            articles = session.scalars(
+                select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+            ).all()
+            if not articles:
+                return report
+            for article in articles:
+                _one(article, rules, report)
+            last_id = articles[-1].id
+
+
+def _one(article: Article, rules: Rules, report: ReprocessReport) -> None:
+    report.stories += 1
+    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
+    decision = rules.relevance(document)
+    if decision.relevant and not article.relevant:
+        report.newly_relevant.append(article.id)
+    elif article.relevant and not decision.relevant:
+        report.dropped.append(article.id)
+    article.relevant = decision.relevant
+    article.relevance_score = decision.score
+    article.relevance_reasons = list(decision.reasons)
+    before = {t.slug for t in article.tags if t.origin == "rules"}
+    tags = [t.as_dict() for t in rules.tags(document)] if decision.relevant else []
+    set_rule_tags(article, tags)
+    after = {t.slug for t in article.tags if t.origin == "rules"}
+    report.tags_added.update(after - before)
+    report.tags_removed.update(before - after)
