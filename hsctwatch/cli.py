@@ -171,7 +171,7 @@ def reprocess(state: State, dry_run: bool) -> None:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     if dry_run:
-        import shutil
+        import sqlite3
         import tempfile
 
         url = config.store_url
@@ -179,7 +179,8 @@ def reprocess(state: State, dry_run: bool) -> None:
             raise click.UsageError("--dry-run works on a SQLite store only")
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / "dry-run.db"
-            shutil.copy(url.removeprefix("sqlite:///"), copy)
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+                source.backup(target)  # a consistent copy, WAL included
             store = Store(f"sqlite:///{copy}")
             report = run_reprocess(store, rules)
             store.close()

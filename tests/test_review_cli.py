@@ -30,10 +30,10 @@ def setup(tmp_path: Path) -> tuple[Path, Store]:
     config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n', encoding="utf-8")
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     pipeline = Pipeline(store)
-    pipeline(url=NEWS, text=REPORT, title="MIST at ten years")
-    pipeline(url=BLOG, source="blog", title="MIST reprinted", published=datetime(2026, 3, 12, tzinfo=UTC),
+    pipeline(url=NEWS, text=REPORT, title="HSCT for MS: MIST at ten years")
+    pipeline(url=BLOG, source="blog", title="HSCT for MS: MIST reprinted", published=datetime(2026, 3, 12, tzinfo=UTC),
              text="Reproduced from News Example.\n\n" + REPORT)
-    pipeline(url=OTHER, title="BEAT-MS completes enrolment", text=BEAT,
+    pipeline(url=OTHER, title="BEAT-MS trial of HSCT for MS completes enrolment", text=BEAT,
              published=datetime(2026, 3, 1, tzinfo=UTC))
     return config, store
 
@@ -53,9 +53,9 @@ def test_list_show_and_explain(setup: tuple[Path, Store]) -> None:
     config, _ = setup
     code, out = hw(config, "review", "list")
     assert code == 0 and "new: 2  approved: 0  rejected: 0" in out
-    assert "MIST at ten years" in out and "BEAT-MS completes" in out
+    assert "HSCT for MS: MIST at ten years" in out and "BEAT-MS trial of HSCT" in out
     code, out = hw(config, "review", "list", "--search", "BEAT")
-    assert "MIST at ten years" not in out
+    assert "HSCT for MS: MIST at ten years" not in out
     code, out = hw(config, "explain", NEWS)
     assert code == 0
     assert "relevant (score 0.90)" in out and "Why it is in:" in out and "HSCT in the headline" in out
@@ -71,7 +71,7 @@ def test_reject_and_approve_follow_into_the_feed(setup: tuple[Path, Store]) -> N
     assert len(entries(config)) == 2
     code, out = hw(config, "review", "reject", NEWS)
     assert code == 0 and "feeds rebuilt (1 items)" in out
-    assert [e.title for e in entries(config)] == ["BEAT-MS completes enrolment"]
+    assert [e.title for e in entries(config)] == ["BEAT-MS trial of HSCT for MS completes enrolment"]
     code, _ = hw(config, "review", "approve", "1")
     assert code == 0 and len(entries(config)) == 2
     with store.session() as session:
@@ -84,7 +84,7 @@ def test_retag(setup: tuple[Path, Store]) -> None:
     code, out = hw(config, "review", "tag", "1", "+ppms", "-research")
     assert code == 0, out
     assert "ppms" in out and "research" not in out.split("tags:")[1]
-    [entry] = [e for e in entries(config) if e.title == "MIST at ten years"]
+    [entry] = [e for e in entries(config) if e.title == "HSCT for MS: MIST at ten years"]
     assert {t.term for t in entry.tags} == {"ppms"}
     code, out = hw(config, "review", "tag", "1", "+nonsense")
     assert code == 2 and "unknown tag 'nonsense'" in out
@@ -95,10 +95,11 @@ def test_split_then_merge_back(setup: tuple[Path, Store]) -> None:
     code, out = hw(config, "review", "split", "1", BLOG)
     assert code == 0 and "into new item" in out
     titles = sorted(e.title for e in entries(config))
-    assert titles == ["BEAT-MS completes enrolment", "MIST at ten years", "MIST reprinted"]
+    assert titles == ["BEAT-MS trial of HSCT for MS completes enrolment", "HSCT for MS: MIST at ten years",
+                      "HSCT for MS: MIST reprinted"]
     # a later crawl of the blog copy stays with its own item
     pipeline = Pipeline(store)
-    again = pipeline(url=BLOG, source="blog", title="MIST reprinted",
+    again = pipeline(url=BLOG, source="blog", title="HSCT for MS: MIST reprinted",
                      published=datetime(2026, 3, 12, tzinfo=UTC),
                      text="Reproduced from News Example.\n\n" + REPORT)
     assert again["outcome"] == "unchanged"
@@ -119,6 +120,38 @@ def test_merge_keeps_the_first_guid(setup: tuple[Path, Store]) -> None:
     code, _ = hw(config, "review", "merge", "1", OTHER)
     assert code == 0
     [entry] = entries(config)
-    assert entry.id == guids["MIST at ten years"]
+    assert entry.id == guids["HSCT for MS: MIST at ten years"]
     code, out = hw(config, "review", "merge", "1", "1")
     assert code == 2 and "same item" in out
+
+
+def test_reprocess_keeps_editors_decisions(setup: tuple[Path, Store], tmp_path: Path) -> None:
+    config, store = setup
+    hw(config, "review", "tag", "1", "+ppms", "-research")
+    hw(config, "review", "reject", OTHER)
+    hw(config, "review", "split", "1", BLOG)
+    code, out = hw(config, "reprocess")
+    assert code == 0, out
+    assert "3 item(s) checked: 0 newly relevant, 0 dropped" in out
+    code, out = hw(config, "explain", "1")
+    assert "ms-type/ppms: added by an editor" in out and "type/research: removed by an editor" in out
+    assert f"- {BLOG}" not in out  # the split stays split
+    code, out = hw(config, "review", "list", "--status", "rejected")
+    assert "BEAT-MS trial of HSCT for MS completes enrolment" in out
+
+
+def test_reprocess_after_a_rules_change(setup: tuple[Path, Store], tmp_path: Path) -> None:
+    config, _ = setup
+    rules = (Path(__file__).parent.parent / "hsctwatch" / "rules.toml").read_text(encoding="utf-8")
+    strict = rules.replace("threshold = 0.5", "threshold = 0.95")
+    assert strict != rules
+    (tmp_path / "strict.toml").write_text(strict, encoding="utf-8")
+    config.write_text('rules = "strict.toml"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out = hw(config, "reprocess", "--dry-run")
+    assert code == 0 and "2 dropped" in out
+    code, out = hw(config, "explain", "1")
+    assert "relevant (score" in out  # unchanged by the dry run
+    code, out = hw(config, "reprocess")
+    assert "0 newly relevant, 2 dropped" in out and "tags removed:" in out
+    code, out = hw(config, "explain", "1")
+    assert "not relevant" in out and "threshold 0.95" in out
