@@ -31,8 +31,8 @@ def setup(tmp_path: Path) -> tuple[Path, Store]:
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     pipeline = Pipeline(store)
     pipeline(url=NEWS, text=REPORT, title="HSCT for MS: MIST at ten years")
-    pipeline(url=BLOG, source="blog", title="HSCT for MS: MIST reprinted", published=datetime(2026, 3, 12, tzinfo=UTC),
-             text="Reproduced from News Example.\n\n" + REPORT)
+    pipeline(url=BLOG, source="blog", title="HSCT for MS: MIST reprinted",
+             published=datetime(2026, 3, 12, tzinfo=UTC), text="Reproduced from News Example.\n\n" + REPORT)
     pipeline(url=OTHER, title="BEAT-MS trial of HSCT for MS completes enrolment", text=BEAT,
              published=datetime(2026, 3, 1, tzinfo=UTC))
     return config, store
