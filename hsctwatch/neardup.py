@@ -82,7 +82,8 @@ class NearDuplicateIndex:
             count = session.scalar(select(func.count()).select_from(Article)) or 0
             index = cls(capacity=max(1024, int(count * 1.1)))
             missing: list[tuple[int, bytes]] = []
-            for article_id, blob in session.execute(select(Article.id, Article.minhash)):
+            rows = session.execute(select(Article.id, Article.minhash).execution_options(yield_per=2000))
+            for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
                 if blob:
                     index._append(article_id, from_bytes(blob))
                     continue
