@@ -130,10 +130,14 @@ class NearDuplicateIndex:
             self.removed.add(row)
 
     def _sort(self) -> None:
-        keys = _band_keys(self.matrix[: self.size])  # (rows, bands)
-        order = np.argsort(keys, axis=0, kind="stable").T.astype(np.int32)  # (bands, rows)
-        self.sorted_rows = order
-        self.sorted_keys = np.take_along_axis(keys.T, order.astype(np.int64), axis=1)
+        """Sort each band's keys; band by band, so the temporaries stay one band wide."""
+        self.sorted_keys = np.empty((BANDS, self.size), dtype=np.uint64)
+        self.sorted_rows = np.empty((BANDS, self.size), dtype=np.int32)
+        for band in range(BANDS):
+            keys = _keys_of_band(self.matrix[: self.size], band)
+            order = np.argsort(keys, kind="stable")
+            self.sorted_rows[band] = order
+            self.sorted_keys[band] = keys[order]
         self.pending.clear()
         self.pending_rows = 0
 
@@ -178,10 +182,15 @@ class NearDuplicateIndex:
         return len(self.rows)
 
 
+def _keys_of_band(matrix: np.ndarray, band: int) -> np.ndarray:
+    """One 64-bit key per signature for one band, mixing the band's values."""
+    values = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+    return (values * _MIX).sum(axis=1, dtype=np.uint64)
+
+
 def _band_keys(matrix: np.ndarray) -> np.ndarray:
-    """One 64-bit key per band of each signature (rows × bands), mixing the band's values."""
-    bands = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
-    return (bands * _MIX).sum(axis=2, dtype=np.uint64)
+    """The keys of every band of a few signatures (rows × bands)."""
+    return np.stack([_keys_of_band(matrix, band) for band in range(BANDS)], axis=1)
 
 
 _INDEXES: dict[str, NearDuplicateIndex] = {}
