@@ -49,6 +49,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 600,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # after HttpCompression (590) and Redirect (600) in the response path, so it sees the final answer
+    "hsctwatch.middlewares.ConditionalRequestsMiddleware": 580,
+}
+
 EXTENSIONS = {
     "hsctwatch.extensions.RunRecorder": 500,
 }

@@ -179,6 +179,17 @@ class Decision(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Validator(Base):
+    """The HTTP validators of a URL's last complete fetch, for conditional requests next run."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(500), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 

@@ -14,10 +14,15 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from hsctwatch.config import ConfigError, SourceConfig, load_config
+from hsctwatch.dates import parse_date
 from hsctwatch.items import Article
+from hsctwatch.middlewares import NotModified
+from hsctwatch.store import Copy, SourceRun, open_store
+from hsctwatch.urls import url_key
 
 ERRORS_STAT = "hsctwatch/errors"
 MESSAGES_STAT = "hsctwatch/error_messages"
@@ -57,8 +62,16 @@ class SourceSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------------------
 
-    def article_request(self, url: str, entry: dict[str, Any] | None = None) -> scrapy.Request:
-        """A request for an article page; ``entry`` is what the listing/feed/API said of it."""
+    def article_request(self, url: str, entry: dict[str, Any] | None = None) -> scrapy.Request | None:
+        """A request for an article page; ``entry`` is what the listing/feed/API said of it.
+
+        None when the article is stored and the source says it has not changed since (its
+        feed date or sitemap lastmod is no newer than our last look at it).
+        """
+        entry = entry or {}
+        if self.unchanged_since_stored(url, entry.get("updated") or entry.get("published")):
+            self.crawler.stats.inc_value("hsctwatch/skipped_unchanged")
+            return None
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -66,6 +79,29 @@ class SourceSpider(scrapy.Spider):
             cb_kwargs={"entry": entry or {}},
             meta={"hsctwatch_entry": entry or {}},
         )
+
+    def unchanged_since_stored(self, url: str, changed: Any) -> bool:
+        when = parse_date(changed)
+        if when is None:
+            return False  # no date to go by: fetch it, conditionally
+        store_url = self.crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not store_url:
+            return False
+        with open_store(store_url).session() as session:
+            last_seen = session.scalar(select(Copy.last_seen).where(Copy.url_key == url_key(url)))
+        return last_seen is not None and when <= last_seen
+
+    def last_finished_run(self) -> datetime | None:
+        """When this source's last complete crawl started (for APIs that filter by date)."""
+        store_url = self.crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not store_url:
+            return None
+        with open_store(store_url).session() as session:
+            return session.scalar(
+                select(SourceRun.started_at)
+                .where(SourceRun.source == self.source.name, SourceRun.finish_reason == "finished")
+                .order_by(SourceRun.id.desc()).limit(1)
+            )
 
     def parse_article(self, response: Response, entry: dict[str, Any]) -> Iterator[Article]:
         if not _is_html(response):
@@ -81,6 +117,8 @@ class SourceSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Article]:
         """A page could not be fetched: say so, and keep what the feed or API gave us."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(NotModified):
+            return  # unchanged since the last run: nothing to do
         entry = request.cb_kwargs.get("entry") or {}
         self.report(f"{request.url}: {describe_failure(failure)}")
         if entry.get("content_html") or entry.get("summary_html"):
@@ -99,6 +137,8 @@ class SourceSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> None:
         """A feed, sitemap, API page or listing could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(NotModified):
+            return  # unchanged since the last run
         self.report(f"{request.url}: {describe_failure(failure)}")
 
     def report(self, message: str) -> None:

@@ -49,7 +49,9 @@ class FeedSpider(SourceSpider):
                 continue
             self.crawler.stats.inc_value("hsctwatch/feed/entries")
             if full_text:
-                yield self.article_request(data["url"], data)
+                request = self.article_request(data["url"], data)
+                if request is not None:
+                    yield request
             else:
                 yield self.article_item(data["url"], data)
 

@@ -43,7 +43,9 @@ class HtmlSpider(SourceSpider):
                 continue
             url = response.urljoin(href)
             self.crawler.stats.inc_value("hsctwatch/html/links")
-            yield self.article_request(url, {"url": url})
+            request = self.article_request(url, {"url": url})
+            if request is not None:
+                yield request
         next_selector = self.source.option("next")
         if next_selector and page < int(self.source.option("max_pages")):
             next_links = response.css(next_selector)

@@ -17,6 +17,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from hsctwatch.dates import parse_date
+from hsctwatch.middlewares import UNCONDITIONAL
 from spiders.base import SourceSpider
 
 MAX_SITEMAP_SIZE = 50 * 1024 * 1024
@@ -29,7 +30,9 @@ class SitemapSpider(SourceSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.follow = [re.compile(p) for p in self.source.option("follow") or []]
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.listing_failed)
+            # robots.txt is always fetched in full: a 304 there must not hide changed sitemaps
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.listing_failed,
+                                 meta={UNCONDITIONAL: url.endswith("/robots.txt")})
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.url.endswith("/robots.txt"):

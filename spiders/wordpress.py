@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +29,10 @@ class WordPressSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.seen_posts: set[tuple[str, int]] = set()
+        # the first run backfills the archive; later runs ask only for what changed since the
+        # last complete run (a day's margin for clocks and late edits)
+        last = self.last_finished_run()
+        self.modified_after = (last - timedelta(days=1)) if last else None
         terms = self.source.option("search") or [""]
         for root in self.source.urls:
             for term in terms:
@@ -49,6 +54,8 @@ class WordPressSpider(SourceSpider):
         }
         if term:
             query["search"] = term
+        if self.modified_after is not None:
+            query["modified_after"] = self.modified_after.strftime("%Y-%m-%dT%H:%M:%S")
         url = f"{self.api_base(root)}?{urlencode(query)}"
         return scrapy.Request(
             url,
@@ -96,7 +103,7 @@ class WordPressSpider(SourceSpider):
             "updated": _gmt(post.get("modified_gmt")),
         }
         if self.source.option("full_text"):
-            return self.article_request(entry["url"], entry)
+            return self.article_request(entry["url"], entry)  # None when stored and unchanged
         return self.article_item(entry["url"], entry)
 
 

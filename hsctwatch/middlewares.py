@@ -1,0 +1,85 @@
+"""Conditional requests across runs: a feed, sitemap, listing or page that has not changed
+since the last complete run costs a 304 and nothing else.
+
+Validators (ETag, Last-Modified) are kept in the store, not in one run's JOBDIR, and are saved
+only when a source's crawl finishes: a run killed half-way has not processed what it fetched,
+so the next run must fetch it again in full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from hsctwatch.store import Validator, open_store, utcnow
+
+UNCONDITIONAL = "hsctwatch_unconditional"
+
+
+class NotModified(IgnoreRequest):
+    """The server answered 304: nothing changed since the last complete run."""
+
+
+class ConditionalRequestsMiddleware:
+    def __init__(self, crawler: Crawler, store_url: str):
+        self.crawler = crawler
+        self.store = open_store(store_url)
+        self.seen: dict[str, tuple[str, str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
+        if not crawler.settings.getbool("HSCTWATCH_CONDITIONAL_REQUESTS", True):
+            raise NotConfigured("conditional requests are switched off")
+        url = crawler.settings.get("HSCTWATCH_STORE_URL")
+        if not url:
+            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
+        middleware = cls(crawler, url)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.method != "GET" or request.meta.get(UNCONDITIONAL) or request.meta.get(
+                "dont_obey_robotstxt"):
+            return None
+        with self.store.session() as session:
+            row = session.get(Validator, request.url)
+            if row is None:
+                return None
+            if row.etag and b"If-None-Match" not in request.headers:
+                request.headers[b"If-None-Match"] = row.etag.encode("latin-1")
+            if row.last_modified and b"If-Modified-Since" not in request.headers:
+                request.headers[b"If-Modified-Since"] = row.last_modified.encode("latin-1")
+        return None
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:
+        if response.status == 304 and (b"If-None-Match" in request.headers
+                                       or b"If-Modified-Since" in request.headers):
+            self.crawler.stats.inc_value("hsctwatch/not_modified")
+            raise NotModified(f"{request.url}: not modified since the last run")
+        if response.status == 200 and request.method == "GET" and not request.meta.get(UNCONDITIONAL):
+            etag = _header(response, b"ETag")
+            last_modified = _header(response, b"Last-Modified")
+            if etag or last_modified:
+                self.seen[request.url] = (etag, last_modified)
+        return response
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason != "finished" or not self.seen:
+            return
+        now = utcnow()
+        with self.store.session() as session:
+            for url, (etag, last_modified) in self.seen.items():
+                row = session.get(Validator, url) or Validator(url=url)
+                row.etag, row.last_modified, row.checked_at = etag, last_modified, now
+                session.merge(row)
+        self.seen.clear()
+
+
+def _header(response: Response, name: bytes) -> str:
+    value: Any = response.headers.get(name)
+    return value.decode("latin-1")[:500] if value else ""
