@@ -14,8 +14,10 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
+from sqlalchemy import func, select
 
 from hsctwatch.samples.server import SampleSites
+from hsctwatch.store import SourceRun, Store
 from hsctwatch.urls import url_key
 
 SAMPLES = Path(__file__).parent.parent / "hsctwatch" / "samples"
@@ -131,6 +133,16 @@ def test_second_run_adds_nothing(demo: Demo) -> None:
     fetched, new, updated, *_ = (int(x) for x in total.split()[1:])
     assert fetched > 0 and new == 0 and updated == 0
     assert (demo.folder / "public" / "rss.xml").read_bytes() == before
+    # incremental: unchanged feeds and pages answer 304, stored articles are not fetched again
+    store = Store(f"sqlite:///{demo.folder / 'hsct-watch.db'}")
+    with store.session() as session:
+        runs = session.execute(
+            select(SourceRun.run_id, func.sum(SourceRun.bytes), func.sum(SourceRun.not_modified))
+            .group_by(SourceRun.run_id).order_by(SourceRun.run_id)).all()
+    store.close()
+    (_, first_bytes, _), (_, second_bytes, not_modified) = runs[0], runs[1]
+    assert not_modified > 0
+    assert second_bytes < 0.1 * first_bytes
 
 
 def test_sources_shows_health(demo: Demo) -> None:
