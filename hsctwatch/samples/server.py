@@ -92,8 +92,9 @@ def paragraphs(article: dict[str, Any]) -> list[str]:
 class SampleSites:
     """The five sample sites, each on its own loopback address, all on one port."""
 
-    def __init__(self, port: int = 0, first_host: int = 2):
+    def __init__(self, port: int = 0, first_host: int = 2, delay: float = 0.0):
         self.port = port
+        self.delay = delay  # seconds before each answer: a slow site, for tests of killed runs
         self.first_host = first_host
         self.data = load_articles()
         self._servers: list[ThreadingHTTPServer] = []
@@ -230,6 +231,8 @@ def _handler(sites: SampleSites, site: str) -> type[BaseHTTPRequestHandler]:
         server_version = "SampleSites/1.0"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if sites.delay:
+                time.sleep(sites.delay)
             parts = urlsplit(self.path)
             page = sites.route(site, parts.path, parse_qs(parts.query))
             if page is None:

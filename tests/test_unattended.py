@@ -1,0 +1,71 @@
+"""Unattended runs: one at a time, and a killed run loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+from sqlalchemy import func, select
+
+from hsctwatch.lock import RunLock
+from hsctwatch.samples.server import SampleSites, load_articles
+from hsctwatch.store import Article, Copy, Store
+from hsctwatch.urls import url_key
+
+
+def hsct_watch(config: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hsctwatch", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=600, cwd=config.parent, **kwargs)  # type: ignore[call-overload]
+
+
+def test_a_second_run_exits_75_while_one_holds_the_lock(tmp_path: Path) -> None:
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[[sources]]\nname = "x"\nkind = "feed"\nurls = ["http://127.0.0.9:9/feed"]\n',
+                      encoding="utf-8")
+    with RunLock(tmp_path):
+        result = hsct_watch(config, "run")
+    assert result.returncode == 75
+    assert "another hsct-watch run holds" in result.stderr and "this run stops here" in result.stderr
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp_path: Path) -> None:
+    with SampleSites(port=0, delay=0.15) as sites:
+        config = tmp_path / "hsct-watch.toml"
+        config.write_text(sites.config_toml(), encoding="utf-8")
+        run = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "run"],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+        store = Store(f"sqlite:///{tmp_path / 'hsct-watch.db'}")
+        deadline = time.monotonic() + 120
+        stored = 0
+        while stored < 3 and time.monotonic() < deadline:  # kill it part-way through
+            time.sleep(0.2)
+            try:
+                with store.session() as session:
+                    stored = session.scalar(select(func.count()).select_from(Article)) or 0
+            except Exception:  # the store may not exist yet
+                stored = 0
+        os.killpg(run.pid, signal.SIGKILL)  # the CLI and its crawl process, no cleanup
+        run.wait()
+        with store.session() as session:
+            survived = session.scalar(select(func.count()).select_from(Article)) or 0
+        assert 3 <= survived < 25, "the run was killed part-way, and what it stored is kept"
+
+        sites.delay = 0
+        rerun = hsct_watch(config, "run")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    with store.session() as session:
+        keys = [url_key(u) for u in session.scalars(select(Copy.url))]
+        links = [url_key(u) for u in session.scalars(select(Article.link))]
+    store.close()
+    assert len(keys) == len(set(keys)) and len(links) == len(set(links))
+    relevant_stories = {a["story"] for a in load_articles()["article"] if a["relevant"]}
+    parsed = feedparser.parse((tmp_path / "public" / "rss.xml").read_bytes())
+    assert parsed.bozo == 0
+    assert len(parsed.entries) == len(relevant_stories)
