@@ -88,14 +88,16 @@ class RunRecorder:
                 return
             for column, key in FIGURES.items():
                 setattr(row, column, int(stats.get_value(key) or 0))
+            # The spiders report every failed download themselves. Exceptions in callbacks and
+            # pipelines are counted by Scrapy per crawler; the log's own ERROR count is not used:
+            # in a process of several crawlers it counts the others' errors too.
             reported = int(stats.get_value("hsctwatch/errors") or 0)
-            logged = int(stats.get_value("log_count/ERROR") or 0)
-            # Scrapy logs a failure again on its way (retry gave up, robots.txt failed): the
-            # spiders' own reports are the count; the log's count only when they reported none.
-            row.errors = reported or logged
+            crashed = sum(int(v or 0) for k, v in stats.get_stats().items()
+                          if k.startswith("spider_exceptions/") and k.count("/") == 1)
+            row.errors = reported + crashed
             messages = list(stats.get_value("hsctwatch/error_messages") or [])
-            if logged and not reported:
-                messages.append(f"{logged} error(s) in the log (hsct-watch.log)")
+            if crashed:
+                messages.append(f"{crashed} error(s) while processing pages; see hsct-watch.log")
             row.messages = messages
             row.duration = round(time.monotonic() - self.started, 2)
             if finished:

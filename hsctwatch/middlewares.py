@@ -1,5 +1,5 @@
-"""Conditional requests across runs: a feed, sitemap, listing or page that has not changed
-since the last complete run costs a 304 and nothing else.
+"""Downloader middlewares: retries with backoff, and conditional requests across runs — a feed,
+sitemap, listing or page that has not changed since the last complete run costs a 304.
 
 Validators (ETag, Last-Modified) are kept in the store, not in one run's JOBDIR, and are saved
 only when a source's crawl finishes: a run killed half-way has not processed what it fetched,
@@ -8,10 +8,12 @@ so the next run must fetch it again in full.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
@@ -83,3 +85,36 @@ class ConditionalRequestsMiddleware:
 def _header(response: Response, name: bytes) -> str:
     value: Any = response.headers.get(name)
     return value.decode("latin-1")[:500] if value else ""
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (5xx, timeouts, resets), each one waiting longer than the last:
+    HSCTWATCH_RETRY_BACKOFF seconds, then twice that, and so on, up to a minute.
+
+    The wait is an asyncio sleep (the project runs on the asyncio reactor), so other requests go
+    on meanwhile.
+    """
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self.backoff = settings.getfloat("HSCTWATCH_RETRY_BACKOFF", 2.0)
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self._wait(result)
+        return result
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._wait(result)
+        return result
+
+    async def _wait(self, retry: Request) -> None:
+        attempt = int(retry.meta.get("retry_times", 1))
+        await asyncio.sleep(min(60.0, self.backoff * 2 ** (attempt - 1)))

@@ -35,6 +35,7 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+HSCTWATCH_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled for each next one
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -50,6 +51,9 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # retries wait longer each time (5xx, timeouts, resets): a struggling site gets room
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "hsctwatch.middlewares.BackoffRetryMiddleware": 550,
     # after HttpCompression (590) and Redirect (600) in the response path, so it sees the final answer
     "hsctwatch.middlewares.ConditionalRequestsMiddleware": 580,
 }

@@ -159,9 +159,21 @@ def describe_failure(failure: Failure) -> str:
         return f"HTTP {response.status}"
     name = failure.type.__name__ if failure.type else "error"
     text = str(failure.value).strip()
-    if failure.check(scrapy.exceptions.IgnoreRequest) and "robots" in text.lower():
-        return "forbidden by robots.txt"
+    if failure.check(scrapy.exceptions.IgnoreRequest):
+        return "forbidden by robots.txt" if "robots" in text.lower() else (text or "request dropped")
+    for clue, plain in _PLAIN_FAILURES:
+        if clue in name or clue in text:
+            return plain
     return f"{name}: {text}" if text else name
+
+
+#: Network failures in words an operator can act on (looked for in the exception's name and text).
+_PLAIN_FAILURES = (
+    ("ConnectionLost", "the connection was reset or closed before a full answer"),
+    ("ConnectionRefused", "connection refused: is the site down?"),
+    ("DNSLookupError", "the host name could not be found"),
+    ("ResponseNeverReceived", "the connection was reset or closed before any answer"),
+)
 
 
 def _content_type(response: Response) -> str:

@@ -26,7 +26,10 @@ class FeedSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.listing_failed)
+            # dont_filter: a redirect back to this URL must count towards REDIRECT_MAX_TIMES (and
+            # be reported as a loop), not vanish in the duplicate filter
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.listing_failed,
+                                 dont_filter=True)
 
     def parse_feed(self, response: Response) -> Iterator[Article | scrapy.Request]:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")

@@ -24,7 +24,8 @@ class HtmlSpider(SourceSpider):
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse_listing, errback=self.listing_failed, cb_kwargs={"page": page}
+            url, callback=self.parse_listing, errback=self.listing_failed, cb_kwargs={"page": page},
+            dont_filter=page == 1,  # a redirect loop on the start page is reported, not filtered
         )
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:

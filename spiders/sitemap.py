@@ -32,7 +32,7 @@ class SitemapSpider(SourceSpider):
         for url in self.source.urls:
             # robots.txt is always fetched in full: a 304 there must not hide changed sitemaps
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.listing_failed,
-                                 meta={UNCONDITIONAL: url.endswith("/robots.txt")})
+                                 meta={UNCONDITIONAL: url.endswith("/robots.txt")}, dont_filter=True)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.url.endswith("/robots.txt"):

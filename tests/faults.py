@@ -1,0 +1,124 @@
+"""A fault-injecting web server on loopback: every way a real site fails or sends garbage."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+WORDS = ("Autologous haematopoietic stem cell transplantation for relapsing multiple sclerosis "
+         "was discussed at length by the neurologists and the patients who had it. ") * 8
+
+
+def _feed(title: str, date: str = "Tue, 10 Mar 2026 10:00:00 +0000", extra: str = "") -> str:
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>http://fault/</link><description>d</description><item><title>{title}: HSCT for MS</title>"
+            f"<link>http://127.0.0.20/{title}/article</link><guid>{title}-1</guid><pubDate>{date}</pubDate>"
+            f"<description>{title}. {WORDS}</description>{extra}</item></channel></rss>")
+
+
+class FaultServer:
+    """Serves /<fault> paths on 127.0.0.20 (and counts the requests per path)."""
+
+    def __init__(self, host: str = "127.0.0.20"):
+        self.host = host
+        self.hits: dict[str, int] = {}
+        self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
+            "/robots.txt": lambda h: self._send(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+            "/server-error": lambda h: self._send(h, 503, b"<h1>Service unavailable</h1>", "text/html"),
+            "/timeout": self._timeout,
+            "/reset": self._reset,
+            "/loop": lambda h: self._redirect(h, "/loop"),
+            "/huge": self._huge,
+            "/gzip-bomb": self._bomb,
+            "/not-xml": lambda h: self._send(h, 200, b"<rss><channel><title>Broken <item><title>x</rss", "application/rss+xml"),
+            "/wrong-charset": lambda h: self._send(h, 200, _feed("Caf\u00e9 news").encode("latin-1"),
+                                                   "application/rss+xml; charset=utf-8"),
+            "/no-charset": lambda h: self._send(h, 200, _feed("Plain").encode("utf-8").replace(
+                b' encoding="utf-8"', b""), "application/rss+xml"),
+            "/html-instead": lambda h: self._send(h, 200, b"<!DOCTYPE html><html><body><h1>We moved!</h1></body></html>",
+                                                  "text/html"),
+            "/empty": lambda h: self._send(h, 200, b"", "application/rss+xml"),
+            "/bad-dates": lambda h: self._send(h, 200, _feed("Dates", date="32 Smarch 20X6 99:99").encode(),
+                                               "application/rss+xml"),
+            "/private/feed": lambda h: self._send(h, 200, _feed("Private").encode(), "application/rss+xml"),
+        }
+        self.server = ThreadingHTTPServer((host, 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FaultServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                server.hits[path] = server.hits.get(path, 0) + 1
+                route = server.routes.get(path)
+                if route is None:
+                    server._send(self, 404, b"not found", "text/plain")
+                else:
+                    route(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
+              headers: dict[str, str] | None = None) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            h.send_header(key, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    @staticmethod
+    def _timeout(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(3)  # longer than the test's DOWNLOAD_TIMEOUT
+        FaultServer._send(h, 200, b"too late", "text/plain")
+
+    @staticmethod
+    def _reset(h: BaseHTTPRequestHandler) -> None:
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        h.connection.close()  # RST: the connection is reset, no answer at all
+
+    @staticmethod
+    def _redirect(h: BaseHTTPRequestHandler, to: str) -> None:
+        FaultServer._send(h, 302, b"", "text/plain", {"Location": to})
+
+    @staticmethod
+    def _huge(h: BaseHTTPRequestHandler) -> None:
+        size = 50 * 1024 * 1024
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(size))
+        h.end_headers()
+        chunk = b"<!-- padding -->" * 4096
+        try:
+            for _ in range(size // len(chunk)):
+                h.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    @staticmethod
+    def _bomb(h: BaseHTTPRequestHandler) -> None:
+        body = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)
+        FaultServer._send(h, 200, body, "application/rss+xml", {"Content-Encoding": "gzip"})
