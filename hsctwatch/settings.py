@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     # retries wait longer each time (5xx, timeouts, resets): a struggling site gets room
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hsctwatch.middlewares.BackoffRetryMiddleware": 550,
+    # spaces requests to a host by its robots.txt Crawl-delay (sees robots.txt come back)
+    "hsctwatch.middlewares.CrawlDelayMiddleware": 560,
     # after HttpCompression (590) and Redirect (600) in the response path, so it sees the final answer
     "hsctwatch.middlewares.ConditionalRequestsMiddleware": 580,
 }

@@ -21,14 +21,24 @@ def _feed(title: str, date: str = "Tue, 10 Mar 2026 10:00:00 +0000", extra: str 
             f"<description>{title}. {WORDS}</description>{extra}</item></channel></rss>")
 
 
+def _three(base: str) -> str:
+    items = "".join(f"<item><title>Page {n}</title><link>{base}/page/{n}</link><guid>p{n}</guid></item>"
+                    for n in (1, 2, 3))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Three</title>{items}</channel></rss>'
+
+
 class FaultServer:
     """Serves /<fault> paths on 127.0.0.20 (and counts the requests per path)."""
 
-    def __init__(self, host: str = "127.0.0.20"):
+    def __init__(self, host: str = "127.0.0.20", robots: str = "User-agent: *\nDisallow: /private/\n"):
         self.host = host
         self.hits: dict[str, int] = {}
+        self.times: list[float] = []
+        self.robots = robots.encode()
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
-            "/robots.txt": lambda h: self._send(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+            "/robots.txt": lambda h: self._send(h, 200, self.robots, "text/plain"),
+            "/three": lambda h: self._send(h, 200, _three(self.base).encode(), "application/rss+xml"),
+            "/page/1": self._page, "/page/2": self._page, "/page/3": self._page,
             "/server-error": lambda h: self._send(h, 503, b"<h1>Service unavailable</h1>", "text/html"),
             "/timeout": self._timeout,
             "/reset": self._reset,
@@ -68,6 +78,7 @@ class FaultServer:
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?")[0]
                 server.hits[path] = server.hits.get(path, 0) + 1
+                server.times.append(time.monotonic())
                 route = server.routes.get(path)
                 if route is None:
                     server._send(self, 404, b"not found", "text/plain")
@@ -89,6 +100,11 @@ class FaultServer:
             h.send_header(key, value)
         h.end_headers()
         h.wfile.write(body)
+
+    @staticmethod
+    def _page(h: BaseHTTPRequestHandler) -> None:
+        body = f"<html><body><article><h1>Page</h1><p>{h.path}. {WORDS}</p></article></body></html>"
+        FaultServer._send(h, 200, body.encode(), "text/html; charset=utf-8")
 
     @staticmethod
     def _timeout(h: BaseHTTPRequestHandler) -> None:

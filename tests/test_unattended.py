@@ -69,3 +69,26 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
     parsed = feedparser.parse((tmp_path / "public" / "rss.xml").read_bytes())
     assert parsed.bozo == 0
     assert len(parsed.entries) == len(relevant_stories)
+
+
+def test_crawl_delay_in_robots_txt_is_respected(tmp_path: Path) -> None:
+    from tests.faults import FaultServer
+
+    with FaultServer(host="127.0.0.21", robots="User-agent: *\nCrawl-delay: 1\n") as site:
+        config = tmp_path / "hsct-watch.toml"
+        config.write_text(
+            "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nCONCURRENT_REQUESTS_PER_DOMAIN = 8\n"
+            f'[[sources]]\nname = "polite"\nkind = "feed"\nurls = ["{site.base}/three"]\n', encoding="utf-8")
+        result = hsct_watch(config, "crawl")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert site.hits.get("/page/3") == 1
+        gaps = [b - a for a, b in zip(site.times[1:], site.times[2:], strict=False)]  # after robots.txt
+        assert len(gaps) == 3 and min(gaps) >= 0.95, gaps
+
+
+def test_quiet_run_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
+    with SampleSites(port=0) as sites:
+        config = tmp_path / "hsct-watch.toml"
+        config.write_text(sites.config_toml(), encoding="utf-8")
+        result = hsct_watch(config, "run", "--quiet")
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
