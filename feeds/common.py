@@ -45,6 +45,7 @@ def body(item: FeedItem) -> str:
         item.source_title,
         note=item.note,
         copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
+        see_also=tuple((safe_url(c.url), c.source_title) for c in item.see_also if safe_url(c.url)),
     )
 
 

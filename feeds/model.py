@@ -37,6 +37,7 @@ class FeedItem:
     tags: tuple[FeedTag, ...] = ()
     copies: tuple[FeedCopy, ...] = ()
     note: str = ""  # an editorial note shown first, e.g. a trial's status change
+    see_also: tuple[FeedCopy, ...] = ()  # e.g. the paper a news story reports on
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def _first_paragraphs(text: str) -> str:
 
 
 def item_html(excerpt: str, link: str, source_title: str, note: str = "",
-              copies: tuple[tuple[str, str], ...] = ()) -> str:
+              copies: tuple[tuple[str, str], ...] = (), see_also: tuple[tuple[str, str], ...] = ()) -> str:
     """The item's body: note, excerpt, a link to the original, the other copies. Sanitized."""
     esc = html.escape
     parts = []
@@ -75,4 +75,6 @@ def item_html(excerpt: str, link: str, source_title: str, note: str = "",
     if copies:
         links = ", ".join(f'<a href="{esc(url)}">{esc(clean_text(title))}</a>' for url, title in copies)
         parts.append(f"<p>Also published at: {links}</p>")
+    for url, title in see_also:
+        parts.append(f'<p>See also <a href="{esc(url)}">{esc(clean_text(title))}</a></p>')
     return sanitize_html("".join(parts))

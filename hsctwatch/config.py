@@ -35,12 +35,31 @@ KIND_OPTIONS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "full_text": (bool, False),
     },
     "html": {"links": (str, None), "next": (str, ""), "max_pages": (int, 5)},
+    "pubmed": {
+        "term": (str, None),
+        "api": (str, "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"),
+        "tool": (str, "hsct-watch"),
+        "email": (str, ""),
+        "api_key": (str, ""),
+        "max_records": (int, 500),
+    },
+    "clinicaltrials": {
+        "condition": (str, None),
+        "intervention": (str, ""),
+        "api": (str, "https://clinicaltrials.gov/api/v2/"),
+        "page_size": (int, 50),
+    },
 }
 
 #: Kinds that need `urls`.
 URL_KINDS = {"feed", "sitemap", "wordpress", "html"}
 #: Options that must be given for a kind.
-REQUIRED_OPTIONS = {"html": ["links"]}
+REQUIRED_OPTIONS = {"html": ["links"], "pubmed": ["term"], "clinicaltrials": ["condition"]}
+REQUIRED_HINTS = {
+    "links": 'add links = "CSS selector of article links"',
+    "term": 'add term = "an E-utilities search term"',
+    "condition": 'add condition = "multiple sclerosis"',
+}
 
 STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -442,7 +461,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
             if key not in options:
                 raise ConfigError(
                     where, line,
-                    f"{label}: kind '{kind}' needs '{key}'; add {key} = \"CSS selector of article links\"",
+                    f"{label}: kind '{kind}' needs '{key}'; {REQUIRED_HINTS[key]}",
                 )
         if kind == "sitemap":
             for pattern in options.get("follow", []):

@@ -25,6 +25,8 @@ class Article(scrapy.Item):
     updated = scrapy.Field()  # datetime or string as given (feed updated, WP modified, lastmod)
     author = scrapy.Field()
     fetched_at = scrapy.Field()  # when the spider got it (UTC)
+    record_type = scrapy.Field()  # "paper" or "trial" for records from research APIs, else unset
+    record = scrapy.Field()  # dict: what the API said (pmid, doi, journal, status, phase, …)
 
     # -- normalize ---------------------------------------------------------------------------
     canonical_url = scrapy.Field()  # url without tracking params, www, AMP, trailing slash …

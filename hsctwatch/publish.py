@@ -6,11 +6,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
 from hsctwatch.store import Article, Source, open_store
 from hsctwatch.taxonomy import Rules
+
+DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
+PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
 
 
 def build_feeds(config: Config) -> FeedReport:
@@ -22,7 +28,8 @@ def build_feeds(config: Config) -> FeedReport:
         for source in config.sources:
             titles.setdefault(source.name, source.display_title)
         articles = store.published_articles(session, publish=config.feeds.publish)
-        items = [feed_item(a, titles, rules) for a in articles]
+        papers = _papers(articles)
+        items = [feed_item(a, titles, rules, papers) for a in articles]
     meta = FeedMeta(
         title=config.feeds.title,
         description=config.feeds.description,
@@ -33,13 +40,40 @@ def build_feeds(config: Config) -> FeedReport:
     return write_feeds(items, meta, config.feeds_dir, max_items=config.feeds.max_items)
 
 
-def feed_item(article: Article, source_titles: dict[str, str], rules: Rules) -> FeedItem:
+def _papers(articles: Sequence[Article]) -> dict[str, Article]:
+    """Published papers by DOI and PubMed ID, for linking the news that cites them."""
+    found: dict[str, Article] = {}
+    for article in articles:
+        record = (article.metadata_ or {}).get("record") or {}
+        if record.get("pmid"):
+            found[f"pmid:{record['pmid']}"] = article
+            if record.get("doi"):
+                found[f"doi:{str(record['doi']).lower()}"] = article
+    return found
+
+
+def cited_papers(article: Article, papers: dict[str, Article]) -> list[Article]:
+    """The papers a news story cites by DOI or PubMed ID (press coverage and paper stay two items)."""
+    if (article.metadata_ or {}).get("record"):
+        return []
+    keys = {f"doi:{doi.lower().rstrip('.,;)')}" for doi in DOI.findall(article.text or "")}
+    meta_doi = (article.metadata_ or {}).get("doi")
+    if meta_doi:
+        keys.add(f"doi:{str(meta_doi).lower()}")
+    keys |= {f"pmid:{pmid}" for pmid in PMID.findall(article.text or "")}
+    return [papers[k] for k in sorted(keys) if k in papers and papers[k].id != article.id]
+
+
+def feed_item(article: Article, source_titles: dict[str, str], rules: Rules,
+              papers: dict[str, Article] | None = None) -> FeedItem:
     original = article.original
     copies = tuple(
         FeedCopy(url=c.url, source_title=source_titles.get(c.source, c.source))
         for c in article.copies
         if not c.is_original and (original is None or c.url != original.url)
     )
+    cited = tuple(FeedCopy(url=p.link, source_title=f"the paper: {p.title}")
+                  for p in cited_papers(article, papers or {}))
     tags = tuple(
         FeedTag(facet=t.facet, slug=t.slug, label=_label(rules, t.slug))
         for t in sorted(article.tags, key=lambda t: (t.facet, t.slug))
@@ -57,6 +91,8 @@ def feed_item(article: Article, source_titles: dict[str, str], rules: Rules) -> 
         author=article.author,
         tags=tags,
         copies=copies,
+        note=article.note or "",
+        see_also=cited,
     )
 
 

@@ -108,6 +108,8 @@ class Article(Base):
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
+    note: Mapped[str] = mapped_column(Text, default="")
 
     copies: Mapped[list[Copy]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Copy.id"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hsctwatch.store import Article, Copy, Source, Tag, new_guid, utcnow
+from hsctwatch.trials import STATUS_WORDS
 from hsctwatch.urls import url_key
 
 
@@ -118,9 +119,28 @@ def _seen_again(session: Session, copy: Copy, item: Mapping[str, Any], now: date
     copy.text = item.get("text") or copy.text
     copy.summary = item.get("summary") or copy.summary
     if copy.is_original:
+        note = status_change(article.metadata_ or {}, item.get("metadata") or {})
         _fill_article(session, article, item, now, keep_first_seen=True)
         article.updated = item.get("updated") or now
+        if note:
+            article.note = note
     return "updated"
+
+
+def status_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """"Status changed: recruiting → active, not recruiting; results posted" for a trial record."""
+    before, after = old.get("record") or {}, new.get("record") or {}
+    if not before.get("nct_id") or before.get("nct_id") != after.get("nct_id"):
+        return ""
+    changes = []
+    if before.get("status") != after.get("status"):
+        words = [STATUS_WORDS.get(str(status), str(status).lower())
+                 for status in (before.get("status"), after.get("status"))]
+        changes.append(f"Status changed: {words[0]} → {words[1]}")
+    if after.get("has_results") and not before.get("has_results"):
+        changes.append("results posted")
+    text = "; ".join(changes)
+    return text[:1].upper() + text[1:]
 
 
 def _new_copy(item: Mapping[str, Any], key: str, now: datetime, *, original: bool, reason: str) -> Copy:

@@ -69,6 +69,13 @@ class ExtractPipeline:
             text = feed_text
         if not text:
             text = html_to_text(item.get("summary_html") or "")
+        if item.get("record_type"):
+            # a paper or trial record from a research API is an item even with a short (or no)
+            # abstract: its title says what it is
+            meta["record"] = dict(item.get("record") or {})
+            self._fill(item, text or item.get("title") or "", meta)
+            stats.inc_value("hsctwatch/extract/records")
+            return item
         if meta.get("type") in NOT_ARTICLE_TYPES and word_count(text) < 2 * self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_not_article")
             raise DropItem(f"not an article ({meta['type']}): {item['url']}")
@@ -98,7 +105,7 @@ class ExtractPipeline:
         item["content_hash"] = content_hash(text)
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
-                                     "doi", "description")}
+                                     "doi", "description", "record")}
 
 
 def page_text(page: str, url: str) -> str:

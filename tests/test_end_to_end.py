@@ -156,7 +156,7 @@ def test_scrapy_crawl_from_the_repository_root(demo: Demo) -> None:
     env = {"HSCT_WATCH_CONFIG": str(demo.config), "PATH": str(Path(sys.executable).parent)}
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=root, env=env,
                             capture_output=True, text=True, timeout=120)
-    assert listed.stdout.split() == ["feed", "html", "sitemap", "wordpress"]
+    assert listed.stdout.split() == ["clinicaltrials", "feed", "html", "pubmed", "sitemap", "wordpress"]
     crawled = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "html", "-a", "source=charity", "-s", "LOG_LEVEL=INFO"],
         cwd=root, env=env, capture_output=True, text=True, timeout=300)
