@@ -104,7 +104,9 @@ def trial_record(study: dict[str, Any]) -> dict[str, Any]:
 
 
 def trial_html(record: dict[str, Any]) -> str:
-    esc = html.escape
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
     phases = ", ".join(p.replace("PHASE", "phase ").replace("NA", "not applicable") for p in record["phases"])
     facts = [f"Status: {STATUS_WORDS.get(record['status'], record['status'].lower())}"]
     if record["has_results"]:

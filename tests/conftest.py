@@ -81,13 +81,15 @@ def follow(requests: Iterable[Any], fixtures: dict[str, str], *, limit: int = 20
 @pytest.fixture
 def make_spider(tmp_path: Path) -> Callable[..., scrapy.Spider]:
     """Build a spider of a kind for one source given as config options."""
+    from spiders.clinicaltrials import ClinicalTrialsSpider
     from spiders.feed import FeedSpider
     from spiders.html import HtmlSpider
+    from spiders.pubmed import PubMedSpider
     from spiders.sitemap import SitemapSpider
     from spiders.wordpress import WordPressSpider
 
     classes = {"feed": FeedSpider, "sitemap": SitemapSpider, "wordpress": WordPressSpider,
-               "html": HtmlSpider}
+               "html": HtmlSpider, "pubmed": PubMedSpider, "clinicaltrials": ClinicalTrialsSpider}
 
     def build(kind: str, name: str = "test-source", **options: Any) -> scrapy.Spider:
         lines = ["[[sources]]", f'name = "{name}"', f'kind = "{kind}"']
