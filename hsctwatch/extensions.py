@@ -48,6 +48,7 @@ class RunRecorder:
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(recorder.item_passed, signal=signals.item_scraped)
         crawler.signals.connect(recorder.item_passed, signal=signals.item_dropped)
+        crawler.signals.connect(recorder.item_error, signal=signals.item_error)
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
@@ -74,6 +75,17 @@ class RunRecorder:
         self.items += 1
         if self.items % PROGRESS_EVERY == 0:
             self._write(finished=False, reason="")
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
+        """A pipeline failed on an item: it counts as an error of the source, with its message."""
+        stats = self.crawler.stats
+        stats.inc_value("hsctwatch/errors")
+        messages = list(stats.get_value("hsctwatch/error_messages") or [])
+        if len(messages) < 20:
+            url = item.get("url", "?") if hasattr(item, "get") else "?"
+            messages.append(f"{url}: could not be processed ({failure.type.__name__}: "
+                            f"{str(failure.value).splitlines()[0][:200]})")
+            stats.set_value("hsctwatch/error_messages", messages)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._write(finished=True, reason=reason)

@@ -80,6 +80,13 @@ def _compile(path: str, where: str, patterns: Any, flags: int = re.IGNORECASE) -
     return compiled
 
 
+def _word_start(patterns: Any) -> Any:
+    """Tag patterns match from the start of a word ("ital" is Italy, not hospital)."""
+    if not isinstance(patterns, list):
+        return patterns
+    return [rf"\b{p}" if isinstance(p, str) and p[:1].isalnum() else p for p in patterns]
+
+
 def _terms(path: str, table: dict[str, Any], name: str, key: str = "patterns",
            exact: str = "exact") -> list[re.Pattern[str]]:
     return _compile(path, f"[{name}] {key}", table.get(key)) + _compile(
@@ -125,8 +132,8 @@ class Rules:
             where = f"tag '{slug}'"
             self.tag_rules.append(TagRule(
                 slug=slug, facet=raw["facet"], label=raw.get("label", slug),
-                patterns=_compile(path, where, raw.get("patterns", []))
-                + _compile(path, where + " exact", raw.get("exact"), 0),
+                patterns=_compile(path, where, _word_start(raw.get("patterns", [])))
+                + _compile(path, where + " exact", _word_start(raw.get("exact")), 0),
                 min=int(raw.get("min", 1)),
                 near=_compile(path, where + " near", raw.get("near")),
                 not_after=[s.lower() for s in raw.get("not_after", [])],

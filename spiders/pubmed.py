@@ -106,7 +106,8 @@ class PubMedSpider(SourceSpider):
             "author": _authors(record["authors"]),
         })
         item["record_type"] = "paper"
-        item["record"] = {k: v for k, v in record.items() if k != "abstract_html"}
+        item["record"] = {k: v for k, v in record.items() if k not in ("abstract_html", "published")}
+        item["record"]["published"] = record["published"].date().isoformat() if record["published"] else ""
         return item
 
 

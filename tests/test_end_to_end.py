@@ -131,8 +131,19 @@ def test_second_run_adds_nothing(demo: Demo) -> None:
     assert second.returncode == 0, second.stdout + second.stderr
     total = next(line for line in second.stdout.splitlines() if line.startswith("total"))
     fetched, new, updated, *_ = (int(x) for x in total.split()[1:])
-    assert fetched > 0 and new == 0 and updated == 0
-    assert (demo.folder / "public" / "rss.xml").read_bytes() == before
+    # nothing new; the one trial whose status changed between the runs is updated
+    assert fetched > 0 and new == 0 and updated == 1
+    assert "trials " in next(line for line in second.stdout.splitlines() if line.startswith("trials"))
+    after = feedparser.parse((demo.folder / "public" / "rss.xml").read_bytes()).entries
+    assert {e.id for e in after} == {e.id for e in feedparser.parse(before).entries}
+    [beat] = [e for e in after if e.title.startswith("BEAT-MS:")]
+    assert "Status changed: recruiting → active, not recruiting" in beat.summary
+    second_feed = (demo.folder / "public" / "rss.xml").read_bytes()
+    third = demo.run("run")
+    assert third.returncode == 0
+    assert (demo.folder / "public" / "rss.xml").read_bytes() == second_feed
+    total = next(line for line in third.stdout.splitlines() if line.startswith("total"))
+    assert [int(x) for x in total.split()[2:4]] == [0, 0]  # a third run changes nothing
     # incremental: unchanged feeds and pages answer 304, stored articles are not fetched again
     store = Store(f"sqlite:///{demo.folder / 'hsct-watch.db'}")
     with store.session() as session:
@@ -143,6 +154,21 @@ def test_second_run_adds_nothing(demo: Demo) -> None:
     (_, first_bytes, _), (_, second_bytes, not_modified) = runs[0], runs[1]
     assert not_modified > 0
     assert second_bytes < 0.1 * first_bytes
+
+
+def test_research_and_trials_beside_the_news(demo: Demo) -> None:
+    entries = rss(demo).entries
+    papers = [e for e in entries if e.id and e.link.startswith(("https://doi.org/", "https://pubmed"))]
+    trials = [e for e in entries if "clinicaltrials.gov/study/" in e.link]
+    assert len(papers) == 3 and len(trials) == 3
+    mist_paper = next(e for e in papers if "10.1001/jamaneurol.2026.0412" in e.link)
+    assert {"research", "mist"} <= {t.term for t in mist_paper.tags}
+    assert any(e.link.endswith("/38700002/") for e in papers)  # no DOI: PubMed
+    ram = next(e for e in trials if "NCT03477500" in e.link)
+    assert {"trial", "ram-ms", "norway"} <= {t.term for t in ram.tags}
+    # the press release cites the paper's DOI: its item links to the paper, and stays its own item
+    press = next(e for e in entries if "/news/releases/2026/04/mist" in e.link)
+    assert "https://doi.org/10.1001/jamaneurol.2026.0412" in press.summary
 
 
 def test_sources_shows_health(demo: Demo) -> None:

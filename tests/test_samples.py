@@ -105,7 +105,7 @@ def test_listing_pages_link_on(sites: SampleSites) -> None:
 def test_config_points_at_the_sites(sites: SampleSites) -> None:
     config = tomllib.loads(sites.config_toml())
     kinds = {s["name"]: s["kind"] for s in config["sources"]}
-    assert set(kinds.values()) == {"feed", "sitemap", "wordpress", "html"}
+    assert set(kinds.values()) == {"feed", "sitemap", "wordpress", "html", "pubmed", "clinicaltrials"}
     for source in config["sources"]:
-        for url in source["urls"]:
+        for url in source.get("urls", [source.get("api")]):
             assert url.startswith(tuple(sites.urls.values()))

@@ -13,7 +13,7 @@ import feedparser
 from sqlalchemy import func, select
 
 from hsctwatch.lock import RunLock
-from hsctwatch.samples.server import SampleSites, load_articles
+from hsctwatch.samples.server import SampleSites, load_articles, load_research
 from hsctwatch.store import Article, Copy, Store
 from hsctwatch.urls import url_key
 
@@ -65,7 +65,10 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
         links = [url_key(u) for u in session.scalars(select(Article.link))]
     store.close()
     assert len(keys) == len(set(keys)) and len(links) == len(set(links))
+    research = load_research()
     relevant_stories = {a["story"] for a in load_articles()["article"] if a["relevant"]}
+    relevant_stories |= {p["pmid"] for p in research["paper"] if p["relevant"]}
+    relevant_stories |= {t["nct"] for t in research["trial"] if t["relevant"]}
     parsed = feedparser.parse((tmp_path / "public" / "rss.xml").read_bytes())
     assert parsed.bozo == 0
     assert len(parsed.entries) == len(relevant_stories)

@@ -31,13 +31,14 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SITES = ("msnews", "blog", "charity", "mednews", "press")
+SITES = ("msnews", "blog", "charity", "mednews", "press", "research")
 TITLES = {
     "msnews": "MS News Daily",
     "blog": "Stem Cells and Stubbornness",
     "charity": "MS Support UK",
     "mednews": "Medical News Wire",
     "press": "Northwestern University News",
+    "research": "Research APIs (PubMed and ClinicalTrials.gov)",
 }
 FEED_SIZE = 10  # WordPress's default: the feed shows only the latest posts
 LISTING_SIZE = 4
@@ -78,6 +79,11 @@ def load_articles() -> dict[str, Any]:
     return data
 
 
+def load_research() -> dict[str, Any]:
+    text = resources.files("hsctwatch.samples").joinpath("research.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
 def _date(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -97,6 +103,8 @@ class SampleSites:
         self.delay = delay  # seconds before each answer: a slow site, for tests of killed runs
         self.first_host = first_host
         self.data = load_articles()
+        self.research = load_research()
+        self.trial_round = 0  # how many times the trials were listed from the first page
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
         self.hosts = {key: f"127.0.0.{first_host + i}" for i, key in enumerate(SITES)}
@@ -213,6 +221,23 @@ title = "{TITLES['press']}"
 kind = "sitemap"
 urls = ["{u['press']}robots.txt"]
 follow = ["/news/releases/"]
+
+[[sources]]
+name = "pubmed"
+title = "PubMed"
+kind = "pubmed"
+term = '("Hematopoietic Stem Cell Transplantation"[MeSH] OR "stem cell transplant*"[tiab]) AND "Multiple Sclerosis"[MeSH]'
+api = "{u['research']}entrez/eutils/"
+email = "demo@example.org"
+
+[[sources]]
+name = "trials"
+title = "ClinicalTrials.gov"
+kind = "clinicaltrials"
+condition = "multiple sclerosis"
+intervention = "hematopoietic stem cell transplantation"
+api = "{u['research']}api/v2/"
+page_size = 2
 """
 
     # -- routing --------------------------------------------------------------------------------
@@ -309,6 +334,10 @@ class _Renderer:
         if self.site == "press":
             routes.update({"sitemap.xml": self.press_sitemap, "about/": self.about,
                            "contact/": self.about})
+        if self.site == "research":
+            routes.update({"entrez/eutils/esearch.fcgi": lambda: self.esearch(query),
+                           "entrez/eutils/efetch.fcgi": lambda: self.efetch(query),
+                           "api/v2/studies": lambda: self.studies(query)})
         if rel in routes:
             return routes[rel]()
         for article in self.articles:
@@ -608,6 +637,58 @@ class _Renderer:
                 + "</urlset>\n")
         return Page(body.encode(), "application/xml; charset=utf-8", recent[0]["when"])
 
+    # -- E-utilities and ClinicalTrials.gov ---------------------------------------------------
+
+    def _papers(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        papers = sorted(self.sites.research["paper"], key=lambda p: p["date"], reverse=True)
+        mindate = query.get("mindate", [""])[0]
+        if mindate:
+            papers = [p for p in papers if p["date"].replace("-", "/") >= mindate]
+        return papers
+
+    def esearch(self, query: dict[str, list[str]]) -> Page:
+        body: dict[str, Any]
+        if not query.get("term", [""])[0]:
+            body = {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {"ERROR": "Empty term and query_key - nothing todo"}}
+        else:
+            papers = self._papers(query)
+            body = {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {
+                "count": str(len(papers)), "retmax": str(len(papers)), "retstart": "0",
+                "querykey": "1", "webenv": "MCID_" + "-".join(query.get("mindate", ["all"])).replace("/", ""),
+                "idlist": [p["pmid"] for p in papers], "translationset": [],
+                "querytranslation": query["term"][0]}}
+        return Page(json.dumps(body).encode(), "application/json; charset=UTF-8", datetime.now(UTC))
+
+    def efetch(self, query: dict[str, list[str]]) -> Page:
+        webenv = query.get("WebEnv", [""])[0]
+        mindate = webenv.removeprefix("MCID_")
+        papers = self._papers({"mindate": [f"{mindate[:4]}/{mindate[4:6]}/{mindate[6:]}"]} if mindate != "all" else {})
+        if query.get("id"):
+            wanted = query["id"][0].split(",")
+            papers = [p for p in self.sites.research["paper"] if p["pmid"] in wanted]
+        start = int(query.get("retstart", ["0"])[0])
+        chunk = papers[start: start + int(query.get("retmax", ["100"])[0])]
+        articles = "".join(_pubmed_xml(p) for p in chunk)
+        body = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+                '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+                f"<PubmedArticleSet>{articles}</PubmedArticleSet>\n")
+        return Page(body.encode("utf-8"), "text/xml; charset=UTF-8", datetime.now(UTC))
+
+    def studies(self, query: dict[str, list[str]]) -> Page:
+        token = query.get("pageToken", [""])[0]
+        if not token:
+            self.sites.trial_round += 1
+        size = int(query.get("pageSize", ["10"])[0])
+        start = int(token.removeprefix("page-")) if token else 0
+        trials = self.sites.research["trial"]
+        chunk = trials[start: start + size]
+        body: dict[str, Any] = {"studies": [_study(t, self.sites.trial_round) for t in chunk]}
+        if start + size < len(trials):
+            body["nextPageToken"] = f"page-{start + size}"
+        if query.get("countTotal", ["false"])[0] == "true":
+            body["totalCount"] = len(trials)
+        return Page(json.dumps(body).encode(), "application/json", datetime.now(UTC))
+
     # -- the WordPress REST API --------------------------------------------------------------
 
     def wp_root(self) -> Page:
@@ -662,6 +743,45 @@ class _Renderer:
     def _wp_error(self, code: str, message: str, status: int) -> Page:
         body = json.dumps({"code": code, "message": message, "data": {"status": status}})
         return Page(body.encode(), "application/json; charset=UTF-8", datetime.now(UTC), status)
+
+
+def _pubmed_xml(paper: dict[str, Any]) -> str:
+    year, month, day = paper["date"].split("-")
+    abstract = "".join(
+        f'<AbstractText Label="{esc(label)}">{esc(text)}</AbstractText>' if label else f"<AbstractText>{esc(text)}</AbstractText>"
+        for label, text in paper["abstract"])
+    authors = "".join(f"<Author><LastName>{esc(a.split()[0])}</LastName><Initials>{esc(a.split()[-1])}</Initials></Author>"
+                      for a in paper["authors"])
+    types = "".join(f"<PublicationType>{esc(t)}</PublicationType>" for t in paper["types"])
+    doi = f'<ArticleId IdType="doi">{esc(paper["doi"])}</ArticleId>' if paper.get("doi") else ""
+    return (f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{paper["pmid"]}</PMID>'
+            f'<Article PubModel="Print"><Journal><JournalIssue><PubDate><Year>{year}</Year></PubDate></JournalIssue>'
+            f'<Title>{esc(paper["journal"])}</Title></Journal><ArticleTitle>{esc(paper["title"])}</ArticleTitle>'
+            + (f"<Abstract>{abstract}</Abstract>" if abstract else "")
+            + f'<AuthorList CompleteYN="Y">{authors}</AuthorList><PublicationTypeList>{types}</PublicationTypeList>'
+            f'</Article></MedlineCitation><PubmedData><History><PubMedPubDate PubStatus="pubmed"><Year>{year}</Year>'
+            f"<Month>{int(month)}</Month><Day>{int(day)}</Day></PubMedPubDate></History><ArticleIdList>"
+            f'<ArticleId IdType="pubmed">{paper["pmid"]}</ArticleId>{doi}</ArticleIdList></PubmedData></PubmedArticle>\n')
+
+
+def _study(trial: dict[str, Any], run: int) -> dict[str, Any]:
+    """A study in API v2's shape; its status and last update as of the `run`-th listing."""
+    at = min(max(run, 1), len(trial["status"])) - 1
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": trial["nct"], "briefTitle": trial["title"], "acronym": trial["acronym"]},
+            "statusModule": {"overallStatus": trial["status"][at],
+                             "studyFirstPostDateStruct": {"date": trial["first_posted"], "type": "ACTUAL"},
+                             "lastUpdatePostDateStruct": {"date": trial["updated"][min(at, len(trial["updated"]) - 1)], "type": "ACTUAL"}},
+            "sponsorCollaboratorsModule": {"leadSponsor": {"name": trial["sponsor"], "class": "OTHER"}},
+            "descriptionModule": {"briefSummary": trial["summary"]},
+            "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
+            "designModule": {"studyType": "INTERVENTIONAL", "phases": trial["phases"],
+                             "enrollmentInfo": {"count": trial["enrollment"], "type": "ESTIMATED"}},
+            "contactsLocationsModule": {"locations": [{"facility": f, "city": c, "country": k} for f, c, k in trial["locations"]]},
+        },
+        "hasResults": False,
+    }
 
 
 def _plain(title: str) -> str:
