@@ -203,3 +203,18 @@ def test_the_index_reloads_from_stored_signatures(pipeline: Pipeline, store: Sto
     assert len(reloaded) == 1
     match = reloaded.find("Reproduced with permission.\n\n" + REPORT)
     assert match is not None and match[0] == first["story_id"] and match[1] > 0.8
+
+
+def test_a_trial_status_change_updates_the_item_with_a_note(pipeline: Pipeline, store: Store) -> None:
+    url = "https://clinicaltrials.gov/study/NCT04047628"
+    record = {"nct_id": "NCT04047628", "status": "RECRUITING", "has_results": False}
+    text = REPORT + " Status: recruiting."
+    first = pipeline(url=url, text=text, metadata={"record": record}, record_type="trial")
+    later = {**record, "status": "COMPLETED", "has_results": True}
+    second = pipeline(url=url, text=REPORT + " Status: completed, results posted.",
+                      metadata={"record": later}, record_type="trial")
+    assert second["outcome"] == "updated" and second["story_id"] == first["story_id"]
+    with store.session() as session:
+        story = session.get(Story, first["story_id"])
+        assert story.note == "Status changed: recruiting → completed; results posted"
+        assert story.updated is not None
