@@ -42,7 +42,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
 contact = "https://example.org/tests"
 """
         config = config.replace("CONCURRENT_REQUESTS_PER_DOMAIN = 8", "CONCURRENT_REQUESTS_PER_DOMAIN = 8\n"
-                                "DOWNLOAD_TIMEOUT = 1\nHSCTWATCH_RETRY_BACKOFF = 0.05\n"
+                                "DOWNLOAD_TIMEOUT = 2.5\nHSCTWATCH_RETRY_BACKOFF = 0.05\n"
                                 "DOWNLOAD_MAXSIZE = 10485760")
         for name, (path, _) in FAULTS.items():
             config += SOURCE.format(name=name, url=faults.base + path)
