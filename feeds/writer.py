@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from pathlib import Path
 from feeds.atom import atom_bytes
 from feeds.index import index_bytes, tag_counts
 from feeds.jsonfeed import json_bytes
-from feeds.model import FeedItem, FeedMeta
+from feeds.model import FeedItem, FeedMeta, FeedTag
 from feeds.rss import rss_bytes
 
 SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
@@ -34,19 +34,28 @@ class FeedReport:
 
 
 def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
-                now: datetime | None = None) -> FeedReport:
+                now: datetime | None = None,
+                tag_items: Mapping[FeedTag, Sequence[FeedItem]] | None = None,
+                tag_totals: Mapping[FeedTag, int] | None = None) -> FeedReport:
+    """Write the feed folder. ``items`` are the candidates of the main feed; ``tag_items`` (with
+    ``tag_totals`` for the index) the candidates of each tag feed when the caller has picked them
+    from a large store; without them the tag feeds are made from ``items``."""
     ordered = sorted(items, key=lambda i: (i.published, i.guid), reverse=True)
     top = ordered[:max_items]
+    if tag_items is None:
+        counts = tag_counts(ordered)
+        tag_items = {tag: [i for i in ordered if any(t.slug == tag.slug for t in i.tags)] for tag in counts}
+    else:
+        counts = dict(tag_totals or {tag: len(members) for tag, members in tag_items.items()})
     files: dict[str, bytes] = {
         "rss.xml": rss_bytes(top, meta),
         "atom.xml": atom_bytes(top, meta),
         "feed.json": json_bytes(top, meta),
     }
-    counts = tag_counts(ordered)
-    for tag in counts:
+    for tag, members in tag_items.items():
         if not SAFE_SLUG.match(tag.slug):
             continue
-        tagged = [i for i in ordered if any(t.slug == tag.slug for t in i.tags)][:max_items]
+        tagged = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
         files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged, meta, path=f"tags/{tag.slug}.xml",
                                                   title_suffix=tag.display)
     files["index.html"] = index_bytes(meta, counts, len(top))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -89,6 +90,12 @@ class RunRecorder:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._write(finished=True, reason=reason)
+        stats_file = self.crawler.settings.get("HSCTWATCH_STATS_FILE")
+        if stats_file:  # for the benchmark: every crawler's stats, one JSON line each
+            line = json.dumps({"source": getattr(getattr(spider, "source", None), "name", spider.name),
+                               "stats": self.crawler.stats.get_stats()}, default=str)
+            with open(stats_file, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
 
     def _write(self, *, finished: bool, reason: str) -> None:
         if self.row_id is None:

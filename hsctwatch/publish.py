@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
-from hsctwatch.store import Article, Source, open_store
+from hsctwatch.store import Article, Copy, Source, open_store
 from hsctwatch.taxonomy import Rules
 
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
@@ -20,16 +22,36 @@ PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
 
 
 def build_feeds(config: Config) -> FeedReport:
-    """Write every feed file from the store; unchanged files are left as they are."""
+    """Write every feed file from the store; unchanged files are left as they are.
+
+    Only what the feeds show is loaded: the newest `max_items` items, and the newest `max_items`
+    of each tag in use — not the whole store, which may hold a hundred thousand stories.
+    """
     store = open_store(config.store_url)
     rules = Rules.load(config.rules)
+    publish, limit = config.feeds.publish, config.feeds.max_items
     with store.session() as session:
         titles = {s.name: s.title for s in session.query(Source).all()}
         for source in config.sources:
             titles.setdefault(source.name, source.display_title)
-        articles = store.published_articles(session, publish=config.feeds.publish)
-        papers = _papers(articles)
-        items = [feed_item(a, titles, rules, papers) for a in articles]
+        papers = _papers(session.scalars(
+            select(Article).join(Copy, Copy.article_id == Article.id).where(Copy.guid.like("pmid:%"))
+        ).all())
+        built: dict[int, FeedItem] = {}
+
+        def items(articles: Sequence[Article]) -> list[FeedItem]:
+            for article in articles:
+                if article.id not in built:
+                    built[article.id] = feed_item(article, titles, rules, papers)
+            return [built[a.id] for a in articles]
+
+        top = items(store.published_articles(session, publish=publish, limit=limit))
+        tag_items: dict[FeedTag, list[FeedItem]] = {}
+        tag_totals: dict[FeedTag, int] = {}
+        for facet, slug, count in store.tags_in_use(session, publish=publish):
+            tag = FeedTag(facet=facet, slug=slug, label=_label(rules, slug))
+            tag_items[tag] = items(store.published_articles(session, publish=publish, limit=limit, tag=slug))
+            tag_totals[tag] = count
     meta = FeedMeta(
         title=config.feeds.title,
         description=config.feeds.description,
@@ -37,7 +59,8 @@ def build_feeds(config: Config) -> FeedReport:
         else config.feeds.base_url + "/",
         language=config.feeds.language,
     )
-    return write_feeds(items, meta, config.feeds_dir, max_items=config.feeds.max_items)
+    return write_feeds(top, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
+                       tag_totals=tag_totals)
 
 
 def _papers(articles: Sequence[Article]) -> dict[str, Article]:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -38,6 +39,7 @@ from sqlalchemy.orm import (
     Session,
     mapped_column,
     relationship,
+    selectinload,
     sessionmaker,
 )
 from sqlalchemy.types import TypeDecorator
@@ -285,15 +287,27 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
 
+    @staticmethod
+    def published(query: Any, publish: str) -> Any:
+        """Narrow a query on articles to those the feeds publish."""
+        query = query.where(Article.relevant.is_(True))
+        if publish == "approved":
+            return query.where(Article.status == "approved")
+        return query.where(Article.status != "rejected")
+
+    def tags_in_use(self, session: Session, *, publish: str) -> list[tuple[str, str, int]]:
+        """(facet, slug, number of published items) for every tag on a published item."""
+        query = self.published(
+            select(Tag.facet, Tag.slug, func.count()).join(Article, Tag.article_id == Article.id), publish
+        ).where(Tag.origin != "removed").group_by(Tag.facet, Tag.slug)
+        return [(str(facet), str(slug), int(str(n))) for facet, slug, n in session.execute(query)]
+
     def published_articles(self, session: Session, *, publish: str, limit: int | None = None,
                            tag: str | None = None) -> Sequence[Article]:
-        query = select(Article).where(Article.relevant.is_(True))
-        if publish == "approved":
-            query = query.where(Article.status == "approved")
-        else:
-            query = query.where(Article.status != "rejected")
+        query = self.published(select(Article), publish).options(
+            selectinload(Article.tags), selectinload(Article.copies))
         if tag:
-            query = query.where(Article.tags.any(Tag.slug == tag))
+            query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
         query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())
         if limit:
             query = query.limit(limit)

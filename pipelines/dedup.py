@@ -15,6 +15,7 @@ from hsctwatch.items import Article
 from hsctwatch.neardup import shared_index
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, find_story
+from hsctwatch.timing import timed
 
 
 class DedupPipeline:
@@ -30,6 +31,7 @@ class DedupPipeline:
             raise NotConfigured("HSCTWATCH_STORE_URL is not set")
         return cls(crawler, url)
 
+    @timed("dedup")
     def process_item(self, item: Article) -> Article:
         with self.store.session() as session:
             match = find_story(session, item)

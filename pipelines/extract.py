@@ -22,6 +22,7 @@ from scrapy.exceptions import DropItem
 from hsctwatch.dates import parse_date
 from hsctwatch.items import Article
 from hsctwatch.text import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
+from hsctwatch.timing import timed
 from hsctwatch.urls import canonical_url
 
 NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
@@ -50,6 +51,7 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
+    @timed("extract")
     def process_item(self, item: Article) -> Article:
         stats = self.crawler.stats
         page = item.get("page_html") or ""

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from hsctwatch.dates import parse_date
 from hsctwatch.items import Article
 from hsctwatch.text import clean_line, html_to_text
+from hsctwatch.timing import timed
 from hsctwatch.urls import canonical_url
 
 
@@ -23,6 +24,7 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler)
 
+    @timed("normalize")
     def process_item(self, item: Article) -> Article:
         url = item.get("final_url") or item.get("url") or ""
         canonical = canonical_url(url)

@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 
 from hsctwatch.items import Article
 from hsctwatch.taxonomy import Document, Rules
+from hsctwatch.timing import timed
 
 
 class RelevancePipeline:
@@ -21,6 +22,7 @@ class RelevancePipeline:
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
         return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
 
+    @timed("relevance")
     def process_item(self, item: Article) -> Article:
         decision = self.rules.relevance(document(item))
         item["relevant"] = decision.relevant

@@ -10,6 +10,7 @@ from hsctwatch.neardup import shared_index
 from hsctwatch.store import Article as StoredArticle
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, save_item
+from hsctwatch.timing import timed
 
 
 class StorePipeline:
@@ -25,6 +26,7 @@ class StorePipeline:
             raise NotConfigured("HSCTWATCH_STORE_URL is not set")
         return cls(crawler, url)
 
+    @timed("store")
     def process_item(self, item: Article) -> Article:
         story_id = item.get("story_id")
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None

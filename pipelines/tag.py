@@ -7,6 +7,7 @@ from scrapy.crawler import Crawler
 
 from hsctwatch.items import Article
 from hsctwatch.taxonomy import Rules
+from hsctwatch.timing import timed
 from pipelines.relevance import document
 
 #: Records from research APIs are typed by where they come from.
@@ -22,6 +23,7 @@ class TagPipeline:
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
         return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
 
+    @timed("tag")
     def process_item(self, item: Article) -> Article:
         if not item.get("relevant"):
             item["tags"] = []
