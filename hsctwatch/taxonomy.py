@@ -285,11 +285,13 @@ class Rules:
 
     def tags(self, doc: Document) -> list[TagMatch]:
         parts = _parts(doc)
+        whole = "\n".join(text for _, text in parts)
+        sentences = [(where, sentence) for where, text in parts for sentence in _sentences(text)]
         found: list[TagMatch] = []
         for rule in self.tag_rules:
             if not rule.patterns:
                 continue
-            match = self._tag(rule, parts)
+            match = self._tag(rule, whole, sentences)
             if match:
                 found.append(match)
         types = {m.slug for m in found if m.facet == "type"}
@@ -301,24 +303,30 @@ class Rules:
             found.append(TagMatch("type", "news", (Evidence("no other type fits", "body"),)))
         return found
 
-    def _tag(self, rule: TagRule, parts: list[tuple[str, str]]) -> TagMatch | None:
+    def _tag(self, rule: TagRule, whole: str, sentences: list[tuple[str, str]]) -> TagMatch | None:
+        patterns = [p for p in rule.patterns if p.search(whole)]
+        if not patterns:  # most tags don't occur at all: one search each, not one per sentence
+            return None
         evidence: list[Evidence] = []
         count = 0
         in_title = False
-        for where, text in parts:
-            for sentence in _sentences(text):
-                for pattern in rule.patterns:
-                    for m in pattern.finditer(sentence):
-                        if rule.near and not any(p.search(sentence) for p in rule.near):
+        for where, sentence in sentences:
+            near: bool | None = None  # looked up once per sentence, and only when needed
+            for pattern in patterns:
+                for m in pattern.finditer(sentence):
+                    if rule.near:
+                        if near is None:
+                            near = any(p.search(sentence) for p in rule.near)
+                        if not near:
                             continue
-                        before = sentence[max(0, m.start() - 25):m.start()].lower().rstrip()
-                        if any(before.endswith(word) for word in rule.not_after):
-                            continue
-                        count += 1
-                        in_title = in_title or where == "title"
-                        phrase = m.group(0).strip()
-                        if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
-                            evidence.append(Evidence(phrase, where))
+                    before = sentence[max(0, m.start() - 25):m.start()].lower().rstrip()
+                    if any(before.endswith(word) for word in rule.not_after):
+                        continue
+                    count += 1
+                    in_title = in_title or where == "title"
+                    phrase = m.group(0).strip()
+                    if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
+                        evidence.append(Evidence(phrase, where))
         if count >= rule.min or (in_title and count >= 1):
             return TagMatch(rule.facet, rule.slug, tuple(evidence))
         return None
