@@ -207,6 +207,7 @@ PEER = """
 import sys, time
 from trafilatura import extract
 from trafilatura.downloads import add_to_compressed_dict, buffered_downloads, load_download_buffer
+from trafilatura.settings import Extractor, use_config
 
 import re, urllib.request
 
@@ -214,11 +215,15 @@ urls = []
 for root in sys.argv[1:]:  # the sitemaps give the URLs; trafilatura downloads and extracts
     sitemap = urllib.request.urlopen(root + "sitemap.xml").read().decode()
     urls += re.findall(r"<loc>([^<]+)</loc>", sitemap)
+# trafilatura refuses private addresses by default (SSRF protection); the generated web is on loopback
+config = use_config()
+config.set("DEFAULT", "SSRF_PROTECTION", "false")
+options = Extractor(config=config)
 store = add_to_compressed_dict(urls)
 done = 0
 while not store.done:
     buffer, store = load_download_buffer(store, sleep_time=0)
-    for url, body in buffered_downloads(buffer, 8):
+    for url, body in buffered_downloads(buffer, 8, options):
         if body and extract(body, url=url):
             done += 1
 print(done)
