@@ -204,6 +204,28 @@ def reprocess(state: State, dry_run: bool) -> None:
         click.echo(f"feeds rebuilt ({built.items} items)")
 
 
+@cli.command("eval")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                default=Path("tests/corpus"))
+@click.option("--mistakes", is_flag=True, help="List every case the rules get wrong.")
+@pass_state
+def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
+    """Precision, recall and F1 of relevance and of each tag facet on a labelled CORPUS
+    (a folder of TOML files of [[case]] tables; default tests/corpus)."""
+    from hsctwatch.evaluate import evaluate, load_corpus
+    from hsctwatch.taxonomy import Rules
+
+    result = evaluate(load_corpus(corpus), Rules.load(state.config.rules))
+    click.echo(f"{result['cases']} labelled cases in {corpus}")
+    rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
+    rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
+    table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
+    _print_table(("", "precision", "recall", "F1"), table)
+    if mistakes:
+        for line in result["mistakes"]:
+            click.echo(f"- {line}")
+
+
 # -- review ---------------------------------------------------------------------------------
 
 

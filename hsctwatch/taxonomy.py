@@ -200,6 +200,11 @@ class Rules:
         if any(s.procedure for s in lede):
             score += 0.15
             reasons.append("the procedure is named in the lede")
+            first = _sentences(next(text for where, text in parts[1:] if where in ("summary", "body")))[:1]
+            if first and any(p.search(first[0]) for p in self.procedure) and any(
+                    p.search(first[0]) for p in self.ms):
+                score += 0.15
+                reasons.append("the lede's first sentence is about the procedure for MS")
         ms_up_front = bool(title.ms or any(s.ms for s in lede))
         together = [s for s in stats[1:] if s.procedure and (s.ms or ms_up_front)]
         if together:
@@ -275,6 +280,8 @@ class Rules:
         for sentence in _sentences(text):
             if not any(p.search(sentence) for p in self.procedure + self.weak_procedure):
                 continue
+            if _COMPARISON.search(sentence):
+                return False  # "compares HSCT with ocrelizumab, …": the procedure is the subject
             dmts = sum(1 for p in self.dmts if p.search(sentence))
             marker = any(p.search(sentence) for p in self.list_markers)
             if dmts >= 2 or (marker and (dmts >= 1 or sentence.count(",") >= 2)) or sentence.count(",") >= 4:
@@ -381,6 +388,7 @@ def _parts(doc: Document) -> list[tuple[str, str]]:
     return parts
 
 
+_COMPARISON = re.compile(r"\bcompar\w*|\bversus\b|\bvs\.?\s|\bagainst\b|\bhead-to-head\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])|\n+")
 
 

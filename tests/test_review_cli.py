@@ -143,7 +143,7 @@ def test_reprocess_keeps_editors_decisions(setup: tuple[Path, Store], tmp_path: 
 def test_reprocess_after_a_rules_change(setup: tuple[Path, Store], tmp_path: Path) -> None:
     config, _ = setup
     rules = (Path(__file__).parent.parent / "hsctwatch" / "rules.toml").read_text(encoding="utf-8")
-    strict = rules.replace("threshold = 0.5", "threshold = 0.95")
+    strict = rules.replace("threshold = 0.5", "threshold = 1.01")
     assert strict != rules
     (tmp_path / "strict.toml").write_text(strict, encoding="utf-8")
     config.write_text('rules = "strict.toml"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
@@ -154,4 +154,4 @@ def test_reprocess_after_a_rules_change(setup: tuple[Path, Store], tmp_path: Pat
     code, out = hw(config, "reprocess")
     assert "0 newly relevant, 2 dropped" in out and "tags removed:" in out
     code, out = hw(config, "explain", "1")
-    assert "not relevant" in out and "threshold 0.95" in out
+    assert "not relevant" in out and "threshold 1.01" in out

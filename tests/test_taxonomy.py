@@ -194,3 +194,17 @@ def test_pipelines_mark_and_tag_without_dropping() -> None:
     assert crawler.stats.get_value("hsctwatch/relevance/relevant") == 1
     assert crawler.stats.get_value("hsctwatch/relevance/irrelevant") == 1
     assert crawler.stats.get_value("hsctwatch/tag/tagged") == 1
+
+
+def test_eval_prints_figures_for_the_labelled_corpus() -> None:
+    from click.testing import CliRunner
+
+    from hsctwatch.cli import cli
+
+    corpus = Path(__file__).parent / "corpus"
+    result = CliRunner().invoke(cli, ["eval", str(corpus), "--mistakes"])
+    assert result.exit_code == 0, result.output
+    assert "labelled cases" in result.output and "relevance" in result.output
+    assert "tags (micro)" in result.output
+    for facet in ("type", "ms-type", "topic", "country", "trial"):
+        assert f"  {facet}" in result.output
