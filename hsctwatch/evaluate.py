@@ -1,8 +1,15 @@
-"""How well the rules match the editorial policy, on a labelled corpus.
+"""How well the rules follow the editorial policy, measured on a labelled corpus.
 
-The corpus is TOML files of `[[case]]` tables (title, summary, text, relevant, tags, note): what
-an editor following TAXONOMY.md decided, written before the rules were tuned. Relevance is
-scored on every case; tags on the relevant cases, per facet (micro-averaged).
+The corpus (tests/corpus/) is what an editor following TAXONOMY.md decided, written before the
+rules were tuned. A folder of TOML files, in either of two shapes:
+
+- one article per file: title, summary, text, relevant, tags, note (and `exact = true` when the
+  tag set is clear-cut), the case's id being the file's name;
+- several articles per file, as [[case]] tables with an `id` and the same keys.
+
+Relevance is scored on every case. Tags are scored on the cases labelled relevant, whatever the
+relevance rules decided, so that the two figures measure different things; per facet and
+micro-averaged over all tags.
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ from typing import Any
 
 from hsctwatch.taxonomy import Document, Rules
 
+#: The labelled corpus in a source checkout.
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
+
 
 @dataclass(frozen=True)
 class Case:
@@ -22,20 +32,36 @@ class Case:
     relevant: bool
     tags: frozenset[str]
     note: str = ""
+    exact: bool = False  # the tag set is clear-cut: tests check it exactly
 
 
-def load_corpus(folder: Path) -> list[Case]:
+def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
+    try:
+        return Case(
+            id=case_id,
+            document=Document(title=raw["title"], summary=raw.get("summary", ""),
+                              text=raw.get("text", "").strip()),
+            relevant=bool(raw["relevant"]),
+            tags=frozenset(raw.get("tags", [])),
+            note=raw.get("note", ""),
+            exact=bool(raw.get("exact", False)),
+        )
+    except KeyError as exc:
+        raise ValueError(f"{where}: case {case_id!r} has no {exc.args[0]!r}") from None
+
+
+def load_corpus(folder: str | Path = DEFAULT_CORPUS) -> list[Case]:
+    """Every labelled case in the folder's TOML files, in file order."""
     cases = []
     for path in sorted(Path(folder).glob("*.toml")):
-        for raw in tomllib.loads(path.read_text(encoding="utf-8")).get("case", []):
-            cases.append(Case(
-                id=f"{path.stem}/{raw['id']}",
-                document=Document(title=raw["title"], summary=raw.get("summary", ""),
-                                  text=raw["text"].strip()),
-                relevant=bool(raw["relevant"]),
-                tags=frozenset(raw.get("tags", [])),
-                note=raw.get("note", ""),
-            ))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        if "case" in data:
+            cases += [_case(f"{path.stem}/{raw['id']}", raw, path) for raw in data["case"]]
+        elif "title" in data:
+            cases.append(_case(path.stem, data, path))
     return cases
 
 
@@ -46,39 +72,45 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
-def evaluate(cases: list[Case], rules: Rules) -> dict[str, Any]:
-    tp = fp = fn = 0
-    facet_counts: dict[str, list[int]] = {}
+def evaluate(corpus: str | Path | list[Case] = DEFAULT_CORPUS, rules: Rules | None = None) -> dict[str, Any]:
+    """Precision, recall and F1 of relevance, and of tags per facet and overall (micro), with
+    a line for every mistake so that an editor sees what a change of the rules did."""
+    cases = corpus if isinstance(corpus, list) else load_corpus(corpus)
+    rules = rules or Rules.load()
+    relevance = [0, 0, 0]
+    facets: dict[str, list[int]] = {}
     mistakes: list[str] = []
     for case in cases:
         decision = rules.relevance(case.document)
         if decision.relevant and case.relevant:
-            tp += 1
+            relevance[0] += 1
         elif decision.relevant:
-            fp += 1
+            relevance[1] += 1
             mistakes.append(f"{case.id}: kept, but not relevant ({decision.reasons[-1]})")
         elif case.relevant:
-            fn += 1
-            mistakes.append(f"{case.id}: missed ({decision.reasons[-1]})")
-        if not case.relevant:
-            continue
-        found = {t.slug for t in rules.tags(case.document)}
-        for slug in found | case.tags:
-            facet = rules.facet(slug)
-            counts = facet_counts.setdefault(facet, [0, 0, 0])
-            if slug in found and slug in case.tags:
-                counts[0] += 1
-            elif slug in found:
-                counts[1] += 1
-                mistakes.append(f"{case.id}: extra tag {slug}")
-            else:
-                counts[2] += 1
-                mistakes.append(f"{case.id}: missing tag {slug}")
-    totals = [sum(c[i] for c in facet_counts.values()) for i in range(3)]
+            relevance[2] += 1
+            mistakes.append(f"{case.id}: missed ({'; '.join(decision.reasons)})")
+        if case.relevant:
+            _score_tags(case, {t.slug for t in rules.tags(case.document)}, rules, facets, mistakes)
+    totals = [sum(counts[i] for counts in facets.values()) for i in range(3)]
     return {
         "cases": len(cases),
-        "relevance": _prf(tp, fp, fn),
+        "relevance": _prf(*relevance),
         "tags": _prf(*totals),
-        "facets": {facet: _prf(*counts) for facet, counts in sorted(facet_counts.items())},
+        "facets": {facet: _prf(*counts) for facet, counts in sorted(facets.items())},
         "mistakes": mistakes,
     }
+
+
+def _score_tags(case: Case, found: set[str], rules: Rules, facets: dict[str, list[int]],
+                mistakes: list[str]) -> None:
+    for slug in sorted(found | case.tags):
+        counts = facets.setdefault(rules.facet(slug), [0, 0, 0])
+        if slug in found and slug in case.tags:
+            counts[0] += 1
+        elif slug in found:
+            counts[1] += 1
+            mistakes.append(f"{case.id}: extra tag {slug}")
+        else:
+            counts[2] += 1
+            mistakes.append(f"{case.id}: missing tag {slug}")

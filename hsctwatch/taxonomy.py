@@ -1,16 +1,23 @@
-"""Relevance and tags, from the editorial rules file (hsctwatch/rules.toml).
+"""Relevance and tags, read from the editorial rules file (hsctwatch/rules.toml).
 
-The vocabulary is data; what is code here is how it is read in context: where the names
-occur (headline, lede, body), how often, whether the procedure and MS are discussed in the
-same paragraphs, whether the procedure is one item in a list of options, whether the
-transplant is for another disease, whether "MS" means something else. Every decision comes
-with a score and reasons, and every tag with the phrases that triggered it and where.
+The vocabulary is data, so that editors change it without code. What is code here is how the
+words are read in context, because counting keywords is not enough for this feed: an MS news
+story naming HSCT once in a list of drugs, a lymphoma study naming MS once in a list of
+diseases, and a patient's blog about her transplant use the same words. So a document is read
+the way a person reads it, part by part (headline, standfirst, paragraphs) and sentence by
+sentence: where the names occur, how often, whether HSCT and MS are discussed in the same
+paragraph, whether HSCT is one item of a list of options, whether the transplant is for
+another disease, whether "MS" or "HSCT" means something else. Every decision has a score and
+reasons a person can check, and every tag the phrases that triggered it, and where.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -52,95 +59,371 @@ class Document:
     url: str = ""
 
 
-# -- reading the rules ------------------------------------------------------------------------
+class RulesError(ValueError):
+    """A problem in the rules file; Rules.load puts the file's name in front of it."""
 
 
-@dataclass
-class TagRule:
+# == terms: how an editor's phrases and patterns become regular expressions ========================
+
+_NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"})
+
+
+def _normalize(text: str) -> str:
+    """Straight quotes and plain dashes. One character for one, so that offsets found in the
+    normalized text also point into the original, which evidence is quoted from."""
+    return text.translate(_NORMAL)
+
+
+def phrase_regex(phrase: str) -> str:
+    """A plain phrase as a regex: whole words, any case, a space or hyphen between words (and a
+    quotation mark: chemo 'reboot' of immune system), a final * for any ending — so that editors
+    can add synonyms without knowing regular expressions."""
+    words = [w for w in re.split(r"[\s-]+", _normalize(phrase).strip()) if w]
+    parts = [r"\S+" if w == "*" else re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+             for w in words]
+    regex = r"['\"]?[\s-]+['\"]?".join(parts)
+    if phrase[:1].isalnum():
+        regex = r"\b" + regex
+    if phrase[-1:].isalnum():
+        regex += r"\b"
+    return regex
+
+
+def _strings(where: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesError(f"{where} must be a list of strings")
+    return value
+
+
+def _compile(where: str, regexes: list[str], flags: int) -> re.Pattern[str] | None:
+    for regex in regexes:  # one by one first, so that the message names the broken one
+        try:
+            re.compile(regex, flags)
+        except re.error as exc:
+            raise RulesError(f"{where}: {regex!r} is not a valid regular expression ({exc})") from None
+    return re.compile("|".join(f"(?:{r})" for r in regexes), flags) if regexes else None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A list of terms compiled into two regexes: the case-insensitive terms and the exact ones."""
+
+    loose: re.Pattern[str] | None = None
+    exact: re.Pattern[str] | None = None
+
+    @classmethod
+    def read(cls, where: str, table: Mapping[str, Any], phrases: str = "phrases",
+             patterns: str = "patterns", exact: str = "exact") -> Terms:
+        loose = [phrase_regex(p) for p in _strings(f"{where} {phrases}", table.get(phrases))]
+        loose += [_normalize(p) for p in _strings(f"{where} {patterns}", table.get(patterns))]
+        strict = [_normalize(p) for p in _strings(f"{where} {exact}", table.get(exact))]
+        return cls(_compile(where, loose, re.IGNORECASE), _compile(where, strict, 0))
+
+    @classmethod
+    def of_phrases(cls, where: str, phrases: Any) -> Terms:
+        return cls.read(where, {"phrases": phrases})
+
+    def __bool__(self) -> bool:
+        return bool(self.loose or self.exact)
+
+    def matches(self, text: str) -> list[tuple[int, int, bool]]:
+        """(start, end, exact) of matches that do not overlap, in order; a loose match wins."""
+        found: list[tuple[int, int, bool]] = []
+        for pattern, exact in ((self.loose, False), (self.exact, True)):
+            if pattern is None:
+                continue
+            taken = sorted(found)
+            for m in pattern.finditer(text):
+                a, b = m.span()
+                i = bisect_right(taken, (a, b, True))
+                if b > a and not any(x < b and a < y for x, y, _ in taken[max(0, i - 1):i + 1]):
+                    found.append((a, b, exact))
+        return sorted(found)
+
+    def spans(self, text: str, shouty: bool = False) -> list[tuple[int, int]]:
+        """Matches that do not overlap, in order. Exact terms are skipped in ALL-CAPS text, where
+        "MOST" or "MS" is only a shouted word."""
+        return [(a, b) for a, b, exact in self.matches(text) if not (exact and shouty)]
+
+    def search(self, text: str) -> bool:
+        return bool((self.loose and self.loose.search(text)) or (self.exact and self.exact.search(text)))
+
+    def count(self, text: str) -> int:
+        return len(self.spans(text))
+
+
+def _cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
+    """Words that disqualify a mention right after them. Names, "and", "the" and commas may
+    stand between, so that "from Germany and the UK" is still "from" for the UK."""
+    regexes = [phrase_regex(c) for c in _strings(where, cues)]
+    if not regexes:
+        return None
+    between = r"(?:[\s,]+(?:[A-Z][\w'.-]*|and|or|the))*[\s,]*$"
+    return _compile(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
+
+
+def _cue_after(where: str, cues: Any) -> re.Pattern[str] | None:
+    regexes = [phrase_regex(c) for c in _strings(where, cues)]
+    return _compile(where, [rf"^[\s,]*(?:{'|'.join(regexes)})"], re.IGNORECASE) if regexes else None
+
+
+# == the document, split the way people read it ====================================================
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    where: str
+    part: int
+    start: int  # where it starts in the whole document's text
+    text: str  # normalized, as long as raw
+    raw: str
+
+    @cached_property
+    def shouty(self) -> bool:
+        letters = len(_LETTER.findall(self.text))
+        return letters > 12 and len(_UPPER.findall(self.text)) > 0.6 * letters
+
+
+@dataclass(frozen=True)
+class _Part:
+    where: str
+    index: int
+    text: str
+    raw: str
+    sentences: tuple[_Sentence, ...]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*(\s+)(?=[\"“‘(]?[A-Z0-9])|(\n+)")
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-ZÀ-Þ]")
+
+
+def _split_sentences(where: str, index: int, raw: str, offset: int) -> tuple[_Sentence, ...]:
+    chunks, start = [], 0
+    for m in _SENTENCE_END.finditer(raw):
+        gap = m.start(1) if m.group(1) is not None else m.start(2)
+        chunks.append((start, raw[start:gap]))
+        start = m.end()
+    chunks.append((start, raw[start:]))
+    return tuple(_Sentence(where, index, offset + at, _normalize(c), c) for at, c in chunks if c.strip())
+
+
+@dataclass(frozen=True)
+class _View:
+    parts: tuple[_Part, ...]
+
+    @classmethod
+    def of(cls, doc: Document) -> _View:
+        raws = [("title", (doc.title or "").strip())]
+        if (doc.summary or "").strip():
+            raws.append(("summary", doc.summary.strip()))
+        raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
+        parts, offset = [], 0
+        for i, (where, raw) in enumerate(raws):
+            parts.append(_Part(where, i, _normalize(raw), raw, _split_sentences(where, i, raw, offset)))
+            offset += len(raw) + 2
+        return cls(tuple(parts))
+
+    @cached_property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.parts)  # the offsets above count the "\n\n"
+
+    @cached_property
+    def sentences(self) -> tuple[_Sentence, ...]:
+        return tuple(s for p in self.parts for s in p.sentences)
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def mentions(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
+        """The terms' matches by sentence (index in `sentences`, offsets within the sentence),
+        found in one pass over the whole text rather than one per sentence."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for a, b, exact in terms.matches(self.text):
+            i = bisect_right(self._starts, a) - 1
+            if i < 0:
+                continue
+            sentence = self.sentences[i]
+            if b > sentence.start + len(sentence.text) or (exact and sentence.shouty):
+                continue
+            found.setdefault(i, []).append((a - sentence.start, b - sentence.start))
+        return found
+
+    @cached_property
+    def lede(self) -> frozenset[int]:
+        """The standfirst and the first paragraph: where an article says what it is about."""
+        summary = [p.index for p in self.parts if p.where == "summary"]
+        body = [p.index for p in self.parts if p.where == "body"]
+        return frozenset(summary + body[:1])
+
+
+# == reading the rules file ========================================================================
+
+
+def _table(data: Mapping[str, Any], key: str, where: str = "") -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise RulesError(f"missing table [{where + key}]")
+    return value
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    """One way a tag is given: terms, where they count, how many sentences, in what context."""
+
+    terms: Terms
+    min: int = 1
+    where: frozenset[str] = frozenset(WHERE)
+    near: Terms = field(default_factory=Terms)
+    near_within: int = 0  # words either side; 0: anywhere in the sentence
+    unless: Terms = field(default_factory=Terms)
+    not_after: re.Pattern[str] | None = None
+    not_before: re.Pattern[str] | None = None
+    enough_with: Terms = field(default_factory=Terms)
+
+    @classmethod
+    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> _Trigger:
+        merged = {**defaults, **raw}
+        places = _strings(f"{where} where", merged.get("where", list(WHERE)))
+        if not places or set(places) - set(WHERE):
+            raise RulesError(f"{where}: 'where' must list some of {', '.join(WHERE)}")
+        minimum = merged.get("min", 1)
+        if not isinstance(minimum, int) or minimum < 1:
+            raise RulesError(f"{where}: 'min' must be a whole number, 1 or more")
+        within = merged.get("near_within", 0)
+        if not isinstance(within, int) or within < 0:
+            raise RulesError(f"{where}: 'near_within' must be a whole number of words")
+        return cls(
+            terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
+            near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
+            unless=Terms.of_phrases(f"{where} unless", merged.get("unless")),
+            not_after=_cue_before(f"{where} not_after", merged.get("not_after")),
+            not_before=_cue_after(f"{where} not_before", merged.get("not_before")),
+            enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
+        )
+
+    def allows(self, sentence: str, start: int, end: int) -> bool:
+        if self.not_after and self.not_after.search(sentence[max(0, start - 80):start]):
+            return False
+        if self.not_before and self.not_before.search(sentence[end:end + 40]):
+            return False
+        return not self.near or self.near.search(self._around(sentence, start, end))
+
+    def _around(self, sentence: str, start: int, end: int) -> str:
+        """The words near a mention: `near_within` words either side, or the whole sentence."""
+        if not self.near_within:
+            return sentence
+        before = sentence[:start].split()[-self.near_within:]
+        after = sentence[end:].split()[:self.near_within]
+        return " ".join([*before, sentence[start:end], *after])
+
+
+@dataclass(frozen=True)
+class _TagRule:
     slug: str
     facet: str
     label: str
-    patterns: list[re.Pattern[str]]
-    min: int = 1
-    near: list[re.Pattern[str]] = field(default_factory=list)
-    not_after: list[str] = field(default_factory=list)
+    triggers: tuple[_Trigger, ...]
+    form: Mapping[str, Any]
 
 
-def _compile(path: str, where: str, patterns: Any, flags: int = re.IGNORECASE) -> list[re.Pattern[str]]:
-    if patterns is None:
-        return []
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise ValueError(f"{path}: {where} must be a list of strings (regular expressions)")
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern, flags))
-        except re.error as exc:
-            raise ValueError(f"{path}: {where}: pattern {pattern!r} is not a valid regex ({exc})") from None
-    return compiled
+TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
+                          "not_after", "not_before", "enough_with"})
+FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres"}
+FORMS = ("first-person", "question-answer")
 
 
-def _word_start(patterns: Any) -> Any:
-    """Tag patterns match from the start of a word ("ital" is Italy, not hospital)."""
-    if not isinstance(patterns, list):
-        return patterns
-    return [rf"\b{p}" if isinstance(p, str) and p[:1].isalnum() else p for p in patterns]
+def _read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str]) -> _TagRule:
+    if not isinstance(raw, dict):
+        raise RulesError(f"tag #{index + 1} must be a table ([[tags]])")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        raise RulesError(f"tag #{index + 1} needs a slug of lowercase letters, digits and -")
+    if slug in seen:
+        raise RulesError(f"tag '{slug}' is defined twice; slugs are unique across facets")
+    seen.add(slug)
+    where = f"tag '{slug}'"
+    if not isinstance(raw.get("facet"), str) or not raw["facet"]:
+        raise RulesError(f"{where} needs a facet")
+    if not isinstance(raw.get("label", slug), str):
+        raise RulesError(f"{where}: label must be a string")
+    unknown = set(raw) - TAG_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if raw.get("form") is not None and raw["form"] not in FORMS:
+        raise RulesError(f"{where}: form must be one of {', '.join(FORMS)}")
+    defaults = facet_defaults.get(raw["facet"], {})
+    triggers = []
+    if any(k in raw for k in ("phrases", "patterns", "exact")):
+        triggers.append(_Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults))
+    if raw.get("centres"):
+        triggers.append(_Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, {}))
+    for n, extra in enumerate(raw.get("triggers", [])):
+        if not isinstance(extra, dict) or set(extra) - TRIGGER_KEYS:
+            raise RulesError(f"{where} trigger #{n + 1}: use only {', '.join(sorted(TRIGGER_KEYS))}")
+        triggers.append(_Trigger.read(f"{where} trigger #{n + 1}", extra, defaults))
+    form = {k: raw[k] for k in FORM_KEYS if k in raw}
+    return _TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form)
 
 
-def _terms(path: str, table: dict[str, Any], name: str, key: str = "patterns",
-           exact: str = "exact") -> list[re.Pattern[str]]:
-    return _compile(path, f"[{name}] {key}", table.get(key)) + _compile(
-        path, f"[{name}] {exact}", table.get(exact), flags=0)
+# == what a part of the article says ===============================================================
+
+
+@dataclass(frozen=True)
+class _Mention:
+    text: str
+    sentence: int
+    secondary: bool = False  # one item of a list, or MS named only as a comparison
+
+
+@dataclass
+class _Reading:
+    """What one part (headline, standfirst, paragraph) says about HSCT, MS and other diseases."""
+
+    part: _Part
+    procedure: list[_Mention] = field(default_factory=list)
+    strong: int = 0
+    ms: list[_Mention] = field(default_factory=list)
+    diseases: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+
+    @property
+    def free_procedure(self) -> list[_Mention]:
+        return [m for m in self.procedure if not m.secondary]
+
+    @property
+    def free_ms(self) -> list[_Mention]:
+        return [m for m in self.ms if not m.secondary]
+
+    def discusses(self, ms_is_subject: bool) -> bool:
+        """Is the transplant discussed here as a treatment for MS (not for another disease)?"""
+        if not self.free_procedure:
+            return False
+        ms, other = len(self.free_ms), len(self.diseases)
+        return ms > other or (ms == other == 0 and ms_is_subject)
+
+
+# == the rules =====================================================================================
 
 
 class Rules:
     """The editorial rules, ready to apply."""
 
-    def __init__(self, data: dict[str, Any], path: str):
+    def __init__(self, data: Mapping[str, Any], path: str = "rules"):
         self.path = path
-        try:
-            self.threshold = float(data.get("relevance", {}).get("threshold", 0.5))
-            procedure = data["procedure"]
-            ms = data["ms"]
-            negative = data["negative"]
-        except KeyError as exc:
-            raise ValueError(f"{path}: missing table [{exc.args[0]}]") from None
-        self.procedure = _terms(path, procedure, "procedure")
-        self.weak_procedure = _compile(path, "[procedure] weak", procedure.get("weak"))
-        self.weak_context = _compile(path, "[procedure] weak_context", procedure.get("weak_context"))
-        self.ms = _terms(path, ms, "ms")
-        self.not_ms = _compile(path, "[ms] not_ms", ms.get("not_ms"), flags=0)
-        self.other_diseases = _compile(path, "[negative] other_diseases", negative.get("other_diseases")) \
-            + _compile(path, "[negative] other_disease_exact", negative.get("other_disease_exact"), 0)
-        self.other_senses = _compile(path, "[negative] other_senses", negative.get("other_senses"))
-        self.other_stem_cells = _compile(path, "[negative] other_stem_cells",
-                                         negative.get("other_stem_cells"))
-        self.contrast = _compile(path, "[negative] contrast", negative.get("contrast"))
-        self.list_markers = _compile(path, "[negative] list_markers", negative.get("list_markers"))
-        self.dmts = _compile(path, "[negative] dmts", negative.get("dmts"))
-        self.tag_rules: list[TagRule] = []
-        seen: set[str] = set()
-        for index, raw in enumerate(data.get("tags", [])):
-            slug = raw.get("slug")
-            if not isinstance(slug, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", slug):
-                raise ValueError(f"{path}: tag #{index + 1} needs a slug of lowercase letters, digits and -")
-            if slug in seen:
-                raise ValueError(f"{path}: tag '{slug}' is defined twice; slugs are unique across facets")
-            seen.add(slug)
-            if not raw.get("facet"):
-                raise ValueError(f"{path}: tag '{slug}' needs a facet")
-            where = f"tag '{slug}'"
-            self.tag_rules.append(TagRule(
-                slug=slug, facet=raw["facet"], label=raw.get("label", slug),
-                patterns=_compile(path, where, _word_start(raw.get("patterns", [])))
-                + _compile(path, where + " exact", _word_start(raw.get("exact")), 0),
-                min=int(raw.get("min", 1)),
-                near=_compile(path, where + " near", raw.get("near")),
-                not_after=[s.lower() for s in raw.get("not_after", [])],
-            ))
+        self._read_relevance(data)
+        self._read_vocabulary(data)
+        self._read_tags(data)
+
+    # -- loading -----------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Rules:
+        """The shipped rules, or an editor's file. A bad file is a ValueError that names it."""
         if path is None:
             text = resources.files("hsctwatch").joinpath("rules.toml").read_text(encoding="utf-8")
             shown = "hsctwatch/rules.toml"
@@ -154,10 +437,72 @@ class Rules:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{shown}: not valid TOML ({exc})") from None
-        return cls(data, shown)
+        try:
+            return cls(data, shown)
+        except RulesError as exc:
+            raise ValueError(f"{shown}: {exc}") from None
+
+    def _read_relevance(self, data: Mapping[str, Any]) -> None:
+        relevance = _table(data, "relevance")
+        try:
+            self.threshold = float(relevance.get("threshold", 0.5))
+            self.weights = {k: float(v) for k, v in relevance.get("weights", {}).items()}
+            self.penalties = {k: float(v) for k, v in relevance.get("penalties", {}).items()}
+        except (TypeError, ValueError):
+            raise RulesError("[relevance] threshold, weights and penalties must be numbers") from None
+        for table, needed in (("weights", {"headline_procedure", "headline_ms", "headline_both",
+                                           "lede_procedure", "mention", "paragraph_cap",
+                                           "discussion_cap", "same_sentence"}),
+                              ("penalties", {"other_disease", "other_cells", "passing"})):
+            missing = needed - set(getattr(self, table))
+            if missing:
+                raise RulesError(f"[relevance.{table}] is missing {', '.join(sorted(missing))}")
+
+    def _read_vocabulary(self, data: Mapping[str, Any]) -> None:
+        procedure = _table(data, "procedure")
+        weak = _table(procedure, "weak", "procedure.")
+        ms = _table(data, "ms")
+        negative = _table(data, "negative")
+        self.procedure = Terms.read("[procedure]", procedure)
+        self.weak_procedure = Terms.read("[procedure.weak]", weak)
+        self.weak_not_after = _cue_before("[procedure.weak] not_after", weak.get("not_after"))
+        self.chemo = Terms.of_phrases("[procedure.weak] context", weak.get("context"))
+        self.ms = Terms.read("[ms]", ms)
+        spelled = [p for p in _strings("[ms] phrases", ms.get("phrases")) if "ms" not in p.lower().split()]
+        self.ms_spelled = Terms.of_phrases("[ms] phrases", spelled)
+        not_ms = [_normalize(p) for p in _strings("[ms] not_ms", ms.get("not_ms"))]
+        self.not_ms = _compile("[ms] not_ms", not_ms, 0)
+        self.senses = {abbr: Terms.of_phrases(f"[senses] {abbr}", names)
+                       for abbr, names in data.get("senses", {}).items()}
+        self.diseases = Terms.read("[negative]", negative, phrases="other_diseases",
+                                   exact="other_disease_exact")
+        self.cells = Terms.of_phrases("[negative] other_cells", negative.get("other_cells"))
+        self.contrast = Terms.of_phrases("[negative] contrast", negative.get("contrast"))
+        options = negative.get("options", {})
+        self.options = Terms.read("[negative.options]", options)
+        self.list_markers = Terms.of_phrases("[negative.options] markers", options.get("markers"))
+        secondary = negative.get("secondary_ms", {}).get("patterns")
+        self.secondary_ms = _compile("[negative.secondary_ms]",
+                                     _strings("[negative.secondary_ms] patterns", secondary), re.IGNORECASE)
+        pages = data.get("non_article", {})
+        self.page_min = int(pages.get("min", 2))
+        self.page_max_prose = int(pages.get("max_prose", 1))
+        self.page_kinds = {kind: Terms.of_phrases(f"[non_article.kinds] {kind!r}", signs)
+                           for kind, signs in pages.get("kinds", {}).items()}
+
+    def _read_tags(self, data: Mapping[str, Any]) -> None:
+        raw_tags = data.get("tags", [])
+        if not isinstance(raw_tags, list) or not raw_tags:
+            raise RulesError("no tags: add [[tags]] tables")
+        tagging = data.get("tagging", {})
+        self.headline_counts = int(tagging.get("headline_counts", 2))
+        self.dense_terms = int(tagging.get("dense_terms", 3))
+        facet_defaults = data.get("facets", {})
+        seen: set[str] = set()
+        self.tag_rules = [_read_tag(i, raw, facet_defaults, seen) for i, raw in enumerate(raw_tags)]
 
     @cached_property
-    def _by_slug(self) -> dict[str, TagRule]:
+    def _by_slug(self) -> dict[str, _TagRule]:
         return {t.slug: t for t in self.tag_rules}
 
     @property
@@ -173,253 +518,274 @@ class Rules:
     def facet(self, slug: str) -> str:
         return self._by_slug[slug].facet
 
-    # -- relevance ----------------------------------------------------------------------------
+    # -- relevance --------------------------------------------------------------------------------
 
     def relevance(self, doc: Document) -> Relevance:
-        parts = _parts(doc)
-        full = "\n".join(text for _, text in parts)
-        chemo = any(p.search(full) for p in self.weak_context)
-        stats = [self._paragraph(where, text, chemo) for where, text in parts]
-        proc_total = sum(len(s.procedure) for s in stats)
-        ms_total = sum(len(s.ms) for s in stats)
-        reasons: list[str] = []
-        if proc_total == 0:
-            return Relevance(False, 0.0, ("the procedure (HSCT or a synonym) is never named",))
-        if ms_total == 0:
-            return Relevance(False, 0.0, ("multiple sclerosis is never named",))
-
-        title = stats[0]
-        lede = [s for s in stats[1:] if s.where in ("summary", "body")][:2]
-        score = 0.0
-        if title.procedure:
-            score += 0.35
-            reasons.append(f"the procedure is named in the headline ({title.procedure[0]!r})")
-        if title.ms:
-            score += 0.15
-            reasons.append("MS is named in the headline")
-        if any(s.procedure for s in lede):
-            score += 0.15
-            reasons.append("the procedure is named in the lede")
-            first = _sentences(next(text for where, text in parts[1:] if where in ("summary", "body")))[:1]
-            if first and any(p.search(first[0]) for p in self.procedure) and any(
-                    p.search(first[0]) for p in self.ms):
-                score += 0.15
-                reasons.append("the lede's first sentence is about the procedure for MS")
-        ms_up_front = bool(title.ms or any(s.ms for s in lede))
-        together = [s for s in stats[1:] if s.procedure and (s.ms or ms_up_front)]
-        if together:
-            score += min(len(together), 3) * 0.12
-            reasons.append(f"the procedure and MS are discussed together in {len(together)} paragraph(s)")
-        score += min(proc_total, 6) * 0.03 + min(ms_total, 4) * 0.02
-        reasons.append(f"{proc_total} mention(s) of the procedure, {ms_total} of MS")
-
-        score = self._penalties(stats, parts, score, proc_total, ms_total, reasons)
-        score = round(min(score, 1.0), 3)
+        """Is HSCT for MS the article's subject, or a substantial part of it (a paragraph or more)?"""
+        view = _View.of(doc)
+        page = self._non_article(view)
+        if page:
+            return Relevance(False, 0.0, (f"not an article: {page}",))
+        senses = self._senses(view)
+        reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
+        readings = self._read(view, senses)
+        if not any(r.procedure for r in readings):
+            return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named"))
+        if not any(r.ms for r in readings):
+            return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
+        score, discussed = self._score(view, readings, reasons)
+        score = round(min(self._penalise(view, readings, discussed, score, reasons), 1.0), 3)
         relevant = score >= self.threshold
         reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {self.threshold:.2f}")
         return Relevance(relevant, score, tuple(reasons))
 
-    def _penalties(self, stats: list[_Para], parts: list[tuple[str, str]], score: float,
-                   proc_total: int, ms_total: int, reasons: list[str]) -> float:
-        full = "\n".join(text for _, text in parts)
-        diseases = [m for s in stats for m in s.diseases]
-        disease_paras = [s for s in stats if s.procedure and s.diseases]
-        ms_paras = [s for s in stats if s.procedure and s.ms]
-        if diseases and (len(diseases) > ms_total or len(disease_paras) > len(ms_paras)) \
-                and (len(diseases) >= 2 or ms_total <= 1):
-            score *= 0.3
-            reasons.append(f"the transplant is discussed for {_common(diseases)}, not MS")
-        senses = [m for p in self.other_senses for m in p.findall(full)]
-        spelled_ms = len(re.findall(r"multiple sclerosis|relapsing[- ]remitting|progressive ms", full, re.I))
-        if senses and spelled_ms == 0:
-            score *= 0.2
-            reasons.append(f"'MS'/'HSCT' here mean something else ({_common(senses)})")
-        other_cells = [m for p in self.other_stem_cells for m in p.findall(full)]
-        strong = sum(len(s.strong) for s in stats)
-        contrasted = any(p.search(full) for p in self.contrast)
-        if other_cells and len(other_cells) >= max(2, strong) and not contrasted:
-            score *= 0.2
-            reasons.append(f"about {_common(other_cells)} stem cells, not HSCT")
-        elif other_cells and contrasted:
-            reasons.append("contrasts HSCT with other stem cell therapies")
-        if proc_total <= 2 and not stats[0].procedure:
-            if any(s.procedure and s.listing for s in stats):
-                score *= 0.3
-                reasons.append("the procedure is only named in a list of treatment options")
-            elif not any(s.procedure for s in stats[:3]):
-                score *= 0.6
-                reasons.append("the procedure is only mentioned in passing")
-        return score
+    def _non_article(self, view: _View) -> str | None:
+        """A login wall, cookie notice, search results, tag index or event listing: signs of such
+        a page, and hardly any prose."""
+        signs = Counter({kind: terms.count(view.text) for kind, terms in self.page_kinds.items()})
+        if sum(signs.values()) < self.page_min:
+            return None
+        prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
+                 and not any(terms.search(p.text) for terms in self.page_kinds.values())]
+        return None if len(prose) > self.page_max_prose else signs.most_common(1)[0][0]
 
-    def _paragraph(self, where: str, text: str, chemo_in_doc: bool = False) -> _Para:
-        para = _Para(where)
-        not_ms_spans = [m.span() for p in self.not_ms for m in p.finditer(text)]
-        other_sense = any(p.search(text) for p in self.other_senses)
-        for pattern in self.ms:
-            for m in pattern.finditer(text):
-                if any(a <= m.start() < b for a, b in not_ms_spans):
-                    continue
-                if other_sense and pattern.flags & re.IGNORECASE == 0 and m.group(0) == "MS":
-                    continue
-                para.ms.append(m.group(0))
-        para.strong = _unique_matches(self.procedure, text)
-        para.procedure = list(para.strong)
-        if not para.strong:
-            weak = _unique_matches(self.weak_procedure, text)
-            context = any(p.search(text) for p in self.weak_context) or (
-                where == "title" and chemo_in_doc)  # a headline is short: its context is the article
-            if weak and (context or (para.ms and any("stem" in w.lower() for w in weak))):
-                para.procedure = weak
-        para.diseases = [m.group(0) for p in self.other_diseases for m in p.finditer(text)]
-        if para.procedure:
-            para.listing = self._is_listing(text)
-        return para
-
-    def _is_listing(self, text: str) -> bool:
-        """Is the procedure named in a sentence that lists treatment options?"""
-        for sentence in _sentences(text):
-            if not any(p.search(sentence) for p in self.procedure + self.weak_procedure):
+    def _senses(self, view: _View) -> dict[str, str]:
+        """Abbreviations this article uses in another sense: spelled out as something else
+        ("mass spectrometry (MS)"), or that sense named while the disease is never written out."""
+        own = {"MS": self.ms_spelled, "HSCT": self.procedure}
+        found: dict[str, str] = {}
+        for abbr, names in self.senses.items():
+            spans = names.spans(view.text)
+            if not spans:
                 continue
-            if _COMPARISON.search(sentence):
-                return False  # "compares HSCT with ocrelizumab, …": the procedure is the subject
-            dmts = sum(1 for p in self.dmts if p.search(sentence))
-            marker = any(p.search(sentence) for p in self.list_markers)
-            if dmts >= 2 or (marker and (dmts >= 1 or sentence.count(",") >= 2)) or sentence.count(",") >= 4:
-                return True
-        return False
-
-    # -- tags ----------------------------------------------------------------------------------
-
-    def tags(self, doc: Document) -> list[TagMatch]:
-        parts = _parts(doc)
-        whole = "\n".join(text for _, text in parts)
-        sentences = [(where, sentence) for where, text in parts for sentence in _sentences(text)]
-        found: list[TagMatch] = []
-        for rule in self.tag_rules:
-            if not rule.patterns:
-                continue
-            match = self._tag(rule, whole, sentences)
-            if match:
-                found.append(match)
-        types = {m.slug for m in found if m.facet == "type"}
-        for extra in (self._patient_story(parts), self._interview(parts)):
-            if extra:
-                found.append(extra)
-                types.add(extra.slug)
-        if not types and "news" in self._by_slug:
-            found.append(TagMatch("type", "news", (Evidence("no other type fits", "body"),)))
+            name = view.text[spans[0][0]:spans[0][1]]
+            terms = own.get(abbr, Terms())
+            own_written = [s for s in terms.spans(view.text) if not _is_abbreviation(view.text, s, abbr)]
+            if any(_defines(view.text, s, abbr) for s in spans) and not any(
+                    _defines(view.text, s, abbr) for s in own_written) or not own_written:
+                found[abbr] = name
         return found
 
-    def _tag(self, rule: TagRule, whole: str, sentences: list[tuple[str, str]]) -> TagMatch | None:
-        patterns = [p for p in rule.patterns if p.search(whole)]
-        if not patterns:  # most tags don't occur at all: one search each, not one per sentence
-            return None
-        evidence: list[Evidence] = []
+    def _read(self, view: _View, senses: dict[str, str]) -> list[_Reading]:
+        chemo_in_doc = self.chemo.search(view.text)
+        strong_in_doc = "HSCT" not in senses and self.procedure.search(view.text)
+        readings = []
+        for part in view.parts:
+            chemo = chemo_in_doc if part.where == "title" else self.chemo.search(part.text)
+            weak_ok = bool(strong_in_doc or chemo)
+            reading = _Reading(part)
+            for n, sentence in enumerate(part.sentences):
+                self._read_sentence(reading, n, sentence, senses, weak_ok)
+            readings.append(reading)
+        return readings
+
+    def _read_sentence(self, reading: _Reading, n: int, sentence: _Sentence, senses: dict[str, str],
+                       weak_ok: bool) -> None:
+        text = sentence.text
+        cells = [text[a:b] for a, b in self.cells.spans(text)]
+        listed = self._is_list(text)
+        strong = [(a, b) for a, b in self.procedure.spans(text, sentence.shouty)
+                  if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
+        reading.cells += cells
+        reading.strong += len(strong)
+        reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
+        if weak_ok and not cells:
+            for a, b in self.weak_procedure.spans(text):
+                if any(x < b and a < y for x, y in strong) or (
+                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
+                    continue
+                reading.procedure.append(_Mention(text[a:b], n, listed))
+        diseases = [text[a:b] for a, b in self.diseases.spans(text, sentence.shouty)]
+        reading.diseases += diseases
+        elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
+        for a, b in self.ms.spans(text, sentence.shouty):
+            if any(x <= a < y for x, y in elsewhere) or ("MS" in senses and text[a:b] == "MS"):
+                continue
+            secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
+            reading.ms.append(_Mention(text[a:b], n, secondary))
+
+    def _is_list(self, sentence: str) -> bool:
+        """Is this sentence a list of treatment options, HSCT one item among drugs?"""
+        items = self.options.count(sentence)
+        if items == 0 or _COMPARISON.search(sentence):
+            return False
+        return items >= 2 or self.list_markers.search(sentence)
+
+    def _score(self, view: _View, readings: list[_Reading],
+               reasons: list[str]) -> tuple[float, list[_Reading]]:
+        w, title = self.weights, readings[0]
+        score = 0.0
+        if title.free_procedure and not (title.diseases and not title.free_ms):
+            score += w["headline_procedure"]
+            reasons.append(f"HSCT named in the headline ({title.free_procedure[0].text!r})")
+        if title.free_ms:
+            score += w["headline_ms"] + (w["headline_both"] if title.free_procedure else 0.0)
+            reasons.append("MS named in the headline")
+        lede = [r for r in readings if r.part.index in view.lede]
+        if any(r.free_procedure for r in lede):
+            score += w["lede_procedure"]
+            reasons.append("HSCT named in the lede")
+        ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
+            any(r.free_ms for r in readings) and not any(r.diseases for r in readings))  # MS alone
+        discussed = [r for r in readings[1:] if r.discusses(ms_is_subject)]
+        if discussed:
+            mentions = sum(min(len(r.free_procedure) * w["mention"], w["paragraph_cap"]) for r in discussed)
+            together = sum(1 for r in discussed
+                           if {m.sentence for m in r.free_procedure} & {m.sentence for m in r.free_ms})
+            score += min(mentions, w["discussion_cap"]) + min(together, 3) * w["same_sentence"]
+            count = sum(len(r.free_procedure) for r in discussed)
+            reasons.append(f"HSCT discussed for MS in {len(discussed)} paragraph(s), {count} mention(s)")
+        else:
+            reasons.append("no paragraph discusses HSCT as a treatment for MS")
+        return score, discussed
+
+    def _penalise(self, view: _View, readings: list[_Reading], discussed: list[_Reading], score: float,
+                  reasons: list[str]) -> float:
+        p, title = self.penalties, readings[0]
+        named = [m for r in readings for m in r.procedure]
+        free = [m for r in readings for m in r.free_procedure]
+        if named and not free:
+            reasons.append("HSCT only named once, in a list of options" if len(named) == 1
+                           else "HSCT only named in lists of treatment options")
+        lede = [r for r in readings if r.part.index in view.lede]
+        up_front = title.free_procedure or any(r.free_procedure for r in lede)
+        if len(free) == 1 and not up_front:
+            score *= p["passing"]
+            reasons.append("HSCT only mentioned once, in passing")
+        disease = self._other_disease(readings, discussed)
+        if disease:
+            score *= p["other_disease"]
+            reasons.append(f"transplant discussed for {disease}, not MS")
+            if not any(r.free_ms for r in readings):
+                reasons.append("MS only named beside other diseases or as a comparison")
+        cells = Counter(c.lower() for r in readings for c in r.cells)
+        strong = sum(r.strong for r in readings)
+        if cells:
+            if strong >= 2 and any(self.contrast.search(r.part.text) for r in readings):
+                reasons.append("contrasts HSCT with other stem cell therapies")
+            elif cells.total() >= strong:
+                score *= p["other_cells"]
+                reasons.append(f"about {cells.most_common(1)[0][0]} stem cells, not HSCT")
+        return score
+
+    @staticmethod
+    def _other_disease(readings: list[_Reading], discussed: list[_Reading]) -> str | None:
+        """The disease the transplant is for, when it is not MS: other diseases outweigh MS
+        (a headline counts thrice) and MS has less than a paragraph of its own."""
+        title = readings[0]
+        diseases = Counter(d.lower() for r in readings for d in r.diseases)
+        diseases.update({d.lower(): 2 for d in title.diseases})
+        ms = 3 * len(title.free_ms) + sum(len(r.free_ms) for r in readings[1:])
+        own_paragraphs = sum(len(r.free_procedure) for r in discussed)
+        if diseases and diseases.total() > ms and own_paragraphs < 2:
+            return diseases.most_common(1)[0][0]
+        return None
+
+    # -- tags -------------------------------------------------------------------------------------
+
+    def tags(self, doc: Document) -> list[TagMatch]:
+        """Every tag whose subject the article really discusses, with its evidence."""
+        view = _View.of(doc)
+        found = [m for rule in self.tag_rules if (m := self._tag(rule, view))]
+        if "news" in self._by_slug and not any(m.facet == "type" for m in found):
+            title = (doc.title or "").strip()
+            found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
+        return found
+
+    def _tag(self, rule: _TagRule, view: _View) -> TagMatch | None:
+        form = rule.form.get("form")
+        if form == "question-answer":
+            cues = rule.triggers[0].terms if rule.triggers else Terms()
+            evidence = _question_answer(view, cues, int(rule.form.get("qa_lines_min", 2)),
+                                        int(rule.form.get("quotes_min", 3)))
+            return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
+        if form == "first-person":
+            evidence = _first_person(view, int(rule.form.get("first_person_min", 8)),
+                                     float(rule.form.get("first_person_share", 0.025)))
+            if evidence:
+                return TagMatch(rule.facet, rule.slug, evidence)
+        for trigger in rule.triggers:
+            evidence = self._triggered(trigger, view)
+            if evidence:
+                return TagMatch(rule.facet, rule.slug, evidence)
+        return None
+
+    def _triggered(self, trigger: _Trigger, view: _View) -> tuple[Evidence, ...] | None:
         count = 0
-        in_title = False
-        for where, sentence in sentences:
-            near: bool | None = None  # looked up once per sentence, and only when needed
-            for pattern in patterns:
-                for m in pattern.finditer(sentence):
-                    if rule.near:
-                        if near is None:
-                            near = any(p.search(sentence) for p in rule.near)
-                        if not near:
-                            continue
-                    before = sentence[max(0, m.start() - 25):m.start()].lower().rstrip()
-                    if any(before.endswith(word) for word in rule.not_after):
-                        continue
-                    count += 1
-                    in_title = in_title or where == "title"
-                    phrase = m.group(0).strip()
-                    if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
-                        evidence.append(Evidence(phrase, where))
-        if count >= rule.min or (in_title and count >= 1):
-            return TagMatch(rule.facet, rule.slug, tuple(evidence))
+        evidence: list[Evidence] = []
+        for i, found in view.mentions(trigger.terms).items():
+            sentence = view.sentences[i]
+            if sentence.where not in trigger.where or trigger.unless.search(sentence.text):
+                continue
+            spans = [s for s in found if trigger.allows(sentence.text, *s)]
+            if not spans:
+                continue
+            count += self._weight(trigger, sentence, spans)
+            for a, b in spans:
+                phrase = sentence.raw[a:b]
+                if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
+                    evidence.append(Evidence(phrase, sentence.where))
+        return tuple(evidence) if count >= trigger.min else None
+
+    def _weight(self, trigger: _Trigger, sentence: _Sentence, spans: list[tuple[int, int]]) -> int:
+        """How many sentences' worth this one is: a headline, a dense sentence, or a sentence
+        that is enough on its own count for more than a stray mention."""
+        if trigger.enough_with and trigger.enough_with.search(sentence.text):
+            return trigger.min
+        if sentence.where == "title":
+            return self.headline_counts
+        return 2 if len({sentence.text[a:b].lower() for a, b in spans}) >= self.dense_terms else 1
+
+
+_COMPARISON = re.compile(r"\b(?:versus|vs\.?|compar\w+|than|randomi[sz]ed|against|head-to-head)\b",
+                         re.IGNORECASE)
+
+
+def _is_abbreviation(text: str, span: tuple[int, int], abbr: str) -> bool:
+    return bool(re.fullmatch(rf"a?{re.escape(abbr)}s?", text[span[0]:span[1]], re.IGNORECASE))
+
+
+def _defines(text: str, span: tuple[int, int], abbr: str) -> bool:
+    """Is this phrase spelled out as the abbreviation: "phrase (ABBR)" or "ABBR (phrase"?"""
+    a, b = span
+    after = re.match(rf"\s*\(\s*a?{re.escape(abbr)}\s*\)", text[b:b + 12])
+    before = re.search(rf"\b{re.escape(abbr)}\s*\(\s*$", text[max(0, a - 12):a])
+    return bool(after or before)
+
+
+# == the article's form: first-hand stories and interviews =========================================
+
+_QUOTED = re.compile(r"\"[^\"\n]*\"")
+_FIRST_PERSON = re.compile(
+    r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself|[Mm]ine)\b")
+
+
+def _first_person(view: _View, minimum: int, share: float) -> tuple[Evidence, ...] | None:
+    """A first-hand story: first-person words outside quotations, enough of them and a large
+    enough share of the text (a report quoting a patient's "I" is not one)."""
+    unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
+    hits = len(_FIRST_PERSON.findall(unquoted))
+    if hits < minimum or hits / max(len(unquoted.split()), 1) < share:
         return None
-
-    def _patient_story(self, parts: list[tuple[str, str]]) -> TagMatch | None:
-        if "patient-story" not in self._by_slug:
-            return None
-        body = " ".join(text for where, text in parts if where == "body")
-        words = max(len(body.split()), 1)
-        first_person = re.findall(r"\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself)\b", body)
-        if len(first_person) >= 8 and len(first_person) / words >= 0.02:
-            phrases = _first_sentences_with(parts, re.compile(r"\b(?:I|my|me)\b"))
-            return TagMatch("type", "patient-story", phrases)
-        third = re.compile(
-            r"\b(?:she|he|they) (?:travelled|traveled|flew|underwent|had (?:her|his|their) "
-            r"(?:transplant|hsct|treatment)|decided to have|went to|raised)\b"
-            r"|\b(?:her|his|their) (?:journey|story|transplant|recovery)\b", re.IGNORECASE)
-        hits = third.findall(body)
-        if len(hits) >= 2:
-            return TagMatch("type", "patient-story", _first_sentences_with(parts, third))
-        return None
-
-    def _interview(self, parts: list[tuple[str, str]]) -> TagMatch | None:
-        if "interview" not in self._by_slug:
-            return None
-        text = "\n".join(t for _, t in parts)
-        questions = re.findall(r"(?m)^\s*(?:Q[:.]|Question:|\*\*Q)", text)
-        interview = re.search(r"\b(?:interview\w*|in conversation with|Q&A|we asked|spoke to)\b", text, re.I)
-        quotes = len(re.findall(r"[\"“][^\"”]{20,}[\"”]\s*,?\s*(?:says|said|explains|explained|adds)", text))
-        if len(questions) >= 2 or (interview and (quotes >= 3 or len(questions) >= 1)):
-            phrase = interview.group(0) if interview else questions[0].strip()
-            where = next((w for w, t in parts if phrase in t), "body")
-            return TagMatch("type", "interview", (Evidence(phrase, where),))
-        return None
+    evidence = [Evidence(s.raw.strip()[:120].strip(), "body") for s in view.sentences
+                if s.where == "body" and _FIRST_PERSON.search(_QUOTED.sub(" ", s.text))]
+    return tuple(evidence[:2])
 
 
-@dataclass
-class _Para:
-    where: str
-    procedure: list[str] = field(default_factory=list)
-    strong: list[str] = field(default_factory=list)
-    ms: list[str] = field(default_factory=list)
-    diseases: list[str] = field(default_factory=list)
-    listing: bool = False
+_QA_LINE = re.compile(r"^(?:Q|A|Question|Answer|[A-Z]{2,}(?: [A-Z]{2,})?)\s?:\s")
+_ATTRIBUTED = re.compile(
+    r"\"[^\"\n]{15,}\"\s*,?\s*(?:\w+\s){0,3}?(?:said|says|told|explains|explained|adds|added|asked)\b")
 
 
-def _parts(doc: Document) -> list[tuple[str, str]]:
-    parts = [("title", doc.title or "")]
-    if doc.summary:
-        parts.append(("summary", doc.summary))
-    parts += [("body", p) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
-    return parts
-
-
-_COMPARISON = re.compile(r"\bcompar\w*|\bversus\b|\bvs\.?\s|\bagainst\b|\bhead-to-head\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])|\n+")
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text) if s.strip()]
-
-
-def _unique_matches(patterns: list[re.Pattern[str]], text: str) -> list[str]:
-    """Matches of several patterns, counting each stretch of text once."""
-    spans: list[tuple[int, int, str]] = []
-    for pattern in patterns:
-        for m in pattern.finditer(text):
-            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
-                spans.append((m.start(), m.end(), m.group(0)))
-    return [s for _, _, s in sorted(spans)]
-
-
-def _common(values: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for v in values:
-        counts[v.lower()] = counts.get(v.lower(), 0) + 1
-    return max(counts, key=lambda k: counts[k])
-
-
-def _first_sentences_with(parts: list[tuple[str, str]], pattern: re.Pattern[str]) -> tuple[Evidence, ...]:
-    found: list[Evidence] = []
-    for where, text in parts:
-        for sentence in _sentences(text):
-            m = pattern.search(sentence)
-            if m:
-                found.append(Evidence(sentence.strip()[:160], where))
-                if len(found) == 2:
-                    return tuple(found)
-    return tuple(found)
+def _question_answer(view: _View, cues: Terms, lines_min: int,
+                     quotes_min: int) -> tuple[Evidence, ...] | None:
+    """Built around an interview: question-and-answer or speaker lines, or an interview with
+    quoted answers."""
+    lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
+    if len(lines) >= lines_min:
+        return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
+    cue = next(((s, a, b) for s in view.sentences for a, b in cues.spans(s.text)), None)
+    if cue and len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
+        sentence, a, b = cue
+        return (Evidence(sentence.raw[a:b], sentence.where),)
+    return None

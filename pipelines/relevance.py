@@ -1,7 +1,9 @@
 """relevance: is the article really about autologous HSCT for MS? (hsctwatch/rules.toml)
 
-Nothing is dropped: irrelevant articles are stored, unpublished, with their score and
-reasons, so that `explain` can show why and a change of the rules can bring them back.
+Nothing is dropped: irrelevant articles are stored, unpublished, with their score and reasons,
+so that `explain` can show why and a change of the rules (`reprocess`) can bring them back.
+An item with neither title nor text has nothing to judge and passes through untouched (the
+extract stage drops non-articles before this one).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ class RelevancePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
+        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply."""
         return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
 
     @timed("relevance")
     def process_item(self, item: Article) -> Article:
+        if not has_content(item):
+            self.crawler.stats.inc_value("hsctwatch/relevance/skipped")
+            return item
         decision = self.rules.relevance(document(item))
         item["relevant"] = decision.relevant
         item["relevance_score"] = decision.score
@@ -33,6 +39,11 @@ class RelevancePipeline:
         return item
 
 
+def has_content(item: Article) -> bool:
+    return bool((item.get("title") or "").strip() or (item.get("text") or "").strip())
+
+
 def document(item: Article) -> Document:
+    """What the rules read: the extracted plain text, not the HTML."""
     return Document(title=item.get("title") or "", summary=item.get("summary") or "",
-                    text=item.get("text") or "", url=item.get("canonical_url") or "")
+                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "")

@@ -1,16 +1,21 @@
-"""tag: every tag of the taxonomy whose subject a relevant article really discusses, each
-with the phrases that triggered it and where they are."""
+"""tag: every tag of the taxonomy whose subject a relevant article really discusses, each with
+the phrases that triggered it and where they are (hsctwatch/rules.toml).
+
+Irrelevant articles get no tags; an item with neither title nor text passes through untouched.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from scrapy.crawler import Crawler
 
 from hsctwatch.items import Article
 from hsctwatch.taxonomy import Rules
 from hsctwatch.timing import timed
-from pipelines.relevance import document
+from pipelines.relevance import document, has_content
 
-#: Records from research APIs are typed by where they come from.
+#: Records from research APIs are typed by where they come from, whatever their text says.
 RECORD_TYPES = {"paper": ("research", "a PubMed record"), "trial": ("trial", "a ClinicalTrials.gov record")}
 
 
@@ -21,22 +26,30 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
+        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply."""
         return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
 
     @timed("tag")
     def process_item(self, item: Article) -> Article:
+        if not has_content(item):
+            return item
         if not item.get("relevant"):
             item["tags"] = []
             return item
         tags = [t.as_dict() for t in self.rules.tags(document(item))]
-        record_type = item.get("record_type")
-        if record_type in RECORD_TYPES:
-            slug, evidence = RECORD_TYPES[record_type]
-            tags = [t for t in tags if not (t["facet"] == "type" and t["slug"] == "news")]
-            if all(t["slug"] != slug for t in tags):
-                tags.insert(0, {"facet": "type", "slug": slug,
-                                "evidence": [{"phrase": evidence, "where": "record"}]})
-        item["tags"] = tags
+        item["tags"] = _typed_by_record(tags, item.get("record_type"))
         self.crawler.stats.inc_value("hsctwatch/tag/tagged")
-        self.crawler.stats.inc_value("hsctwatch/tag/tags", len(tags))
+        self.crawler.stats.inc_value("hsctwatch/tag/tags", len(item["tags"]))
         return item
+
+
+def _typed_by_record(tags: list[dict[str, Any]], record_type: str | None) -> list[dict[str, Any]]:
+    """A PubMed paper is research and a registry record a trial, even when the text is too short
+    to tell; then the default `news` type does not apply."""
+    if record_type not in RECORD_TYPES:
+        return tags
+    slug, evidence = RECORD_TYPES[record_type]
+    tags = [t for t in tags if not (t["facet"] == "type" and t["slug"] == "news")]
+    if all(t["slug"] != slug for t in tags):
+        tags.insert(0, {"facet": "type", "slug": slug, "evidence": [{"phrase": evidence, "where": "record"}]})
+    return tags
