@@ -30,13 +30,14 @@ NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "Cont
 ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "Report",
                  "MedicalScholarlyArticle", "AnalysisNewsArticle", "ReportageNewsArticle",
                  "OpinionNewsArticle", "TechArticle", "MedicalWebPage", "WebPage", "LiveBlogPosting"}
-ATTRIBUTION = re.compile(
-    r"[^.\n]*\b(?:first (?:appeared|published)|originally (?:appeared|published)|"
+_ATTRIBUTION_CUES = (
+    r"first (?:appeared|published)|originally (?:appeared|published)|"
     r"reproduced (?:here )?(?:with (?:kind )?permission )?(?:from|of)|republished (?:from|with)|"
-    r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran)"
-    r"[^\n]*",
-    re.IGNORECASE,
+    r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran"
 )
+#: What an attribution line is: a cue, from the start of its sentence to the end of its line.
+ATTRIBUTION = re.compile(rf"[^.\n]*\b(?:{_ATTRIBUTION_CUES})[^\n]*", re.IGNORECASE)
+_ATTRIBUTION_CUE = re.compile(rf"\b(?:{_ATTRIBUTION_CUES})", re.IGNORECASE)
 
 
 class ExtractPipeline:
@@ -102,12 +103,24 @@ class ExtractPipeline:
         if not item.get("updated") and meta.get("modified"):
             item["updated"] = meta["modified"]
         item["rel_canonical"] = canonical_url(meta.get("canonical") or "")
-        match = ATTRIBUTION.search(text)
-        item["attribution"] = clean_line(match.group(0))[:500] if match else ""
+        item["attribution"] = clean_line(attribution_line(text))[:500]
         item["content_hash"] = content_hash(text)
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record")}
+
+
+def attribution_line(text: str) -> str:
+    """What ``ATTRIBUTION.search(text)`` finds, without its backtracking: that regex retries
+    ``[^.\\n]*`` from every position of a long text (most of the extract stage's time). The
+    first cue decides the match: it starts after the last full stop or line break before the
+    cue and runs to the end of the cue's line."""
+    cue = _ATTRIBUTION_CUE.search(text)
+    if cue is None:
+        return ""
+    start = max(text.rfind(".", 0, cue.start()), text.rfind("\n", 0, cue.start())) + 1
+    end = text.find("\n", cue.end())
+    return text[start:] if end < 0 else text[start:end]
 
 
 def page_text(page: str, url: str) -> str:
