@@ -148,7 +148,7 @@ def explain(state: State, item: str) -> None:
     """Why ITEM (a number, guid or URL) is in or out of the feeds, and why it has each tag."""
     from hsctwatch.explain import describe
 
-    click.echo(_review_call(lambda store: describe(store, item)))
+    click.echo(_review_call(lambda store: describe(store, item, state.config.feeds.publish)))
 
 
 @cli.command()
@@ -269,7 +269,7 @@ def review_show(state: State, item: str) -> None:
     """An item: its copies, relevance reasons, and each tag with its evidence."""
     from hsctwatch.explain import describe
 
-    click.echo(_review_call(lambda store: describe(store, item)))
+    click.echo(_review_call(lambda store: describe(store, item, state.config.feeds.publish)))
 
 
 @review.command("approve")
@@ -360,6 +360,132 @@ def _rebuild(state: State, message: str) -> None:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- the review desk ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", metavar="H", help="Address to listen on (default: [serve] host, 127.0.0.1). "
+              "Use 0.0.0.0 only behind a reverse proxy with HTTPS.")
+@click.option("--port", type=int, metavar="P", help="Port (default: [serve] port, 8480).")
+@click.option("--threads", type=int, default=4, show_default=True, help="Worker threads.")
+@pass_state
+def serve(state: State, host: str | None, port: int | None, threads: int) -> None:
+    """Serve the review desk and, under /feeds/, the feed folder.
+
+    The feeds are public; everything else needs an editor's account (`hsct-watch users add`).
+    Each decision rebuilds the feeds within seconds.
+    """
+    import logging
+
+    from waitress import serve as waitress_serve  # type: ignore[import-untyped]
+
+    from hsctwatch.store import open_store
+    from hsctwatch.users import has_users
+    from hsctwatch.web import create_app
+
+    config = state.config
+    host = host or config.serve.host
+    port = port or config.serve.port
+    store = open_store(config.store_url)
+    app = create_app(config, store=store)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(f"Review desk on http://{host}:{port}/  (feeds: http://{host}:{port}/feeds/)")
+    if not has_users(store):
+        click.echo("No editor accounts yet: create one with `hsct-watch users add NAME`.", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1") and not config.serve.behind_proxy:
+        click.echo(f"Warning: listening on {host} without HTTPS; put a reverse proxy with HTTPS in "
+                   "front and set [serve] behind_proxy = true.", err=True)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch")
+    except OSError as exc:
+        click.echo(f"hsct-watch: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@cli.group()
+def users() -> None:
+    """Editors' accounts for the review desk (`hsct-watch serve`)."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@pass_state
+def users_add(state: State, name: str, password_stdin: bool) -> None:
+    """Add an editor; the password is asked for (twice) and stored as an argon2 hash."""
+    from hsctwatch.store import open_store
+    from hsctwatch.users import UserError, add_user, exists
+
+    store = open_store(state.config.store_url)
+    if exists(store, name):
+        click.echo(f"hsct-watch: {name} already exists; use `hsct-watch users passwd {name}`", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        add_user(store, name, _password(password_stdin))
+    except UserError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"Added {name}. They can sign in at the review desk (`hsct-watch serve`).")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@pass_state
+def users_passwd(state: State, name: str, password_stdin: bool) -> None:
+    """Set a new password for an editor."""
+    from hsctwatch.store import open_store
+    from hsctwatch.users import UserError, add_user, exists
+
+    store = open_store(state.config.store_url)
+    if not exists(store, name):
+        click.echo(f"hsct-watch: no user {name!r}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        add_user(store, name, _password(password_stdin), replace=True)
+    except UserError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"Password of {name} changed.")
+
+
+@users.command("list")
+@pass_state
+def users_list(state: State) -> None:
+    """List the editors' accounts."""
+    from hsctwatch.store import open_store
+    from hsctwatch.users import list_users
+
+    accounts = list_users(open_store(state.config.store_url))
+    if not accounts:
+        click.echo("No accounts. Add one with `hsct-watch users add NAME`.")
+        return
+    _print_table(("name", "added", "last sign-in"),
+                 [(a.name, f"{a.created_at:%Y-%m-%d}", _ago(a.last_login)) for a in accounts])
+
+
+@users.command("remove")
+@click.argument("name")
+@pass_state
+def users_remove(state: State, name: str) -> None:
+    """Remove an editor's account; their sessions end at once. Their past decisions stay recorded."""
+    from hsctwatch.store import open_store
+    from hsctwatch.users import UserError, remove_user
+
+    try:
+        remove_user(open_store(state.config.store_url), name)
+    except UserError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"Removed {name}.")
 
 
 # -- demo -------------------------------------------------------------------------------------

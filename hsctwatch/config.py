@@ -79,7 +79,13 @@ CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "user_agent": (str, ""),
     "contact": (str, "https://github.com/hsct-watch/hsct-watch"),
 }
-TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules"}
+SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "host": (str, "127.0.0.1"),
+    "port": (int, 8480),
+    "behind_proxy": (bool, False),
+    "session_hours": (int, 12),
+}
+TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve"}
 
 
 class ConfigError(Exception):
@@ -135,6 +141,16 @@ class CrawlConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """The review desk's web server (`hsct-watch serve`)."""
+
+    host: str = "127.0.0.1"  # loopback unless told otherwise
+    port: int = 8480
+    behind_proxy: bool = False  # trust X-Forwarded-For/-Proto from one reverse proxy (for HTTPS)
+    session_hours: int = 12
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None  # None: built-in defaults only
     store: StoreConfig
@@ -143,7 +159,8 @@ class Config:
     scrapy: dict[str, Any]
     sources: tuple[SourceConfig, ...]
     rules: str | None = None  # path of an editor's rules file, overriding the shipped one
-    base_dir: str = "."  # relative paths in the file are relative to the file's folder
+    base_dir: str = "."
+    serve: ServeConfig = field(default_factory=ServeConfig)  # relative paths in the file are relative to the file's folder
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -296,6 +313,14 @@ def _build(
         )
     feeds = FeedsConfig(**feeds_values)
     crawl = CrawlConfig(**_table(where, lines, data, "crawl", CRAWL_KEYS))
+    serve_values = _table(where, lines, data, "serve", SERVE_KEYS)
+    if not 0 < serve_values.get("port", 8480) < 65536:
+        raise ConfigError(where, lines.key_in_table("serve", "port"), "[serve] port must be 1-65535")
+    if serve_values.get("session_hours", 12) < 1:
+        raise ConfigError(
+            where, lines.key_in_table("serve", "session_hours"), "[serve] session_hours must be 1 or more"
+        )
+    serve = ServeConfig(**serve_values)
 
     scrapy_settings = data.get("scrapy", {})
     if not isinstance(scrapy_settings, dict):
@@ -330,6 +355,7 @@ def _build(
         sources=tuple(sources),
         rules=str(base_dir / rules) if rules else None,
         base_dir=str(base_dir),
+        serve=serve,
     )
 
 

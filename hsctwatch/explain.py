@@ -6,18 +6,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hsctwatch.review import find
-from hsctwatch.store import Decision, Store
+from hsctwatch.store import Decision, Store, is_published
 
 
-def describe(store: Store, ref: str) -> str:
+def describe(store: Store, ref: str, publish: str = "auto") -> str:
     with store.session() as session:
         article = find(session, store, ref)
         verdict = "relevant" if article.relevant else "not relevant"
-        published = "in the feeds" if article.relevant and article.status != "rejected" else "not published"
+        published = "in the feeds" if is_published(article, publish) else "not published"
         lines = [
             f"Item {article.id} · {article.status} · {verdict} "
             f"(score {article.relevance_score:.2f}) · {published}",
             f"Title:     {article.title}",
+            *([f"Shown as:  {article.edit.title}"] if article.edit and article.edit.title else []),
+            *([f"Excerpt:   {article.edit.summary}"] if article.edit and article.edit.summary else []),
             f"Link:      {article.link}",
             f"Source:    {article.source}",
             f"Published: {article.published:%Y-%m-%d %H:%M} UTC" if article.published

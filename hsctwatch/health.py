@@ -21,6 +21,7 @@ class SourceHealth:
     enabled: bool
     last_run: datetime | None = None
     last_item: datetime | None = None
+    last_items: int = 0  # items the last run found
     last_new: int = 0
     last_errors: int = 0
     total_items: int = 0
@@ -47,6 +48,7 @@ def source_health(config: Config) -> list[SourceHealth]:
                 .order_by(SourceRun.id.desc()).limit(10)
             ).all()
             if runs:
+                health.last_items = runs[0].items
                 health.last_new = runs[0].new
                 health.last_errors = runs[0].errors
                 health.warnings = _warnings(list(runs))

@@ -104,11 +104,11 @@ def feed_item(article: Article, source_titles: dict[str, str], rules: Rules,
     )
     return FeedItem(
         guid=article.guid,
-        title=article.title,
+        title=article.shown_title,
         link=article.link,
         published=article.published or article.first_seen,
         updated=article.updated,
-        summary=article.summary,
+        summary=article.shown_summary,
         text=article.text,
         source_title=source_titles.get(article.source, article.source),
         author=article.author,

@@ -11,11 +11,12 @@ import getpass
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from hsctwatch.store import STATUSES, Article, Copy, Decision, Store, Tag, new_guid, utcnow
+from hsctwatch.store import STATUSES, Article, Copy, Decision, ItemEdit, Store, Tag, new_guid, utcnow
 from hsctwatch.stories import is_more_original
 from hsctwatch.taxonomy import Rules
 from hsctwatch.urls import url_key
@@ -48,34 +49,63 @@ class Row:
     tags: list[str]
 
 
+def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str | None,
+                 include_irrelevant: bool) -> Any:
+    """The queue's filters other than status (so the counts per status follow them)."""
+    if not include_irrelevant:
+        query = query.where(Article.relevant.is_(True) | (Article.status == "approved"))
+    if tag:
+        query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
+    if source:
+        query = query.where(Article.copies.any(Copy.source == source))
+    if search:
+        like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(Article.title.ilike(like, escape="\\"), Article.text.ilike(like, escape="\\"))
+        )
+    return query
+
+
 def list_items(store: Store, *, status: str | None = "new", tag: str | None = None,
                source: str | None = None, search: str | None = None, include_irrelevant: bool = False,
-               limit: int = 50) -> tuple[list[Row], dict[str, int]]:
-    """The queue, newest first, and the count per status (of relevant items)."""
+               limit: int = 50, offset: int = 0) -> tuple[list[Row], dict[str, int]]:
+    """The queue, newest first, and the count per status under the same filters.
+
+    The counts also have "all" (every status) and "matching" (the rows the status filter selects,
+    of which ``rows`` is the page at ``offset``).
+    """
+    filters: dict[str, Any] = {"tag": tag, "source": source, "search": search,
+                               "include_irrelevant": include_irrelevant}
     with store.session() as session:
-        query = select(Article)
-        if not include_irrelevant:
-            query = query.where(Article.relevant.is_(True))
+        query = _queue_query(select(Article), **filters).options(selectinload(Article.tags))
         if status and status != "all":
             query = query.where(Article.status == status)
-        if tag:
-            query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
-        if source:
-            query = query.where(Article.copies.any(Copy.source == source))
-        if search:
-            like = f"%{search}%"
-            query = query.where(or_(Article.title.ilike(like), Article.text.ilike(like)))
-        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc()).limit(limit)
+        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())
         rows = [
             Row(a.id, a.status, a.relevant, a.relevance_score,
-                f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.title,
+                f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.shown_title,
                 [t.slug for t in a.tags if t.origin != "removed"])
-            for a in session.scalars(query)
+            for a in session.scalars(query.offset(offset).limit(limit))
         ]
-        counts = dict(session.execute(
-            select(Article.status, func.count()).where(Article.relevant.is_(True)).group_by(Article.status)
-        ).all())
-    return rows, {s: int(counts.get(s, 0)) for s in STATUSES}
+        counted = _queue_query(select(Article.status, func.count()), **filters).group_by(Article.status)
+        by_status: dict[str, int] = {str(k): int(str(v)) for k, v in session.execute(counted).all()}
+    counts = {s: by_status.get(s, 0) for s in STATUSES}
+    counts["all"] = sum(by_status.values())
+    counts["matching"] = counts["all"] if not status or status == "all" else counts.get(status, 0)
+    return rows, counts
+
+
+def queue_ids(store: Store, *, status: str | None = "new", tag: str | None = None,
+              source: str | None = None, search: str | None = None,
+              include_irrelevant: bool = False, limit: int = 5000) -> list[int]:
+    """The ids of the queue in order, for moving to the next or previous item."""
+    with store.session() as session:
+        query = _queue_query(select(Article.id), tag=tag, source=source, search=search,
+                             include_irrelevant=include_irrelevant)
+        if status and status != "all":
+            query = query.where(Article.status == status)
+        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc()).limit(limit)
+        return [int(i) for i in session.scalars(query)]
 
 
 def set_status(store: Store, refs: Sequence[str], status: str, editor: str | None = None) -> list[int]:
@@ -124,6 +154,33 @@ def retag(store: Store, ref: str, add: Sequence[str], remove: Sequence[str], rul
                              detail={"add": list(add), "remove": list(remove)}, at=utcnow()))
         session.flush()
         return [t.slug for t in article.tags if t.origin != "removed"]
+
+
+def edit(store: Store, ref: str, title: str, summary: str, editor: str | None = None) -> int:
+    """Set the title and excerpt the feeds show for an item; empty strings restore the page's own."""
+    title, summary = " ".join(title.split()), " ".join(summary.split())
+    if len(title) > 300:
+        raise ReviewError("a title of at most 300 characters, please")
+    if len(summary) > 2000:
+        raise ReviewError("an excerpt of at most 2,000 characters, please")
+    with store.session() as session:
+        article = find(session, store, ref)
+        before = {"title": article.edit.title if article.edit else "",
+                  "summary": article.edit.summary if article.edit else ""}
+        if title == article.title:
+            title = ""
+        if summary == article.summary:
+            summary = ""
+        if not title and not summary:
+            article.edit = None
+        else:
+            if article.edit is None:
+                article.edit = ItemEdit()
+            article.edit.title, article.edit.summary = title, summary
+            article.edit.editor, article.edit.at = editor or current_editor(), utcnow()
+        session.add(Decision(article_id=article.id, action="edit", editor=editor or current_editor(),
+                             detail={"before": before, "title": title, "summary": summary}, at=utcnow()))
+        return article.id
 
 
 def merge(store: Store, keep_ref: str, other_ref: str, editor: str | None = None) -> int:

@@ -119,6 +119,18 @@ class Article(Base):
     tags: Mapped[list[Tag]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Tag.id"
     )
+    edit: Mapped[ItemEdit | None] = relationship(
+        back_populates="article", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def shown_title(self) -> str:
+        """The title the feeds show: an editor's, else the article's own."""
+        return self.edit.title if self.edit and self.edit.title else self.title
+
+    @property
+    def shown_summary(self) -> str:
+        return self.edit.summary if self.edit and self.edit.summary else self.summary
 
     @property
     def original(self) -> Copy | None:
@@ -168,6 +180,36 @@ class Tag(Base):
     origin: Mapped[str] = mapped_column(String(20), default="rules")
 
     article: Mapped[Article] = relationship(back_populates="tags")
+
+
+class ItemEdit(Base):
+    """An editor's title and excerpt for an item, shown in the feeds instead of the page's own.
+
+    A table of its own, so a later crawl that updates the article's text keeps the editor's words.
+    """
+
+    __tablename__ = "item_edits"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    editor: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="edit")
+
+
+class User(Base):
+    """An editor's account for the review desk; the password is stored as an argon2 hash only."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Decision(Base):
@@ -241,6 +283,13 @@ class SourceRun(Base):
         return self.errors > 0 and self.items == 0 or self.finish_reason not in ("", "finished")
 
 
+def is_published(article: Article, publish: str) -> bool:
+    """The same rule as Store.published, for one loaded article."""
+    if publish == "approved":
+        return article.status == "approved"
+    return article.status == "approved" or (article.relevant and article.status != "rejected")
+
+
 def new_guid(canonical_url: str, first_seen: datetime) -> str:
     """A guid that is fixed at first storage: never a URL, so re-pointing the link can't change it."""
     digest = hashlib.sha256(f"{canonical_url}\n{first_seen.isoformat()}".encode()).hexdigest()[:24]
@@ -289,11 +338,16 @@ class Store:
 
     @staticmethod
     def published(query: Any, publish: str) -> Any:
-        """Narrow a query on articles to those the feeds publish."""
-        query = query.where(Article.relevant.is_(True))
+        """Narrow a query on articles to those the feeds publish.
+
+        "auto": every relevant item an editor has not rejected; "approved": only approved items.
+        Either way an editor's approval publishes an item the rules left out (a missed story).
+        """
         if publish == "approved":
             return query.where(Article.status == "approved")
-        return query.where(Article.status != "rejected")
+        return query.where(
+            ((Article.relevant.is_(True)) & (Article.status != "rejected")) | (Article.status == "approved")
+        )
 
     def tags_in_use(self, session: Session, *, publish: str) -> list[tuple[str, str, int]]:
         """(facet, slug, number of published items) for every tag on a published item."""
@@ -305,7 +359,7 @@ class Store:
     def published_articles(self, session: Session, *, publish: str, limit: int | None = None,
                            tag: str | None = None) -> Sequence[Article]:
         query = self.published(select(Article), publish).options(
-            selectinload(Article.tags), selectinload(Article.copies))
+            selectinload(Article.tags), selectinload(Article.copies), selectinload(Article.edit))
         if tag:
             query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
         query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())

@@ -1,0 +1,443 @@
+"""The editor's desk: one Flask app that serves the review queue, the items, the sources page and,
+under /feeds/, the published feed folder.
+
+Security, in one place:
+- every page but /login, /feeds/ and /static/ needs a signed-in editor (GET: redirect to the login
+  page; any other method: 401);
+- sessions live in signed cookies (HttpOnly, SameSite=Lax, Secure when the request came over
+  HTTPS), expire after ``[serve] session_hours`` and end when the account is removed;
+- every form carries a CSRF token (Flask-WTF); a POST without a valid one is refused with 400;
+- login attempts are rate-limited per address and per name (Flask-Limiter);
+- scraped text is escaped by the templates (autoescape) and links to anything but http(s) are
+  neutralised; a Content-Security-Policy forbids inline scripts, so even a missed escape is inert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from hsctwatch.config import Config
+from hsctwatch.health import source_health
+from hsctwatch.review import (
+    ReviewError,
+    edit,
+    list_items,
+    merge,
+    queue_ids,
+    retag,
+    set_status,
+    split,
+)
+from hsctwatch.store import STATUSES, Article, Decision, Store, is_published, open_store
+from hsctwatch.taxonomy import Rules
+from hsctwatch.users import authenticate, exists
+from hsctwatch.web.rebuild import FeedRebuilder
+from hsctwatch.web.render import Mark, paragraphs, safe_href
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+SECRET_FILE = ".hsct-watch-secret"
+PUBLIC_ENDPOINTS = {"login", "feeds", "static"}
+FEED_TYPES = {
+    "atom.xml": "application/atom+xml; charset=utf-8",
+    "feed.json": "application/feed+json; charset=utf-8",
+    "index.html": "text/html; charset=utf-8",
+}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """The key that signs the desk's cookies: made once per installation, kept beside the store
+    and readable by its owner only. Deleting the file signs every editor out."""
+    path = Path(data_dir) / SECRET_FILE
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex())
+    return key
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose Secure flag follows the request: set over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def create_app(config: Config, *, store: Store | None = None, rebuild: bool = True) -> Flask:
+    """The desk for ``config``'s store and feed folder.
+
+    ``rebuild=False`` leaves the feeds alone after decisions (for a read-only look at a store).
+    """
+    app = Flask(__name__)
+    store = store or open_store(config.store_url)
+    rules = Rules.load(config.rules)
+    app.config.update(
+        SECRET_KEY=secret_key(config.data_dir),
+        SESSION_COOKIE_NAME="hsct_watch_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.serve.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=True,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        COMPRESS_MIMETYPES=[
+            "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+            "application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
+            "application/feed+json",
+        ],
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_MIN_SIZE=500,
+    )
+    app.session_interface = _SessionInterface()
+    if config.serve.behind_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    CSRFProtect(app)
+    Compress(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
+                      headers_enabled=True)
+
+    def build() -> object:
+        from hsctwatch.publish import build_feeds
+
+        return build_feeds(config)
+
+    rebuilder = FeedRebuilder(build) if rebuild else None
+    app.extensions["hsctwatch"] = {"store": store, "rules": rules, "rebuilder": rebuilder,
+                                   "config": config}
+    feeds_dir = config.feeds_dir.resolve()
+    publish = config.feeds.publish
+    facets = rules.facets
+
+    # -- every request ----------------------------------------------------------------------------
+
+    @app.before_request
+    def require_login() -> Response | None:
+        g.user = None
+        name = session.get("user")
+        if name and exists(store, name):
+            g.user = name
+        elif name:
+            session.clear()  # the account was removed
+        if g.user or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("login", next=request.full_path.rstrip("?")))
+        abort(401)
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "feeds":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        return {"safe_href": safe_href, "user": g.get("user"), "statuses": STATUSES,
+                "rebuilder": rebuilder, "publish_mode": publish}
+
+    @app.template_filter("when")
+    def when(value: datetime | None) -> str:
+        return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
+
+    @app.template_filter("ago")
+    def ago(value: datetime | None) -> str:
+        if value is None:
+            return "never"
+        seconds = (datetime.now(UTC) - value).total_seconds()
+        for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+            if seconds >= size:
+                return f"{int(seconds // size)} {unit} ago"
+        return "just now"
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return render_template("error.html", code=400, title="Form refused",
+                               message="This form has expired or did not come from this desk. "
+                                       "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(exc: RateLimitExceeded) -> tuple[str, int]:
+        return render_template("error.html", code=429, title="Too many attempts",
+                               message="Too many sign-in attempts. Wait a minute and try again."), 429
+
+    @app.errorhandler(401)
+    def unauthorized(exc: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=401, title="Sign in first",
+                               message="Sign in to use the review desk."), 401
+
+    @app.errorhandler(404)
+    def not_found(exc: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=404, title="Not found",
+                               message="There is nothing here."), 404
+
+    # -- signing in -------------------------------------------------------------------------------
+
+    def _login_name() -> str:
+        return "name:" + request.form.get("name", "").strip().lower()
+
+    @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit("10 per minute;60 per hour", methods=["POST"])
+    @limiter.limit("5 per minute;30 per hour", methods=["POST"], key_func=_login_name)
+    def login() -> Any:
+        target = _local(request.values.get("next", ""))
+        if request.method == "POST":
+            name = request.form.get("name", "").strip()
+            if authenticate(store, name, request.form.get("password", "")):
+                session.clear()
+                session.permanent = True
+                session["user"] = name
+                log.info("editor %s signed in from %s", name, request.remote_addr)
+                return redirect(target or url_for("queue"))
+            log.warning("failed sign-in for %r from %s", name, request.remote_addr)
+            flash("Wrong name or password.", "error")
+            return render_template("login.html", next=target, name=name), 401
+        return render_template("login.html", next=target, name="")
+
+    @app.post("/logout")
+    def logout() -> Response:
+        session.clear()
+        flash("Signed out.", "info")
+        return redirect(url_for("login"))
+
+    # -- the queue --------------------------------------------------------------------------------
+
+    def _filters() -> dict[str, Any]:
+        status = request.args.get("status", "new")
+        return {
+            "status": status if status in (*STATUSES, "all") else "new",
+            "tag": request.args.get("tag") or None,
+            "source": request.args.get("source") or None,
+            "search": (request.args.get("q") or "").strip()[:200] or None,
+            "include_irrelevant": request.args.get("irrelevant") == "1",
+        }
+
+    def _query_string(filters: dict[str, Any], **extra: Any) -> str:
+        args = {"status": filters["status"], "tag": filters["tag"] or "",
+                "source": filters["source"] or "", "q": filters["search"] or "",
+                "irrelevant": "1" if filters["include_irrelevant"] else "", **extra}
+        return urlencode({k: v for k, v in args.items() if v not in ("", None)})
+
+    @app.get("/")
+    def queue() -> str:
+        filters = _filters()
+        page = max(1, request.args.get("page", 1, type=int) or 1)
+        rows, counts = list_items(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
+        selected = max(0, min(request.args.get("sel", 0, type=int) or 0, max(len(rows) - 1, 0)))
+        return render_template(
+            "queue.html", rows=rows, counts=counts, filters=filters, page=page, page_size=PAGE_SIZE,
+            qs=_query_string(filters), qs_for=lambda **kw: _query_string(filters, **kw),
+            selected=selected, facets=facets, sources=[s.name for s in config.sources],
+            label=_label,
+        )
+
+    def _label(slug: str) -> str:
+        try:
+            return rules.label(slug)
+        except KeyError:
+            return slug
+
+    # -- an item ----------------------------------------------------------------------------------
+
+    @app.get("/item/<int:item_id>")
+    def item(item_id: int) -> str:
+        filters = _filters()
+        with store.session() as s:
+            article = s.scalars(
+                select(Article).where(Article.id == item_id).options(
+                    selectinload(Article.copies), selectinload(Article.tags), selectinload(Article.edit))
+            ).first()
+            if article is None:
+                abort(404)
+            decisions = s.scalars(select(Decision).where(Decision.article_id == item_id)
+                                  .order_by(Decision.at.desc())).all()
+            marks = [Mark(e.get("phrase", ""), t.slug, t.facet)
+                     for t in article.tags if t.origin != "removed" for e in (t.evidence or [])]
+            view = {
+                "article": article,
+                "title": paragraphs(article.title, marks)[0] if article.title else "",
+                "text": paragraphs(article.text, marks),
+                "tags": sorted((t for t in article.tags), key=lambda t: (t.facet, t.slug)),
+                "copies": list(article.copies),
+                "decisions": decisions,
+                "published": is_published(article, publish),
+            }
+        ids = queue_ids(store, **filters)
+        prev_id, next_id = _neighbours(ids, item_id)
+        position = ids.index(item_id) + 1 if item_id in ids else None
+        return render_template(
+            "item.html", **view, filters=filters, qs=_query_string(filters), prev_id=prev_id,
+            next_id=next_id, position=position, queue_len=len(ids), facets=facets, label=_label,
+        )
+
+    def _neighbours(ids: list[int], item_id: int) -> tuple[int | None, int | None]:
+        if item_id not in ids:
+            return None, ids[0] if ids else None
+        i = ids.index(item_id)
+        return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
+
+    def _after(item_id: int, message: str, *, leave: bool, qs: str) -> Response:
+        """Flash, rebuild the feeds, and go on: to the next item when this one left the queue."""
+        flash(message, "info")
+        if rebuilder is not None:
+            rebuilder.request()
+        if leave:
+            target = request.form.get("next_id", type=int)
+            if target and target != item_id:
+                return redirect(url_for("item", item_id=target) + (f"?{qs}" if qs else ""))
+            return redirect(url_for("queue") + (f"?{qs}" if qs else ""))
+        return redirect(url_for("item", item_id=item_id) + (f"?{qs}" if qs else ""))
+
+    def _do(action: Any) -> Any:
+        try:
+            return action()
+        except ReviewError as exc:
+            flash(str(exc), "error")
+            return None
+
+    @app.post("/item/<int:item_id>/status")
+    def item_status(item_id: int) -> Response:
+        status = request.form.get("status", "")
+        if status not in STATUSES:
+            abort(400)
+        qs = request.form.get("qs", "")
+        origin = request.form.get("from")
+        if _do(lambda: set_status(store, [str(item_id)], status, editor=g.user)) is None:
+            return redirect(url_for("item", item_id=item_id))
+        verb = {"approved": "Approved", "rejected": "Rejected", "new": "Reopened"}[status]
+        message = f"{verb} item {item_id}."
+        if origin == "queue":
+            flash(message, "info")
+            if rebuilder is not None:
+                rebuilder.request()
+            sel = request.form.get("sel", "0")
+            return redirect(url_for("queue") + "?" + "&".join(p for p in (qs, f"sel={sel}") if p))
+        return _after(item_id, message, leave=True, qs=qs)
+
+    @app.post("/item/<int:item_id>/tags")
+    def item_tags(item_id: int) -> Response:
+        add = [s for s in request.form.getlist("add") if s]
+        remove = [s for s in request.form.getlist("remove") if s]
+        if not add and not remove:
+            flash("Choose a tag to add or remove.", "error")
+            return redirect(url_for("item", item_id=item_id))
+        tags = _do(lambda: retag(store, str(item_id), add, remove, rules, editor=g.user))
+        if tags is None:
+            return redirect(url_for("item", item_id=item_id))
+        changes = [f"+{a}" for a in add] + [f"−{r}" for r in remove]
+        return _after(item_id, f"Tags changed ({' '.join(changes)}).", leave=False,
+                      qs=request.form.get("qs", ""))
+
+    @app.post("/item/<int:item_id>/edit")
+    def item_edit(item_id: int) -> Response:
+        done = _do(lambda: edit(store, str(item_id), request.form.get("title", ""),
+                                request.form.get("summary", ""), editor=g.user))
+        if done is None:
+            return redirect(url_for("item", item_id=item_id))
+        return _after(item_id, "Title and excerpt saved; the feeds show them.", leave=False,
+                      qs=request.form.get("qs", ""))
+
+    @app.post("/item/<int:item_id>/merge")
+    def item_merge(item_id: int) -> Response:
+        into = request.form.get("into", "").strip().lstrip("#")
+        if not into:
+            flash("Give the number of the item this one duplicates.", "error")
+            return redirect(url_for("item", item_id=item_id))
+        kept = _do(lambda: merge(store, into, str(item_id), editor=g.user))
+        if kept is None:
+            return redirect(url_for("item", item_id=item_id))
+        return _after(kept, f"Item {item_id} is now a copy of item {kept}.", leave=False, qs="")
+
+    @app.post("/item/<int:item_id>/split")
+    def item_split(item_id: int) -> Response:
+        url = request.form.get("url", "")
+        new = _do(lambda: split(store, str(item_id), url, editor=g.user))
+        if new is None:
+            return redirect(url_for("item", item_id=item_id))
+        return _after(new, f"Split the copy off item {item_id} into this new item {new}.",
+                      leave=False, qs="")
+
+    # -- sources ----------------------------------------------------------------------------------
+
+    @app.get("/sources")
+    def sources() -> str:
+        return render_template("sources.html", rows=source_health(config))
+
+    # -- the published feeds ----------------------------------------------------------------------
+
+    @app.get("/feeds/")
+    @app.get("/feeds/<path:name>")
+    def feeds(name: str = "index.html") -> Response:
+        """A feed file with a strong ETag and Last-Modified; 304 when the reader has it already.
+
+        Read whole (feed files are small and written atomically), so gzip applies and the ETag
+        of the compressed body differs from the plain one, as it must.
+        """
+        path = safe_join(str(feeds_dir), name)
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        data = Path(path).read_bytes()
+        kind = FEED_TYPES.get(name) or ("application/rss+xml; charset=utf-8" if name.endswith(".xml")
+                                        else None)
+        response = Response(data, content_type=kind or "application/octet-stream")
+        response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+        response.last_modified = datetime.fromtimestamp(int(os.path.getmtime(path)), UTC)
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
+        return response.make_conditional(request)
+
+    return app
+
+
+def _local(target: str) -> str:
+    """Only a path on this site is a place to go after signing in (no open redirects)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""

@@ -1,0 +1,108 @@
+"""`hsct-watch users` and `hsct-watch serve` as an operator runs them: real prompts, a real server."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from hsctwatch.cli import cli
+from hsctwatch.store import User, open_store
+
+CONFIG = '[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n'
+
+
+def hw(config: Path, *args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], input=input)
+    return result.exit_code, result.output
+
+
+def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    code, out = hw(config, "users", "list")
+    assert code == 0 and "No accounts" in out
+    # the password is asked twice, hidden; a mismatch asks again
+    code, out = hw(config, "users", "add", "editor",
+                   input="first password 1\nsecond password\nfirst password 1\nfirst password 1\n")
+    assert code == 0 and "Added editor" in out and "do not match" in out
+    assert "first password 1" not in out
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with store.session() as session:
+        user = session.get(User, "editor")
+        assert user is not None and user.password_hash.startswith("$argon2id$")
+        assert "first password" not in user.password_hash
+    code, out = hw(config, "users", "add", "editor", "--password-stdin", input="another password\n")
+    assert code == 2 and "already exists" in out
+    code, out = hw(config, "users", "add", "shorty", "--password-stdin", input="short\n")
+    assert code == 2 and "at least 10 characters" in out
+    code, out = hw(config, "users", "add", "bad name!", "--password-stdin", input="long enough pw\n")
+    assert code == 2 and "not a usable name" in out
+    code, out = hw(config, "users", "list")
+    assert code == 0 and re.search(r"editor\s+\d{4}-\d\d-\d\d\s+never", out)
+    code, out = hw(config, "users", "passwd", "editor", "--password-stdin", input="a new password\n")
+    assert code == 0
+    from hsctwatch.users import authenticate
+
+    assert authenticate(store, "editor", "a new password") and not authenticate(store, "editor",
+                                                                                "first password 1")
+    code, out = hw(config, "users", "remove", "editor")
+    assert code == 0 and "Removed editor" in out
+    code, out = hw(config, "users", "remove", "editor")
+    assert code == 2 and "no user" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_binds_to_loopback_serves_feeds_and_asks_for_a_login(tmp_path: Path) -> None:
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    hw(config, "feeds")
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "serve",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/feeds/rss.xml", timeout=2) as response:
+                    assert response.status == 200
+                    assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+                    assert response.headers["ETag"] and response.headers["Last-Modified"]
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the desk did not start: " + proc.stderr.read() if proc.stderr else "")
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            opener.open(f"{base}/", timeout=5)
+            raise AssertionError("the queue was served without a login")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 302 and exc.headers["Location"].startswith("/login")
+        # bound to loopback only: another local address is refused
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.2", port)) != 0
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "No editor accounts yet" in err
