@@ -159,8 +159,8 @@ class Config:
     scrapy: dict[str, Any]
     sources: tuple[SourceConfig, ...]
     rules: str | None = None  # path of an editor's rules file, overriding the shipped one
-    base_dir: str = "."
-    serve: ServeConfig = field(default_factory=ServeConfig)  # relative paths in the file are relative to the file's folder
+    base_dir: str = "."  # relative paths in the file are relative to the file's folder
+    serve: ServeConfig = field(default_factory=ServeConfig)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
