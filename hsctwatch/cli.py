@@ -421,18 +421,7 @@ def _password(from_stdin: bool) -> str:
 @pass_state
 def users_add(state: State, name: str, password_stdin: bool) -> None:
     """Add an editor; the password is asked for (twice) and stored as an argon2 hash."""
-    from hsctwatch.store import open_store
-    from hsctwatch.users import UserError, add_user, exists
-
-    store = open_store(state.config.store_url)
-    if exists(store, name):
-        click.echo(f"hsct-watch: {name} already exists; use `hsct-watch users passwd {name}`", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        add_user(store, name, _password(password_stdin))
-    except UserError as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    _set_password(state, name, password_stdin, new=True)
     click.echo(f"Added {name}. They can sign in at the review desk (`hsct-watch serve`).")
 
 
@@ -442,19 +431,28 @@ def users_add(state: State, name: str, password_stdin: bool) -> None:
 @pass_state
 def users_passwd(state: State, name: str, password_stdin: bool) -> None:
     """Set a new password for an editor."""
+    _set_password(state, name, password_stdin, new=False)
+    click.echo(f"Password of {name} changed.")
+
+
+def _set_password(state: State, name: str, from_stdin: bool, *, new: bool) -> None:
     from hsctwatch.store import open_store
     from hsctwatch.users import UserError, add_user, exists
 
     store = open_store(state.config.store_url)
-    if not exists(store, name):
-        click.echo(f"hsct-watch: no user {name!r}", err=True)
+    problem = ""
+    if new and exists(store, name):
+        problem = f"{name} already exists; use `hsct-watch users passwd {name}`"
+    elif not new and not exists(store, name):
+        problem = f"no user {name!r}"
+    if not problem:
+        try:
+            add_user(store, name, _password(from_stdin), replace=not new)
+        except UserError as exc:
+            problem = str(exc)
+    if problem:
+        click.echo(f"hsct-watch: {problem}", err=True)
         sys.exit(EXIT_USAGE)
-    try:
-        add_user(store, name, _password(password_stdin), replace=True)
-    except UserError as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    click.echo(f"Password of {name} changed.")
 
 
 @users.command("list")
