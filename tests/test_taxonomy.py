@@ -35,29 +35,58 @@ def slugs(rules: Rules, document: Document) -> set[str]:
 
 
 def test_the_corpus_is_large_and_has_hard_negatives() -> None:
-    assert len(CASES) >= 80
-    assert sum(not c.relevant for c in CASES) >= 30
+    assert len(CASES) >= 160
+    assert sum(not c.relevant for c in CASES) >= 60
+    types = {t for c in CASES for t in c.tags}
+    assert {"research", "trial", "patient-story", "interview", "guidance", "news"} <= types
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+#: Where the rules and the editor still disagree on a clear-cut label. Shown, not hidden: the
+#: label stays as the editor wrote it, and a rule change that fixes one makes its test fail
+#: (strict xfail) so that it is taken off this list. A reason that starts with "relevance:" is a
+#: disagreement on relevance; the others are on the exact tag set.
+KNOWN_DISAGREEMENTS = {
+    "news-long-used-in-lymphoma-now-ms": "outcomes said in one sentence; 'tumour' and 'died' read as safety",
+    "news-regulator-warning-abroad": "cost in one sentence; 'UK neurologists' read as a UK study",
+    "trial-astims-mitoxantrone": "the paper's findings are in one sentence: too few signs of research",
+    "research-tcell-repertoire-ahsct": "outcomes (relapse-free patients) said in one sentence",
+    "story-blog-day-100-diary": "outcomes (an MRI with no new lesions) said in one sentence",
+    "trial-mist-results-jama": "'led from Chicago with sites in the UK, Sweden and Brazil': the 'from' cue "
+                               "for a home town skips any word up to the sites, not only names "
+                               "(taxonomy.py _cue_before)",
+    "neg-ms-treatments-listicle": "relevance: aHSCT is one line of a numbered list of twelve treatments; "
+                                  "a list is only seen within one sentence (taxonomy.py _is_list)",
+    "neg-myeloma-transplant-diary": "relevance: the headline's and lede's transplant is for myeloma, named "
+                                    "as often as the writer's sister's MS (taxonomy.py: the lede's disease "
+                                    "is not weighed)",
+}
+
+
+def _on_relevance(case_id: str) -> bool:
+    return KNOWN_DISAGREEMENTS.get(case_id, "").startswith("relevance:")
+
+
+def _marked(*values: object, case_id: str, disagrees: bool) -> object:
+    marks = pytest.mark.xfail(reason=KNOWN_DISAGREEMENTS[case_id], strict=True) if disagrees else ()
+    return pytest.param(*values, id=case_id, marks=marks)
+
+
+RELEVANCE = [_marked(c, case_id=c.id, disagrees=_on_relevance(c.id)) for c in CASES]
+EXACT = [_marked(c, case_id=c.id, disagrees=c.id in KNOWN_DISAGREEMENTS and not _on_relevance(c.id))
+         for c in CASES if c.exact]
+
+
+def test_known_disagreements_are_cases_of_the_corpus() -> None:
+    assert set(KNOWN_DISAGREEMENTS) <= set(BY_ID)
+    assert all(BY_ID[i].exact or _on_relevance(i) for i in KNOWN_DISAGREEMENTS)
+
+
+@pytest.mark.parametrize("case", RELEVANCE)
 def test_relevance_follows_the_label(rules: Rules, case: Case) -> None:
     decision = rules.relevance(case.document)
     assert decision.relevant == case.relevant, (case.note, decision.reasons)
     assert decision.reasons and 0.0 <= decision.score <= 1.0
     assert (decision.score >= rules.threshold) == decision.relevant
-
-
-#: Where the rules and the editor still disagree on a clear-cut tag set. Shown, not hidden: the
-#: label stays as the editor wrote it, and a rule change that fixes one makes its test fail
-#: (strict xfail) so that it is taken off this list.
-KNOWN_DISAGREEMENTS = {
-    "news-long-used-in-lymphoma-now-ms": "outcomes said in one sentence; 'tumour' and 'died' read as safety",
-    "news-regulator-warning-abroad": "cost in one sentence; 'UK neurologists' read as a UK study",
-    "story-blog-puebla-outpatient": "the regimen is named in one sentence with two drugs",
-    "trial-astims-mitoxantrone": "the paper's findings are in one sentence: too few signs of research",
-}
-EXACT = [pytest.param(c, id=c.id, marks=pytest.mark.xfail(reason=KNOWN_DISAGREEMENTS[c.id], strict=True))
-         if c.id in KNOWN_DISAGREEMENTS else pytest.param(c, id=c.id) for c in CASES if c.exact]
 
 
 @pytest.mark.parametrize("case", EXACT)
@@ -90,25 +119,45 @@ def test_figures_on_the_corpus_reach_the_targets(rules: Rules) -> None:
 HARD_CASES = {
     "HSCT for leukaemia, MS in a list": ["neg-leukaemia-hsct-ms-list"],
     "HSCT for lymphoma": ["neg-lymphoma-beam-asct"],
-    "HSCT for myeloma": ["neg-multiple-myeloma"],
+    "HSCT for myeloma": ["neg-multiple-myeloma", "neg-myeloma-india-registry"],
+    "HSCT for myeloma and lymphoma, MS named once in passing": ["neg-bergen-transplant-ward-myeloma"],
+    "a first-hand myeloma transplant diary, a sister's MS transplant in one paragraph":
+        ["neg-myeloma-transplant-diary"],
+    "HSCT for other blood diseases and cancers": ["neg-neuroblastoma", "neg-sickle-cell-transplant"],
     "HSCT for scleroderma / systemic sclerosis": ["neg-systemic-sclerosis-scot",
-                                                  "neg-scleroderma-patient-blog"],
+                                                  "neg-scleroderma-patient-blog",
+                                                  "neg-scleroderma-uppsala-lund"],
     "HSCT for Crohn's": ["neg-crohns-astic"],
     "HSCT for type 1 diabetes": ["neg-type1-diabetes-ribeirao"],
+    "HSCT for other autoimmune diseases, MS as a comparison": ["neg-nmosd-hsct-registry",
+                                                               "neg-myasthenia-gravis-sheba",
+                                                               "neg-cidp-hsct", "neg-lupus-hsct"],
     "MS drug approval naming HSCT once": ["neg-drug-approval-tolebrutinib-list",
-                                          "neg-alemtuzumab-safety-list"],
+                                          "neg-alemtuzumab-safety-list",
+                                          "neg-subcutaneous-ocrelizumab-canada"],
     "MS diet naming HSCT once": ["neg-diet-ms-hsct-list"],
     "MS vitamin D naming HSCT once": ["neg-vitamin-d-ahsct-list"],
-    "mesenchymal clinics": ["neg-mesenchymal-clinic-panama", "trial-hadassah-mesenchymal-neg"],
+    "MS news naming HSCT once in passing": ["neg-exercise-trial-ahsct-excluded", "neg-ebv-vaccine-hsct-once",
+                                            "neg-dmt-switching-interview", "neg-ms-society-thames-walk",
+                                            "neg-blog-fatigue-friend-hsct", "neg-car-t-ms-hsct-once"],
+    "a list of MS treatments, HSCT one item": ["neg-ms-treatments-listicle"],
+    "MS news without HSCT, or an 'immune reset' without chemotherapy": ["neg-ms-mri-no-hsct",
+                                                                       "neg-immune-reset-fasting"],
+    "mesenchymal clinics": ["neg-mesenchymal-clinic-panama", "trial-hadassah-mesenchymal-neg",
+                            "neg-cancun-umbilical-cord-clinic"],
     "adipose-derived injections": ["neg-adipose-derived-clinic"],
+    "bone marrow injections sold by a clinic": ["neg-bone-marrow-injection-florida"],
     "umbilical cord / cord blood": ["neg-cord-blood-clinic", "neg-stem-cell-clinic-fda-warning"],
     "MS = Microsoft": ["neg-microsoft-teams-transplant-unit"],
     "MS = mass spectrometry": ["neg-mass-spec-hsct"],
     "MS = Mississippi": ["neg-mississippi-transplant-unit"],
+    "MS = Morgan Stanley": ["neg-morgan-stanley-cell-therapy"],
+    "MS = a motor ship's name": ["neg-motor-ship-leukaemia-fundraiser"],
     "Ms. as a title": ["neg-ms-title-lymphoma-patient"],
     "the degree in a byline": ["neg-byline-degree-bmt-nutrition"],
     "amyotrophic lateral sclerosis": ["neg-als-mesenchymal"],
     "HSCT = NASA's High Speed Civil Transport": ["neg-nasa-hsct", "neg-nasa-hsct-stennis-mississippi"],
+    "HSCT = a Health and Social Care Trust": ["neg-belfast-hsc-trust-ms-nurses"],
     "tag index": ["neg-tag-index"],
     "search results": ["neg-search-results"],
     "login wall": ["neg-login-wall"],
@@ -124,21 +173,38 @@ SUBTLE_POSITIVES = {
     "lives in Mississippi, treated in Mexico": ["story-mississippi-woman-mexico"],
     "'MS' as a degree in the byline of a relevant article": ["news-byline-degree-but-relevant"],
     "headline only": ["research-title-only-letter"],
+    "'stem cell transplant' with chemotherapy for relapsing MS, never HSCT":
+        ["news-nhs-stem-cell-transplants-tripled"],
+    "an autologous transplant with chemo, in a recovery diary": ["story-blog-day-100-diary"],
+    "'bone marrow transplant' for MS": ["story-kazan-teacher-bone-marrow",
+                                        "news-tabloid-bone-marrow-transplant"],
+    "'immune reset' with chemotherapy, never 'transplant'": ["story-ottawa-nurse-immune-reset"],
+    "only the abbreviations aHSCT and MS": ["research-tcell-repertoire-ahsct"],
+    "'haemopoietic', never abbreviated": ["news-tuscany-regional-funding"],
+    "'hematopoietic' and 'transplantation', never abbreviated": ["research-hematopoietic-spms-us-cohort"],
+    "AHCT in an insurer's coverage policy": ["guidance-us-insurer-medical-policy"],
 }
+HARD = [_marked(kind, case_id, case_id=case_id, disagrees=_on_relevance(case_id))
+        for kind, found in sorted(HARD_CASES.items()) for case_id in found]
+SUBTLE = [_marked(kind, case_id, case_id=case_id, disagrees=_on_relevance(case_id))
+          for kind, found in sorted(SUBTLE_POSITIVES.items()) for case_id in found]
 
 
-@pytest.mark.parametrize("kind", sorted(HARD_CASES))
-def test_every_hard_case_of_the_policy_is_rejected(rules: Rules, kind: str) -> None:
-    for case_id in HARD_CASES[kind]:
-        case = BY_ID[case_id]
-        assert not case.relevant and not rules.relevance(case.document).relevant, case_id
+@pytest.mark.parametrize(("kind", "case_id"), HARD)
+def test_every_hard_case_of_the_policy_is_rejected(rules: Rules, kind: str, case_id: str) -> None:
+    case = BY_ID[case_id]
+    assert not case.relevant and not rules.relevance(case.document).relevant, (kind, case.note)
 
 
-@pytest.mark.parametrize("kind", sorted(SUBTLE_POSITIVES))
-def test_subtle_positives_are_kept(rules: Rules, kind: str) -> None:
-    for case_id in SUBTLE_POSITIVES[kind]:
-        case = BY_ID[case_id]
-        assert case.relevant and rules.relevance(case.document).relevant, case_id
+@pytest.mark.parametrize(("kind", "case_id"), SUBTLE)
+def test_subtle_positives_are_kept(rules: Rules, kind: str, case_id: str) -> None:
+    case = BY_ID[case_id]
+    assert case.relevant and rules.relevance(case.document).relevant, (kind, case.note)
+
+
+def test_every_hard_negative_of_the_corpus_stands_for_a_kind_of_the_policy() -> None:
+    listed = {case_id for found in HARD_CASES.values() for case_id in found}
+    assert {c.id for c in CASES if c.id.startswith("neg-")} <= listed
 
 
 # -- reasons a person can check -----------------------------------------------------------------
@@ -156,6 +222,12 @@ def test_subtle_positives_are_kept(rules: Rules, kind: str) -> None:
     ("neg-blog-fatigue-friend-hsct", "HSCT only mentioned once, in passing"),
     ("neg-mass-spec-hsct", "'MS' here means mass spectrometry"),
     ("neg-nasa-hsct", "'HSCT' here means High Speed Civil Transport"),
+    ("neg-belfast-hsc-trust-ms-nurses", "'HSCT' here means Health and Social Care Trust"),
+    ("neg-morgan-stanley-cell-therapy", "'MS' here means Morgan Stanley"),
+    ("neg-motor-ship-leukaemia-fundraiser", "'MS' here means coastal ship"),
+    ("neg-nmosd-hsct-registry", "transplant discussed for neuromyelitis optica, not MS"),
+    ("neg-subcutaneous-ocrelizumab-canada", "HSCT only named once, in a list of options"),
+    ("neg-exercise-trial-ahsct-excluded", "HSCT only mentioned once, in passing"),
     ("neg-mesenchymal-clinic-panama", "HSCT (or a name for it) is never named"),
     ("neg-adipose-derived-clinic", "HSCT (or a name for it) is never named"),
     ("neg-login-wall", "not an article: a login wall"),
