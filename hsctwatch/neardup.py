@@ -8,6 +8,7 @@ is checked against every stored story, not only this run's.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -38,6 +39,13 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 
 
 def signature(text: str) -> LeanMinHash | None:
+    """The text's MinHash, or None for a text too short to compare. The dedup stage hashes an
+    item's text and the store stage indexes the same text: the last few are kept, not rehashed."""
+    return _signature(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _signature(text: str) -> LeanMinHash | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None

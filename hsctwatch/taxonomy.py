@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -103,7 +103,62 @@ def _compile(where: str, regexes: list[str], flags: int) -> re.Pattern[str] | No
             re.compile(regex, flags)
         except re.error as exc:
             raise RulesError(f"{where}: {regex!r} is not a valid regular expression ({exc})") from None
-    return re.compile("|".join(f"(?:{r})" for r in regexes), flags) if regexes else None
+    return re.compile(_alternation(regexes, flags), flags) if regexes else None
+
+
+def _alternation(regexes: list[str], flags: int) -> str:
+    """``(?:r1)|(?:r2)|…``, written so that Python's regex engine scans it fast, matching exactly
+    the same. The engine tries every alternative at every position of the text; here the
+    alternatives that start with a word boundary and a plain letter or digit (most phrases) are
+    grouped under one boundary, by that first character: ``\\b(?:a(?:…|…)|h(?:…))``. At a
+    position, at most one group can match (the first characters differ, in any case), and within
+    a group the alternatives keep their order, so the first alternative that matches is still the
+    one that wins. Other alternatives stay where they are, between such runs. A pattern with a
+    group of its own (which a back-reference could name) is left as it is."""
+    plain = "|".join(f"(?:{r})" for r in regexes)
+    if any(re.compile(r, flags).groups for r in regexes):
+        return plain
+    out: list[str] = []
+    run: dict[str, list[str]] = {}
+    for regex in regexes:
+        first = regex[2:3]
+        if (regex.startswith(r"\b") and first.isascii() and first.isalnum()
+                and regex[3:4] not in ("*", "+", "?", "{") and not _alternates(regex)):
+            run.setdefault(first.lower() if flags & re.IGNORECASE else first, []).append(regex[3:])
+            continue
+        if run:
+            out.append(_grouped(run))
+            run = {}
+        out.append(f"(?:{regex})")
+    if run:
+        out.append(_grouped(run))
+    return "|".join(out)
+
+
+def _grouped(run: dict[str, list[str]]) -> str:
+    return r"\b(?:" + "|".join(first + "(?:" + "|".join(rests) + ")" for first, rests in run.items()) + ")"
+
+
+def _alternates(regex: str) -> bool:
+    """Does the regex have a | outside any group (so that it can't be cut after its first letter)?"""
+    depth, i = 0, 0
+    while i < len(regex):
+        char = regex[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":  # a character class: to its closing ], which may come first or after ^
+            i += 2 if regex[i + 1:i + 2] == "^" else 1
+            i += 1 if regex[i:i + 1] == "]" else 0
+            while i < len(regex) and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        i += 1
+    return False
 
 
 @dataclass(frozen=True)
@@ -216,15 +271,9 @@ class _View:
 
     @classmethod
     def of(cls, doc: Document) -> _View:
-        raws = [("title", (doc.title or "").strip())]
-        if (doc.summary or "").strip():
-            raws.append(("summary", doc.summary.strip()))
-        raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
-        parts, offset = [], 0
-        for i, (where, raw) in enumerate(raws):
-            parts.append(_Part(where, i, _normalize(raw), raw, _split_sentences(where, i, raw, offset)))
-            offset += len(raw) + 2
-        return cls(tuple(parts))
+        """The document split into parts and sentences. The relevance and tag stages read the
+        same document one after the other: the last few are kept, not split again."""
+        return _view_of(doc)
 
     @cached_property
     def text(self) -> str:
@@ -258,6 +307,19 @@ class _View:
         summary = [p.index for p in self.parts if p.where == "summary"]
         body = [p.index for p in self.parts if p.where == "body"]
         return frozenset(summary + body[:1])
+
+
+@lru_cache(maxsize=8)
+def _view_of(doc: Document) -> _View:
+    raws = [("title", (doc.title or "").strip())]
+    if (doc.summary or "").strip():
+        raws.append(("summary", doc.summary.strip()))
+    raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
+    parts, offset = [], 0
+    for i, (where, raw) in enumerate(raws):
+        parts.append(_Part(where, i, _normalize(raw), raw, _split_sentences(where, i, raw, offset)))
+        offset += len(raw) + 2
+    return _View(tuple(parts))
 
 
 # == reading the rules file ========================================================================
