@@ -495,14 +495,7 @@ class Rules:
                 text = Path(path).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ValueError(f"{shown}: cannot read the rules file ({exc.strerror})") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{shown}: not valid TOML ({exc})") from None
-        try:
-            return cls(data, shown)
-        except RulesError as exc:
-            raise ValueError(f"{shown}: {exc}") from None
+        return _rules_from(cls, text, shown)
 
     def _read_relevance(self, data: Mapping[str, Any]) -> None:
         relevance = _table(data, "relevance")
@@ -797,6 +790,30 @@ class Rules:
         if sentence.where == "title":
             return self.headline_counts
         return 2 if len({sentence.text[a:b].lower() for a, b in spans}) >= self.dense_terms else 1
+
+
+_LOADED: dict[tuple[type[Rules], str, str], Rules] = {}
+
+
+def _rules_from(cls: type[Rules], text: str, shown: str) -> Rules:
+    """The rules a file's text gives. Rules are read-only once made, and compiling them takes
+    a while (every crawler of a run has a relevance and a tag stage): one file's text is
+    compiled once per process."""
+    key = (cls, text, shown)
+    if key in _LOADED:
+        return _LOADED[key]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{shown}: not valid TOML ({exc})") from None
+    try:
+        rules = cls(data, shown)
+    except RulesError as exc:
+        raise ValueError(f"{shown}: {exc}") from None
+    if len(_LOADED) >= 8:
+        _LOADED.clear()
+    _LOADED[key] = rules
+    return rules
 
 
 _COMPARISON = re.compile(r"\b(?:versus|vs\.?|compar\w+|than|randomi[sz]ed|against|head-to-head)\b",
