@@ -97,6 +97,7 @@ def crawl(
         if run_row is not None:
             run_row.finished_at = utcnow()
             run_row.status = "failed" if result.failed_sources or child.returncode else "ok"
+    store.analyze()  # fresh statistics, so the feeds' newest-first queries walk the date index
     return result
 
 

@@ -35,7 +35,8 @@ def build_feeds(config: Config) -> FeedReport:
         for source in config.sources:
             titles.setdefault(source.name, source.display_title)
         papers = _papers(session.scalars(
-            select(Article).join(Copy, Copy.article_id == Article.id).where(Copy.guid.like("pmid:%"))
+            select(Article).join(Copy, Copy.article_id == Article.id)
+            .where(Copy.guid >= "pmid:", Copy.guid < "pmid;")  # a prefix range walks the guid index
         ).all())
         built: dict[int, FeedItem] = {}
 

@@ -306,6 +306,24 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite" and not self._has_statistics():
+            self.analyze()
+
+    def _has_statistics(self) -> bool:
+        with self.engine.connect() as connection:
+            return bool(connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first())
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum does its own).
+
+        Without them SQLite sorts every relevant story to find the newest hundred; with them it
+        walks the date index and stops (0.2 s against 0.5 ms at 100k stories).
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
