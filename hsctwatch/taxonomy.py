@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,9 @@ def _normalize(text: str) -> str:
     return text.translate(_NORMAL)
 
 
+_SEPARATOR = r"['\"]?[\s-]+['\"]?"  # between the words of a phrase
+
+
 def phrase_regex(phrase: str) -> str:
     """A plain phrase as a regex: whole words, any case, a space or hyphen between words (and a
     quotation mark: chemo 'reboot' of immune system), a final * for any ending — so that editors
@@ -81,7 +84,7 @@ def phrase_regex(phrase: str) -> str:
     words = [w for w in re.split(r"[\s-]+", _normalize(phrase).strip()) if w]
     parts = [r"\S+" if w == "*" else re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
              for w in words]
-    regex = r"['\"]?[\s-]+['\"]?".join(parts)
+    regex = _SEPARATOR.join(parts)
     if phrase[:1].isalnum():
         regex = r"\b" + regex
     if phrase[-1:].isalnum():
@@ -141,6 +144,12 @@ def _grouped(run: dict[str, list[str]]) -> str:
 
 def _alternates(regex: str) -> bool:
     """Does the regex have a | outside any group (so that it can't be cut after its first letter)?"""
+    return any(char == "|" and depth == 0 for _, char, depth in _structure(regex))
+
+
+def _structure(regex: str) -> list[tuple[int, str, int]]:
+    """(index, character, depth) of the regex's |, ( and ), outside escapes and classes."""
+    found: list[tuple[int, str, int]] = []
     depth, i = 0, 0
     while i < len(regex):
         char = regex[i]
@@ -152,13 +161,103 @@ def _alternates(regex: str) -> bool:
             while i < len(regex) and regex[i] != "]":
                 i += 2 if regex[i] == "\\" else 1
         elif char == "(":
+            found.append((i, char, depth))
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
-            return True
+            found.append((i, char, depth))
+        elif char == "|":
+            found.append((i, char, depth))
         i += 1
-    return False
+    return found
+
+
+class _Plan:
+    """How to find a regex's matches without trying it at every position of a text: the
+    alternatives that start with a word boundary and a plain word (most phrases) can only match
+    where a word starts with those letters, which the text's word index tells (_Words); the
+    others are looked for with one regex of them all. The regex itself is then tried only
+    at those places, in order, the way `finditer` would: the same matches."""
+
+    __slots__ = ("context_free", "exact", "keys", "others")
+
+    def __init__(self, keys: set[tuple[str, bool]], others: list[str], flags: int):
+        self.exact = not flags & re.IGNORECASE
+        self.keys = tuple(sorted(keys))
+        # no lookaround or anchor: whether they match at a place depends only on the words there
+        self.context_free = not any(_CONTEXT.search(r) for r in others)
+        self.others = re.compile("|".join(f"(?:{r})" for r in others), flags) if others else None
+
+    def other_places(self, text: str) -> set[int]:
+        """Every place where one of the other alternatives matches (overlapping matches too)."""
+        places: set[int] = set()
+        if self.others is None:
+            return places
+        at = 0
+        while at <= len(text) and (m := self.others.search(text, at)):
+            places.add(m.start())
+            at = m.start() + 1
+        return places
+
+    @classmethod
+    def of(cls, regexes: list[str], flags: int) -> _Plan | None:
+        if not regexes or any(re.compile(r, flags).groups for r in regexes):
+            return None  # a group of its own could be named by a back-reference: tried everywhere
+        keys: set[tuple[str, bool]] = set()
+        others: list[str] = []
+        for regex in regexes:
+            heads = _heads(regex)
+            if heads is None:
+                others.append(regex)
+                continue
+            for head, whole in heads:
+                key = head[:_KEY] if not flags & re.IGNORECASE else head[:_KEY].lower()
+                keys.add((key, whole and len(head) < _KEY))
+        return cls(keys, others, flags)
+
+
+_KEY = 3  # words are indexed by their first letters, up to this many
+_CONTEXT = re.compile(r"\(\?[=!<(]|[\^$]|\\[AZ]")
+
+
+def _heads(regex: str) -> list[tuple[str, bool]] | None:
+    """The plain letters and digits a match of the regex starts with, after its opening word
+    boundary — one for each alternative of a group it starts with (\\b(?:she|he) ...) — and
+    whether they are the whole word. None when that can't be told: no boundary first, a | outside
+    any group, an optional or repeated first letter or group."""
+    if not regex.startswith(r"\b") or _alternates(regex):
+        return None
+    body, after = regex[2:], ""
+    alternatives = [body]
+    if body.startswith("(?:"):
+        inner = _structure(body)
+        close = next((i for i, char, depth in inner if char == ")" and depth == 0), -1)
+        after = body[close + 1:]
+        if close < 0 or after[:1] in _REPEAT:
+            return None
+        cuts = [i for i, char, depth in inner if char == "|" and depth == 1 and i < close]
+        alternatives = [body[a + 1:b] for a, b in zip([2, *cuts], [*cuts, close], strict=True)]
+    heads = []
+    for alternative in alternatives:
+        end = 0
+        while end < len(alternative) and alternative[end].isascii() and alternative[end].isalnum():
+            end += 1
+        if alternative[end:end + 1] in _REPEAT:
+            end -= 1  # the last letter is optional or repeated
+        if end <= 0:
+            return None
+        heads.append((alternative[:end], _ends_word(alternative[end:] or after)))
+    return heads
+
+
+_REPEAT = ("*", "+", "?", "{")
+
+
+def _ends_word(regex: str) -> bool:
+    """Does what a regex matches first (as written) end a word: a boundary, a space, a hyphen?"""
+    if regex.startswith((r"\b", _SEPARATOR)):
+        return True
+    return regex[:1] in (" ", "/", ",", ":", ";", "'", '"', "%", "-") and regex[1:2] not in _REPEAT
 
 
 @dataclass(frozen=True)
@@ -167,6 +266,8 @@ class Terms:
 
     loose: re.Pattern[str] | None = None
     exact: re.Pattern[str] | None = None
+    loose_plan: _Plan | None = field(default=None, compare=False, repr=False)
+    exact_plan: _Plan | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def read(cls, where: str, table: Mapping[str, Any], phrases: str = "phrases",
@@ -174,7 +275,8 @@ class Terms:
         loose = [phrase_regex(p) for p in _strings(f"{where} {phrases}", table.get(phrases))]
         loose += [_normalize(p) for p in _strings(f"{where} {patterns}", table.get(patterns))]
         strict = [_normalize(p) for p in _strings(f"{where} {exact}", table.get(exact))]
-        return cls(_compile(where, loose, re.IGNORECASE), _compile(where, strict, 0))
+        return cls(_compile(where, loose, re.IGNORECASE), _compile(where, strict, 0),
+                   _Plan.of(loose, re.IGNORECASE), _Plan.of(strict, 0))
 
     @classmethod
     def of_phrases(cls, where: str, phrases: Any) -> Terms:
@@ -183,19 +285,11 @@ class Terms:
     def __bool__(self) -> bool:
         return bool(self.loose or self.exact)
 
-    def matches(self, text: str) -> list[tuple[int, int, bool]]:
+    def matches(self, text: str) -> _Found:
         """(start, end, exact) of matches that do not overlap, in order; a loose match wins."""
-        found: list[tuple[int, int, bool]] = []
-        for pattern, exact in ((self.loose, False), (self.exact, True)):
-            if pattern is None:
-                continue
-            taken = sorted(found)
-            for m in pattern.finditer(text):
-                a, b = m.span()
-                i = bisect_right(taken, (a, b, True))
-                if b > a and not any(x < b and a < y for x, y, _ in taken[max(0, i - 1):i + 1]):
-                    found.append((a, b, exact))
-        return sorted(found)
+        return _combine([([m.span() for m in pattern.finditer(text)], exact)
+                         for pattern, exact in ((self.loose, False), (self.exact, True))
+                         if pattern is not None])
 
     def spans(self, text: str, shouty: bool = False) -> list[tuple[int, int]]:
         """Matches that do not overlap, in order. Exact terms are skipped in ALL-CAPS text, where
@@ -207,6 +301,21 @@ class Terms:
 
     def count(self, text: str) -> int:
         return len(self.spans(text))
+
+
+_Found = list[tuple[int, int, bool]]  # (start, end, exact) of the matches of some terms
+
+
+def _combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> _Found:
+    """The loose regex's matches, then the exact regex's that overlap none of them."""
+    found: _Found = []
+    for spans, exact in runs:
+        taken = sorted(found)
+        for a, b in spans:
+            i = bisect_right(taken, (a, b, True))
+            if b > a and not any(x < b and a < y for x, y, _ in taken[max(0, i - 1):i + 1]):
+                found.append((a, b, exact))
+    return sorted(found)
 
 
 def _cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
@@ -248,6 +357,7 @@ class _Part:
     text: str
     raw: str
     sentences: tuple[_Sentence, ...]
+    start: int = 0  # where it starts in the whole document's text
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*(\s+)(?=[\"“‘(]?[A-Z0-9])|(\n+)")
@@ -291,7 +401,7 @@ class _View:
         """The terms' matches by sentence (index in `sentences`, offsets within the sentence),
         found in one pass over the whole text rather than one per sentence."""
         found: dict[int, list[tuple[int, int]]] = {}
-        for a, b, exact in terms.matches(self.text):
+        for a, b, exact in self.matches(terms, 0, self.text):
             i = bisect_right(self._starts, a) - 1
             if i < 0:
                 continue
@@ -301,12 +411,234 @@ class _View:
             found.setdefault(i, []).append((a - sentence.start, b - sentence.start))
         return found
 
+    # -- the terms' matches in the whole text, a part or a sentence -----------------------------
+    # Each is what `terms.matches` (and so `spans`, `count`, `search`) gives for that text alone,
+    # found with the word index instead of trying every regex at every position.
+
+    def matches(self, terms: Terms, start: int, text: str) -> _Found:
+        """`terms.matches(text)`, for the text found at `start` in the whole document's text."""
+        return _combine([(self._spans(pattern, plan, start, text), exact)
+                         for pattern, plan, exact in ((terms.loose, terms.loose_plan, False),
+                                                      (terms.exact, terms.exact_plan, True))
+                         if pattern is not None])
+
+    def spans(self, terms: Terms, sentence: _Sentence | None = None,
+              shouty: bool = False) -> list[tuple[int, int]]:
+        """`terms.spans(text, shouty and sentence.shouty)` for a sentence, or the whole text."""
+        if sentence is None:
+            found = self.matches(terms, 0, self.text)
+        else:
+            known = self._by_sentence(terms).get(sentence.start)
+            if known is not None and known[0] is sentence:
+                found = known[1]
+            elif sentence.start in self._sentence_at and self._sentence_at[sentence.start] is sentence:
+                found = []  # one of this view's sentences, without a match
+            else:
+                found = self.matches(terms, sentence.start, sentence.text)
+        if shouty and sentence and any(exact for _, _, exact in found) and sentence.shouty:
+            return [(a, b) for a, b, exact in found if not exact]
+        return [(a, b) for a, b, _ in found]
+
+    def _by_sentence(self, terms: Terms) -> dict[int, tuple[_Sentence, _Found]]:
+        """`terms.matches(sentence.text)` for every sentence that has any, by where it starts:
+        found for all sentences at once, from the places where the terms can match."""
+        known = self._sentence_matches.get(id(terms))
+        if known is not None and known[0] is terms:
+            return known[1]
+        runs = [(self._sentence_spans(pattern, plan), exact)
+                for pattern, plan, exact in ((terms.loose, terms.loose_plan, False),
+                                             (terms.exact, terms.exact_plan, True))
+                if pattern is not None]
+        found: dict[int, tuple[_Sentence, _Found]] = {}
+        for i in sorted({i for spans, _ in runs for i in spans}):
+            sentence = self.sentences[i]
+            matches = _combine([(spans.get(i, []), exact) for spans, exact in runs])
+            if matches:
+                found[sentence.start] = (sentence, matches)
+        self._sentence_matches[id(terms)] = (terms, found)
+        return found
+
+    def _sentence_spans(self, pattern: re.Pattern[str],
+                        plan: _Plan | None) -> dict[int, list[tuple[int, int]]]:
+        """The spans of `pattern.finditer(sentence.text)` for every sentence (by index) with any."""
+        sentences, starts = self.sentences, self._starts
+        if plan is None:
+            every = {i: [m.span() for m in pattern.finditer(s.text)] for i, s in enumerate(sentences)}
+            return {i: spans for i, spans in every.items() if spans}
+        places = self._places(plan, 0, self.text)
+        each = plan.others is not None and not plan.context_free
+        if plan.others is not None and plan.context_free:
+            # where a lookaround-free regex matches in a sentence alone, it matches in the whole
+            # text (the sentence is between spaces): the places in the whole text are enough
+            places = sorted(plan.other_places(self.text).union(places))
+        local: dict[int, list[int]] = {}
+        for at in places:
+            i = bisect_right(starts, at) - 1
+            if i >= 0 and at <= starts[i] + len(sentences[i].text):
+                local.setdefault(i, []).append(at - starts[i])
+        found: dict[int, list[tuple[int, int]]] = {}
+        for i in range(len(sentences)) if each else local:
+            sentence = sentences[i]
+            if not self._isolated(sentence.start, sentence.text):
+                spans = [m.span() for m in pattern.finditer(sentence.text)]
+            else:
+                here = local.get(i, [])
+                if each and plan.others is not None:
+                    here = sorted(plan.other_places(sentence.text).union(here))
+                spans = _finditer(pattern, sentence.text, here)
+            if spans:
+                found[i] = spans
+        return found
+
+    def has(self, terms: Terms, start: int = 0, text: str | None = None) -> bool:
+        """`terms.search(text)`, for the text at `start` (the whole document's text by default)."""
+        text = self.text if text is None else text
+        for pattern, plan in ((terms.loose, terms.loose_plan), (terms.exact, terms.exact_plan)):
+            if pattern is None:
+                continue
+            if plan is None or not self._isolated(start, text):
+                if pattern.search(text):
+                    return True
+            elif (plan.others and plan.others.search(text)) or any(
+                    pattern.match(text, at) for at in self._places(plan, start, text)):
+                return True
+        return False
+
+    def _spans(self, pattern: re.Pattern[str], plan: _Plan | None, start: int,
+               text: str) -> list[tuple[int, int]]:
+        """The spans of `pattern.finditer(text)`."""
+        if plan is None or not self._isolated(start, text):
+            return [m.span() for m in pattern.finditer(text)]
+        places = self._places(plan, start, text)
+        if plan.others:
+            places = sorted(plan.other_places(text).union(places))
+        return _finditer(pattern, text, places)
+
+    def _places(self, plan: _Plan, start: int, text: str) -> list[int]:
+        """Where in the text a word starts with one of the plan's keys (offsets within the text)."""
+        places = self._plan_places.get(plan)
+        if places is None:
+            words = self._words
+            found = set() if plan.exact else set(words.anywhere)
+            for key, whole in plan.keys:
+                found.update(words.places(key, plan.exact, whole))
+            places = self._plan_places[plan] = sorted(found)
+        if start == 0 and len(text) == len(self.text):
+            return places
+        end = start + len(text)
+        return [at - start for at in places[bisect_left(places, start):bisect_left(places, end)]]
+
+    def _isolated(self, start: int, text: str) -> bool:
+        """Is the text found at `start`, between non-word characters (so that its words are the
+        index's words: a part or a sentence is)?"""
+        whole, end = self.text, start + len(text)
+        return (whole.startswith(text, start) and (start == 0 or not _is_word(whole[start - 1]))
+                and (end == len(whole) or not _is_word(whole[end])))
+
+    @cached_property
+    def _words(self) -> _Words:
+        return _Words(self.text)
+
+    @cached_property
+    def _plan_places(self) -> dict[_Plan, list[int]]:
+        return {}
+
+    @cached_property
+    def _sentence_at(self) -> dict[int, _Sentence]:
+        return {s.start: s for s in self.sentences}
+
+    @cached_property
+    def _sentence_matches(self) -> dict[int, tuple[Terms, dict[int, tuple[_Sentence, _Found]]]]:
+        return {}
+
     @cached_property
     def lede(self) -> frozenset[int]:
         """The standfirst and the first paragraph: where an article says what it is about."""
         summary = [p.index for p in self.parts if p.where == "summary"]
         body = [p.index for p in self.parts if p.where == "body"]
         return frozenset(summary + body[:1])
+
+
+def _finditer(pattern: re.Pattern[str], text: str, places: list[int]) -> list[tuple[int, int]]:
+    """The spans of `pattern.finditer(text)`, given every place (in order) where a match can
+    start: the pattern is tried there only, the way finditer goes on after each match."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for at in places:
+        if at < end:
+            continue
+        m = pattern.match(text, at)
+        if m is None:
+            continue
+        if m.end() == at:  # an empty match: finditer's own rules for what comes next
+            return [m.span() for m in pattern.finditer(text)]
+        spans.append(m.span())
+        end = m.end()
+    return spans
+
+
+def _is_word(char: str) -> bool:
+    """What the regex engine's \\w matches."""
+    return char.isalnum() or char == "_"
+
+
+_WORD = re.compile(rf"(\w{{1,{_KEY}}})\w*")
+
+
+@cache
+def _like_ascii(char: str) -> bool:
+    """Could the regex engine, ignoring case, take this non-ASCII character for an ASCII letter?
+    It does for a few (İ and ı for i, ſ for s, the Kelvin sign for k): answered generously, from
+    every case mapping of the character."""
+    cases = char.lower() + char.upper() + char.casefold() + char.title()
+    return any(c.isascii() and c.isalnum() for c in cases)
+
+
+class _Words:
+    """Where each word of a text starts, by its first letters (up to _KEY of them): as written
+    (for exact terms) and in lower case (for the others). A word whose first letters the regex
+    engine might read as other ASCII letters when ignoring case is a place for every loose term."""
+
+    __slots__ = ("anywhere", "exact", "loose", "shorter")
+
+    def __init__(self, text: str):
+        self.exact: dict[str, list[int]] = {}
+        self.loose: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []
+        self.shorter: dict[bool, dict[str, list[int]]] = {}
+        exact = self.exact
+        for m in _WORD.finditer(text):
+            head = m[1]
+            if head in exact:
+                exact[head].append(m.start())
+            else:
+                exact[head] = [m.start()]
+        for head, places in exact.items():
+            if head.isascii():
+                key = head.lower()
+            elif any(not c.isascii() and _like_ascii(c) for c in head):
+                self.anywhere.extend(places)
+                continue
+            else:
+                key = head.translate(_ASCII_LOWER)
+            self.loose[key] = self.loose[key] + places if key in self.loose else places
+
+    def places(self, key: str, exact: bool, whole: bool = False) -> list[int]:
+        """Where a word starts with the key (in lower case, unless exact), or is the key (whole);
+        not in order."""
+        index = self.exact if exact else self.loose
+        if len(key) == _KEY or whole:
+            return index.get(key, [])
+        if exact not in self.shorter:  # by the first one or two letters, made when first asked
+            shorter: dict[str, list[int]] = {}
+            for head, places in index.items():
+                for n in range(1, min(len(head), _KEY - 1) + 1):
+                    shorter.setdefault(head[:n], []).extend(places)
+            self.shorter[exact] = shorter
+        return self.shorter[exact].get(key, [])
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @lru_cache(maxsize=8)
@@ -317,7 +649,7 @@ def _view_of(doc: Document) -> _View:
     raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
     parts, offset = [], 0
     for i, (where, raw) in enumerate(raws):
-        parts.append(_Part(where, i, _normalize(raw), raw, _split_sentences(where, i, raw, offset)))
+        parts.append(_Part(where, i, _normalize(raw), raw, _split_sentences(where, i, raw, offset), offset))
         offset += len(raw) + 2
     return _View(tuple(parts))
 
@@ -597,11 +929,11 @@ class Rules:
     def _non_article(self, view: _View) -> str | None:
         """A login wall, cookie notice, search results, tag index or event listing: signs of such
         a page, and hardly any prose."""
-        signs = Counter({kind: terms.count(view.text) for kind, terms in self.page_kinds.items()})
+        signs = Counter({kind: len(view.spans(terms)) for kind, terms in self.page_kinds.items()})
         if sum(signs.values()) < self.page_min:
             return None
         prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
-                 and not any(terms.search(p.text) for terms in self.page_kinds.values())]
+                 and not any(view.has(terms, p.start, p.text) for terms in self.page_kinds.values())]
         return None if len(prose) > self.page_max_prose else signs.most_common(1)[0][0]
 
     def _senses(self, view: _View) -> dict[str, str]:
@@ -610,61 +942,61 @@ class Rules:
         own = {"MS": self.ms_spelled, "HSCT": self.procedure}
         found: dict[str, str] = {}
         for abbr, names in self.senses.items():
-            spans = names.spans(view.text)
+            spans = view.spans(names)
             if not spans:
                 continue
             name = view.text[spans[0][0]:spans[0][1]]
             terms = own.get(abbr, Terms())
-            own_written = [s for s in terms.spans(view.text) if not _is_abbreviation(view.text, s, abbr)]
+            own_written = [s for s in view.spans(terms) if not _is_abbreviation(view.text, s, abbr)]
             if any(_defines(view.text, s, abbr) for s in spans) and not any(
                     _defines(view.text, s, abbr) for s in own_written) or not own_written:
                 found[abbr] = name
         return found
 
     def _read(self, view: _View, senses: dict[str, str]) -> list[_Reading]:
-        chemo_in_doc = self.chemo.search(view.text)
-        strong_in_doc = "HSCT" not in senses and self.procedure.search(view.text)
+        chemo_in_doc = view.has(self.chemo)
+        strong_in_doc = "HSCT" not in senses and view.has(self.procedure)
         readings = []
         for part in view.parts:
-            chemo = chemo_in_doc if part.where == "title" else self.chemo.search(part.text)
+            chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
             weak_ok = bool(strong_in_doc or chemo)
             reading = _Reading(part)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(reading, n, sentence, senses, weak_ok)
+                self._read_sentence(view, reading, n, sentence, senses, weak_ok)
             readings.append(reading)
         return readings
 
-    def _read_sentence(self, reading: _Reading, n: int, sentence: _Sentence, senses: dict[str, str],
-                       weak_ok: bool) -> None:
+    def _read_sentence(self, view: _View, reading: _Reading, n: int, sentence: _Sentence,
+                       senses: dict[str, str], weak_ok: bool) -> None:
         text = sentence.text
-        cells = [text[a:b] for a, b in self.cells.spans(text)]
-        listed = self._is_list(text)
-        strong = [(a, b) for a, b in self.procedure.spans(text, sentence.shouty)
+        cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
+        listed = self._is_list(view, sentence)
+        strong = [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
                   if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
         if weak_ok and not cells:
-            for a, b in self.weak_procedure.spans(text):
+            for a, b in view.spans(self.weak_procedure, sentence):
                 if any(x < b and a < y for x, y in strong) or (
                         self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
                     continue
                 reading.procedure.append(_Mention(text[a:b], n, listed))
-        diseases = [text[a:b] for a, b in self.diseases.spans(text, sentence.shouty)]
+        diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
-        for a, b in self.ms.spans(text, sentence.shouty):
+        for a, b in view.spans(self.ms, sentence, shouty=True):
             if any(x <= a < y for x, y in elsewhere) or ("MS" in senses and text[a:b] == "MS"):
                 continue
             secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
             reading.ms.append(_Mention(text[a:b], n, secondary))
 
-    def _is_list(self, sentence: str) -> bool:
+    def _is_list(self, view: _View, sentence: _Sentence) -> bool:
         """Is this sentence a list of treatment options, HSCT one item among drugs?"""
-        items = self.options.count(sentence)
-        if items == 0 or _COMPARISON.search(sentence):
+        items = len(view.spans(self.options, sentence))
+        if items == 0 or _COMPARISON.search(sentence.text):
             return False
-        return items >= 2 or self.list_markers.search(sentence)
+        return items >= 2 or view.has(self.list_markers, sentence.start, sentence.text)
 
     def _score(self, view: _View, readings: list[_Reading],
                reasons: list[str]) -> tuple[float, list[_Reading]]:
@@ -716,7 +1048,7 @@ class Rules:
         cells = Counter(c.lower() for r in readings for c in r.cells)
         strong = sum(r.strong for r in readings)
         if cells:
-            if strong >= 2 and any(self.contrast.search(r.part.text) for r in readings):
+            if strong >= 2 and any(view.has(self.contrast, r.part.start, r.part.text) for r in readings):
                 reasons.append("contrasts HSCT with other stem cell therapies")
             elif cells.total() >= strong:
                 score *= p["other_cells"]
@@ -770,22 +1102,23 @@ class Rules:
         evidence: list[Evidence] = []
         for i, found in view.mentions(trigger.terms).items():
             sentence = view.sentences[i]
-            if sentence.where not in trigger.where or trigger.unless.search(sentence.text):
+            if sentence.where not in trigger.where or view.has(trigger.unless, sentence.start, sentence.text):
                 continue
             spans = [s for s in found if trigger.allows(sentence.text, *s)]
             if not spans:
                 continue
-            count += self._weight(trigger, sentence, spans)
+            count += self._weight(view, trigger, sentence, spans)
             for a, b in spans:
                 phrase = sentence.raw[a:b]
                 if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
                     evidence.append(Evidence(phrase, sentence.where))
         return tuple(evidence) if count >= trigger.min else None
 
-    def _weight(self, trigger: _Trigger, sentence: _Sentence, spans: list[tuple[int, int]]) -> int:
+    def _weight(self, view: _View, trigger: _Trigger, sentence: _Sentence,
+                spans: list[tuple[int, int]]) -> int:
         """How many sentences' worth this one is: a headline, a dense sentence, or a sentence
         that is enough on its own count for more than a stray mention."""
-        if trigger.enough_with and trigger.enough_with.search(sentence.text):
+        if trigger.enough_with and view.has(trigger.enough_with, sentence.start, sentence.text):
             return trigger.min
         if sentence.where == "title":
             return self.headline_counts
@@ -863,7 +1196,7 @@ def _question_answer(view: _View, cues: Terms, lines_min: int,
     lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
     if len(lines) >= lines_min:
         return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
-    cue = next(((s, a, b) for s in view.sentences for a, b in cues.spans(s.text)), None)
+    cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
     if cue and len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
         sentence, a, b = cue
         return (Evidence(sentence.raw[a:b], sentence.where),)
