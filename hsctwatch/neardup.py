@@ -35,7 +35,9 @@ MIN_SHINGLES = 60  # shorter texts (teasers) are not compared: too little to tel
 
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
+    if size < 1:
+        return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
+    return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
 
 
 def signature(text: str) -> LeanMinHash | None:
@@ -49,9 +51,16 @@ def _signature(text: str) -> LeanMinHash | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    template = _empty()  # the permutations a MinHash of this seed makes, made once
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
+                      scheme=template.scheme)
     minhash.update_batch(list(grams))
     return LeanMinHash(minhash)
+
+
+@functools.cache
+def _empty() -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def to_bytes(minhash: LeanMinHash) -> bytes:

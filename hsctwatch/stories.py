@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hsctwatch.store import Article, Copy, Source, Tag, new_guid, utcnow
@@ -31,29 +31,34 @@ class StoryMatch:
 def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
     """The stored story this item is a copy of, with the reason, or None for a new story."""
     key = url_key(item.get("canonical_url") or "")
-    checks: list[tuple[str, Any]] = [
-        ("same-url", select(Copy.article_id).where(Copy.url_key == key)),
-    ]
+    checks: list[tuple[str, str, str]] = [("same-url", "url_key", key)]
     canonical_key = url_key(item.get("rel_canonical") or "")
     if canonical_key and canonical_key != key:
-        checks.append(("rel-canonical", select(Copy.article_id).where(Copy.url_key == canonical_key)))
+        checks.append(("rel-canonical", "url_key", canonical_key))
     if key:
-        checks.append(("canonical-of", select(Copy.article_id).where(Copy.rel_canonical == key)))
+        checks.append(("canonical-of", "rel_canonical", key))
     if item.get("guid") and len(item["guid"]) >= 8:
-        checks.append(("feed-guid", select(Copy.article_id).where(Copy.guid == item["guid"])))
+        checks.append(("feed-guid", "guid", item["guid"]))
     if item.get("content_hash"):
-        checks.append(
-            ("identical-text", select(Copy.article_id).where(Copy.content_hash == item["content_hash"]))
-        )
-    for reason, query in checks:
-        found = session.scalars(query.limit(1)).first()
+        checks.append(("identical-text", "content_hash", item["content_hash"]))
+    for reason, column, value in checks:
+        found = session.execute(_COPY_BY[column], {"value": value}).scalar()
         if found is not None:
             return StoryMatch(found, reason)
     return None
 
 
-def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None) -> tuple[str, int]:
-    """Store one item. Returns the outcome (new, updated, unchanged or copy) and the story's id."""
+#: The story of the first copy whose column has a value: the query `select(Copy.article_id)
+#: .where(column == value).limit(1)` would send, as plain SQL (made once, not for every item).
+_COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__tablename__} "
+                         f"WHERE {Copy.__tablename__}.{column} = :value LIMIT 1")
+            for column in ("url_key", "rel_canonical", "guid", "content_hash")}
+
+
+def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None,
+              minhash: bytes | None = None) -> tuple[str, int]:
+    """Store one item. Returns the outcome (new, updated, unchanged or copy) and the story's id.
+    `minhash`, the signature of the item's text, is written with a new story as it is inserted."""
     now = utcnow()
     key = url_key(item["canonical_url"])
     copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
@@ -64,6 +69,8 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
         article = Article(guid=new_guid(item["canonical_url"], now), first_seen=now, last_seen=now,
                           link=item["canonical_url"], source=item["source"], status="new")
         _fill_article(session, article, item, now)
+        if minhash is not None:
+            article.minhash = minhash
         session.add(article)
         article.copies.append(_new_copy(item, key, now, original=True, reason=""))
         _touch_source(session, item["source"], now)

@@ -6,7 +6,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from hsctwatch.items import Article
-from hsctwatch.neardup import shared_index
+from hsctwatch.neardup import shared_index, signature, to_bytes
 from hsctwatch.store import Article as StoredArticle
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, save_item
@@ -30,8 +30,10 @@ class StorePipeline:
     def process_item(self, item: Article) -> Article:
         story_id = item.get("story_id")
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
+        # a new story's signature goes into its INSERT (the dedup stage hashed its text)
+        minhash = signature(item.get("text") or "") if match is None else None
         with self.store.session() as session:
-            outcome, article_id = save_item(session, item, match)
+            outcome, article_id = save_item(session, item, match, to_bytes(minhash) if minhash else None)
             if outcome in ("new", "updated", "copy"):
                 # index the story's text as it now stands (a copy may have become its original),
                 # and keep the signature with it, in the same transaction
