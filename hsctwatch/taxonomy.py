@@ -17,7 +17,7 @@ import re
 import tomllib
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib import resources
@@ -324,7 +324,7 @@ def _cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
     regexes = [phrase_regex(c) for c in _strings(where, cues)]
     if not regexes:
         return None
-    between = r"(?:[\s,]+(?:[A-Z][\w'.-]*|and|or|the))*[\s,]*$"
+    between = r"(?:[\s,]+(?:(?-i:[A-Z][\w'.-]*)|and|or|the))*[\s,]*$"  # a name: capitalised
     return _compile(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
 
 
@@ -961,16 +961,17 @@ class Rules:
             chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
             weak_ok = bool(strong_in_doc or chemo)
             reading = _Reading(part)
+            items = _list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(view, reading, n, sentence, senses, weak_ok)
+                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items)
             readings.append(reading)
         return readings
 
     def _read_sentence(self, view: _View, reading: _Reading, n: int, sentence: _Sentence,
-                       senses: dict[str, str], weak_ok: bool) -> None:
+                       senses: dict[str, str], weak_ok: bool, list_item: bool = False) -> None:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
-        listed = self._is_list(view, sentence)
+        listed = list_item or self._is_list(view, sentence)
         strong = [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
                   if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
         reading.cells += cells
@@ -1002,14 +1003,17 @@ class Rules:
                reasons: list[str]) -> tuple[float, list[_Reading]]:
         w, title = self.weights, readings[0]
         score = 0.0
-        if title.free_procedure and not (title.diseases and not title.free_ms):
+        lede = [r for r in readings if r.part.index in view.lede]
+        lede_elsewhere = any(r.diseases and not r.free_ms for r in lede)  # the lede names another disease
+        # a bare "transplant" in a headline is read in the light of the lede
+        if title.free_procedure and not (title.diseases and not title.free_ms) and not (
+                title.strong == 0 and lede_elsewhere):
             score += w["headline_procedure"]
             reasons.append(f"HSCT named in the headline ({title.free_procedure[0].text!r})")
         if title.free_ms:
             score += w["headline_ms"] + (w["headline_both"] if title.free_procedure else 0.0)
             reasons.append("MS named in the headline")
-        lede = [r for r in readings if r.part.index in view.lede]
-        if any(r.free_procedure for r in lede):
+        if any(r.free_procedure and not (r.diseases and not r.free_ms) for r in lede):
             score += w["lede_procedure"]
             reasons.append("HSCT named in the lede")
         ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
@@ -1147,6 +1151,21 @@ def _rules_from(cls: type[Rules], text: str, shown: str) -> Rules:
         _LOADED.clear()
     _LOADED[key] = rules
     return rules
+
+
+_LIST_MARK = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-•*–])(?:\s|$)")
+_LIST_MARK_ONLY = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-•*–])\s*$")
+
+
+def _list_items(sentences: Sequence[_Sentence], least: int = 3) -> set[int]:
+    """The sentences of a paragraph that are items of a numbered or bulleted list of at least
+    ``least`` items (a line that starts with "1." or "-", or follows a line that is only that)."""
+    marks = [n for n, s in enumerate(sentences) if _LIST_MARK.match(s.text)]
+    if len(marks) < least:
+        return set()
+    items = set(marks)
+    items |= {n + 1 for n in marks if n + 1 < len(sentences) and _LIST_MARK_ONLY.match(sentences[n].text)}
+    return items
 
 
 _COMPARISON = re.compile(r"\b(?:versus|vs\.?|compar\w+|than|randomi[sz]ed|against|head-to-head)\b",

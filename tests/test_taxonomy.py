@@ -51,14 +51,6 @@ KNOWN_DISAGREEMENTS = {
     "trial-astims-mitoxantrone": "the paper's findings are in one sentence: too few signs of research",
     "research-tcell-repertoire-ahsct": "outcomes (relapse-free patients) said in one sentence",
     "story-blog-day-100-diary": "outcomes (an MRI with no new lesions) said in one sentence",
-    "trial-mist-results-jama": "'led from Chicago with sites in the UK, Sweden and Brazil': the 'from' cue "
-                               "for a home town skips any word up to the sites, not only names "
-                               "(taxonomy.py _cue_before)",
-    "neg-ms-treatments-listicle": "relevance: aHSCT is one line of a numbered list of twelve treatments; "
-                                  "a list is only seen within one sentence (taxonomy.py _is_list)",
-    "neg-myeloma-transplant-diary": "relevance: the headline's and lede's transplant is for myeloma, named "
-                                    "as often as the writer's sister's MS (taxonomy.py: the lede's disease "
-                                    "is not weighed)",
 }
 
 
