@@ -119,6 +119,23 @@ def test_items_carry_tags_excerpts_and_copies(demo: Demo) -> None:
     assert {"type", "ms-type", "topic", "country", "trial"} <= facets
 
 
+def test_every_relevant_sample_article_carries_the_editors_tags(demo: Demo) -> None:
+    """articles.toml gives, per relevant article, the tags an editor would certainly give it."""
+    by_link = {url_key(e.link): {t.term for t in e.tags} for e in rss(demo).entries}
+    stories: dict[str, set[str]] = {}
+    keys: dict[str, set[str]] = {}
+    for article in manifest()["article"]:
+        if article["relevant"]:
+            story = str(article["story"])
+            stories.setdefault(story, set()).update(map(str, article.get("tags", [])))
+            keys.setdefault(story, set()).add(url_key(article_url(demo, article)))
+    assert stories
+    for story, expected in stories.items():
+        found = [by_link[k] for k in keys[story] if k in by_link]
+        assert len(found) == 1, story
+        assert expected <= found[0], f"{story}: missing {sorted(expected - found[0])}"
+
+
 def test_no_page_that_is_not_an_article_becomes_an_item(demo: Demo) -> None:
     keys = {url_key(e.link) for e in rss(demo).entries}
     for page in manifest().get("non_article", []):
