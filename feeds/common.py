@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from feedgen.feed import FeedGenerator
 
@@ -38,6 +39,7 @@ def generator(meta: FeedMeta, self_url: str, title: str, description: str,
     return fg
 
 
+@lru_cache(maxsize=2048)  # an item is in the main feed, its tags' feeds, Atom and JSON: made once
 def body(item: FeedItem) -> str:
     return item_html(
         make_excerpt(item.summary, item.text),

@@ -53,7 +53,9 @@ def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
 
 
 def _first_paragraphs(text: str) -> str:
-    paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(text or ""))]
+    # the excerpt needs the first MAX_WORDS words: a few thousand characters, not the whole text
+    head = (text or "")[: MAX_WORDS * 40]
+    paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(head))]
     out: list[str] = []
     for paragraph in paragraphs:
         if paragraph:

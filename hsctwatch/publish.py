@@ -15,7 +15,7 @@ from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
 from hsctwatch.store import Article, Copy, Source, open_store
-from hsctwatch.taxonomy import Rules
+from hsctwatch.taxonomy import Vocabulary
 
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
@@ -28,7 +28,7 @@ def build_feeds(config: Config) -> FeedReport:
     of each tag in use — not the whole store, which may hold a hundred thousand stories.
     """
     store = open_store(config.store_url)
-    rules = Rules.load(config.rules)
+    rules = Vocabulary.load(config.rules)  # the labels only: compiling the rules takes longer
     publish, limit = config.feeds.publish, config.feeds.max_items
     with store.session() as session:
         titles = {s.name: s.title for s in session.query(Source).all()}
@@ -88,7 +88,7 @@ def cited_papers(article: Article, papers: dict[str, Article]) -> list[Article]:
     return [papers[k] for k in sorted(keys) if k in papers and papers[k].id != article.id]
 
 
-def feed_item(article: Article, source_titles: dict[str, str], rules: Rules,
+def feed_item(article: Article, source_titles: dict[str, str], rules: Vocabulary,
               papers: dict[str, Article] | None = None) -> FeedItem:
     original = article.original
     copies = tuple(
@@ -120,7 +120,7 @@ def feed_item(article: Article, source_titles: dict[str, str], rules: Rules,
     )
 
 
-def _label(rules: Rules, slug: str) -> str:
+def _label(rules: Vocabulary, slug: str) -> str:
     try:
         return rules.label(slug)
     except KeyError:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -89,6 +90,8 @@ class Source(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    # what decides publication, apart from the wide rows: counting published tags reads this only
+    __table_args__ = (Index("ix_articles_publication", "id", "relevant", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guid: Mapped[str] = mapped_column(String(200), unique=True)
@@ -305,6 +308,9 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        for table in Base.metadata.sorted_tables:  # indexes added since the store was made
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "sqlite" and not self._has_statistics():
             self.analyze()

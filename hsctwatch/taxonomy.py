@@ -818,16 +818,7 @@ class Rules:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Rules:
         """The shipped rules, or an editor's file. A bad file is a ValueError that names it."""
-        if path is None:
-            text = resources.files("hsctwatch").joinpath("rules.toml").read_text(encoding="utf-8")
-            shown = "hsctwatch/rules.toml"
-        else:
-            shown = str(path)
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ValueError(f"{shown}: cannot read the rules file ({exc.strerror})") from None
-        return _rules_from(cls, text, shown)
+        return _rules_from(cls, *_rules_text(path))
 
     def _read_relevance(self, data: Mapping[str, Any]) -> None:
         relevance = _table(data, "relevance")
@@ -1130,6 +1121,49 @@ class Rules:
 
 
 _LOADED: dict[tuple[type[Rules], str, str], Rules] = {}
+
+
+def _rules_text(path: str | Path | None) -> tuple[str, str]:
+    """The text of the shipped rules or of an editor's file, and the name to show for it."""
+    if path is None:
+        return resources.files("hsctwatch").joinpath("rules.toml").read_text(encoding="utf-8"), \
+            "hsctwatch/rules.toml"
+    try:
+        return Path(path).read_text(encoding="utf-8"), str(path)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the rules file ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The tags of a rules file (slug → facet and label) without compiling the rules: what the
+    feeds and the review desk need, at a fraction of the cost of `Rules.load`."""
+
+    tags: dict[str, tuple[str, str]]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Vocabulary:
+        text, shown = _rules_text(path)
+        try:
+            raw = tomllib.loads(text).get("tags", [])
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{shown}: not valid TOML ({exc})") from None
+        return cls({t["slug"]: (t["facet"], str(t.get("label", t["slug"]))) for t in raw
+                    if isinstance(t, dict) and isinstance(t.get("slug"), str)
+                    and isinstance(t.get("facet"), str)})
+
+    def label(self, slug: str) -> str:
+        return self.tags[slug][1]
+
+    def facet(self, slug: str) -> str:
+        return self.tags[slug][0]
+
+    @property
+    def facets(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for slug, (facet, _) in self.tags.items():
+            out.setdefault(facet, []).append(slug)
+        return out
 
 
 def _rules_from(cls: type[Rules], text: str, shown: str) -> Rules:

@@ -7,8 +7,6 @@ import html
 import re
 import unicodedata
 
-from bs4 import BeautifulSoup
-
 #: Characters XML 1.0 forbids, plus the non-characters readers choke on.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
@@ -39,6 +37,8 @@ def html_to_text(fragment: str) -> str:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return clean_paragraphs(fragment)
+    from bs4 import BeautifulSoup  # here: the feeds and the desk import this module, not bs4
+
     soup = BeautifulSoup(fragment, "lxml")
     for tag in soup(["script", "style", "noscript", "iframe", "form", "svg", "template"]):
         tag.decompose()

@@ -450,3 +450,13 @@ def test_eval_prints_figures_for_the_labelled_corpus() -> None:
     assert "tags (micro)" in result.output
     for facet in ("type", "ms-type", "topic", "country", "trial"):
         assert f"  {facet}" in result.output
+
+
+def test_the_vocabulary_the_feeds_read_is_the_rules_own(rules: Rules) -> None:
+    from hsctwatch.taxonomy import Vocabulary
+
+    vocabulary = Vocabulary.load()
+    assert vocabulary.facets == rules.facets
+    for slugs in rules.facets.values():
+        for slug in slugs:
+            assert (vocabulary.facet(slug), vocabulary.label(slug)) == (rules.facet(slug), rules.label(slug))
