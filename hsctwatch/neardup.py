@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import OrderedDict
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -42,8 +43,34 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 
 def signature(text: str) -> LeanMinHash | None:
     """The text's MinHash, or None for a text too short to compare. The dedup stage hashes an
-    item's text and the store stage indexes the same text: the last few are kept, not rehashed."""
-    return _signature(text)
+    item's text and the store stage indexes the same text: the last few are kept, not rehashed;
+    a signature made in a worker process (given) is taken as it is."""
+    made = _given.get(text)
+    return made[0] if made is not None else _signature(text)
+
+
+def given(text: str, hashvalues: np.ndarray | None, seconds: float) -> None:
+    """The signature of a text, made in a worker process (`signature(text).hashvalues`, or None),
+    with the seconds it took there."""
+    minhash = None
+    if hashvalues is not None:
+        minhash = LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=_empty().scheme)
+    _given[text] = (minhash, seconds)
+    while len(_given) > _GIVEN:
+        _given.popitem(last=False)
+
+
+def given_seconds(text: str) -> float:
+    """The seconds the worker spent on this text's signature, once (for the stage's time)."""
+    made = _given.get(text)
+    if made is None:
+        return 0.0
+    _given[text] = (made[0], 0.0)
+    return made[1]
+
+
+_given: OrderedDict[str, tuple[LeanMinHash | None, float]] = OrderedDict()
+_GIVEN = 512  # items between the extract and the store stage at most (the rest are hashed again)
 
 
 @functools.lru_cache(maxsize=16)

@@ -13,6 +13,7 @@ reasons a person can check, and every tag the phrases that triggered it, and whe
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from bisect import bisect_left, bisect_right
@@ -809,6 +810,7 @@ class Rules:
 
     def __init__(self, data: Mapping[str, Any], path: str = "rules"):
         self.path = path
+        self.digest = ""  # of the file's text, when loaded from one: tells two loads apart
         self._read_relevance(data)
         self._read_vocabulary(data)
         self._read_tags(data)
@@ -1181,6 +1183,7 @@ def _rules_from(cls: type[Rules], text: str, shown: str) -> Rules:
         rules = cls(data, shown)
     except RulesError as exc:
         raise ValueError(f"{shown}: {exc}") from None
+    rules.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if len(_LOADED) >= 8:
         _LOADED.clear()
     _LOADED[key] = rules

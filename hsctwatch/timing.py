@@ -24,3 +24,9 @@ def timed(stage: str) -> Callable[[F], F]:
         return timed_process_item  # type: ignore[return-value]
 
     return wrap
+
+
+def charge(component: Any, stage: str, seconds: float) -> None:
+    """Seconds of a stage's work done apart from its process_item call (in a worker process,
+    or after waiting for one)."""
+    component.crawler.stats.inc_value(f"hsctwatch/seconds/{stage}", seconds)

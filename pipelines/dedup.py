@@ -12,10 +12,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from hsctwatch.items import Article
-from hsctwatch.neardup import shared_index
+from hsctwatch.neardup import given_seconds, shared_index
 from hsctwatch.store import open_store
 from hsctwatch.stories import StoryMatch, find_story
-from hsctwatch.timing import timed
+from hsctwatch.timing import charge, timed
 
 
 class DedupPipeline:
@@ -37,6 +37,7 @@ class DedupPipeline:
             match = find_story(session, item)
         if match is None and item.get("text"):
             near = self.index.find(item["text"])
+            charge(self, "dedup", given_seconds(item["text"]))  # hashed in the worker process
             if near is not None:
                 match = StoryMatch(near[0], "near-duplicate")
                 self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near[1], 3))

@@ -8,9 +8,13 @@ listings) are dropped here, with the reason counted.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import re
+import time
+from collections.abc import Coroutine, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,9 +28,13 @@ from trafilatura.settings import Extractor
 
 from hsctwatch.dates import parse_date
 from hsctwatch.items import Article
+from hsctwatch.neardup import given, signature
+from hsctwatch.taxonomy import Document, Rules
 from hsctwatch.text import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
-from hsctwatch.timing import timed
+from hsctwatch.timing import charge, timed
 from hsctwatch.urls import canonical_url
+from pipelines.offload import keep, offload, stop, workers_wanted
+from pipelines.relevance import judge
 
 NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
                      "AboutPage", "CheckoutPage", "Event"}
@@ -50,31 +58,66 @@ class ExtractPipeline:
         self.crawler = crawler
         self.min_words = crawler.settings.getint("HSCTWATCH_EXTRACT_MIN_WORDS", 80)
         self.max_html = crawler.settings.getint("HSCTWATCH_EXTRACT_MAX_HTML", 5 * 1024 * 1024)
+        # pages are read in a worker process, on a second core (pipelines.offload); 0: here
+        workers = crawler.settings.get("HSCTWATCH_WORKERS")
+        self.workers = workers_wanted(None if workers in (None, "") else int(workers))
+        # the rules the relevance and tag stages apply, for the worker to judge with
+        self.rules_path = crawler.settings.get("HSCTWATCH_RULES") or None
+        try:
+            self.rules_digest = Rules.load(self.rules_path).digest if self.workers else ""
+        except ValueError:  # the relevance stage says what is wrong with the file
+            self.rules_digest = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     @timed("extract")
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article) -> Article | Coroutine[Any, Any, Article]:
         stats = self.crawler.stats
         page = item.get("page_html") or ""
         if len(page) > self.max_html:
             stats.inc_value("hsctwatch/extract/page_too_large")
             page = page[: self.max_html]
-        meta: dict[str, Any] = {}
-        if page:
-            meta = page_metadata(page, item.get("final_url") or item["url"])
-            text = page_text(page, item.get("final_url") or item["url"])
+        if not page:
+            return self._finish(item, "", {})
+        url = item.get("final_url") or item["url"]
+        fields = {k: item.get(k) for k in ("title", "content_html", "summary_html", "record_type",
+                                            "canonical_url", "url")}
+        future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
+                         self.rules_path, self.rules_digest)
+        if future is None:
+            text, meta = read_page(page, url)
             stats.inc_value("hsctwatch/extract/pages")
-        else:
-            text = ""
-        feed_text = html_to_text(item.get("content_html") or "")
-        if word_count(feed_text) > word_count(text):
-            # the feed/API gave the full text, or the page was a shell around it
-            text = feed_text
-        if not text:
-            text = html_to_text(item.get("summary_html") or "")
+            return self._finish(item, text, meta)
+        return self._finish_later(item, future, page, url)
+
+    async def _finish_later(self, item: Article, future: asyncio.Future[Any], page: str,
+                            url: str) -> Article:
+        try:
+            text, meta, seconds, judged = await future
+        except BrokenProcessPool:  # the worker died: read the page here, and the next ones too
+            stop()
+            started = time.perf_counter()
+            text, meta = read_page(page, url)
+            seconds, judged = time.perf_counter() - started, None
+        if judged is not None:
+            document, hashed, seconds_hashing, judgement = judged
+            given(document.text, hashed, seconds_hashing)
+            if judgement is not None:
+                keep(*judgement)
+        self.crawler.stats.inc_value("hsctwatch/extract/pages")
+        started = time.perf_counter()
+        try:
+            return self._finish(item, text, meta)
+        finally:
+            charge(self, "extract", seconds + time.perf_counter() - started)
+
+    def _finish(self, item: Article, text: str, meta: dict[str, Any]) -> Article:
+        """The rest, from the page's text and metadata: the feed's text instead when it is
+        longer, records, pages that are not articles."""
+        stats = self.crawler.stats
+        text = _main_text(item, text)
         if item.get("record_type"):
             # a paper or trial record from a research API is an item even with a short (or no)
             # abstract: its title says what it is
@@ -93,12 +136,8 @@ class ExtractPipeline:
         return item
 
     def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
-        title = item.get("title") or meta.get("title") or ""
-        item["title"] = clean_line(title)
-        text = _drop_leading_title(text, item["title"])
+        item["title"], text, item["summary"] = _story(item, text, meta)
         item["text"] = text
-        summary = html_to_text(item.get("summary_html") or "") or meta.get("description") or ""
-        item["summary"] = _without_read_more(clean_line(summary))
         if not item.get("author") and meta.get("author"):
             item["author"] = clean_line(meta["author"])
         if not item.get("published"):
@@ -124,6 +163,55 @@ def attribution_line(text: str) -> str:
     start = max(text.rfind(".", 0, cue.start()), text.rfind("\n", 0, cue.start())) + 1
     end = text.find("\n", cue.end())
     return text[start:] if end < 0 else text[start:end]
+
+
+def _main_text(fields: Mapping[str, Any], text: str) -> str:
+    """The page's text; the feed's instead when it is longer; else the summary's."""
+    feed_text = html_to_text(fields.get("content_html") or "")
+    if word_count(feed_text) > word_count(text):
+        # the feed/API gave the full text, or the page was a shell around it
+        text = feed_text
+    if not text:
+        text = html_to_text(fields.get("summary_html") or "")
+    return text
+
+
+def _story(fields: Mapping[str, Any], text: str, meta: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The item's title, text and summary."""
+    title = clean_line(fields.get("title") or meta.get("title") or "")
+    summary = html_to_text(fields.get("summary_html") or "") or meta.get("description") or ""
+    return title, _drop_leading_title(text, title), _without_read_more(clean_line(summary))
+
+
+def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: int, rules_path: str | None,
+                   digest: str) -> tuple[str, dict[str, Any], float, tuple[Any, ...] | None]:
+    """In the worker: the page's text and metadata, the seconds they took, and the judgement
+    of the story the item will most likely make (pipelines.relevance.judge), if it is kept."""
+    started = time.perf_counter()
+    text, meta = read_page(page, url)
+    seconds = time.perf_counter() - started
+    story = _main_text(fields, text)
+    if fields.get("record_type"):
+        story = story or fields.get("title") or ""
+    elif word_count(story) < min_words:
+        return text, meta, seconds, None
+    title, body, summary = _story(fields, story, meta)
+    document = Document(title=title, summary=summary, text=body,
+                        url=fields.get("canonical_url") or fields.get("url") or "")
+    try:  # what the later stages would do with it; if anything fails, they do it themselves
+        started = time.perf_counter()
+        minhash = signature(body)  # for the dedup stage
+        hashed = time.perf_counter() - started
+        hashvalues = None if minhash is None else minhash.hashvalues
+        return text, meta, seconds, (document, hashvalues, hashed, judge(rules_path, digest, document))
+    except Exception:  # noqa: BLE001 — the stage that needs it will raise it in its own name
+        return text, meta, seconds, None
+
+
+def read_page(page: str, url: str) -> tuple[str, dict[str, Any]]:
+    """A page's main text and metadata (what the worker process does)."""
+    meta = page_metadata(page, url)
+    return page_text(page, url), meta
 
 
 def page_text(page: str, url: str) -> str:

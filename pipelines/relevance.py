@@ -8,11 +8,15 @@ extract stage drops non-articles before this one).
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from scrapy.crawler import Crawler
 
 from hsctwatch.items import Article
 from hsctwatch.taxonomy import Document, Rules
-from hsctwatch.timing import timed
+from hsctwatch.timing import charge, timed
+from pipelines.offload import judged_relevance
 
 
 class RelevancePipeline:
@@ -30,13 +34,32 @@ class RelevancePipeline:
         if not has_content(item):
             self.crawler.stats.inc_value("hsctwatch/relevance/skipped")
             return item
-        decision = self.rules.relevance(document(item))
+        doc = document(item)
+        judged = judged_relevance(doc, self.rules.digest)  # by the worker, with the same rules
+        if judged is None:
+            decision = self.rules.relevance(doc)
+        else:
+            decision, seconds = judged
+            charge(self, "relevance", seconds)
         item["relevant"] = decision.relevant
         item["relevance_score"] = decision.score
         item["relevance_reasons"] = list(decision.reasons)
         outcome = "relevant" if decision.relevant else "irrelevant"
         self.crawler.stats.inc_value(f"hsctwatch/relevance/{outcome}")
         return item
+
+
+def judge(path: str | None, digest: str, doc: Document) -> tuple[Any, ...] | None:
+    """In the worker process: the document's relevance and (if relevant) tags, with the seconds
+    each took, for pipelines.offload.keep; None if its rules file is not the one of that digest."""
+    rules = Rules.load(path) if digest else None
+    if rules is None or rules.digest != digest:
+        return None
+    started = time.perf_counter()
+    decision = rules.relevance(doc)
+    judged = time.perf_counter()
+    tags = rules.tags(doc) if decision.relevant else None
+    return doc, digest, decision, judged - started, tags, time.perf_counter() - judged
 
 
 def has_content(item: Article) -> bool:

@@ -12,7 +12,8 @@ from scrapy.crawler import Crawler
 
 from hsctwatch.items import Article
 from hsctwatch.taxonomy import Rules
-from hsctwatch.timing import timed
+from hsctwatch.timing import charge, timed
+from pipelines.offload import judged_tags
 from pipelines.relevance import document, has_content
 
 #: Records from research APIs are typed by where they come from, whatever their text says.
@@ -36,7 +37,14 @@ class TagPipeline:
         if not item.get("relevant"):
             item["tags"] = []
             return item
-        tags = [t.as_dict() for t in self.rules.tags(document(item))]
+        doc = document(item)
+        judged = judged_tags(doc, self.rules.digest)  # by the worker, with the same rules
+        if judged is None:
+            found = self.rules.tags(doc)
+        else:
+            found, seconds = judged
+            charge(self, "tag", seconds)
+        tags = [t.as_dict() for t in found]
         item["tags"] = _typed_by_record(tags, item.get("record_type"))
         self.crawler.stats.inc_value("hsctwatch/tag/tagged")
         self.crawler.stats.inc_value("hsctwatch/tag/tags", len(item["tags"]))
