@@ -233,8 +233,10 @@ def _keys_of_band(matrix: np.ndarray, band: int) -> np.ndarray:
 
 
 def _band_keys(matrix: np.ndarray) -> np.ndarray:
-    """The keys of every band of a few signatures (rows × bands)."""
-    return np.stack([_keys_of_band(matrix, band) for band in range(BANDS)], axis=1)
+    """The keys of every band of a few signatures (rows × bands): `_keys_of_band` for all bands
+    in one pass."""
+    values = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
+    return (values * _MIX).sum(axis=2, dtype=np.uint64)
 
 
 _INDEXES: dict[str, NearDuplicateIndex] = {}
