@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from hsctwatch.store import Article, Copy, Source, Tag, new_guid, utcnow
@@ -61,7 +61,9 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
     `minhash`, the signature of the item's text, is written with a new story as it is inserted."""
     now = utcnow()
     key = url_key(item["canonical_url"])
-    copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
+    copy = None
+    if session.execute(_COPY_BY["url_key"], {"value": key}).scalar() is not None:  # seen before
+        copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
     if copy is not None:
         return _seen_again(session, copy, item, now), copy.article_id
     article = session.get(Article, match.article_id) if match else None
@@ -216,6 +218,10 @@ def set_rule_tags(article: Article, tags: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _touch_source(session: Session, name: str, now: datetime) -> None:
-    source = session.get(Source, name)
-    if source is not None:
-        source.last_item_at = now
+    session.execute(_TOUCH, {"source_name": name, "at": now})
+
+
+#: `session.get(Source, name).last_item_at = now`, when there is such a source, as one UPDATE
+_SOURCES = Source.metadata.tables[Source.__tablename__]
+_TOUCH = (update(_SOURCES).where(_SOURCES.c.name == bindparam("source_name"))
+          .values(last_item_at=bindparam("at")))
