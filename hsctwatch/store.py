@@ -312,13 +312,21 @@ class Store:
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if self.engine.dialect.name == "sqlite" and not self._has_statistics():
+        if self.engine.dialect.name == "sqlite" and self._statistics_stale():
             self.analyze()
 
-    def _has_statistics(self) -> bool:
+    def _statistics_stale(self) -> bool:
+        """No planner statistics yet, or made when the store held far fewer stories (a store
+        filled by an import, say, rather than by runs, which refresh them as they end)."""
         with self.engine.connect() as connection:
-            return bool(connection.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first())
+            if not connection.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+                return True
+            row = connection.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'articles' LIMIT 1").first()
+            counted = int(str(row[0]).split()[0]) if row and row[0] else 0
+            stories = connection.exec_driver_sql("SELECT max(id) FROM articles").scalar() or 0
+            return int(stories) > 2 * counted + 1000
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum does its own).
