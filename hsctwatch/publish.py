@@ -36,7 +36,7 @@ def build_feeds(config: Config) -> FeedReport:
             titles.setdefault(source.name, source.display_title)
         papers = _papers(session.scalars(
             select(Article).join(Copy, Copy.article_id == Article.id)
-            .where(Copy.guid >= "pmid:", Copy.guid < "pmid;")  # a prefix range walks the guid index
+            .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
         ).all())
         built: dict[int, FeedItem] = {}
 

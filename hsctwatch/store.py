@@ -32,6 +32,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -144,6 +145,14 @@ class Copy(Base):
     """One URL at which a story was seen."""
 
     __tablename__ = "copies"
+    # Many copies have no guid or rel=canonical (""): indexed are only those that have one, so
+    # the planner's statistics don't see the empty majority and give up the index for a scan.
+    # Queries on these columns say `!= ''` to use them (hsctwatch.stories, hsctwatch.publish).
+    __table_args__ = tuple(
+        Index(f"ix_copies_{column}_set", column, sqlite_where=text(f"{column} != ''"),
+              postgresql_where=text(f"{column} != ''"))
+        for column in ("guid", "rel_canonical")
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
@@ -151,8 +160,8 @@ class Copy(Base):
     url_key: Mapped[str] = mapped_column(String(2000), unique=True)  # the URL as compared
     fetched_url: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(100), index=True)
-    guid: Mapped[str] = mapped_column(String(2000), default="", index=True)
-    rel_canonical: Mapped[str] = mapped_column(String(2000), default="", index=True)
+    guid: Mapped[str] = mapped_column(String(2000), default="")
+    rel_canonical: Mapped[str] = mapped_column(String(2000), default="")
     title: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
@@ -286,6 +295,9 @@ class SourceRun(Base):
         return self.errors > 0 and self.items == 0 or self.finish_reason not in ("", "finished")
 
 
+_DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
+
+
 def is_published(article: Article, publish: str) -> bool:
     """The same rule as Store.published, for one loaded article."""
     if publish == "approved":
@@ -308,6 +320,9 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:  # indexes of older versions, replaced since
+            for old in _DROPPED_INDEXES:
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
         for table in Base.metadata.sorted_tables:  # indexes added since the store was made
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
@@ -356,7 +371,7 @@ class Store:
     def article_by_copy_field(self, session: Session, field: Any, value: str) -> Article | None:
         if not value:
             return None
-        copy = session.scalars(select(Copy).where(field == value).limit(1)).first()
+        copy = session.scalars(select(Copy).where(field == value, field != "").limit(1)).first()
         return copy.article if copy else None
 
     def article_by_hash(self, session: Session, content_hash: str) -> Article | None:

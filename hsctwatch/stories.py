@@ -51,8 +51,11 @@ def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
 #: The story of the first copy whose column has a value: the query `select(Copy.article_id)
 #: .where(column == value).limit(1)` would send, as plain SQL (made once, not for every item).
 _COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__tablename__} "
-                         f"WHERE {Copy.__tablename__}.{column} = :value LIMIT 1")
-            for column in ("url_key", "rel_canonical", "guid", "content_hash")}
+                         f"WHERE {Copy.__tablename__}.{column} = :value{also} LIMIT 1")
+            for column, also in (("url_key", ""), ("content_hash", ""),
+                                 # only copies that have one are indexed (hsctwatch.store.Copy)
+                                 ("rel_canonical", " AND copies.rel_canonical != ''"),
+                                 ("guid", " AND copies.guid != ''"))}
 
 
 def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None,
