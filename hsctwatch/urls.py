@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan import normalize_url
-
 #: Query parameters that never change the article (on top of courlan's tracking list).
 EXTRA_NOISE_PARAMS = {
     "amp", "outputtype", "replytocom", "share", "shared", "cmpid", "mc_cid", "mc_eid",
@@ -25,6 +23,8 @@ def canonical_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    from courlan import normalize_url  # here: the store, the feeds and the desk need not load it
+
     try:
         normalized = normalize_url(url, strict=True)
     except (ValueError, TypeError):
