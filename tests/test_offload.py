@@ -1,0 +1,62 @@
+"""The worker process that reads pages on the second core: inside a running event loop the
+extract stage hands each page to it, and the items that come out are exactly those of the crawl's
+own process."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+from pathlib import Path
+from typing import Any
+
+from scrapy.utils.test import get_crawler
+
+from hsctwatch.items import Article
+from pipelines import offload
+from pipelines.extract import ExtractPipeline
+from pipelines.relevance import RelevancePipeline
+from pipelines.tag import TagPipeline
+
+PAGE = (Path(__file__).parent / "fixtures" / "pages" / "msnt-article.html").read_text(encoding="utf-8")
+URL = "https://multiplesclerosisnewstoday.com/news-posts/2026/03/10/ahsct-halts-disability/"
+
+
+def stages(workers: int) -> tuple[Any, ...]:
+    crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": workers})
+    crawler.stats.open_spider()
+    return (ExtractPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler),
+            TagPipeline.from_crawler(crawler))
+
+
+async def through(workers: int) -> dict[str, Any]:
+    item: Any = Article(source="msnews", url=URL, canonical_url=URL, page_html=PAGE)
+    for stage in stages(workers):
+        item = stage.process_item(item)
+        if inspect.isawaitable(item):
+            item = await item
+    return {k: v for k, v in dict(item).items() if k != "page_html"}
+
+
+def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
+    async def both() -> tuple[dict[str, Any], dict[str, Any], int]:
+        here = await through(0)
+        assert offload._pool is None
+        there = await through(1)
+        assert offload._pool is not None, "the extract stage did not hand the page to a worker"
+        future = offload.offload(1, os.getpid)
+        assert future is not None, "no worker process was started"
+        return here, there, await future
+
+    try:
+        here, there, worker_pid = asyncio.run(both())
+    finally:
+        offload.stop()
+        offload._off = False  # stop() is for good in a crawl; other tests start afresh
+    assert worker_pid != os.getpid()  # the page was read in another process
+    assert here["text"] and here["relevant"] is True and here["tags"]
+    assert there == here
+
+
+def test_outside_an_event_loop_pipelines_do_the_work_themselves() -> None:
+    assert offload.offload(1, os.getpid) is None
