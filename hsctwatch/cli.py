@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import click
 from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
 from hsctwatch.crawl import RunResult, SourceSummary, crawl
+from hsctwatch.dates import ago
 from hsctwatch.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
 
 EXIT_SOURCE_FAILED = 1
@@ -131,8 +131,8 @@ def sources(state: State) -> None:
     rows = source_health(config)
     headers = ("source", "kind", "enabled", "last run", "new", "items", "errors", "last item")
     table = [
-        (r.name, r.kind, "yes" if r.enabled else "no", _ago(r.last_run), str(r.last_new),
-         str(r.total_items), str(r.last_errors), _ago(r.last_item))
+        (r.name, r.kind, "yes" if r.enabled else "no", ago(r.last_run), str(r.last_new),
+         str(r.total_items), str(r.last_errors), ago(r.last_item))
         for r in rows
     ]
     _print_table(headers, table)
@@ -301,16 +301,16 @@ def review_reject(state: State, items: tuple[str, ...]) -> None:
 def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
     """Add (+slug) or remove (-slug) tags, e.g. `review tag 12 +ppms -rrms`."""
     from hsctwatch.review import ReviewError, retag
-    from hsctwatch.taxonomy import Rules
+    from hsctwatch.taxonomy import Vocabulary
 
     add = [c[1:] for c in changes if c.startswith("+")]
     remove = [c[1:] for c in changes if c.startswith("-")]
     bad = [c for c in changes if not c.startswith(("+", "-"))]
     if bad:
         raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
-    rules = Rules.load(state.config.rules)
+    vocabulary = Vocabulary.load(state.config.rules)
     try:
-        tags = _review_call(lambda store: retag(store, item, add, remove, rules))
+        tags = _review_call(lambda store: retag(store, item, add, remove, vocabulary))
     except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
@@ -467,7 +467,7 @@ def users_list(state: State) -> None:
         click.echo("No accounts. Add one with `hsct-watch users add NAME`.")
         return
     _print_table(("name", "added", "last sign-in"),
-                 [(a.name, f"{a.created_at:%Y-%m-%d}", _ago(a.last_login)) for a in accounts])
+                 [(a.name, f"{a.created_at:%Y-%m-%d}", ago(a.last_login)) for a in accounts])
 
 
 @users.command("remove")
@@ -611,16 +611,6 @@ def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> N
 
 def _numeric(value: str) -> bool:
     return value.replace(".", "", 1).split(" ")[0].isdigit() or value == ""
-
-
-def _ago(when: datetime | None) -> str:
-    if when is None:
-        return "never"
-    seconds = (datetime.now(UTC) - when).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
 
 
 def _wait_forever() -> None:

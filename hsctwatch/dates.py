@@ -50,3 +50,14 @@ def _parse_string(text: str) -> datetime | None:
         return dateutil_parser.parse(text, fuzzy=False)
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, for people: "3d ago", "5h ago", "just now", "never"."""
+    if when is None:
+        return "never"
+    seconds = ((now or datetime.now(UTC)) - when).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"

@@ -50,7 +50,7 @@ def build_feeds(config: Config) -> FeedReport:
         tag_items: dict[FeedTag, list[FeedItem]] = {}
         tag_totals: dict[FeedTag, int] = {}
         for facet, slug, count in store.tags_in_use(session, publish=publish):
-            tag = FeedTag(facet=facet, slug=slug, label=_label(rules, slug))
+            tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
             tag_items[tag] = items(store.published_articles(session, publish=publish, limit=limit, tag=slug))
             tag_totals[tag] = count
     meta = FeedMeta(
@@ -99,7 +99,7 @@ def feed_item(article: Article, source_titles: dict[str, str], rules: Vocabulary
     cited = tuple(FeedCopy(url=p.link, source_title=f"the paper: {p.title}")
                   for p in cited_papers(article, papers or {}))
     tags = tuple(
-        FeedTag(facet=t.facet, slug=t.slug, label=_label(rules, t.slug))
+        FeedTag(facet=t.facet, slug=t.slug, label=rules.display(t.slug))
         for t in sorted(article.tags, key=lambda t: (t.facet, t.slug))
         if t.origin != "removed"
     )
@@ -118,10 +118,3 @@ def feed_item(article: Article, source_titles: dict[str, str], rules: Vocabulary
         note=article.note or "",
         see_also=cited,
     )
-
-
-def _label(rules: Vocabulary, slug: str) -> str:
-    try:
-        return rules.label(slug)
-    except KeyError:
-        return slug

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hsctwatch.store import STATUSES, Article, Copy, Decision, ItemEdit, Store, Tag, new_guid, utcnow
 from hsctwatch.stories import is_more_original
-from hsctwatch.taxonomy import Rules
+from hsctwatch.taxonomy import Vocabulary
 from hsctwatch.urls import url_key
 
 
@@ -127,7 +127,7 @@ def _action(status: str) -> str:
     return {"approved": "approve", "rejected": "reject", "new": "reopen"}[status]
 
 
-def retag(store: Store, ref: str, add: Sequence[str], remove: Sequence[str], rules: Rules,
+def retag(store: Store, ref: str, add: Sequence[str], remove: Sequence[str], rules: Vocabulary,
           editor: str | None = None) -> list[str]:
     """Add or remove tags by slug; returns the item's tags after the change."""
     for slug in [*add, *remove]:

@@ -363,24 +363,6 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    # -- lookups for dedup --------------------------------------------------------------------
-
-    def copy_by_key(self, session: Session, url_key: str) -> Copy | None:
-        return session.scalars(select(Copy).where(Copy.url_key == url_key)).first()
-
-    def article_by_copy_field(self, session: Session, field: Any, value: str) -> Article | None:
-        if not value:
-            return None
-        copy = session.scalars(select(Copy).where(field == value, field != "").limit(1)).first()
-        return copy.article if copy else None
-
-    def article_by_hash(self, session: Session, content_hash: str) -> Article | None:
-        if not content_hash:
-            return None
-        return session.scalars(
-            select(Article).where(Article.content_hash == content_hash).limit(1)
-        ).first()
-
     # -- reading ------------------------------------------------------------------------------
 
     @staticmethod

@@ -1157,6 +1157,10 @@ class Vocabulary:
     def label(self, slug: str) -> str:
         return self.tags[slug][1]
 
+    def display(self, slug: str) -> str:
+        """The tag's label, or its slug for a tag the rules no longer have."""
+        return self.tags[slug][1] if slug in self.tags else slug
+
     def facet(self, slug: str) -> str:
         return self.tags[slug][0]
 

@@ -46,8 +46,6 @@ _ATTRIBUTION_CUES = (
     r"reproduced (?:here )?(?:with (?:kind )?permission )?(?:from|of)|republished (?:from|with)|"
     r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran"
 )
-#: What an attribution line is: a cue, from the start of its sentence to the end of its line.
-ATTRIBUTION = re.compile(rf"[^.\n]*\b(?:{_ATTRIBUTION_CUES})[^\n]*", re.IGNORECASE)
 _ATTRIBUTION_CUE = re.compile(rf"\b(?:{_ATTRIBUTION_CUES})", re.IGNORECASE)
 
 
@@ -153,10 +151,9 @@ class ExtractPipeline:
 
 
 def attribution_line(text: str) -> str:
-    """What ``ATTRIBUTION.search(text)`` finds, without its backtracking: that regex retries
-    ``[^.\\n]*`` from every position of a long text (most of the extract stage's time). The
-    first cue decides the match: it starts after the last full stop or line break before the
-    cue and runs to the end of the cue's line."""
+    """The attribution line of a text ("First published on …", "Reproduced from …"): from the
+    start of the sentence with the first cue to the end of that line. Found from the cue, not
+    with one regex from every position (which backtracked quadratically on long texts)."""
     cue = _ATTRIBUTION_CUE.search(text)
     if cue is None:
         return ""

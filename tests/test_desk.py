@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import gzip
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from hsctwatch.store import Article, Decision, User
+from hsctwatch.store import Article, Decision, Source, SourceRun, User
 from tests.desk import (
     BLOG,
     DIET,
@@ -89,7 +90,6 @@ def test_sign_in_sets_a_safe_session_cookie(desk: Desk) -> None:
 
 def test_the_cookie_is_secure_over_https(desk: Desk) -> None:
     ed = Editor(desk_app(desk))
-    ed.client = ed.app.test_client()
     ed.get("/login", base_url="https://desk.example.org")
     response = ed.client.post("/login", base_url="https://desk.example.org",
                               headers={"Referer": "https://desk.example.org/login"},
@@ -281,10 +281,22 @@ def test_mark_as_duplicate_and_split_a_copy_off(desk: Desk, editor: Editor) -> N
 
 
 def test_sources_page_shows_each_sources_health(desk: Desk, editor: Editor) -> None:
+    now = datetime.now(UTC)
+    with desk.store.session() as session:
+        session.merge(Source(name="news", kind="feed", last_run_at=now - timedelta(hours=2),
+                             last_item_at=now - timedelta(days=3)))
+        session.add(SourceRun(source="news", started_at=now - timedelta(hours=2), finished_at=now,
+                              items=7, new=3, errors=1,
+                              messages=["https://news.example.org/feed/: HTTP 500"]))
     html = editor.get("/sources").get_data(as_text=True)
     for name in ("news", "blog", "hostile"):
         assert f'data-source="{name}"' in html
-    assert "Last produced" in html and "never" in html
+    row = html[html.index('data-source="news"'):html.index('data-source="blog"')]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+    assert cells[:9] == ["news", "feed", "yes", "2h ago", "7", "3", "1", "3", "3d ago"]
+    assert "1 error(s) in the last run: https://news.example.org/feed/: HTTP 500" in row
+    blog = html[html.index('data-source="blog"'):html.index('data-source="hostile"')]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", blog)[3] == "never"
 
 
 # -- publishing mode ------------------------------------------------------------------------------------

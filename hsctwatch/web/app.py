@@ -47,6 +47,7 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from hsctwatch.config import Config
+from hsctwatch.dates import ago
 from hsctwatch.health import source_health
 from hsctwatch.review import (
     ReviewError,
@@ -59,7 +60,7 @@ from hsctwatch.review import (
     split,
 )
 from hsctwatch.store import STATUSES, Article, Decision, Store, is_published, open_store
-from hsctwatch.taxonomy import Rules
+from hsctwatch.taxonomy import Vocabulary
 from hsctwatch.users import authenticate, exists
 from hsctwatch.web.rebuild import FeedRebuilder
 from hsctwatch.web.render import Mark, paragraphs, safe_href
@@ -111,7 +112,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     """
     app = Flask(__name__)
     store = store or open_store(config.store_url)
-    rules = Rules.load(config.rules)
+    vocabulary = Vocabulary.load(config.rules)  # tags and labels; the desk applies no rules
     app.config.update(
         SECRET_KEY=secret_key(config.data_dir),
         SESSION_COOKIE_NAME="hsct_watch_session",
@@ -144,11 +145,11 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         return build_feeds(config)
 
     rebuilder = FeedRebuilder(build) if rebuild else None
-    app.extensions["hsctwatch"] = {"store": store, "rules": rules, "rebuilder": rebuilder,
+    app.extensions["hsctwatch"] = {"store": store, "vocabulary": vocabulary, "rebuilder": rebuilder,
                                    "config": config}
     feeds_dir = config.feeds_dir.resolve()
     publish = config.feeds.publish
-    facets = rules.facets
+    facets = vocabulary.facets
 
     # -- every request ----------------------------------------------------------------------------
 
@@ -185,15 +186,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def when(value: datetime | None) -> str:
         return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
 
-    @app.template_filter("ago")
-    def ago(value: datetime | None) -> str:
-        if value is None:
-            return "never"
-        seconds = (datetime.now(UTC) - value).total_seconds()
-        for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-            if seconds >= size:
-                return f"{int(seconds // size)} {unit} ago"
-        return "just now"
+    app.add_template_filter(ago, "ago")
 
     # -- errors -----------------------------------------------------------------------------------
 
@@ -275,14 +268,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             "queue.html", rows=rows, counts=counts, filters=filters, page=page, page_size=PAGE_SIZE,
             qs=_query_string(filters), qs_for=lambda **kw: _query_string(filters, **kw),
             selected=selected, facets=facets, sources=[s.name for s in config.sources],
-            label=_label,
+            label=vocabulary.display,
         )
-
-    def _label(slug: str) -> str:
-        try:
-            return rules.label(slug)
-        except KeyError:
-            return slug
 
     # -- an item ----------------------------------------------------------------------------------
 
@@ -314,7 +301,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         position = ids.index(item_id) + 1 if item_id in ids else None
         return render_template(
             "item.html", **view, filters=filters, qs=_query_string(filters), prev_id=prev_id,
-            next_id=next_id, position=position, queue_len=len(ids), facets=facets, label=_label,
+            next_id=next_id, position=position, queue_len=len(ids), facets=facets, label=vocabulary.display,
         )
 
     def _neighbours(ids: list[int], item_id: int) -> tuple[int | None, int | None]:
@@ -323,17 +310,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         i = ids.index(item_id)
         return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
 
-    def _after(item_id: int, message: str, *, leave: bool, qs: str) -> Response:
-        """Flash, rebuild the feeds, and go on: to the next item when this one left the queue."""
+    def _decided(message: str) -> None:
+        """A decision went in: say so, and have the feeds rebuilt."""
         flash(message, "info")
         if rebuilder is not None:
             rebuilder.request()
-        if leave:
-            target = request.form.get("next_id", type=int)
-            if target and target != item_id:
-                return redirect(url_for("item", item_id=target) + (f"?{qs}" if qs else ""))
-            return redirect(url_for("queue") + (f"?{qs}" if qs else ""))
-        return redirect(url_for("item", item_id=item_id) + (f"?{qs}" if qs else ""))
+
+    def _to(endpoint: str, qs: str = "", **values: Any) -> Response:
+        return redirect(url_for(endpoint, **values) + (f"?{qs}" if qs else ""))
 
     def _do(action: Any) -> Any:
         try:
@@ -352,14 +336,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         if _do(lambda: set_status(store, [str(item_id)], status, editor=g.user)) is None:
             return redirect(url_for("item", item_id=item_id))
         verb = {"approved": "Approved", "rejected": "Rejected", "new": "Reopened"}[status]
-        message = f"{verb} item {item_id}."
-        if origin == "queue":
-            flash(message, "info")
-            if rebuilder is not None:
-                rebuilder.request()
+        _decided(f"{verb} item {item_id}.")
+        if origin == "queue":  # back to the same place in the queue
             sel = request.form.get("sel", "0")
-            return redirect(url_for("queue") + "?" + "&".join(p for p in (qs, f"sel={sel}") if p))
-        return _after(item_id, message, leave=True, qs=qs)
+            return _to("queue", "&".join(p for p in (qs, f"sel={sel}") if p))
+        target = request.form.get("next_id", type=int)  # the item left the queue: on to the next
+        if target and target != item_id:
+            return _to("item", qs, item_id=target)
+        return _to("queue", qs)
 
     @app.post("/item/<int:item_id>/tags")
     def item_tags(item_id: int) -> Response:
@@ -368,12 +352,12 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         if not add and not remove:
             flash("Choose a tag to add or remove.", "error")
             return redirect(url_for("item", item_id=item_id))
-        tags = _do(lambda: retag(store, str(item_id), add, remove, rules, editor=g.user))
+        tags = _do(lambda: retag(store, str(item_id), add, remove, vocabulary, editor=g.user))
         if tags is None:
             return redirect(url_for("item", item_id=item_id))
         changes = [f"+{a}" for a in add] + [f"−{r}" for r in remove]
-        return _after(item_id, f"Tags changed ({' '.join(changes)}).", leave=False,
-                      qs=request.form.get("qs", ""))
+        _decided(f"Tags changed ({' '.join(changes)}).")
+        return _to("item", request.form.get("qs", ""), item_id=item_id)
 
     @app.post("/item/<int:item_id>/edit")
     def item_edit(item_id: int) -> Response:
@@ -381,8 +365,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                                 request.form.get("summary", ""), editor=g.user))
         if done is None:
             return redirect(url_for("item", item_id=item_id))
-        return _after(item_id, "Title and excerpt saved; the feeds show them.", leave=False,
-                      qs=request.form.get("qs", ""))
+        _decided("Title and excerpt saved; the feeds show them.")
+        return _to("item", request.form.get("qs", ""), item_id=item_id)
 
     @app.post("/item/<int:item_id>/merge")
     def item_merge(item_id: int) -> Response:
@@ -393,7 +377,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         kept = _do(lambda: merge(store, into, str(item_id), editor=g.user))
         if kept is None:
             return redirect(url_for("item", item_id=item_id))
-        return _after(kept, f"Item {item_id} is now a copy of item {kept}.", leave=False, qs="")
+        _decided(f"Item {item_id} is now a copy of item {kept}.")
+        return _to("item", item_id=kept)
 
     @app.post("/item/<int:item_id>/split")
     def item_split(item_id: int) -> Response:
@@ -401,8 +386,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         new = _do(lambda: split(store, str(item_id), url, editor=g.user))
         if new is None:
             return redirect(url_for("item", item_id=item_id))
-        return _after(new, f"Split the copy off item {item_id} into this new item {new}.",
-                      leave=False, qs="")
+        _decided(f"Split the copy off item {item_id} into this new item {new}.")
+        return _to("item", item_id=new)
 
     # -- sources ----------------------------------------------------------------------------------
 
