@@ -29,11 +29,11 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from hsctwatch.neardup import NearDuplicateIndex, signature, to_bytes
 from hsctwatch.samples.server import load_articles, paragraphs
-from hsctwatch.store import Article, Copy, Store
-from hsctwatch.stories import find_story
-from hsctwatch.text import content_hash
+from hsctwatch.scraped import content_hash
+from hsctwatch.stories.copies import find_story
+from hsctwatch.stories.models import Copy, Store, Story
+from hsctwatch.stories.neardup import NearDuplicateIndex, signature, to_bytes
 from hsctwatch.urls import url_key
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -86,7 +86,7 @@ def fill(store: Store, size: int, words: list[str], rng: random.Random) -> float
 def _write(store: Store, batch: list[dict[str, object]], copies: list[dict[str, object]]) -> None:
     if batch:
         with store.engine.begin() as connection:
-            connection.execute(insert(Article.__table__), batch)
+            connection.execute(insert(Story.__table__), batch)
             connection.execute(insert(Copy.__table__), copies)
     batch.clear()
     copies.clear()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hsctwatch.dedup_eval import evaluate
+from hsctwatch.stories.dedup_eval import evaluate
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "dedup_pairs.toml"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from hsctwatch.samples.server import SampleSites
-from hsctwatch.store import SourceRun, Store
+from hsctwatch.stories.models import SourceRun, Store
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -285,7 +285,7 @@ def trafilatura_peer(port: int, folder: str) -> dict[str, float]:
 def feed_build_seconds(size: int, folder: str) -> tuple[float, float, float]:
     """Fill a store with `size` tagged stories, then time `hsct-watch feeds` (and its peak memory)."""
     from bench.dedup_speed import fill, vocabulary
-    from hsctwatch.store import Store, Tag
+    from hsctwatch.stories.models import Store, Tag
 
     store_path = Path(folder) / f"feeds-{size}.db"
     store = Store(f"sqlite:///{store_path}")

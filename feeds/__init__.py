@@ -4,7 +4,7 @@ One format per module (rss, atom, jsonfeed, index); writer puts them on disk ato
 """
 
 from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag
-from feeds.text import clean_text, make_excerpt, sanitize_html
+from feeds.sanitize import clean_text, make_excerpt, sanitize_html
 from feeds.writer import FeedReport, write_feeds
 
 __all__ = ["FeedCopy", "FeedItem", "FeedMeta", "FeedReport", "FeedTag", "clean_text",

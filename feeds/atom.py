@@ -8,7 +8,7 @@ from lxml import etree
 
 from feeds.common import body, generator, safe_url, title
 from feeds.model import FeedItem, FeedMeta
-from feeds.text import clean_text
+from feeds.sanitize import clean_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 

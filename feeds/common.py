@@ -9,8 +9,8 @@ from functools import lru_cache
 from feedgen.feed import FeedGenerator
 
 from feeds.model import FeedItem, FeedMeta
-from feeds.text import clean_text, item_html, make_excerpt
-from hsctwatch.text import strip_illegal
+from feeds.sanitize import clean_text, item_html, make_excerpt
+from hsctwatch.scraped import strip_illegal
 
 EMPTY_FEED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from feeds.model import FeedMeta, FeedTag
-from feeds.text import clean_text
+from feeds.sanitize import clean_text
 
 FACET_NAMES = {"type": "Type of article", "ms-type": "Form of MS", "topic": "Topic",
                "country": "Country", "trial": "Trial"}

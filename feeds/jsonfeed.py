@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from feeds.common import body, safe_url, title
 from feeds.model import FeedItem, FeedMeta
-from feeds.text import clean_text, make_excerpt
+from feeds.sanitize import clean_text, make_excerpt
 
 
 def json_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:

@@ -1,4 +1,4 @@
-"""What a feed is made of: plain data, built from the store by hsctwatch.publish."""
+"""What a feed is made of: plain data, built from the store by hsctwatch.stories.publish."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from feeds.common import body, generator, safe_url, title
 from feeds.model import FeedItem, FeedMeta
-from feeds.text import clean_text
+from feeds.sanitize import clean_text
 
 
 def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml",

@@ -8,7 +8,6 @@ Exit status: 0 success; 1 the run finished but a source failed (feeds still writ
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,31 +15,18 @@ import click
 
 from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
-from hsctwatch.crawl import RunResult, SourceSummary, crawl
+from hsctwatch.console import (
+    EXIT_SOURCE_FAILED,
+    EXIT_USAGE,
+    State,
+    build,
+    pass_state,
+    print_table,
+    review_call,
+)
+from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
+from hsctwatch.crawl.runner import RunResult, SourceSummary, crawl
 from hsctwatch.dates import ago
-from hsctwatch.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
-
-EXIT_SOURCE_FAILED = 1
-EXIT_USAGE = 2
-
-
-class State:
-    def __init__(self, config_path: str | None):
-        self.config_path = config_path
-        self._config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                click.echo(f"hsct-watch: {exc}", err=True)
-                sys.exit(EXIT_USAGE)
-        return self._config
-
-
-pass_state = click.make_pass_decorator(State)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,7 +66,7 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     """
     config = state.config
     result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose))
-    report = _build(config)
+    report = build(config)
     if not quiet or result.failed_sources:
         _print_summary(result)
         click.echo(f"feeds: {report.items} item(s) in {config.feeds_dir}/ "
@@ -113,7 +99,7 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
 def feeds(state: State) -> None:
     """Build the feeds from the store only (no crawling)."""
     config = state.config
-    report = _build(config)
+    report = build(config)
     click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
                f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
 
@@ -125,7 +111,7 @@ def feeds(state: State) -> None:
 @pass_state
 def sources(state: State) -> None:
     """List the configured sources with their health (last run, items, errors)."""
-    from hsctwatch.health import source_health
+    from hsctwatch.crawl.health import source_health
 
     config = state.config
     rows = source_health(config)
@@ -135,7 +121,7 @@ def sources(state: State) -> None:
          str(r.total_items), str(r.last_errors), ago(r.last_item))
         for r in rows
     ]
-    _print_table(headers, table)
+    print_table(headers, table)
     for r in rows:
         for warning in r.warnings:
             click.echo(f"! {r.name}: {warning}")
@@ -146,9 +132,9 @@ def sources(state: State) -> None:
 @pass_state
 def explain(state: State, item: str) -> None:
     """Why ITEM (a number, guid or URL) is in or out of the feeds, and why it has each tag."""
-    from hsctwatch.explain import describe
+    from hsctwatch.stories.explain import describe
 
-    click.echo(_review_call(lambda store: describe(store, item, state.config.feeds.publish)))
+    click.echo(review_call(lambda store: describe(store, item, state.config.feeds.publish)))
 
 
 @cli.command()
@@ -160,9 +146,9 @@ def reprocess(state: State, dry_run: bool) -> None:
     Editors' decisions (status, tags they added or removed, merges, splits) are kept.
     Reports what changed, then rebuilds the feeds.
     """
-    from hsctwatch.reprocess import reprocess as run_reprocess
-    from hsctwatch.store import Store
-    from hsctwatch.taxonomy import Rules
+    from hsctwatch.rules import Rules
+    from hsctwatch.stories.models import Store
+    from hsctwatch.stories.reprocess import reprocess as run_reprocess
 
     config = state.config
     try:
@@ -186,7 +172,7 @@ def reprocess(state: State, dry_run: bool) -> None:
             store.close()
     else:
         with RunLock(config.data_dir):
-            from hsctwatch.store import open_store
+            from hsctwatch.stories.models import open_store
 
             report = run_reprocess(open_store(config.store_url), rules)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
@@ -200,7 +186,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     click.echo(f"  tags added: {added or 'none'}")
     click.echo(f"  tags removed: {removed or 'none'}")
     if not dry_run:
-        built = _build(config)
+        built = build(config)
         click.echo(f"feeds rebuilt ({built.items} items)")
 
 
@@ -212,278 +198,18 @@ def reprocess(state: State, dry_run: bool) -> None:
 def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     """Precision, recall and F1 of relevance and of each tag facet on a labelled CORPUS
     (a folder of TOML files of [[case]] tables; default tests/corpus)."""
-    from hsctwatch.evaluate import evaluate, load_corpus
-    from hsctwatch.taxonomy import Rules
+    from hsctwatch.rules import Rules
+    from hsctwatch.rules.evaluate import evaluate, load_corpus
 
     result = evaluate(load_corpus(corpus), Rules.load(state.config.rules))
     click.echo(f"{result['cases']} labelled cases in {corpus}")
     rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
     table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
-    _print_table(("", "precision", "recall", "F1"), table)
+    print_table(("", "precision", "recall", "F1"), table)
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")
-
-
-# -- review ---------------------------------------------------------------------------------
-
-
-@cli.group()
-def review() -> None:
-    """The editor's commands: list the queue, show an item, approve, reject, retag, merge, split.
-
-    ITEM is an item's number (from `review list`), its guid, or any URL it was seen at.
-    Decisions are recorded with who (the login name, or $HSCT_WATCH_EDITOR) and when, and the
-    feeds are rebuilt at once.
-    """
-
-
-@review.command("list")
-@click.option("--status", type=click.Choice(["new", "approved", "rejected", "all"]), default="new",
-              show_default=True, help="Which items to list.")
-@click.option("--tag", metavar="SLUG", help="Only items with this tag.")
-@click.option("--source", metavar="NAME", help="Only items seen at this source.")
-@click.option("--search", metavar="TEXT", help="Only items whose title or text contains TEXT.")
-@click.option("--irrelevant", is_flag=True, help="Include items the rules found irrelevant.")
-@click.option("--limit", type=int, default=50, show_default=True)
-@pass_state
-def review_list(state: State, status: str, tag: str | None, source: str | None, search: str | None,
-                irrelevant: bool, limit: int) -> None:
-    """The review queue, newest first, with the count per status."""
-    from hsctwatch.review import list_items
-    from hsctwatch.store import open_store
-
-    rows, counts = list_items(open_store(state.config.store_url), status=status, tag=tag, source=source,
-                              search=search, include_irrelevant=irrelevant, limit=limit)
-    click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
-    table = [(str(r.id), r.status, f"{r.score:.2f}" + ("" if r.relevant else " (out)"), r.published,
-              r.source, _short(r.title, 60), ",".join(r.tags)) for r in rows]
-    _print_table(("item", "status", "score", "date", "source", "title", "tags"), table)
-
-
-@review.command("show")
-@click.argument("item")
-@pass_state
-def review_show(state: State, item: str) -> None:
-    """An item: its copies, relevance reasons, and each tag with its evidence."""
-    from hsctwatch.explain import describe
-
-    click.echo(_review_call(lambda store: describe(store, item, state.config.feeds.publish)))
-
-
-@review.command("approve")
-@click.argument("items", nargs=-1, required=True)
-@pass_state
-def review_approve(state: State, items: tuple[str, ...]) -> None:
-    """Approve items (published also when [feeds] publish = "approved")."""
-    from hsctwatch.review import set_status
-
-    done = _review_call(lambda store: set_status(store, items, "approved"))
-    _rebuild(state, f"approved item(s) {', '.join(map(str, done))}")
-
-
-@review.command("reject")
-@click.argument("items", nargs=-1, required=True)
-@pass_state
-def review_reject(state: State, items: tuple[str, ...]) -> None:
-    """Reject items: they leave the feeds and stay out, whatever later crawls find."""
-    from hsctwatch.review import set_status
-
-    done = _review_call(lambda store: set_status(store, items, "rejected"))
-    _rebuild(state, f"rejected item(s) {', '.join(map(str, done))}")
-
-
-@review.command("tag", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
-@click.argument("item")
-@click.argument("changes", nargs=-1, required=True, type=click.UNPROCESSED)
-@pass_state
-def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
-    """Add (+slug) or remove (-slug) tags, e.g. `review tag 12 +ppms -rrms`."""
-    from hsctwatch.review import ReviewError, retag
-    from hsctwatch.taxonomy import Vocabulary
-
-    add = [c[1:] for c in changes if c.startswith("+")]
-    remove = [c[1:] for c in changes if c.startswith("-")]
-    bad = [c for c in changes if not c.startswith(("+", "-"))]
-    if bad:
-        raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
-    vocabulary = Vocabulary.load(state.config.rules)
-    try:
-        tags = _review_call(lambda store: retag(store, item, add, remove, vocabulary))
-    except ReviewError as exc:
-        raise click.UsageError(str(exc)) from None
-    _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
-
-
-@review.command("merge")
-@click.argument("keep")
-@click.argument("duplicate")
-@pass_state
-def review_merge(state: State, keep: str, duplicate: str) -> None:
-    """Mark DUPLICATE as a copy of KEEP: one item, KEEP's guid, every copy listed."""
-    from hsctwatch.review import merge
-
-    kept = _review_call(lambda store: merge(store, keep, duplicate))
-    _rebuild(state, f"merged {duplicate} into item {kept}")
-
-
-@review.command("split")
-@click.argument("item")
-@click.argument("url")
-@pass_state
-def review_split(state: State, item: str, url: str) -> None:
-    """Split the copy at URL off ITEM into an item of its own (not the same story after all)."""
-    from hsctwatch.review import split
-
-    new = _review_call(lambda store: split(store, item, url))
-    _rebuild(state, f"split {url} off into new item {new}")
-
-
-def _review_call(action: Any) -> Any:
-    from hsctwatch.review import ReviewError
-    from hsctwatch.store import open_store
-
-    state = click.get_current_context().find_object(State)
-    assert state is not None
-    try:
-        return action(open_store(state.config.store_url))
-    except ReviewError as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-
-
-def _rebuild(state: State, message: str) -> None:
-    report = _build(state.config)
-    click.echo(f"{message}; feeds rebuilt ({report.items} items)")
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# -- the review desk ----------------------------------------------------------------------------
-
-
-@cli.command()
-@click.option("--host", metavar="H", help="Address to listen on (default: [serve] host, 127.0.0.1). "
-              "Use 0.0.0.0 only behind a reverse proxy with HTTPS.")
-@click.option("--port", type=int, metavar="P", help="Port (default: [serve] port, 8480).")
-@click.option("--threads", type=int, default=4, show_default=True, help="Worker threads.")
-@pass_state
-def serve(state: State, host: str | None, port: int | None, threads: int) -> None:
-    """Serve the review desk and, under /feeds/, the feed folder.
-
-    The feeds are public; everything else needs an editor's account (`hsct-watch users add`).
-    Each decision rebuilds the feeds within seconds.
-    """
-    import logging
-
-    from waitress import serve as waitress_serve  # type: ignore[import-untyped]
-
-    from hsctwatch.store import open_store
-    from hsctwatch.users import has_users
-    from hsctwatch.web import create_app
-
-    config = state.config
-    host = host or config.serve.host
-    port = port or config.serve.port
-    store = open_store(config.store_url)
-    app = create_app(config, store=store)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    click.echo(f"Review desk on http://{host}:{port}/  (feeds: http://{host}:{port}/feeds/)")
-    if not has_users(store):
-        click.echo("No editor accounts yet: create one with `hsct-watch users add NAME`.", err=True)
-    if host not in ("127.0.0.1", "localhost", "::1") and not config.serve.behind_proxy:
-        click.echo(f"Warning: listening on {host} without HTTPS; put a reverse proxy with HTTPS in "
-                   "front and set [serve] behind_proxy = true.", err=True)
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch")
-    except OSError as exc:
-        click.echo(f"hsct-watch: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
-        sys.exit(EXIT_USAGE)
-
-
-@cli.group()
-def users() -> None:
-    """Editors' accounts for the review desk (`hsct-watch serve`)."""
-
-
-def _password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@pass_state
-def users_add(state: State, name: str, password_stdin: bool) -> None:
-    """Add an editor; the password is asked for (twice) and stored as an argon2 hash."""
-    _set_password(state, name, password_stdin, new=True)
-    click.echo(f"Added {name}. They can sign in at the review desk (`hsct-watch serve`).")
-
-
-@users.command("passwd")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@pass_state
-def users_passwd(state: State, name: str, password_stdin: bool) -> None:
-    """Set a new password for an editor."""
-    _set_password(state, name, password_stdin, new=False)
-    click.echo(f"Password of {name} changed.")
-
-
-def _set_password(state: State, name: str, from_stdin: bool, *, new: bool) -> None:
-    from hsctwatch.store import open_store
-    from hsctwatch.users import UserError, add_user, exists
-
-    store = open_store(state.config.store_url)
-    problem = ""
-    if new and exists(store, name):
-        problem = f"{name} already exists; use `hsct-watch users passwd {name}`"
-    elif not new and not exists(store, name):
-        problem = f"no user {name!r}"
-    if not problem:
-        try:
-            add_user(store, name, _password(from_stdin), replace=not new)
-        except UserError as exc:
-            problem = str(exc)
-    if problem:
-        click.echo(f"hsct-watch: {problem}", err=True)
-        sys.exit(EXIT_USAGE)
-
-
-@users.command("list")
-@pass_state
-def users_list(state: State) -> None:
-    """List the editors' accounts."""
-    from hsctwatch.store import open_store
-    from hsctwatch.users import list_users
-
-    accounts = list_users(open_store(state.config.store_url))
-    if not accounts:
-        click.echo("No accounts. Add one with `hsct-watch users add NAME`.")
-        return
-    _print_table(("name", "added", "last sign-in"),
-                 [(a.name, f"{a.created_at:%Y-%m-%d}", ago(a.last_login)) for a in accounts])
-
-
-@users.command("remove")
-@click.argument("name")
-@pass_state
-def users_remove(state: State, name: str) -> None:
-    """Remove an editor's account; their sessions end at once. Their past decisions stay recorded."""
-    from hsctwatch.store import open_store
-    from hsctwatch.users import UserError, remove_user
-
-    try:
-        remove_user(open_store(state.config.store_url), name)
-    except UserError as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    click.echo(f"Removed {name}.")
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -523,7 +249,7 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
         config_file.write_text(sites.config_toml(), encoding="utf-8")
         config = load_config(config_file)
         result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False))
-        report = _build(config)
+        report = build(config)
     if not quiet:
         _print_summary(result)
     out = config.feeds_dir.resolve()
@@ -559,12 +285,6 @@ def _locked(config: Config, work: Any) -> Any:
         sys.exit(EX_TEMPFAIL)
 
 
-def _build(config: Config) -> Any:
-    from hsctwatch.publish import build_feeds
-
-    return build_feeds(config)
-
-
 class _Progress:
     """One line on stderr, rewritten in place: only used on a terminal."""
 
@@ -585,7 +305,7 @@ def _print_summary(result: RunResult) -> None:
     ]
     total = _totals(result.sources)
     rows.append(("total", *(str(v) for v in total), ""))
-    _print_table(headers, rows)
+    print_table(headers, rows)
     for s in result.sources:
         for message in s.messages:
             click.echo(f"! {s.name}: {message}")
@@ -597,20 +317,6 @@ def _print_summary(result: RunResult) -> None:
 def _totals(sources: list[SourceSummary]) -> tuple[int, ...]:
     return tuple(sum(getattr(s, f) for s in sources)
                  for f in ("fetched", "new", "updated", "irrelevant", "duplicates", "errors"))
-
-
-def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    numeric = [bool(rows) and all(_numeric(r[i]) for r in rows) for i in range(len(headers))]
-    fmt = "  ".join(f"{{:{'>' if numeric[i] else '<'}{w}}}" for i, w in enumerate(widths))
-    click.echo(fmt.format(*headers).rstrip())
-    for row in rows:
-        click.echo(fmt.format(*row).rstrip())
-
-
-def _numeric(value: str) -> bool:
-    return value.replace(".", "", 1).split(" ")[0].isdigit() or value == ""
 
 
 def _wait_forever() -> None:
@@ -632,6 +338,16 @@ class _closing:
 
     def __exit__(self, *exc: object) -> None:
         self.sites.stop()
+
+
+def _add_desk_commands() -> None:
+    from hsctwatch.web.commands import review, serve, users
+
+    for command in (review, serve, users):
+        cli.add_command(command)
+
+
+_add_desk_commands()
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hsctwatch.kinds import HTTP_URL, check_value, source_kinds
+
 DEFAULT_FILE = "hsct-watch.toml"
 ENV_VAR = "HSCT_WATCH_CONFIG"
 
@@ -23,43 +25,6 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 #: Options every source accepts.
 COMMON_KEYS = {"name", "title", "kind", "urls", "enabled"}
-
-#: Options per kind, with their type and default. A kind listed here has a spider in spiders/.
-KIND_OPTIONS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "feed": {"full_text": (bool, True)},
-    "sitemap": {"follow": (list, []), "max_age_days": (int, 0)},
-    "wordpress": {
-        "search": (list, []),
-        "per_page": (int, 20),
-        "api": (str, ""),
-        "full_text": (bool, False),
-    },
-    "html": {"links": (str, None), "next": (str, ""), "max_pages": (int, 5)},
-    "pubmed": {
-        "term": (str, None),
-        "api": (str, "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"),
-        "tool": (str, "hsct-watch"),
-        "email": (str, ""),
-        "api_key": (str, ""),
-        "max_records": (int, 500),
-    },
-    "clinicaltrials": {
-        "condition": (str, None),
-        "intervention": (str, ""),
-        "api": (str, "https://clinicaltrials.gov/api/v2/"),
-        "page_size": (int, 50),
-    },
-}
-
-#: Kinds that need `urls`.
-URL_KINDS = {"feed", "sitemap", "wordpress", "html"}
-#: Options that must be given for a kind.
-REQUIRED_OPTIONS = {"html": ["links"], "pubmed": ["term"], "clinicaltrials": ["condition"]}
-REQUIRED_HINTS = {
-    "links": 'add links = "CSS selector of article links"',
-    "term": 'add term = "an E-utilities search term"',
-    "condition": 'add condition = "multiple sclerosis"',
-}
 
 STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -109,9 +74,12 @@ class SourceConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def option(self, key: str) -> Any:
+        """The option's value, or its default as the kind declares it."""
         if key in self.options:
             return self.options[key]
-        return KIND_OPTIONS.get(self.kind, {}).get(key, (None, None))[1]
+        kind = source_kinds().get(self.kind)
+        declared = kind.option(key) if kind else None
+        return declared.default if declared else None
 
     @property
     def display_title(self) -> str:
@@ -426,19 +394,18 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                 "give each source its own name",
             )
         seen[name] = line or 0
+        kinds = source_kinds()
         kind = raw.get("kind")
         if kind is None:
-            raise ConfigError(
-                where, line, f"{label} has no kind; add kind = one of {', '.join(KIND_OPTIONS)}"
-            )
-        if kind not in KIND_OPTIONS:
-            hint = difflib.get_close_matches(str(kind), list(KIND_OPTIONS), n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(KIND_OPTIONS)}"
+            raise ConfigError(where, line, f"{label} has no kind; add kind = one of {', '.join(kinds)}")
+        if kind not in kinds:
+            hint = difflib.get_close_matches(str(kind), list(kinds), n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(kinds)}"
             raise ConfigError(
                 where, lines.key_in_source(index, "kind"), f"{label}: unknown kind '{kind}'; {fix}"
             )
-        spec = KIND_OPTIONS[kind]
-        allowed = COMMON_KEYS | set(spec)
+        spec = kinds[kind]
+        allowed = COMMON_KEYS | {o.name for o in spec.options}
         for key in raw:
             if key not in allowed:
                 raise ConfigError(
@@ -446,7 +413,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                     f"{label}: unknown key '{key}' for kind '{kind}'{_did_you_mean(key, allowed)}",
                 )
         urls = raw.get("urls")
-        if kind in URL_KINDS:
+        if spec.urls:
             if urls is None:
                 raise ConfigError(
                     where, line, f"{label}: missing urls; add urls = [\"https://…\"] with the {kind} URL(s)"
@@ -459,7 +426,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                     f"{label}: urls must be a non-empty list of URLs, e.g. urls = [\"https://…\"]",
                 )
             for url in urls:
-                if not re.match(r"^https?://[^/\s]+", url):
+                if not HTTP_URL.match(url):
                     raise ConfigError(
                         where, lines.key_in_source(index, "urls"),
                         f"{label}: '{url}' is not an http(s) URL; write it in full, with https://",
@@ -472,32 +439,28 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                 where, lines.key_in_source(index, "enabled"), f"{label}: enabled must be true or false"
             )
         options = {}
-        for key, (typ, _default) in spec.items():
-            if key in raw:
-                value = raw[key]
-                if typ is list and isinstance(value, str):
-                    value = [value]
-                if not _is_type(value, typ):
+        for declared in spec.options:
+            key = declared.name
+            if key not in raw:
+                if declared.required:
                     raise ConfigError(
-                        where, lines.key_in_source(index, key),
-                        f"{label}: {key} must be {_type_name(typ)}, not {_type_name(type(value))}",
+                        where, line, f"{label}: kind '{kind}' needs '{key}'; add {declared.example}"
                     )
-                options[key] = value
-        for key in REQUIRED_OPTIONS.get(kind, []):
-            if key not in options:
+                continue
+            value = raw[key]
+            if declared.type is list and isinstance(value, str):
+                value = [value]
+            if not _is_type(value, declared.type) or (
+                    declared.type is list and not all(isinstance(v, str) for v in value)):
+                expected = "a list of strings" if declared.type is list else _type_name(declared.type)
                 raise ConfigError(
-                    where, line,
-                    f"{label}: kind '{kind}' needs '{key}'; {REQUIRED_HINTS[key]}",
+                    where, lines.key_in_source(index, key),
+                    f"{label}: {key} must be {expected}, not {_type_name(type(value))}",
                 )
-        if kind == "sitemap":
-            for pattern in options.get("follow", []):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ConfigError(
-                        where, lines.key_in_source(index, "follow"),
-                        f"{label}: follow pattern '{pattern}' is not a valid regex ({exc})",
-                    ) from None
+            problem = check_value(declared.check, value)
+            if problem:
+                raise ConfigError(where, lines.key_in_source(index, key), f"{label}: {key} {problem}")
+            options[key] = value
         sources.append(
             SourceConfig(
                 name=name,

@@ -2,42 +2,44 @@
 
 Matches the same canonical URL, a rel=canonical naming a stored copy (or a stored copy whose
 rel=canonical names this one), the same feed guid, identical text, and then near-identical
-text (MinHash-LSH, hsctwatch.neardup) — against every story in the store, not only this
+text (MinHash-LSH, hsctwatch.stories.neardup) — against every story in the store, not only this
 run's. The store stage then attaches the copy to its story.
 """
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+import dataclasses
+from typing import Any
 
-from hsctwatch.items import Article
-from hsctwatch.neardup import given_seconds, shared_index
-from hsctwatch.store import open_store
-from hsctwatch.stories import StoryMatch, find_story
-from hsctwatch.timing import charge, timed
+import numpy as np
+from scrapy.crawler import Crawler
+
+from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.storage import required_store
+from hsctwatch.crawl.timing import charge, timed
+from hsctwatch.stories.copies import StoryMatch, find_story
+from hsctwatch.stories.models import Store
+from hsctwatch.stories.neardup import LeanMinHash, from_hashvalues, shared_index, signature
 
 
 class DedupPipeline:
-    def __init__(self, crawler: Crawler, store_url: str):
+    def __init__(self, crawler: Crawler, store: Store):
         self.crawler = crawler
-        self.store = open_store(store_url)
+        self.store = store
         self.index = shared_index(self.store)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        url = crawler.settings.get("HSCTWATCH_STORE_URL")
-        if not url:
-            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
-        return cls(crawler, url)
+        return cls(crawler, required_store(crawler))
 
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
         with self.store.session() as session:
             match = find_story(session, item)
         if match is None and item.get("text"):
-            near = self.index.find(item["text"])
-            charge(self, "dedup", given_seconds(item["text"]))  # hashed in the worker process
+            minhash = item_signature(self, item)
+            near = None if minhash is None else self.index.find_signature(
+                np.asarray(minhash.hashvalues, dtype=np.uint32))
             if near is not None:
                 match = StoryMatch(near[0], "near-duplicate")
                 self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near[1], 3))
@@ -49,3 +51,18 @@ class DedupPipeline:
         elif match:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
+
+
+def item_signature(stage: Any, item: Article) -> LeanMinHash | None:
+    """The MinHash of the item's text: the worker process's (its seconds charged to the stage
+    once), else made here. The store stage asks again for the same text: made once either way."""
+    text = item.get("text") or ""
+    judgement = item.get("judgement")
+    given = judgement.signature_for(text) if judgement else None
+    if judgement is None or given is None:
+        return signature(text)
+    hashvalues, seconds = given
+    if seconds and stage is not None:
+        charge(stage, "dedup", seconds)
+        item["judgement"] = dataclasses.replace(judgement, signature_seconds=0.0)
+    return None if hashvalues is None else from_hashvalues(hashvalues)

@@ -26,14 +26,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from trafilatura.settings import Extractor
 
+from hsctwatch.crawl.items import Article, Judgement
+from hsctwatch.crawl.timing import charge, timed
+from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
-from hsctwatch.items import Article
-from hsctwatch.neardup import given, signature
-from hsctwatch.taxonomy import Document, Rules
-from hsctwatch.text import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
-from hsctwatch.timing import charge, timed
+from hsctwatch.rules import Document, Rules
+from hsctwatch.scraped import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
+from hsctwatch.stories.neardup import signature
 from hsctwatch.urls import canonical_url
-from pipelines.offload import keep, offload, stop, workers_wanted
 from pipelines.relevance import judge
 
 NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
@@ -56,7 +56,7 @@ class ExtractPipeline:
         self.crawler = crawler
         self.min_words = crawler.settings.getint("HSCTWATCH_EXTRACT_MIN_WORDS", 80)
         self.max_html = crawler.settings.getint("HSCTWATCH_EXTRACT_MAX_HTML", 5 * 1024 * 1024)
-        # pages are read in a worker process, on a second core (pipelines.offload); 0: here
+        # pages are read in a worker process, on a second core (hsctwatch.crawl.worker); 0: here
         workers = crawler.settings.get("HSCTWATCH_WORKERS")
         self.workers = workers_wanted(None if workers in (None, "") else int(workers))
         # the rules the relevance and tag stages apply, for the worker to judge with
@@ -93,17 +93,14 @@ class ExtractPipeline:
     async def _finish_later(self, item: Article, future: asyncio.Future[Any], page: str,
                             url: str) -> Article:
         try:
-            text, meta, seconds, judged = await future
+            text, meta, seconds, judgement = await future
         except BrokenProcessPool:  # the worker died: read the page here, and the next ones too
             stop()
             started = time.perf_counter()
             text, meta = read_page(page, url)
-            seconds, judged = time.perf_counter() - started, None
-        if judged is not None:
-            document, hashed, seconds_hashing, judgement = judged
-            given(document.text, hashed, seconds_hashing)
-            if judgement is not None:
-                keep(*judgement)
+            seconds, judgement = time.perf_counter() - started, None
+        if judgement is not None:
+            item["judgement"] = judgement
         self.crawler.stats.inc_value("hsctwatch/extract/pages")
         started = time.perf_counter()
         try:
@@ -181,7 +178,7 @@ def _story(fields: Mapping[str, Any], text: str, meta: Mapping[str, Any]) -> tup
 
 
 def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: int, rules_path: str | None,
-                   digest: str) -> tuple[str, dict[str, Any], float, tuple[Any, ...] | None]:
+                   digest: str) -> tuple[str, dict[str, Any], float, Judgement | None]:
     """In the worker: the page's text and metadata, the seconds they took, and the judgement
     of the story the item will most likely make (pipelines.relevance.judge), if it is kept."""
     started = time.perf_counter()
@@ -200,7 +197,9 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
         minhash = signature(body)  # for the dedup stage
         hashed = time.perf_counter() - started
         hashvalues = None if minhash is None else minhash.hashvalues
-        return text, meta, seconds, (document, hashvalues, hashed, judge(rules_path, digest, document))
+        judgement = Judgement(document=document, signature=hashvalues, signature_seconds=hashed,
+                              **judge(rules_path, digest, document))
+        return text, meta, seconds, judgement
     except Exception:  # noqa: BLE001 — the stage that needs it will raise it in its own name
         return text, meta, seconds, None
 

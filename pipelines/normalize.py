@@ -7,10 +7,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.timing import timed
 from hsctwatch.dates import parse_date
-from hsctwatch.items import Article
-from hsctwatch.text import clean_line, html_to_text
-from hsctwatch.timing import timed
+from hsctwatch.scraped import clean_line, html_to_text
 from hsctwatch.urls import canonical_url
 
 

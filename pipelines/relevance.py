@@ -1,4 +1,4 @@
-"""relevance: is the article really about autologous HSCT for MS? (hsctwatch/rules.toml)
+"""relevance: is the article really about autologous HSCT for MS? (hsctwatch/rules/rules.toml)
 
 Nothing is dropped: irrelevant articles are stored, unpublished, with their score and reasons,
 so that `explain` can show why and a change of the rules (`reprocess`) can bring them back.
@@ -13,10 +13,9 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from hsctwatch.items import Article
-from hsctwatch.taxonomy import Document, Rules
-from hsctwatch.timing import charge, timed
-from pipelines.offload import judged_relevance
+from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.timing import charge, timed
+from hsctwatch.rules import Document, Rules
 
 
 class RelevancePipeline:
@@ -35,7 +34,8 @@ class RelevancePipeline:
             self.crawler.stats.inc_value("hsctwatch/relevance/skipped")
             return item
         doc = document(item)
-        judged = judged_relevance(doc, self.rules.digest)  # by the worker, with the same rules
+        judgement = item.get("judgement")  # by the worker process, if for this document and rules
+        judged = judgement.relevance_for(doc, self.rules.digest) if judgement else None
         if judged is None:
             decision = self.rules.relevance(doc)
         else:
@@ -49,17 +49,18 @@ class RelevancePipeline:
         return item
 
 
-def judge(path: str | None, digest: str, doc: Document) -> tuple[Any, ...] | None:
+def judge(path: str | None, digest: str, doc: Document) -> dict[str, Any]:
     """In the worker process: the document's relevance and (if relevant) tags, with the seconds
-    each took, for pipelines.offload.keep; None if its rules file is not the one of that digest."""
+    each took, as fields of a Judgement; nothing if its rules file is not the one of that digest."""
     rules = Rules.load(path) if digest else None
     if rules is None or rules.digest != digest:
-        return None
+        return {}
     started = time.perf_counter()
     decision = rules.relevance(doc)
     judged = time.perf_counter()
-    tags = rules.tags(doc) if decision.relevant else None
-    return doc, digest, decision, judged - started, tags, time.perf_counter() - judged
+    tags = tuple(rules.tags(doc)) if decision.relevant else None
+    return {"rules_digest": digest, "relevance": decision, "relevance_seconds": judged - started,
+            "tags": tags, "tag_seconds": time.perf_counter() - judged}
 
 
 def has_content(item: Article) -> bool:

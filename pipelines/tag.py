@@ -1,5 +1,5 @@
 """tag: every tag of the taxonomy whose subject a relevant article really discusses, each with
-the phrases that triggered it and where they are (hsctwatch/rules.toml).
+the phrases that triggered it and where they are (hsctwatch/rules/rules.toml).
 
 Irrelevant articles get no tags; an item with neither title nor text passes through untouched.
 """
@@ -10,10 +10,9 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from hsctwatch.items import Article
-from hsctwatch.taxonomy import Rules
-from hsctwatch.timing import charge, timed
-from pipelines.offload import judged_tags
+from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.timing import charge, timed
+from hsctwatch.rules import Rules
 from pipelines.relevance import document, has_content
 
 #: Records from research APIs are typed by where they come from, whatever their text says.
@@ -38,7 +37,8 @@ class TagPipeline:
             item["tags"] = []
             return item
         doc = document(item)
-        judged = judged_tags(doc, self.rules.digest)  # by the worker, with the same rules
+        judgement = item.get("judgement")  # by the worker process, if for this document and rules
+        judged = judgement.tags_for(doc, self.rules.digest) if judgement else None
         if judged is None:
             found = self.rules.tags(doc)
         else:

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from hsctwatch.config import ConfigError, SourceConfig, load_config
+from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.middlewares import NotModified
+from hsctwatch.crawl.storage import crawl_store
 from hsctwatch.dates import parse_date
-from hsctwatch.items import Article
-from hsctwatch.middlewares import NotModified
-from hsctwatch.store import Copy, SourceRun, open_store
+from hsctwatch.stories.models import Copy, SourceRun
 from hsctwatch.urls import url_key
 
 ERRORS_STAT = "hsctwatch/errors"
@@ -77,26 +78,25 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"entry": entry or {}},
-            meta={"hsctwatch_entry": entry or {}},
         )
 
     def unchanged_since_stored(self, url: str, changed: Any) -> bool:
         when = parse_date(changed)
         if when is None:
             return False  # no date to go by: fetch it, conditionally
-        store_url = self.crawler.settings.get("HSCTWATCH_STORE_URL")
-        if not store_url:
+        store = crawl_store(self.crawler)
+        if store is None:
             return False
-        with open_store(store_url).session() as session:
+        with store.session() as session:
             last_seen = session.scalar(select(Copy.last_seen).where(Copy.url_key == url_key(url)))
         return last_seen is not None and when <= last_seen
 
     def last_finished_run(self) -> datetime | None:
         """When this source's last complete crawl started (for APIs that filter by date)."""
-        store_url = self.crawler.settings.get("HSCTWATCH_STORE_URL")
-        if not store_url:
+        store = crawl_store(self.crawler)
+        if store is None:
             return None
-        with open_store(store_url).session() as session:
+        with store.session() as session:
             return session.scalar(
                 select(SourceRun.started_at)
                 .where(SourceRun.source == self.source.name, SourceRun.finish_reason == "finished")

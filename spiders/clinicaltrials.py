@@ -17,11 +17,24 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.items import Article
-from hsctwatch.trials import STATUS_WORDS
+from hsctwatch.crawl.items import Article
+from hsctwatch.kinds import Option
+from hsctwatch.stories.trials import STATUS_WORDS
 from spiders.base import SourceSpider
 
 MAX_PAGES = 50
+
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = ""
+OPTIONS = (
+    Option("condition", str, None, "the condition searched (query.cond)", required=True,
+           example='condition = "multiple sclerosis"'),
+    Option("intervention", str, "", "the intervention searched (query.intr)"),
+    Option("api", str, "https://clinicaltrials.gov/api/v2/", "another API base URL", check="url"),
+    Option("page_size", int, 50, "trials per API page", check="positive"),
+)
 
 
 class ClinicalTrialsSpider(SourceSpider):

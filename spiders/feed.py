@@ -16,8 +16,17 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
+from hsctwatch.kinds import Option
 from spiders.base import SourceSpider, _content_type
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = "RSS 0.9x/1.0/2.0 or Atom feeds (broken ones are read as far as they can be)"
+OPTIONS = (
+    Option("full_text", bool, True,
+           "fetch each entry's page for the full text; false keeps the feed's own content"),
+)
 
 
 class FeedSpider(SourceSpider):

@@ -11,7 +11,18 @@ from collections.abc import AsyncIterator, Iterator
 import scrapy
 from scrapy.http import Response
 
+from hsctwatch.kinds import Option
 from spiders.base import SourceSpider, _is_html
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = "listing pages (a news index, a tag page)"
+OPTIONS = (
+    Option("links", str, None, "CSS selector of the article links", required=True,
+           example='links = "CSS selector of article links"', check="css"),
+    Option("next", str, "", "CSS selector of the next-page link", check="css"),
+    Option("max_pages", int, 5, "listing pages followed at most", check="positive"),
+)
 
 
 class HtmlSpider(SourceSpider):

@@ -19,12 +19,28 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
+from hsctwatch.kinds import Option
 from spiders.base import SourceSpider
 
 BATCH = 100
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = ""
+OPTIONS = (
+    Option("term", str, None, "an Entrez query", required=True,
+           example='term = "an E-utilities search term"'),
+    Option("api", str, "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/", "another E-utilities base URL",
+           check="url"),
+    Option("tool", str, "hsct-watch", "the tool name NCBI asks for"),
+    Option("email", str, "", "a contact address NCBI asks for"),
+    Option("api_key", str, "", "an NCBI API key: 10 requests/s instead of 3"),
+    Option("max_records", int, 500, "records fetched per run at most", check="positive"),
+)
 
 
 class PubMedSpider(SourceSpider):

@@ -16,11 +16,23 @@ from scrapy.http import Response, XmlResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from hsctwatch.crawl.middlewares import UNCONDITIONAL
 from hsctwatch.dates import parse_date
-from hsctwatch.middlewares import UNCONDITIONAL
+from hsctwatch.kinds import Option
 from spiders.base import SourceSpider
 
 MAX_SITEMAP_SIZE = 50 * 1024 * 1024
+
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = "sitemaps, sitemap indexes, news sitemaps, or a robots.txt naming them"
+OPTIONS = (
+    Option("follow", list, [], "regexes; only article URLs matching one are kept (default: all)",
+           check="regex"),
+    Option("max_age_days", int, 0, "skip entries whose lastmod is older than this many days (0: keep all)",
+           check="not-negative"),
+)
 
 
 class SitemapSpider(SourceSpider):

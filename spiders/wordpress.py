@@ -16,11 +16,23 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
+from hsctwatch.kinds import Option
 from spiders.base import SourceSpider
 
 FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author"
 MAX_PAGES = 100
+
+
+#: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
+#: The config loader reads both from here (hsctwatch.kinds.source_kinds).
+KIND_URLS = "site roots; the spider asks /wp-json/wp/v2/posts"
+OPTIONS = (
+    Option("search", list, [], "search terms; one query per term (default: every post)"),
+    Option("per_page", int, 20, "posts per API page", check="positive"),
+    Option("api", str, "", "another REST URL instead of <root>/wp-json/wp/v2/", check="url"),
+    Option("full_text", bool, False, "fetch each post's page instead of using the API's content"),
+)
 
 
 class WordPressSpider(SourceSpider):

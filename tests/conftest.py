@@ -53,6 +53,7 @@ def response_for(request: Request, name: str, **kwargs: Any) -> Response:
 
 def run_callback(request: Request, response: Response) -> list[Any]:
     """Call a request's callback the way Scrapy would, with its cb_kwargs."""
+    assert request.callback is not None, f"{request.url} has no callback"
     return list(request.callback(response, **request.cb_kwargs) or [])
 
 
@@ -115,9 +116,9 @@ def start_requests(spider: scrapy.Spider) -> list[Request]:
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+def store(tmp_path: Path):
     """A fresh SQLite store file in a temporary folder."""
-    from hsctwatch.store import Store
+    from hsctwatch.stories.models import Store
 
     s = Store(f"sqlite:///{tmp_path / 'store.db'}")
     yield s

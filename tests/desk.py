@@ -18,9 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hsctwatch.config import Config, load_config
-from hsctwatch.store import Store, open_store
-from hsctwatch.users import add_user
+from hsctwatch.stories.models import Store, open_store
 from hsctwatch.web import create_app
+from hsctwatch.web.users import add_user
 from tests.test_pipeline_dedup_store import BLOG, NEWS, REPORT, Pipeline
 from tests.test_review_cli import BEAT, OTHER
 
@@ -90,7 +90,7 @@ def make_desk(root: Path, *, publish: str = "auto", with_user: bool = True) -> D
                     "evidence": [{"phrase": '<script>document.title="owned"</script>', "where": "body"}]}])
     if with_user:
         add_user(store, "editor", PASSWORD)
-    from hsctwatch.publish import build_feeds
+    from hsctwatch.stories.publish import build_feeds
 
     build_feeds(config)
     return Desk(config, store, root)

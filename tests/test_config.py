@@ -111,7 +111,38 @@ BAD = [
      'name must be lowercase letters, digits and \'-\', e.g. "my-charity"'),
     ("not a URL", GOOD.replace("https://example.org/feed/", "example.org/feed"), 17,
      "'example.org/feed' is not an http(s) URL"),
+    ("a CSS selector that does not parse", GOOD.replace('"article h2 a"', '"a[[["'), 23,
+     "source 'charity': links 'a[[[' is not a valid CSS selector"),
+    ("a list of something else", GOOD.replace('kind = "html"', 'kind = "sitemap"').replace(
+        'links = "article h2 a"', "follow = [1]"), 23, "follow must be a list of strings"),
+    ("a regex that does not compile", GOOD.replace('kind = "html"', 'kind = "sitemap"').replace(
+        'links = "article h2 a"', 'follow = ["news/(["]'), 23,
+     "follow pattern 'news/([' is not a valid regex"),
+    ("a size below one", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
+        'links = "article h2 a"', "per_page = -5"), 23, "per_page must be 1 or more, not -5"),
+    ("an API that is not a URL", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
+        'links = "article h2 a"', 'api = "not a url"'), 23, "api 'not a url' is not an http(s) URL"),
+    ("an API on another scheme", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
+        'links = "article h2 a"', 'api = "file:///etc/"'), 23, "api 'file:///etc/' is not an http(s) URL"),
 ]
+
+
+def test_every_kind_is_a_spider_module_declaring_its_options() -> None:
+    import importlib
+
+    from hsctwatch.kinds import source_kinds
+    from spiders.base import SourceSpider
+
+    kinds = source_kinds()
+    assert set(kinds) == {"feed", "sitemap", "wordpress", "html", "pubmed", "clinicaltrials"}
+    for name, kind in kinds.items():
+        module = importlib.import_module(f"spiders.{name}")
+        spiders = [v for v in vars(module).values()
+                   if isinstance(v, type) and issubclass(v, SourceSpider) and v is not SourceSpider]
+        assert [s.name for s in spiders] == [name], name
+        assert kind.options == module.OPTIONS  # what the loader read is what the module says
+        assert all(o.help for o in kind.options), name
+        assert all(o.example for o in kind.options if o.required), name
 
 
 @pytest.mark.parametrize(("case", "text", "line", "message"), BAD, ids=[b[0] for b in BAD])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hsctwatch.dedup_eval import judge, load_pairs
+from hsctwatch.stories.dedup_eval import judge, load_pairs
 
 PAIRS = load_pairs(Path(__file__).parent / "dedup_pairs.toml")
 
@@ -23,6 +23,6 @@ def test_the_set_covers_every_kind() -> None:
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[f"{i:02d}-{p.kind}" for i, p in enumerate(PAIRS)])
-def test_pair(pair) -> None:  # type: ignore[no-untyped-def]
+def test_pair(pair) -> None:
     judgement = judge(pair)
     assert judgement.predicted == pair.duplicate, (pair.label, judgement.similarity)

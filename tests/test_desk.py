@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hsctwatch.store import Article, Decision, Source, SourceRun, User
+from hsctwatch.stories.models import Decision, Source, SourceRun, Story, User
 from tests.desk import (
     BLOG,
     DIET,
@@ -116,7 +116,7 @@ def test_sign_out_ends_the_session(editor: Editor) -> None:
 
 
 def test_removing_an_account_ends_its_sessions(desk: Desk, editor: Editor) -> None:
-    from hsctwatch.users import remove_user
+    from hsctwatch.web.users import remove_user
 
     assert editor.get("/").status_code == 200
     remove_user(desk.store, "editor")
@@ -268,8 +268,8 @@ def test_mark_as_duplicate_and_split_a_copy_off(desk: Desk, editor: Editor) -> N
     editor.wait_for_feeds()
     assert len(desk.feed().entries) == 2  # one story now, linked to its earliest copy
     with desk.store.session() as session:
-        assert session.get(Article, other) is None
-        merged = session.get(Article, news)
+        assert session.get(Story, other) is None
+        merged = session.get(Story, news)
         assert merged is not None and {c.url for c in merged.copies} == {NEWS, BLOG, OTHER}
     response = editor.post(f"/item/{news}/split", {"url": OTHER})
     new = int(response.headers["Location"].split("/item/")[1].split("?")[0])
@@ -320,7 +320,7 @@ def test_approved_mode_publishes_only_what_an_editor_approved(tmp_path: Path) ->
 def test_hostile_title_and_text_are_inert(desk: Desk, editor: Editor) -> None:
     hostile = item_id(desk, HOSTILE_URL)
     with desk.store.session() as session:  # a link no crawler should let through, shown anyway
-        article = session.get(Article, hostile)
+        article = session.get(Story, hostile)
         assert article is not None
         article.link = "javascript:alert(5)"
     for path in ("/", f"/item/{hostile}", "/?status=all&q=script"):

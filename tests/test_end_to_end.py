@@ -17,7 +17,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from hsctwatch.samples.server import SampleSites
-from hsctwatch.store import SourceRun, Store
+from hsctwatch.stories.models import SourceRun, Store
 from hsctwatch.urls import url_key
 
 SAMPLES = Path(__file__).parent.parent / "hsctwatch" / "samples"
@@ -127,7 +127,7 @@ def test_every_relevant_sample_article_carries_the_editors_tags(demo: Demo) -> N
     for article in manifest()["article"]:
         if article["relevant"]:
             story = str(article["story"])
-            stories.setdefault(story, set()).update(map(str, article.get("tags", [])))
+            stories.setdefault(story, set()).update(str(tag) for tag in article.get("tags", []))  # type: ignore[attr-defined]
             keys.setdefault(story, set()).add(url_key(article_url(demo, article)))
     assert stories
     for story, expected in stories.items():

@@ -54,7 +54,7 @@ contact = "https://example.org/tests"
         yield result, folder, faults
 
 
-def test_the_run_exits_1_and_still_writes_the_feeds(outcome) -> None:  # type: ignore[no-untyped-def]
+def test_the_run_exits_1_and_still_writes_the_feeds(outcome) -> None:
     result, folder, _ = outcome
     assert result.returncode == 1, result.stdout + result.stderr
     parsed = feedparser.parse((folder / "public" / "rss.xml").read_bytes())
@@ -62,7 +62,7 @@ def test_the_run_exits_1_and_still_writes_the_feeds(outcome) -> None:  # type: i
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
-def test_each_fault_has_a_clear_line(outcome, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_fault_has_a_clear_line(outcome, name: str) -> None:
     result, _, _ = outcome
     lines = [line for line in result.stdout.splitlines() if line.startswith(f"! {name}:")]
     assert lines, result.stdout
@@ -72,20 +72,20 @@ def test_each_fault_has_a_clear_line(outcome, name: str) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("name", WORKING)
-def test_odd_but_readable_feeds_are_read(outcome, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_but_readable_feeds_are_read(outcome, name: str) -> None:
     result, _, _ = outcome
     row = next(line for line in result.stdout.splitlines() if line.startswith(f"{name} "))
     assert "FAILED" not in row
     assert row.split()[2] == "1", row  # one new story
 
 
-def test_5xx_is_retried_and_robots_disallow_is_obeyed(outcome) -> None:  # type: ignore[no-untyped-def]
+def test_5xx_is_retried_and_robots_disallow_is_obeyed(outcome) -> None:
     _, _, faults = outcome
     assert faults.hits.get("/server-error") == 3  # the first try and two retries
     assert "/private/feed" not in faults.hits
 
 
-def test_the_good_sources_are_untouched(outcome) -> None:  # type: ignore[no-untyped-def]
+def test_the_good_sources_are_untouched(outcome) -> None:
     result, _, _ = outcome
     for name in ("msnews-wp", "blog", "charity", "mednews", "press"):
         row = next(line for line in result.stdout.splitlines() if line.startswith(f"{name} "))

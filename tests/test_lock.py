@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from hsctwatch.lock import AlreadyRunning, RunLock
+from hsctwatch.crawl.lock import AlreadyRunning, RunLock
 
 HOLD = """
 import sys, time
-from hsctwatch.lock import RunLock
+from hsctwatch.crawl.lock import RunLock
 lock = RunLock(sys.argv[1]).acquire()
 print("locked", flush=True)
 time.sleep(60)

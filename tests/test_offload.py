@@ -12,8 +12,8 @@ from typing import Any
 
 from scrapy.utils.test import get_crawler
 
-from hsctwatch.items import Article
-from pipelines import offload
+from hsctwatch.crawl import worker as offload
+from hsctwatch.crawl.items import Article
 from pipelines.extract import ExtractPipeline
 from pipelines.relevance import RelevancePipeline
 from pipelines.tag import TagPipeline
@@ -55,7 +55,27 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
         offload._off = False  # stop() is for good in a crawl; other tests start afresh
     assert worker_pid != os.getpid()  # the page was read in another process
     assert here["text"] and here["relevant"] is True and here["tags"]
+    judgement = there.pop("judgement")  # the worker's reading travels on the item ...
+    assert "judgement" not in here  # ... and only when there is a worker
+    assert judgement.relevance is not None and judgement.tags is not None and judgement.signature is not None
+    assert judgement.relevance.relevant == here["relevant"]
+    assert [t.as_dict() for t in judgement.tags] == here["tags"]
     assert there == here
+
+
+def test_a_judgement_counts_only_for_its_own_document_and_rules() -> None:
+    from hsctwatch.crawl.items import Judgement
+    from hsctwatch.rules import Document, Relevance
+
+    doc = Document(title="HSCT for MS", text="Some text.")
+    decision = Relevance(True, 0.9, ("reason",))
+    judged = Judgement(document=doc, rules_digest="abc", relevance=decision, relevance_seconds=0.1,
+                       tags=(), signature=None)
+    assert judged.relevance_for(doc, "abc") == (decision, 0.1)
+    assert judged.relevance_for(doc, "other rules") is None
+    assert judged.relevance_for(Document(title="HSCT for MS", text="Edited text."), "abc") is None
+    assert judged.signature_for("Some text.") == (None, 0.0)
+    assert judged.signature_for("Edited text.") is None
 
 
 def test_outside_an_event_loop_pipelines_do_the_work_themselves() -> None:

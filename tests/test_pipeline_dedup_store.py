@@ -9,10 +9,9 @@ import pytest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
-from hsctwatch.items import Article
-from hsctwatch.store import Article as Story
-from hsctwatch.store import Copy, Store
-from hsctwatch.text import content_hash
+from hsctwatch.crawl.items import Article
+from hsctwatch.scraped import content_hash
+from hsctwatch.stories.models import Copy, Store, Story
 from pipelines.dedup import DedupPipeline
 from pipelines.store import StorePipeline
 
@@ -145,7 +144,7 @@ def test_different_articles_stay_apart(pipeline: Pipeline, store: Store) -> None
 
 
 def test_editor_tags_survive_a_rules_update(pipeline: Pipeline, store: Store) -> None:
-    from hsctwatch.store import Tag
+    from hsctwatch.stories.models import Tag
 
     pipeline(url=NEWS)
     with store.session() as session:
@@ -193,12 +192,13 @@ carefully. The trial enrolled patients at several centres in Europe and the Amer
 
 
 def test_the_index_reloads_from_stored_signatures(pipeline: Pipeline, store: Store) -> None:
-    from hsctwatch.neardup import NearDuplicateIndex
-    from hsctwatch.store import Article as StoredArticle
+    from hsctwatch.stories.models import Story
+    from hsctwatch.stories.neardup import NearDuplicateIndex
 
     first = pipeline(url=NEWS, text=REPORT)
     with store.session() as session:
-        assert len(session.get(StoredArticle, first["story_id"]).minhash) == 128 * 8
+        stored = session.get(Story, first["story_id"])
+        assert stored is not None and stored.minhash is not None and len(stored.minhash) == 128 * 8
     reloaded = NearDuplicateIndex.from_store(store)  # as after a restart
     assert len(reloaded) == 1
     match = reloaded.find("Reproduced with permission.\n\n" + REPORT)
@@ -216,5 +216,23 @@ def test_a_trial_status_change_updates_the_item_with_a_note(pipeline: Pipeline, 
     assert second["outcome"] == "updated" and second["story_id"] == first["story_id"]
     with store.session() as session:
         story = session.get(Story, first["story_id"])
+        assert story is not None
         assert story.note == "Status changed: recruiting → completed; results posted"
         assert story.updated is not None
+
+
+def test_the_worker_s_signature_finds_the_copy_and_is_not_stored(pipeline: Pipeline, store: Store) -> None:
+    from hsctwatch.crawl.items import Judgement
+    from hsctwatch.rules import Document
+    from hsctwatch.stories.neardup import signature
+
+    first = pipeline(url="https://news.example/a", text=REPORT)
+    reprint = "Reproduced with permission.\n\n" + REPORT
+    made = signature(reprint)
+    assert made is not None
+    judged = Judgement(document=Document(title="aHSCT halts MS", text=reprint), rules_digest="",
+                       signature=made.hashvalues, signature_seconds=0.25)
+    second = pipeline(url="https://blog.example/b", text=reprint, judgement=judged)
+    assert second["story_id"] == first["story_id"] and second["outcome"] == "copy"
+    assert "judgement" not in second  # the store stage drops it
+    assert pipeline.crawler.stats.get_value("hsctwatch/seconds/dedup") >= 0.25  # charged once

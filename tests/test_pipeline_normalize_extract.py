@@ -8,7 +8,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
 from hsctwatch.urls import canonical_url, url_key
 from pipelines.extract import ExtractPipeline
 from pipelines.normalize import NormalizePipeline
@@ -75,7 +75,9 @@ def test_normalize_drops_non_http_urls() -> None:
 
 
 def extract(item: Article) -> Article:
-    return ExtractPipeline.from_crawler(get_crawler()).process_item(item)
+    result = ExtractPipeline.from_crawler(get_crawler()).process_item(item)
+    assert isinstance(result, Article), "outside a crawl's event loop the stage works in-process"
+    return result
 
 
 def page_item() -> Article:

@@ -12,11 +12,11 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
 from pipelines.relevance import RelevancePipeline
 from pipelines.tag import TagPipeline
 
-RULES_FILE = Path(__file__).parent.parent / "hsctwatch" / "rules.toml"
+RULES_FILE = Path(__file__).parent.parent / "hsctwatch" / "rules" / "rules.toml"
 
 STORY = Article(
     source="blog", url="https://blog.example/2026/01/day-zero/",

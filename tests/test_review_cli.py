@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hsctwatch.cli import cli
-from hsctwatch.store import Copy, Decision, Store, open_store
+from hsctwatch.stories.models import Copy, Decision, Store, open_store
 from tests.test_pipeline_dedup_store import BLOG, NEWS, REPORT, Pipeline
 
 OTHER = "https://news.example.org/2026/03/01/beat-ms-enrolment/"
@@ -142,7 +142,7 @@ def test_reprocess_keeps_editors_decisions(setup: tuple[Path, Store], tmp_path: 
 
 def test_reprocess_after_a_rules_change(setup: tuple[Path, Store], tmp_path: Path) -> None:
     config, _ = setup
-    rules = (Path(__file__).parent.parent / "hsctwatch" / "rules.toml").read_text(encoding="utf-8")
+    rules = (Path(__file__).parent.parent / "hsctwatch" / "rules" / "rules.toml").read_text(encoding="utf-8")
     strict = rules.replace("threshold = 0.5", "threshold = 1.01")
     assert strict != rules
     (tmp_path / "strict.toml").write_text(strict, encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hsctwatch.cli import cli
-from hsctwatch.store import Source, SourceRun, open_store
+from hsctwatch.stories.models import Source, SourceRun, open_store
 
 CONFIG = """[store]
 url = "sqlite:///store.db"

@@ -9,7 +9,7 @@ from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
 from tests.conftest import fixture_response, follow, response_for, run_callback, start_requests
 
 MSNT_FEED = "https://multiplesclerosisnewstoday.com/feed/"
@@ -19,24 +19,24 @@ MSNT_ARTICLE = (
 )
 
 
-def parse(spider, fixture: str, url: str):  # type: ignore[no-untyped-def]
+def parse(spider, fixture: str, url: str):
     request = Request(url, callback=spider.parse_feed)
     return run_callback(request, response_for(request, fixture))
 
 
 @pytest.fixture
-def msnt(make_spider):  # type: ignore[no-untyped-def]
+def msnt(make_spider):
     return make_spider("feed", urls=[MSNT_FEED])
 
 
-def test_start_requests_one_per_feed_url(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_start_requests_one_per_feed_url(make_spider) -> None:
     spider = make_spider("feed", urls=[MSNT_FEED, "https://example.org/atom.xml"])
     requests = start_requests(spider)
     assert [r.url for r in requests] == [MSNT_FEED, "https://example.org/atom.xml"]
     assert all(r.errback == spider.listing_failed for r in requests)
 
 
-def test_wordpress_rss2_entries_become_page_requests(msnt) -> None:  # type: ignore[no-untyped-def]
+def test_wordpress_rss2_entries_become_page_requests(msnt) -> None:
     results = parse(msnt, "feed/wordpress-rss2.rss", MSNT_FEED)
     assert len(results) == 2  # the entry without a link is skipped
     first = results[0]
@@ -52,7 +52,7 @@ def test_wordpress_rss2_entries_become_page_requests(msnt) -> None:  # type: ign
     assert msnt.crawler.stats.get_value("hsctwatch/feed/entry_without_link") == 1
 
 
-def test_full_text_false_keeps_the_feed_content(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_full_text_false_keeps_the_feed_content(make_spider) -> None:
     spider = make_spider("feed", urls=[MSNT_FEED], full_text=False)
     results = parse(spider, "feed/wordpress-rss2.rss", MSNT_FEED)
     assert all(isinstance(r, Article) for r in results)
@@ -61,7 +61,7 @@ def test_full_text_false_keeps_the_feed_content(make_spider) -> None:  # type: i
     assert "page_html" not in results[0]
 
 
-def test_feed_to_article_flow(msnt) -> None:  # type: ignore[no-untyped-def]
+def test_feed_to_article_flow(msnt) -> None:
     feed_request = Request(MSNT_FEED, callback=msnt.parse_feed)
     first_page = run_callback(feed_request, response_for(feed_request, "feed/wordpress-rss2.rss"))[0]
     items = follow([feed_request], {MSNT_FEED: "feed/wordpress-rss2.rss",
@@ -74,7 +74,7 @@ def test_feed_to_article_flow(msnt) -> None:  # type: ignore[no-untyped-def]
     assert item["title"].startswith("aHSCT halts")
 
 
-def test_atom_feed(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_atom_feed(make_spider) -> None:
     spider = make_spider("feed", urls=["https://medicalxpress.com/feed"])
     results = parse(spider, "feed/atom.atom", "https://medicalxpress.com/rss-feed/search/?search=stem+cell")
     assert [r.url for r in results] == [
@@ -88,7 +88,7 @@ def test_atom_feed(make_spider) -> None:  # type: ignore[no-untyped-def]
     assert results[1].cb_kwargs["entry"]["guid"] == "tag:medicalxpress.com,2026:lymphoma-car-t"
 
 
-def test_rss1_rdf_feed(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_rss1_rdf_feed(make_spider) -> None:
     spider = make_spider("feed", urls=["https://www.sciencedaily.com/rss.xml"])
     results = parse(spider, "feed/rss1.xml", "https://www.sciencedaily.com/rss.xml")
     assert len(results) == 1
@@ -98,7 +98,7 @@ def test_rss1_rdf_feed(make_spider) -> None:  # type: ignore[no-untyped-def]
     assert entry["updated"] == datetime(2026, 2, 12, 15, 15, 30, tzinfo=UTC)
 
 
-def test_rss091_latin1_feed(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_rss091_latin1_feed(make_spider) -> None:
     spider = make_spider("feed", urls=["https://oldblog.example.org/rss"])
     results = parse(spider, "feed/rss091.xml", "https://oldblog.example.org/rss")
     entry = results[0].cb_kwargs["entry"]
@@ -106,7 +106,7 @@ def test_rss091_latin1_feed(make_spider) -> None:  # type: ignore[no-untyped-def
     assert "Café" in entry["summary_html"]
 
 
-def test_broken_feed_is_read_as_far_as_possible(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_broken_feed_is_read_as_far_as_possible(make_spider) -> None:
     spider = make_spider("feed", urls=["https://broken.example.org/feed"])
     results = parse(spider, "feed/broken.rss", "https://broken.example.org/feed")
     assert results, "a malformed feed must still give its readable entries"
@@ -116,7 +116,7 @@ def test_broken_feed_is_read_as_far_as_possible(make_spider) -> None:  # type: i
     assert spider.crawler.stats.get_value("hsctwatch/feed/malformed") == 1
 
 
-def test_html_page_instead_of_feed_is_reported(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_html_page_instead_of_feed_is_reported(make_spider) -> None:
     spider = make_spider("feed", urls=["https://example.org/feed/"])
     request = Request("https://example.org/feed/", callback=spider.parse_feed)
     assert run_callback(request, response_for(request, "feed/not-a-feed.html")) == []
@@ -126,7 +126,7 @@ def test_html_page_instead_of_feed_is_reported(make_spider) -> None:  # type: ig
     assert spider.crawler.stats.get_value("hsctwatch/errors") == 1
 
 
-def test_failed_page_keeps_the_feed_content(msnt) -> None:  # type: ignore[no-untyped-def]
+def test_failed_page_keeps_the_feed_content(msnt) -> None:
     page_request = parse(msnt, "feed/wordpress-rss2.rss", MSNT_FEED)[0]
     response = fixture_response("feed/not-a-feed.html", page_request.url, request=page_request,
                                 status=500)
@@ -138,7 +138,7 @@ def test_failed_page_keeps_the_feed_content(msnt) -> None:  # type: ignore[no-un
     assert msnt.crawler.stats.get_value("hsctwatch/error_messages") == [f"{page_request.url}: HTTP 500"]
 
 
-def test_unknown_source_name_is_a_config_error(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_source_name_is_a_config_error(make_spider) -> None:
     from hsctwatch.config import ConfigError
 
     with pytest.raises(ConfigError, match="no source named 'nope'"):
@@ -155,7 +155,7 @@ FEEDS = {
 }
 
 
-def _all_entries(make_spider) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def _all_entries(make_spider) -> list[dict]:
     entries = []
     for fixture, url in FEEDS.items():
         spider = make_spider("feed", urls=[url], full_text=False)
@@ -163,9 +163,9 @@ def _all_entries(make_spider) -> list[dict]:  # type: ignore[no-untyped-def,type
     return entries
 
 
-def test_invariants_over_every_entry(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_invariants_over_every_entry(make_spider) -> None:
     from hsctwatch.dates import parse_date
-    from hsctwatch.text import clean_line
+    from hsctwatch.scraped import clean_line
 
     entries = _all_entries(make_spider)
     assert len(entries) == 8
@@ -177,4 +177,5 @@ def test_invariants_over_every_entry(make_spider) -> None:  # type: ignore[no-un
             if isinstance(value, datetime):
                 assert value.tzinfo is not None
             elif value is not None:
-                assert parse_date(value) is None or parse_date(value).tzinfo is not None
+                parsed = parse_date(value)
+                assert parsed is None or parsed.tzinfo is not None

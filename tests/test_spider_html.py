@@ -9,7 +9,7 @@ from tests.conftest import response_for, run_callback, start_requests
 LISTING = "https://charity.example.org/news/"
 
 
-def test_listing_links_and_next_page(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_listing_links_and_next_page(make_spider) -> None:
     spider = make_spider("html", urls=[LISTING], links="article.news-card h2 a", next="a.next")
     first = start_requests(spider)[0]
     results = run_callback(first, response_for(first, "html/news-page1.html"))
@@ -24,7 +24,7 @@ def test_listing_links_and_next_page(make_spider) -> None:  # type: ignore[no-un
     assert listings[0].cb_kwargs == {"page": 2}
 
 
-def test_max_pages_stops_following(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_max_pages_stops_following(make_spider) -> None:
     spider = make_spider("html", urls=[LISTING], links="article.news-card h2 a", next="a.next",
                          max_pages=2)
     request = Request("https://charity.example.org/news/page/2/", callback=spider.parse_listing,
@@ -33,7 +33,7 @@ def test_max_pages_stops_following(make_spider) -> None:  # type: ignore[no-unty
     assert [r.url for r in results] == ["https://charity.example.org/news/patient-story-sheffield/"]
 
 
-def test_layout_change_is_reported(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_layout_change_is_reported(make_spider) -> None:
     spider = make_spider("html", urls=[LISTING], links="article.news-card h2 a")
     first = start_requests(spider)[0]
     assert run_callback(first, response_for(first, "html/redesigned.html")) == []

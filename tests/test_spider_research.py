@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import Request
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
 from tests.conftest import response_for, run_callback, start_requests
 
 EUTILS = "https://eutils.example.org/entrez/eutils/"
@@ -17,7 +17,7 @@ def query(request: Request) -> dict[str, list[str]]:
     return parse_qs(urlsplit(request.url).query)
 
 
-def test_esearch_then_efetch_with_history(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_esearch_then_efetch_with_history(make_spider) -> None:
     term = '"hematopoietic stem cell transplantation"[MeSH] AND "multiple sclerosis"[MeSH]'
     spider = make_spider("pubmed", term=term, api=EUTILS, email="editor@example.org", api_key="k3y")
     [search] = start_requests(spider)
@@ -34,17 +34,17 @@ def test_esearch_then_efetch_with_history(make_spider) -> None:  # type: ignore[
     assert spider.download_delay == 0.12 and spider.max_concurrent_requests == 1  # 10/s with a key
 
 
-def test_rate_without_a_key(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_rate_without_a_key(make_spider) -> None:
     assert make_spider("pubmed", term="hsct").download_delay >= 1 / 3
 
 
-def papers(make_spider) -> list[Article]:  # type: ignore[no-untyped-def]
+def papers(make_spider) -> list[Article]:
     spider = make_spider("pubmed", term="x", api=EUTILS)
     request = Request(EUTILS + "efetch.fcgi?db=pubmed", callback=spider.parse_records)
     return run_callback(request, response_for(request, "pubmed/efetch.xml"))
 
 
-def test_structured_abstract_paper(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_structured_abstract_paper(make_spider) -> None:
     mist = papers(make_spider)[0]
     assert mist["url"] == "https://doi.org/10.1001/jamaneurol.2026.0412"
     assert mist["guid"] == "pmid:39912345"
@@ -61,7 +61,7 @@ def test_structured_abstract_paper(make_spider) -> None:  # type: ignore[no-unty
     assert record["authors"] == ["Burt RK", "Balabanov R", "MIST Investigators"]
 
 
-def test_paper_without_abstract_and_paper_without_doi(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_paper_without_abstract_and_paper_without_doi(make_spider) -> None:
     _, letter, brazil = papers(make_spider)
     assert letter["content_html"] == "" if "content_html" in letter else True
     assert letter["url"] == "https://doi.org/10.1177/13524585261234567"
@@ -72,14 +72,14 @@ def test_paper_without_abstract_and_paper_without_doi(make_spider) -> None:  # t
     assert "Ribeirão Preto" in brazil["content_html"]
 
 
-def test_esearch_error_is_reported(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_esearch_error_is_reported(make_spider) -> None:
     spider = make_spider("pubmed", term="((", api=EUTILS)
     [search] = start_requests(spider)
     assert run_callback(search, response_for(search, "pubmed/esearch-error.json")) == []
     assert "unbalanced parentheses" in spider.crawler.stats.get_value("hsctwatch/error_messages")[0]
 
 
-def test_clinicaltrials_pages_and_trials(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_clinicaltrials_pages_and_trials(make_spider) -> None:
     spider = make_spider("clinicaltrials", condition="multiple sclerosis",
                          intervention="hematopoietic stem cell transplantation",
                          api="https://ct.example.org/api/v2/")

@@ -17,7 +17,7 @@ FIXTURES = {
 }
 
 
-def article_requests(spider) -> list[Request]:  # type: ignore[no-untyped-def]
+def article_requests(spider) -> list[Request]:
     """Follow the sitemap chain and return the article requests it ends in."""
     found: list[Request] = []
     queue = start_requests(spider)
@@ -30,7 +30,7 @@ def article_requests(spider) -> list[Request]:  # type: ignore[no-untyped-def]
     return found
 
 
-def test_robots_to_index_to_articles_with_follow(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_robots_to_index_to_articles_with_follow(make_spider) -> None:
     spider = make_spider("sitemap", urls=[ROBOTS], follow=["/news/releases/"])
     requests = article_requests(spider)
     assert sorted(r.url for r in requests) == [
@@ -43,12 +43,12 @@ def test_robots_to_index_to_articles_with_follow(make_spider) -> None:  # type: 
     assert spider.crawler.stats.get_value("hsctwatch/sitemap/entries") == 3
 
 
-def test_without_follow_every_url_is_taken(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_without_follow_every_url_is_taken(make_spider) -> None:
     spider = make_spider("sitemap", urls=[ROBOTS])
     assert len(article_requests(spider)) == 5
 
 
-def test_max_age_days_skips_old_lastmod(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_max_age_days_skips_old_lastmod(make_spider) -> None:
     spider = make_spider("sitemap", urls=[ROBOTS], follow=["/news/releases/"], max_age_days=3650)
     assert len(article_requests(spider)) == 3
     spider = make_spider("sitemap", urls=[ROBOTS], follow=["/news/releases/"], max_age_days=1)
@@ -58,21 +58,21 @@ def test_max_age_days_skips_old_lastmod(make_spider) -> None:  # type: ignore[no
     assert spider.crawler.stats.get_value("hsctwatch/sitemap/too_old") == 2
 
 
-def test_html_where_sitemap_expected_is_reported(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_html_where_sitemap_expected_is_reported(make_spider) -> None:
     spider = make_spider("sitemap", urls=["https://press.example.edu/sitemap.xml"])
     request = Request("https://press.example.edu/sitemap.xml", callback=spider.parse_sitemap)
     assert run_callback(request, response_for(request, "feed/not-a-feed.html")) == []
     assert "not a sitemap" in spider.crawler.stats.get_value("hsctwatch/error_messages")[0]
 
 
-def test_robots_without_sitemap_is_reported(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_robots_without_sitemap_is_reported(make_spider) -> None:
     spider = make_spider("sitemap", urls=["https://press.example.edu/robots.txt"])
     request = Request("https://press.example.edu/robots.txt", callback=spider.parse_sitemap)
     assert run_callback(request, response_for(request, "html/redesigned.html")) == []
     assert "names no sitemap" in spider.crawler.stats.get_value("hsctwatch/error_messages")[0]
 
 
-def test_article_page_flow(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_article_page_flow(make_spider) -> None:
     spider = make_spider("sitemap", urls=[ROBOTS], follow=["mist"])
     mist = article_requests(spider)[0]
     items = follow([mist], {mist.url: "pages/msnt-article.html"})

@@ -6,13 +6,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import Request
 
-from hsctwatch.items import Article
+from hsctwatch.crawl.items import Article
 from tests.conftest import response_for, run_callback, start_requests
 
 ROOT = "https://multiplesclerosisnewstoday.com/"
 
 
-def test_one_query_per_search_term(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_one_query_per_search_term(make_spider) -> None:
     spider = make_spider("wordpress", urls=[ROOT], search=["HSCT", "stem cell"], per_page=2)
     requests = start_requests(spider)
     assert len(requests) == 2
@@ -22,7 +22,7 @@ def test_one_query_per_search_term(make_spider) -> None:  # type: ignore[no-unty
     assert query["orderby"] == ["modified"]
 
 
-def test_pages_through_total_pages_and_reads_posts(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_pages_through_total_pages_and_reads_posts(make_spider) -> None:
     spider = make_spider("wordpress", urls=[ROOT], search=["HSCT"], per_page=2)
     first = start_requests(spider)[0]
     results = run_callback(first, response_for(first, "wordpress/posts-page1.json",
@@ -44,7 +44,7 @@ def test_pages_through_total_pages_and_reads_posts(make_spider) -> None:  # type
     assert [r["title"] for r in page2] == ["BEAT-MS trial completes enrolment"]
 
 
-def test_full_text_fetches_the_page(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_full_text_fetches_the_page(make_spider) -> None:
     spider = make_spider("wordpress", urls=[ROOT], full_text=True)
     first = start_requests(spider)[0]
     results = run_callback(first, response_for(first, "wordpress/posts-page1.json"))
@@ -52,7 +52,7 @@ def test_full_text_fetches_the_page(make_spider) -> None:  # type: ignore[no-unt
     assert "Uppsala" in results[0].cb_kwargs["entry"]["content_html"]
 
 
-def test_api_override_and_non_json_answer(make_spider) -> None:  # type: ignore[no-untyped-def]
+def test_api_override_and_non_json_answer(make_spider) -> None:
     api = "https://example.org/?rest_route=/wp/v2/posts"
     spider = make_spider("wordpress", urls=["https://example.org/"], api=api)
     first = start_requests(spider)[0]

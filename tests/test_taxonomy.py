@@ -1,4 +1,4 @@
-"""Relevance and tags against the labelled corpus (tests/corpus/), TAXONOMY.md's hard cases,
+"""Relevance and tags against the labelled corpus (tests/corpus/), the editorial policy's hard cases,
 evidence that points at real text, and the rules as data an editor can change."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from hsctwatch.evaluate import Case, evaluate, load_corpus
-from hsctwatch.taxonomy import Document, Rules
+from hsctwatch.rules import Document, Rules
+from hsctwatch.rules.evaluate import Case, evaluate, load_corpus
 
 CORPUS = Path(__file__).parent / "corpus"
-RULES_FILE = Path(__file__).parent.parent / "hsctwatch" / "rules.toml"
+RULES_FILE = Path(__file__).parent.parent / "hsctwatch" / "rules" / "rules.toml"
 CASES = load_corpus(CORPUS)  # parametrize needs the ids when tests are collected
 BY_ID = {case.id: case for case in CASES}
 
@@ -107,7 +107,7 @@ def test_figures_on_the_corpus_reach_the_targets(rules: Rules) -> None:
     assert set(result["facets"]) == {"type", "ms-type", "topic", "country", "trial"}
 
 
-#: TAXONOMY.md's hard cases, each with the corpus cases that stand for it.
+#: the editorial policy's hard cases, each with the corpus cases that stand for it.
 HARD_CASES = {
     "HSCT for leukaemia, MS in a list": ["neg-leukaemia-hsct-ms-list"],
     "HSCT for lymphoma": ["neg-lymphoma-beam-asct"],
@@ -330,7 +330,7 @@ def test_an_item_can_have_two_types(rules: Rules) -> None:
 
 # -- the rules file --------------------------------------------------------------------------------
 
-#: TAXONOMY.md's table, facet by facet.
+#: the editorial policy's table, facet by facet.
 TAXONOMY = {
     "type": {"research", "trial", "patient-story", "interview", "guidance", "news"},
     "ms-type": {"rrms", "spms", "ppms"},
@@ -453,7 +453,7 @@ def test_eval_prints_figures_for_the_labelled_corpus() -> None:
 
 
 def test_the_vocabulary_the_feeds_read_is_the_rules_own(rules: Rules) -> None:
-    from hsctwatch.taxonomy import Vocabulary
+    from hsctwatch.rules import Vocabulary
 
     vocabulary = Vocabulary.load()
     assert vocabulary.facets == rules.facets

@@ -12,9 +12,9 @@ from pathlib import Path
 import feedparser
 from sqlalchemy import func, select
 
-from hsctwatch.lock import RunLock
+from hsctwatch.crawl.lock import RunLock
 from hsctwatch.samples.server import SampleSites, load_articles, load_research
-from hsctwatch.store import Article, Copy, Store
+from hsctwatch.stories.models import Copy, Store, Story
 from hsctwatch.urls import url_key
 
 
@@ -48,13 +48,13 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
             time.sleep(0.2)
             try:
                 with store.session() as session:
-                    stored = session.scalar(select(func.count()).select_from(Article)) or 0
+                    stored = session.scalar(select(func.count()).select_from(Story)) or 0
             except Exception:  # the store may not exist yet
                 stored = 0
         os.killpg(run.pid, signal.SIGKILL)  # the CLI and its crawl process, no cleanup
         run.wait()
         with store.session() as session:
-            survived = session.scalar(select(func.count()).select_from(Article)) or 0
+            survived = session.scalar(select(func.count()).select_from(Story)) or 0
         assert 3 <= survived < 25, "the run was killed part-way, and what it stored is kept"
 
         sites.delay = 0
@@ -62,7 +62,7 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     with store.session() as session:
         keys = [url_key(u) for u in session.scalars(select(Copy.url))]
-        links = [url_key(u) for u in session.scalars(select(Article.link))]
+        links = [url_key(u) for u in session.scalars(select(Story.link))]
     store.close()
     assert len(keys) == len(set(keys)) and len(links) == len(set(links))
     research = load_research()

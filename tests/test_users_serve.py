@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hsctwatch.cli import cli
-from hsctwatch.store import User, open_store
+from hsctwatch.stories.models import User, open_store
 
 CONFIG = '[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n'
 
@@ -50,7 +50,7 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
     assert code == 0 and re.search(r"editor\s+\d{4}-\d\d-\d\d\s+never", out)
     code, out = hw(config, "users", "passwd", "editor", "--password-stdin", input="a new password\n")
     assert code == 0
-    from hsctwatch.users import authenticate
+    from hsctwatch.web.users import authenticate
 
     assert authenticate(store, "editor", "a new password") and not authenticate(store, "editor",
                                                                                 "first password 1")
@@ -90,7 +90,7 @@ def test_serve_binds_to_loopback_serves_feeds_and_asks_for_a_login(tmp_path: Pat
             raise AssertionError("the desk did not start: " + proc.stderr.read() if proc.stderr else "")
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            def redirect_request(self, *args, **kwargs):
                 return None
 
         opener = urllib.request.build_opener(NoRedirect)

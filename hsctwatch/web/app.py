@@ -47,9 +47,11 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from hsctwatch.config import Config
+from hsctwatch.crawl.health import source_health
 from hsctwatch.dates import ago
-from hsctwatch.health import source_health
-from hsctwatch.review import (
+from hsctwatch.rules import Vocabulary
+from hsctwatch.stories.models import STATUSES, Decision, Store, Story, is_published, open_store
+from hsctwatch.stories.review import (
     ReviewError,
     edit,
     list_items,
@@ -59,11 +61,9 @@ from hsctwatch.review import (
     set_status,
     split,
 )
-from hsctwatch.store import STATUSES, Article, Decision, Store, is_published, open_store
-from hsctwatch.taxonomy import Vocabulary
-from hsctwatch.users import authenticate, exists
 from hsctwatch.web.rebuild import FeedRebuilder
 from hsctwatch.web.render import Mark, paragraphs, safe_href
+from hsctwatch.web.users import authenticate, exists
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                       headers_enabled=True)
 
     def build() -> object:
-        from hsctwatch.publish import build_feeds
+        from hsctwatch.stories.publish import build_feeds
 
         return build_feeds(config)
 
@@ -278,8 +278,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         filters = _filters()
         with store.session() as s:
             article = s.scalars(
-                select(Article).where(Article.id == item_id).options(
-                    selectinload(Article.copies), selectinload(Article.tags), selectinload(Article.edit))
+                select(Story).where(Story.id == item_id).options(
+                    selectinload(Story.copies), selectinload(Story.tags), selectinload(Story.edit))
             ).first()
             if article is None:
                 abort(404)

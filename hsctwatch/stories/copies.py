@@ -1,7 +1,7 @@
 """Stories and their copies: finding the story an item belongs to, and storing it.
 
 This is the project's own logic (what a duplicate is, which copy is the original), per
-TAXONOMY.md's "Duplicates": a copy is the same URL in another form, a page whose
+the editorial policy's "Duplicates": a copy is the same URL in another form, a page whose
 rel=canonical names a stored copy, the same feed guid, or identical text. The original is
 told by rel=canonical, then an attribution line, then the earliest publication date.
 """
@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from hsctwatch.store import Article, Copy, Source, Tag, new_guid, utcnow
-from hsctwatch.trials import STATUS_WORDS
+from hsctwatch.stories.models import Copy, Source, Story, Tag, new_guid, utcnow
+from hsctwatch.stories.trials import STATUS_WORDS
 from hsctwatch.urls import url_key
 
 
@@ -53,7 +53,7 @@ def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
 _COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__tablename__} "
                          f"WHERE {Copy.__tablename__}.{column} = :value{also} LIMIT 1")
             for column, also in (("url_key", ""), ("content_hash", ""),
-                                 # only copies that have one are indexed (hsctwatch.store.Copy)
+                                 # only copies that have one are indexed (hsctwatch.stories.models.Copy)
                                  ("rel_canonical", " AND copies.rel_canonical != ''"),
                                  ("guid", " AND copies.guid != ''"))}
 
@@ -69,9 +69,9 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
         copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
     if copy is not None:
         return _seen_again(session, copy, item, now), copy.article_id
-    article = session.get(Article, match.article_id) if match else None
+    article = session.get(Story, match.article_id) if match else None
     if article is None:
-        article = Article(guid=new_guid(item["canonical_url"], now), first_seen=now, last_seen=now,
+        article = Story(guid=new_guid(item["canonical_url"], now), first_seen=now, last_seen=now,
                           link=item["canonical_url"], source=item["source"], status="new")
         _fill_article(session, article, item, now)
         if minhash is not None:
@@ -178,7 +178,7 @@ def _new_copy(item: Mapping[str, Any], key: str, now: datetime, *, original: boo
     )
 
 
-def _fill_article(session: Session, article: Article, item: Mapping[str, Any], now: datetime,
+def _fill_article(session: Session, article: Story, item: Mapping[str, Any], now: datetime,
                   *, keep_first_seen: bool = False) -> None:
     article.title = item.get("title") or article.title or ""
     article.summary = item.get("summary") or ""
@@ -195,7 +195,7 @@ def _fill_article(session: Session, article: Article, item: Mapping[str, Any], n
     set_rule_tags(article, item.get("tags") or [])
 
 
-def set_rule_tags(article: Article, tags: Sequence[Mapping[str, Any]]) -> None:
+def set_rule_tags(article: Story, tags: Sequence[Mapping[str, Any]]) -> None:
     """Replace the tags the rules gave; tags an editor set or removed stay as the editor left them.
 
     Existing rows are updated in place (not deleted and re-inserted), so the unique

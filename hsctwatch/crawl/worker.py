@@ -1,7 +1,8 @@
 """A second process for the heaviest pure work of the pipelines, so that a crawl uses a second
 CPU core while the first downloads, parses and stores: the extract stage has the worker read
 the page (trafilatura) and, while at it, judge the story it will most likely make (relevance,
-tags), which the relevance and tag stages take if their document and rules are the same.
+tags, near-duplicate signature). The judgement travels on the item (hsctwatch.crawl.items.
+Judgement); the later stages take it if their document and rules are the same.
 
 Only inside a running crawl (an asyncio event loop) and on a machine with more than one core;
 the setting HSCTWATCH_WORKERS says how many worker processes (0: none). Called directly, as the
@@ -21,7 +22,6 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -124,32 +124,3 @@ class _ToLogger(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         logging.getLogger(record.name).handle(record)
-
-
-# -- the worker's judgements, until the relevance and tag stages take them ------------------------
-
-_judged: OrderedDict[Any, tuple[str, Any, float, Any, float]] = OrderedDict()
-_KEEP = 512  # items between the extract and the tag stage at most (the rest are judged again)
-
-
-def keep(document: Any, digest: str, relevance: Any, seconds: float, tags: Any, tag_seconds: float) -> None:
-    """What the worker found for a document, under the rules of that digest."""
-    _judged[document] = (digest, relevance, seconds, tags, tag_seconds)
-    while len(_judged) > _KEEP:
-        _judged.popitem(last=False)
-
-
-def judged_relevance(document: Any, digest: str) -> tuple[Any, float] | None:
-    found = _judged.get(document)
-    if found is None or found[0] != digest or not digest:
-        return None
-    if found[3] is None:
-        del _judged[document]  # no tags to wait for
-    return found[1], found[2]
-
-
-def judged_tags(document: Any, digest: str) -> tuple[Any, float] | None:
-    found = _judged.pop(document, None)
-    if found is None or found[0] != digest or not digest or found[3] is None:
-        return None
-    return found[3], found[4]

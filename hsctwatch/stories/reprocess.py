@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from hsctwatch.store import Article, Store
-from hsctwatch.stories import set_rule_tags
-from hsctwatch.taxonomy import Document, Rules
+from hsctwatch.rules import Document, Rules
+from hsctwatch.stories.copies import set_rule_tags
+from hsctwatch.stories.models import Store, Story
 
 
 @dataclass
@@ -36,7 +36,7 @@ def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
     while True:
         with store.session() as session:
             articles = session.scalars(
-                select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+                select(Story).where(Story.id > last_id).order_by(Story.id).limit(batch)
             ).all()
             if not articles:
                 return report
@@ -45,7 +45,7 @@ def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
             last_id = articles[-1].id
 
 
-def _one(article: Article, rules: Rules, report: ReprocessReport) -> None:
+def _one(article: Story, rules: Rules, report: ReprocessReport) -> None:
     report.stories += 1
     document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
     decision = rules.relevance(document)

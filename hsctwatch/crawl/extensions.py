@@ -9,9 +9,9 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
-from hsctwatch.store import Source, SourceRun, open_store, utcnow
+from hsctwatch.crawl.storage import required_store
+from hsctwatch.stories.models import Source, SourceRun, Store, utcnow
 
 #: Figures copied from Scrapy's stats into the SourceRun row.
 FIGURES = {
@@ -31,9 +31,9 @@ PROGRESS_EVERY = 10
 
 
 class RunRecorder:
-    def __init__(self, crawler: Crawler, store_url: str):
+    def __init__(self, crawler: Crawler, store: Store):
         self.crawler = crawler
-        self.store = open_store(store_url)
+        self.store = store
         self.run_id = crawler.settings.getint("HSCTWATCH_RUN_ID") or None
         self.row_id: int | None = None
         self.started = 0.0
@@ -41,10 +41,7 @@ class RunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
-        url = crawler.settings.get("HSCTWATCH_STORE_URL")
-        if not url:
-            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
-        recorder = cls(crawler, url)
+        recorder = cls(crawler, required_store(crawler))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(recorder.item_passed, signal=signals.item_scraped)

@@ -1,7 +1,7 @@
 """Measuring duplicate detection on a labelled set of pairs (tests/dedup_pairs.toml).
 
 Each pair is judged the way the pipeline judges a new article against a stored one:
-identical text, else MinHash-LSH near-duplicate (hsctwatch.neardup).
+identical text, else MinHash-LSH near-duplicate (hsctwatch.stories.neardup).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hsctwatch.neardup import NearDuplicateIndex
 from hsctwatch.samples.server import load_articles, paragraphs
-from hsctwatch.text import content_hash
+from hsctwatch.scraped import content_hash
+from hsctwatch.stories.neardup import NearDuplicateIndex
 
 
 @dataclass(frozen=True)

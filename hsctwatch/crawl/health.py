@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from hsctwatch.config import Config
-from hsctwatch.store import Copy, Source, SourceRun, open_store
+from hsctwatch.stories.models import Copy, Source, SourceRun, open_store
 
 SILENT_RUNS = 3  # runs in a row with no items before a source is flagged
 FALL_RATIO = 0.3  # an item count under this share of the usual is a sharp fall

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hsctwatch.review import find
-from hsctwatch.store import Decision, Store, is_published
+from hsctwatch.stories.models import Decision, Store, is_published
+from hsctwatch.stories.review import find
 
 
 def describe(store: Store, ref: str, publish: str = "auto") -> str:

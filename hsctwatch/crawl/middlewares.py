@@ -20,7 +20,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from hsctwatch.store import Validator, open_store, utcnow
+from hsctwatch.crawl.storage import required_store
+from hsctwatch.stories.models import Store, Validator, utcnow
 
 UNCONDITIONAL = "hsctwatch_unconditional"
 
@@ -30,19 +31,16 @@ class NotModified(IgnoreRequest):
 
 
 class ConditionalRequestsMiddleware:
-    def __init__(self, crawler: Crawler, store_url: str):
+    def __init__(self, crawler: Crawler, store: Store):
         self.crawler = crawler
-        self.store = open_store(store_url)
+        self.store = store
         self.seen: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         if not crawler.settings.getbool("HSCTWATCH_CONDITIONAL_REQUESTS", True):
             raise NotConfigured("conditional requests are switched off")
-        url = crawler.settings.get("HSCTWATCH_STORE_URL")
-        if not url:
-            raise NotConfigured("HSCTWATCH_STORE_URL is not set")
-        middleware = cls(crawler, url)
+        middleware = cls(crawler, required_store(crawler))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 

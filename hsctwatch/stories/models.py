@@ -89,7 +89,7 @@ class Source(Base):
     last_item_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Article(Base):
+class Story(Base):
     __tablename__ = "articles"
     # what decides publication, apart from the wide rows: counting published tags reads this only
     __table_args__ = (Index("ix_articles_publication", "id", "relevant", "status"),)
@@ -107,7 +107,7 @@ class Article(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
-    # the MinHash signature of the text (hsctwatch.neardup), so the index reloads without rehashing
+    # the MinHash signature of the text (hsctwatch.stories.neardup), so the index reloads without rehashing
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
@@ -147,7 +147,7 @@ class Copy(Base):
     __tablename__ = "copies"
     # Many copies have no guid or rel=canonical (""): indexed are only those that have one, so
     # the planner's statistics don't see the empty majority and give up the index for a scan.
-    # Queries on these columns say `!= ''` to use them (hsctwatch.stories, hsctwatch.publish).
+    # Queries on these columns say `!= ''` to use them (hsctwatch.stories.copies, hsctwatch.stories.publish).
     __table_args__ = tuple(
         Index(f"ix_copies_{column}_set", column, sqlite_where=text(f"{column} != ''"),
               postgresql_where=text(f"{column} != ''"))
@@ -175,7 +175,7 @@ class Copy(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    article: Mapped[Article] = relationship(back_populates="copies")
+    article: Mapped[Story] = relationship(back_populates="copies")
 
 
 class Tag(Base):
@@ -191,7 +191,7 @@ class Tag(Base):
     # took off (kept so that re-running the rules does not bring it back; never published)
     origin: Mapped[str] = mapped_column(String(20), default="rules")
 
-    article: Mapped[Article] = relationship(back_populates="tags")
+    article: Mapped[Story] = relationship(back_populates="tags")
 
 
 class ItemEdit(Base):
@@ -210,7 +210,7 @@ class ItemEdit(Base):
     editor: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    article: Mapped[Article] = relationship(back_populates="edit")
+    article: Mapped[Story] = relationship(back_populates="edit")
 
 
 class User(Base):
@@ -298,7 +298,7 @@ class SourceRun(Base):
 _DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
 
 
-def is_published(article: Article, publish: str) -> bool:
+def is_published(article: Story, publish: str) -> bool:
     """The same rule as Store.published, for one loaded article."""
     if publish == "approved":
         return article.status == "approved"
@@ -373,34 +373,34 @@ class Store:
         Either way an editor's approval publishes an item the rules left out (a missed story).
         """
         if publish == "approved":
-            return query.where(Article.status == "approved")
+            return query.where(Story.status == "approved")
         return query.where(
-            ((Article.relevant.is_(True)) & (Article.status != "rejected")) | (Article.status == "approved")
+            ((Story.relevant.is_(True)) & (Story.status != "rejected")) | (Story.status == "approved")
         )
 
     def tags_in_use(self, session: Session, *, publish: str) -> list[tuple[str, str, int]]:
         """(facet, slug, number of published items) for every tag on a published item."""
         query = self.published(
-            select(Tag.facet, Tag.slug, func.count()).join(Article, Tag.article_id == Article.id), publish
+            select(Tag.facet, Tag.slug, func.count()).join(Story, Tag.article_id == Story.id), publish
         ).where(Tag.origin != "removed").group_by(Tag.facet, Tag.slug)
         return [(str(facet), str(slug), int(str(n))) for facet, slug, n in session.execute(query)]
 
     def published_articles(self, session: Session, *, publish: str, limit: int | None = None,
-                           tag: str | None = None) -> Sequence[Article]:
-        query = self.published(select(Article), publish).options(
-            selectinload(Article.tags), selectinload(Article.copies), selectinload(Article.edit))
+                           tag: str | None = None) -> Sequence[Story]:
+        query = self.published(select(Story), publish).options(
+            selectinload(Story.tags), selectinload(Story.copies), selectinload(Story.edit))
         if tag:
-            query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
-        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())
+            query = query.where(Story.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
+        query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc())
         if limit:
             query = query.limit(limit)
         return session.scalars(query).all()
 
-    def get_article(self, session: Session, ref: str) -> Article | None:
+    def get_article(self, session: Session, ref: str) -> Story | None:
         """An article by id, guid, or any URL it was seen at."""
         if ref.isdigit():
-            return session.get(Article, int(ref))
-        article = session.scalars(select(Article).where(Article.guid == ref)).first()
+            return session.get(Story, int(ref))
+        article = session.scalars(select(Story).where(Story.guid == ref)).first()
         if article:
             return article
         copy = session.scalars(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections import OrderedDict
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 from sqlalchemy import func, select, update
 
-from hsctwatch.store import Article, Store
+from hsctwatch.stories.models import Store, Story
 
 NUM_PERM = 128
 SHINGLE = 4
@@ -43,34 +42,14 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 
 def signature(text: str) -> LeanMinHash | None:
     """The text's MinHash, or None for a text too short to compare. The dedup stage hashes an
-    item's text and the store stage indexes the same text: the last few are kept, not rehashed;
-    a signature made in a worker process (given) is taken as it is."""
-    made = _given.get(text)
-    return made[0] if made is not None else _signature(text)
+    item's text and the store stage indexes the same text: the last few are kept, not rehashed."""
+    return _signature(text)
 
 
-def given(text: str, hashvalues: np.ndarray | None, seconds: float) -> None:
-    """The signature of a text, made in a worker process (`signature(text).hashvalues`, or None),
-    with the seconds it took there."""
-    minhash = None
-    if hashvalues is not None:
-        minhash = LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=_empty().scheme)
-    _given[text] = (minhash, seconds)
-    while len(_given) > _GIVEN:
-        _given.popitem(last=False)
+def from_hashvalues(hashvalues: np.ndarray) -> LeanMinHash:
+    """A signature from its hash values, as a worker process sends them."""
+    return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=_empty().scheme)
 
-
-def given_seconds(text: str) -> float:
-    """The seconds the worker spent on this text's signature, once (for the stage's time)."""
-    made = _given.get(text)
-    if made is None:
-        return 0.0
-    _given[text] = (made[0], 0.0)
-    return made[1]
-
-
-_given: OrderedDict[str, tuple[LeanMinHash | None, float]] = OrderedDict()
-_GIVEN = 512  # items between the extract and the store stage at most (the rest are hashed again)
 
 
 @functools.lru_cache(maxsize=16)
@@ -123,21 +102,21 @@ class NearDuplicateIndex:
     def from_store(cls, store: Store) -> NearDuplicateIndex:
         """Load every stored signature; hash (and save) the texts stored without one."""
         with store.session() as session:
-            count = session.scalar(select(func.count()).select_from(Article)) or 0
+            count = session.scalar(select(func.count()).select_from(Story)) or 0
             index = cls(capacity=max(1024, int(count * 1.1)))
             missing: list[tuple[int, bytes]] = []
-            rows = session.execute(select(Article.id, Article.minhash).execution_options(yield_per=2000))
+            rows = session.execute(select(Story.id, Story.minhash).execution_options(yield_per=2000))
             for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
                 if blob:
                     index._append(article_id, from_bytes(blob))
                     continue
-                text = session.scalar(select(Article.text).where(Article.id == article_id)) or ""
+                text = session.scalar(select(Story.text).where(Story.id == article_id)) or ""
                 minhash = signature(text)
                 if minhash is not None:
                     index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32))
                     missing.append((article_id, to_bytes(minhash)))
             for article_id, data in missing:
-                session.execute(update(Article).where(Article.id == article_id).values(minhash=data))
+                session.execute(update(Story).where(Story.id == article_id).values(minhash=data))
         index._sort()
         return index
 

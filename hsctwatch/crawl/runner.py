@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from hsctwatch.config import Config, SourceConfig, load_config
-from hsctwatch.store import CrawlRun, SourceRun, open_store, utcnow
+from hsctwatch.stories.models import CrawlRun, SourceRun, Store, open_store, utcnow
 
 
 @dataclass
@@ -73,7 +73,7 @@ def crawl(
         session.add(run)
         session.flush()
         run_id = run.id
-    args = [sys.executable, "-m", "hsctwatch.crawl", "--run-id", str(run_id)]
+    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id)]
     if config.path:
         args += ["--config", str(Path(config.path).absolute())]
     if verbose:
@@ -103,10 +103,10 @@ def crawl(
 
 def _project_root() -> str:
     """The folder holding the top-level spiders/ and pipelines/ packages."""
-    return str(Path(__file__).resolve().parent.parent)
+    return str(Path(__file__).resolve().parents[2])
 
 
-def _progress(store, run_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _progress(store: Store, run_id: int) -> tuple[int, int]:
     with store.session() as session:
         done = session.scalar(
             select(func.count()).select_from(SourceRun)
@@ -147,9 +147,9 @@ def _child(argv: Sequence[str] | None = None) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from hsctwatch.addon import apply_config
+    from hsctwatch.crawl.addon import apply_config
 
-    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl")
+    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl.runner")
     parser.add_argument("--config")
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--source", action="append", default=[])
@@ -158,7 +158,7 @@ def _child(argv: Sequence[str] | None = None) -> int:
 
     config = load_config(options.config, search=False)
     settings = Settings()
-    settings.setmodule("hsctwatch.settings", priority="project")
+    settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
     apply_config(settings, config)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")

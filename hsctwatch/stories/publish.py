@@ -14,8 +14,8 @@ from sqlalchemy import select
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
-from hsctwatch.store import Article, Copy, Source, open_store
-from hsctwatch.taxonomy import Vocabulary
+from hsctwatch.rules import Vocabulary
+from hsctwatch.stories.models import Copy, Source, Story, open_store
 
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
@@ -35,12 +35,12 @@ def build_feeds(config: Config) -> FeedReport:
         for source in config.sources:
             titles.setdefault(source.name, source.display_title)
         papers = _papers(session.scalars(
-            select(Article).join(Copy, Copy.article_id == Article.id)
+            select(Story).join(Copy, Copy.article_id == Story.id)
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
         ).all())
         built: dict[int, FeedItem] = {}
 
-        def items(articles: Sequence[Article]) -> list[FeedItem]:
+        def items(articles: Sequence[Story]) -> list[FeedItem]:
             for article in articles:
                 if article.id not in built:
                     built[article.id] = feed_item(article, titles, rules, papers)
@@ -64,9 +64,9 @@ def build_feeds(config: Config) -> FeedReport:
                        tag_totals=tag_totals)
 
 
-def _papers(articles: Sequence[Article]) -> dict[str, Article]:
+def _papers(articles: Sequence[Story]) -> dict[str, Story]:
     """Published papers by DOI and PubMed ID, for linking the news that cites them."""
-    found: dict[str, Article] = {}
+    found: dict[str, Story] = {}
     for article in articles:
         record = (article.metadata_ or {}).get("record") or {}
         if record.get("pmid"):
@@ -76,7 +76,7 @@ def _papers(articles: Sequence[Article]) -> dict[str, Article]:
     return found
 
 
-def cited_papers(article: Article, papers: dict[str, Article]) -> list[Article]:
+def cited_papers(article: Story, papers: dict[str, Story]) -> list[Story]:
     """The papers a news story cites by DOI or PubMed ID (press coverage and paper stay two items)."""
     if (article.metadata_ or {}).get("record"):
         return []
@@ -88,8 +88,8 @@ def cited_papers(article: Article, papers: dict[str, Article]) -> list[Article]:
     return [papers[k] for k in sorted(keys) if k in papers and papers[k].id != article.id]
 
 
-def feed_item(article: Article, source_titles: dict[str, str], rules: Vocabulary,
-              papers: dict[str, Article] | None = None) -> FeedItem:
+def feed_item(article: Story, source_titles: dict[str, str], rules: Vocabulary,
+              papers: dict[str, Story] | None = None) -> FeedItem:
     original = article.original
     copies = tuple(
         FeedCopy(url=c.url, source_title=source_titles.get(c.source, c.source))

@@ -1,6 +1,6 @@
 """How well the rules follow the editorial policy, measured on a labelled corpus.
 
-The corpus (tests/corpus/) is what an editor following TAXONOMY.md decided, written before the
+The corpus (tests/corpus/) is what an editor following docs/editorial-policy.md decided, written before the
 rules were tuned. A folder of TOML files, in either of two shapes:
 
 - one article per file: title, summary, text, relevant, tags, note (and `exact = true` when the
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hsctwatch.taxonomy import Document, Rules
+from hsctwatch.rules import Document, Rules
 
 #: The labelled corpus in a source checkout.
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus"
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hsctwatch.store import STATUSES, Article, Copy, Decision, ItemEdit, Store, Tag, new_guid, utcnow
-from hsctwatch.stories import is_more_original
-from hsctwatch.taxonomy import Vocabulary
+from hsctwatch.rules import Vocabulary
+from hsctwatch.stories.copies import is_more_original
+from hsctwatch.stories.models import STATUSES, Copy, Decision, ItemEdit, Store, Story, Tag, new_guid, utcnow
 from hsctwatch.urls import url_key
 
 
@@ -30,7 +30,7 @@ def current_editor() -> str:
     return os.environ.get("HSCT_WATCH_EDITOR") or getpass.getuser()
 
 
-def find(session: Session, store: Store, ref: str) -> Article:
+def find(session: Session, store: Store, ref: str) -> Story:
     article = store.get_article(session, ref)
     if article is None:
         raise ReviewError(f"no item {ref!r}: give an item number, a guid or a URL it was seen at")
@@ -53,15 +53,15 @@ def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str
                  include_irrelevant: bool) -> Any:
     """The queue's filters other than status (so the counts per status follow them)."""
     if not include_irrelevant:
-        query = query.where(Article.relevant.is_(True) | (Article.status == "approved"))
+        query = query.where(Story.relevant.is_(True) | (Story.status == "approved"))
     if tag:
-        query = query.where(Article.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
+        query = query.where(Story.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
     if source:
-        query = query.where(Article.copies.any(Copy.source == source))
+        query = query.where(Story.copies.any(Copy.source == source))
     if search:
         like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            or_(Article.title.ilike(like, escape="\\"), Article.text.ilike(like, escape="\\"))
+            or_(Story.title.ilike(like, escape="\\"), Story.text.ilike(like, escape="\\"))
         )
     return query
 
@@ -77,17 +77,17 @@ def list_items(store: Store, *, status: str | None = "new", tag: str | None = No
     filters: dict[str, Any] = {"tag": tag, "source": source, "search": search,
                                "include_irrelevant": include_irrelevant}
     with store.session() as session:
-        query = _queue_query(select(Article), **filters).options(selectinload(Article.tags))
+        query = _queue_query(select(Story), **filters).options(selectinload(Story.tags))
         if status and status != "all":
-            query = query.where(Article.status == status)
-        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc())
+            query = query.where(Story.status == status)
+        query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc())
         rows = [
             Row(a.id, a.status, a.relevant, a.relevance_score,
                 f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.shown_title,
                 [t.slug for t in a.tags if t.origin != "removed"])
             for a in session.scalars(query.offset(offset).limit(limit))
         ]
-        counted = _queue_query(select(Article.status, func.count()), **filters).group_by(Article.status)
+        counted = _queue_query(select(Story.status, func.count()), **filters).group_by(Story.status)
         by_status: dict[str, int] = {str(k): int(str(v)) for k, v in session.execute(counted).all()}
     counts = {s: by_status.get(s, 0) for s in STATUSES}
     counts["all"] = sum(by_status.values())
@@ -100,11 +100,11 @@ def queue_ids(store: Store, *, status: str | None = "new", tag: str | None = Non
               include_irrelevant: bool = False, limit: int = 5000) -> list[int]:
     """The ids of the queue in order, for moving to the next or previous item."""
     with store.session() as session:
-        query = _queue_query(select(Article.id), tag=tag, source=source, search=search,
+        query = _queue_query(select(Story.id), tag=tag, source=source, search=search,
                              include_irrelevant=include_irrelevant)
         if status and status != "all":
-            query = query.where(Article.status == status)
-        query = query.order_by(Article.published.desc().nulls_last(), Article.id.desc()).limit(limit)
+            query = query.where(Story.status == status)
+        query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc()).limit(limit)
         return [int(i) for i in session.scalars(query)]
 
 
@@ -220,7 +220,7 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
         if len(article.copies) == 1:
             raise ReviewError(f"{url} is item {article.id}'s only copy; there is nothing to split")
         now = utcnow()
-        new = Article(
+        new = Story(
             guid=new_guid(copy.url, now), link=copy.url, source=copy.source, title=copy.title,
             summary=copy.summary, text=copy.text, published=copy.published or now, first_seen=now,
             last_seen=now, content_hash=copy.content_hash, relevant=article.relevant,
@@ -243,7 +243,7 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
         return new.id
 
 
-def _repoint(article: Article) -> None:
+def _repoint(article: Story) -> None:
     """After copies moved, the most original copy becomes the link; the guid never changes."""
     best = None
     for copy in article.copies:

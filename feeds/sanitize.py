@@ -7,7 +7,7 @@ import re
 
 import nh3
 
-from hsctwatch.text import clean_line, html_to_text, strip_illegal
+from hsctwatch.scraped import clean_line, html_to_text, strip_illegal
 
 MAX_WORDS = 60
 ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "li", "br"}

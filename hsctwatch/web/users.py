@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from hsctwatch.store import Store, User, utcnow
+from hsctwatch.stories.models import Store, User, utcnow
 
 MIN_PASSWORD = 10
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -1,6 +1,6 @@
 """Scrapy settings of the project: polite defaults for real sites.
 
-The config file's [scrapy] table overrides any of these (see hsctwatch.addon). `scrapy crawl`
+The config file's [scrapy] table overrides any of these (see hsctwatch.crawl.addon). `scrapy crawl`
 from the repository root reads the config named by $HSCT_WATCH_CONFIG, else ./hsct-watch.toml,
 else the built-in sources.
 """
@@ -14,7 +14,7 @@ BOT_NAME = "hsct-watch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-ADDONS = {"hsctwatch.addon.ConfigAddon": 0}
+ADDONS = {"hsctwatch.crawl.addon.ConfigAddon": 0}
 
 #: The config file; "" means: look for ./hsct-watch.toml, else use the built-in defaults.
 HSCTWATCH_CONFIG = os.environ.get("HSCT_WATCH_CONFIG", "")
@@ -53,15 +53,15 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # retries wait longer each time (5xx, timeouts, resets): a struggling site gets room
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "hsctwatch.middlewares.BackoffRetryMiddleware": 550,
+    "hsctwatch.crawl.middlewares.BackoffRetryMiddleware": 550,
     # spaces requests to a host by its robots.txt Crawl-delay (sees robots.txt come back)
-    "hsctwatch.middlewares.CrawlDelayMiddleware": 560,
+    "hsctwatch.crawl.middlewares.CrawlDelayMiddleware": 560,
     # after HttpCompression (590) and Redirect (600) in the response path, so it sees the final answer
-    "hsctwatch.middlewares.ConditionalRequestsMiddleware": 580,
+    "hsctwatch.crawl.middlewares.ConditionalRequestsMiddleware": 580,
 }
 
 EXTENSIONS = {
-    "hsctwatch.extensions.RunRecorder": 500,
+    "hsctwatch.crawl.extensions.RunRecorder": 500,
 }
 
 LOG_LEVEL = "INFO"

@@ -1,0 +1,195 @@
+"""Tags: every tag of the vocabulary whose subject the article really discusses, each with the
+phrases that triggered it and where they are."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from hsctwatch.rules.forms import first_person, question_answer
+from hsctwatch.rules.model import WHERE, Document, Evidence, RulesError, TagMatch
+from hsctwatch.rules.terms import Terms, cue_after, cue_before, strings
+from hsctwatch.rules.views import Sentence, View
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One way a tag is given: terms, where they count, how many sentences, in what context."""
+
+    terms: Terms
+    min: int = 1
+    where: frozenset[str] = frozenset(WHERE)
+    near: Terms = field(default_factory=Terms)
+    near_within: int = 0  # words either side; 0: anywhere in the sentence
+    unless: Terms = field(default_factory=Terms)
+    not_after: re.Pattern[str] | None = None
+    not_before: re.Pattern[str] | None = None
+    enough_with: Terms = field(default_factory=Terms)
+
+    @classmethod
+    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Trigger:
+        merged = {**defaults, **raw}
+        places = strings(f"{where} where", merged.get("where", list(WHERE)))
+        if not places or set(places) - set(WHERE):
+            raise RulesError(f"{where}: 'where' must list some of {', '.join(WHERE)}")
+        minimum = merged.get("min", 1)
+        if not isinstance(minimum, int) or minimum < 1:
+            raise RulesError(f"{where}: 'min' must be a whole number, 1 or more")
+        within = merged.get("near_within", 0)
+        if not isinstance(within, int) or within < 0:
+            raise RulesError(f"{where}: 'near_within' must be a whole number of words")
+        return cls(
+            terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
+            near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
+            unless=Terms.of_phrases(f"{where} unless", merged.get("unless")),
+            not_after=cue_before(f"{where} not_after", merged.get("not_after")),
+            not_before=cue_after(f"{where} not_before", merged.get("not_before")),
+            enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
+        )
+
+    def allows(self, sentence: str, start: int, end: int) -> bool:
+        if self.not_after and self.not_after.search(sentence[max(0, start - 80):start]):
+            return False
+        if self.not_before and self.not_before.search(sentence[end:end + 40]):
+            return False
+        return not self.near or self.near.search(self._around(sentence, start, end))
+
+    def _around(self, sentence: str, start: int, end: int) -> str:
+        """The words near a mention: `near_within` words either side, or the whole sentence."""
+        if not self.near_within:
+            return sentence
+        before = sentence[:start].split()[-self.near_within:]
+        after = sentence[end:].split()[:self.near_within]
+        return " ".join([*before, sentence[start:end], *after])
+
+
+@dataclass(frozen=True)
+class TagRule:
+    slug: str
+    facet: str
+    label: str
+    triggers: tuple[Trigger, ...]
+    form: Mapping[str, Any]
+
+
+TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
+                          "not_after", "not_before", "enough_with"})
+FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres"}
+FORMS = ("first-person", "question-answer")
+
+
+def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str]) -> TagRule:
+    if not isinstance(raw, dict):
+        raise RulesError(f"tag #{index + 1} must be a table ([[tags]])")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        raise RulesError(f"tag #{index + 1} needs a slug of lowercase letters, digits and -")
+    if slug in seen:
+        raise RulesError(f"tag '{slug}' is defined twice; slugs are unique across facets")
+    seen.add(slug)
+    where = f"tag '{slug}'"
+    if not isinstance(raw.get("facet"), str) or not raw["facet"]:
+        raise RulesError(f"{where} needs a facet")
+    if not isinstance(raw.get("label", slug), str):
+        raise RulesError(f"{where}: label must be a string")
+    unknown = set(raw) - TAG_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if raw.get("form") is not None and raw["form"] not in FORMS:
+        raise RulesError(f"{where}: form must be one of {', '.join(FORMS)}")
+    defaults = facet_defaults.get(raw["facet"], {})
+    triggers = []
+    if any(k in raw for k in ("phrases", "patterns", "exact")):
+        triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults))
+    if raw.get("centres"):
+        triggers.append(Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, {}))
+    for n, extra in enumerate(raw.get("triggers", [])):
+        if not isinstance(extra, dict) or set(extra) - TRIGGER_KEYS:
+            raise RulesError(f"{where} trigger #{n + 1}: use only {', '.join(sorted(TRIGGER_KEYS))}")
+        triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults))
+    form = {k: raw[k] for k in FORM_KEYS if k in raw}
+    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form)
+
+
+
+class TagRules:
+    """The tag half of `Rules`: the tag rules it applies are read by `Rules`."""
+
+    tag_rules: list[TagRule]
+    headline_counts: int  # a headline's mention counts as this many sentences
+    dense_terms: int  # a sentence with this many different terms counts twice
+
+    @cached_property
+    def _by_slug(self) -> dict[str, TagRule]:
+        return {t.slug: t for t in self.tag_rules}
+
+    @property
+    def facets(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for rule in self.tag_rules:
+            out.setdefault(rule.facet, []).append(rule.slug)
+        return out
+
+    def label(self, slug: str) -> str:
+        return self._by_slug[slug].label
+
+    def facet(self, slug: str) -> str:
+        return self._by_slug[slug].facet
+
+    def tags(self, doc: Document) -> list[TagMatch]:
+        """Every tag whose subject the article really discusses, with its evidence."""
+        view = View.of(doc)
+        found = [m for rule in self.tag_rules if (m := self._tag(rule, view))]
+        if "news" in self._by_slug and not any(m.facet == "type" for m in found):
+            title = (doc.title or "").strip()
+            found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
+        return found
+
+    def _tag(self, rule: TagRule, view: View) -> TagMatch | None:
+        form = rule.form.get("form")
+        if form == "question-answer":
+            cues = rule.triggers[0].terms if rule.triggers else Terms()
+            evidence = question_answer(view, cues, int(rule.form.get("qa_lines_min", 2)),
+                                        int(rule.form.get("quotes_min", 3)))
+            return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
+        if form == "first-person":
+            evidence = first_person(view, int(rule.form.get("first_person_min", 8)),
+                                     float(rule.form.get("first_person_share", 0.025)))
+            if evidence:
+                return TagMatch(rule.facet, rule.slug, evidence)
+        for trigger in rule.triggers:
+            evidence = self._triggered(trigger, view)
+            if evidence:
+                return TagMatch(rule.facet, rule.slug, evidence)
+        return None
+
+    def _triggered(self, trigger: Trigger, view: View) -> tuple[Evidence, ...] | None:
+        count = 0
+        evidence: list[Evidence] = []
+        for i, found in view.mentions(trigger.terms).items():
+            sentence = view.sentences[i]
+            if sentence.where not in trigger.where or view.has(trigger.unless, sentence.start, sentence.text):
+                continue
+            spans = [s for s in found if trigger.allows(sentence.text, *s)]
+            if not spans:
+                continue
+            count += self._weight(view, trigger, sentence, spans)
+            for a, b in spans:
+                phrase = sentence.raw[a:b]
+                if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
+                    evidence.append(Evidence(phrase, sentence.where))
+        return tuple(evidence) if count >= trigger.min else None
+
+    def _weight(self, view: View, trigger: Trigger, sentence: Sentence,
+                spans: list[tuple[int, int]]) -> int:
+        """How many sentences' worth this one is: a headline, a dense sentence, or a sentence
+        that is enough on its own count for more than a stray mention."""
+        if trigger.enough_with and view.has(trigger.enough_with, sentence.start, sentence.text):
+            return trigger.min
+        if sentence.where == "title":
+            return self.headline_counts
+        return 2 if len({sentence.text[a:b].lower() for a, b in spans}) >= self.dense_terms else 1

@@ -1,0 +1,364 @@
+"""Term matching: how an editor's phrases and patterns become regular expressions, and how
+they are found fast, through an index of where each word starts, with exactly the matches a
+plain regex search would give (tests/test_term_matching.py proves it over the corpus)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from hsctwatch.rules.model import RulesError
+
+_NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"})
+
+
+def normalize(text: str) -> str:
+    """Straight quotes and plain dashes. One character for one, so that offsets found in the
+    normalized text also point into the original, which evidence is quoted from."""
+    return text.translate(_NORMAL)
+
+
+_SEPARATOR = r"['\"]?[\s-]+['\"]?"  # between the words of a phrase
+
+
+def phrase_regex(phrase: str) -> str:
+    """A plain phrase as a regex: whole words, any case, a space or hyphen between words (and a
+    quotation mark: chemo 'reboot' of immune system), a final * for any ending — so that editors
+    can add synonyms without knowing regular expressions."""
+    words = [w for w in re.split(r"[\s-]+", normalize(phrase).strip()) if w]
+    parts = [r"\S+" if w == "*" else re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+             for w in words]
+    regex = _SEPARATOR.join(parts)
+    if phrase[:1].isalnum():
+        regex = r"\b" + regex
+    if phrase[-1:].isalnum():
+        regex += r"\b"
+    return regex
+
+
+def strings(where: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesError(f"{where} must be a list of strings")
+    return value
+
+
+def compile_terms(where: str, regexes: list[str], flags: int) -> re.Pattern[str] | None:
+    for regex in regexes:  # one by one first, so that the message names the broken one
+        try:
+            re.compile(regex, flags)
+        except re.error as exc:
+            raise RulesError(f"{where}: {regex!r} is not a valid regular expression ({exc})") from None
+    return re.compile(_alternation(regexes, flags), flags) if regexes else None
+
+
+def _alternation(regexes: list[str], flags: int) -> str:
+    """``(?:r1)|(?:r2)|…``, written so that Python's regex engine scans it fast, matching exactly
+    the same. The engine tries every alternative at every position of the text; here the
+    alternatives that start with a word boundary and a plain letter or digit (most phrases) are
+    grouped under one boundary, by that first character: ``\\b(?:a(?:…|…)|h(?:…))``. At a
+    position, at most one group can match (the first characters differ, in any case), and within
+    a group the alternatives keep their order, so the first alternative that matches is still the
+    one that wins. Other alternatives stay where they are, between such runs. A pattern with a
+    group of its own (which a back-reference could name) is left as it is."""
+    plain = "|".join(f"(?:{r})" for r in regexes)
+    if any(re.compile(r, flags).groups for r in regexes):
+        return plain
+    out: list[str] = []
+    run: dict[str, list[str]] = {}
+    for regex in regexes:
+        first = regex[2:3]
+        if (regex.startswith(r"\b") and first.isascii() and first.isalnum()
+                and regex[3:4] not in ("*", "+", "?", "{") and not _alternates(regex)):
+            run.setdefault(first.lower() if flags & re.IGNORECASE else first, []).append(regex[3:])
+            continue
+        if run:
+            out.append(_grouped(run))
+            run = {}
+        out.append(f"(?:{regex})")
+    if run:
+        out.append(_grouped(run))
+    return "|".join(out)
+
+
+def _grouped(run: dict[str, list[str]]) -> str:
+    return r"\b(?:" + "|".join(first + "(?:" + "|".join(rests) + ")" for first, rests in run.items()) + ")"
+
+
+def _alternates(regex: str) -> bool:
+    """Does the regex have a | outside any group (so that it can't be cut after its first letter)?"""
+    return any(char == "|" and depth == 0 for _, char, depth in _structure(regex))
+
+
+def _structure(regex: str) -> list[tuple[int, str, int]]:
+    """(index, character, depth) of the regex's |, ( and ), outside escapes and classes."""
+    found: list[tuple[int, str, int]] = []
+    depth, i = 0, 0
+    while i < len(regex):
+        char = regex[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":  # a character class: to its closing ], which may come first or after ^
+            i += 2 if regex[i + 1:i + 2] == "^" else 1
+            i += 1 if regex[i:i + 1] == "]" else 0
+            while i < len(regex) and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+        elif char == "(":
+            found.append((i, char, depth))
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            found.append((i, char, depth))
+        elif char == "|":
+            found.append((i, char, depth))
+        i += 1
+    return found
+
+
+class Plan:
+    """How to find a regex's matches without trying it at every position of a text: the
+    alternatives that start with a word boundary and a plain word (most phrases) can only match
+    where a word starts with those letters, which the text's word index tells (WordIndex); the
+    others are looked for with one regex of them all. The regex itself is then tried only
+    at those places, in order, the way `finditer` would: the same matches."""
+
+    __slots__ = ("context_free", "exact", "keys", "others")
+
+    def __init__(self, keys: set[tuple[str, bool]], others: list[str], flags: int):
+        self.exact = not flags & re.IGNORECASE
+        self.keys = tuple(sorted(keys))
+        # no lookaround or anchor: whether they match at a place depends only on the words there
+        self.context_free = not any(_CONTEXT.search(r) for r in others)
+        self.others = re.compile("|".join(f"(?:{r})" for r in others), flags) if others else None
+
+    def other_places(self, text: str) -> set[int]:
+        """Every place where one of the other alternatives matches (overlapping matches too)."""
+        places: set[int] = set()
+        if self.others is None:
+            return places
+        at = 0
+        while at <= len(text) and (m := self.others.search(text, at)):
+            places.add(m.start())
+            at = m.start() + 1
+        return places
+
+    @classmethod
+    def of(cls, regexes: list[str], flags: int) -> Plan | None:
+        if not regexes or any(re.compile(r, flags).groups for r in regexes):
+            return None  # a group of its own could be named by a back-reference: tried everywhere
+        keys: set[tuple[str, bool]] = set()
+        others: list[str] = []
+        for regex in regexes:
+            heads = _heads(regex)
+            if heads is None:
+                others.append(regex)
+                continue
+            for head, whole in heads:
+                key = head[:KEY] if not flags & re.IGNORECASE else head[:KEY].lower()
+                keys.add((key, whole and len(head) < KEY))
+        return cls(keys, others, flags)
+
+
+KEY = 3  # words are indexed by their first letters, up to this many
+_CONTEXT = re.compile(r"\(\?[=!<(]|[\^$]|\\[AZ]")
+
+
+def _heads(regex: str) -> list[tuple[str, bool]] | None:
+    """The plain letters and digits a match of the regex starts with, after its opening word
+    boundary — one for each alternative of a group it starts with (\\b(?:she|he) ...) — and
+    whether they are the whole word. None when that can't be told: no boundary first, a | outside
+    any group, an optional or repeated first letter or group."""
+    if not regex.startswith(r"\b") or _alternates(regex):
+        return None
+    body, after = regex[2:], ""
+    alternatives = [body]
+    if body.startswith("(?:"):
+        inner = _structure(body)
+        close = next((i for i, char, depth in inner if char == ")" and depth == 0), -1)
+        after = body[close + 1:]
+        if close < 0 or after[:1] in _REPEAT:
+            return None
+        cuts = [i for i, char, depth in inner if char == "|" and depth == 1 and i < close]
+        alternatives = [body[a + 1:b] for a, b in zip([2, *cuts], [*cuts, close], strict=True)]
+    heads = []
+    for alternative in alternatives:
+        end = 0
+        while end < len(alternative) and alternative[end].isascii() and alternative[end].isalnum():
+            end += 1
+        if alternative[end:end + 1] in _REPEAT:
+            end -= 1  # the last letter is optional or repeated
+        if end <= 0:
+            return None
+        heads.append((alternative[:end], _ends_word(alternative[end:] or after)))
+    return heads
+
+
+_REPEAT = ("*", "+", "?", "{")
+
+
+def _ends_word(regex: str) -> bool:
+    """Does what a regex matches first (as written) end a word: a boundary, a space, a hyphen?"""
+    if regex.startswith((r"\b", _SEPARATOR)):
+        return True
+    return regex[:1] in (" ", "/", ",", ":", ";", "'", '"', "%", "-") and regex[1:2] not in _REPEAT
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A list of terms compiled into two regexes: the case-insensitive terms and the exact ones."""
+
+    loose: re.Pattern[str] | None = None
+    exact: re.Pattern[str] | None = None
+    loose_plan: Plan | None = field(default=None, compare=False, repr=False)
+    exact_plan: Plan | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def read(cls, where: str, table: Mapping[str, Any], phrases: str = "phrases",
+             patterns: str = "patterns", exact: str = "exact") -> Terms:
+        loose = [phrase_regex(p) for p in strings(f"{where} {phrases}", table.get(phrases))]
+        loose += [normalize(p) for p in strings(f"{where} {patterns}", table.get(patterns))]
+        strict = [normalize(p) for p in strings(f"{where} {exact}", table.get(exact))]
+        return cls(compile_terms(where, loose, re.IGNORECASE), compile_terms(where, strict, 0),
+                   Plan.of(loose, re.IGNORECASE), Plan.of(strict, 0))
+
+    @classmethod
+    def of_phrases(cls, where: str, phrases: Any) -> Terms:
+        return cls.read(where, {"phrases": phrases})
+
+    def __bool__(self) -> bool:
+        return bool(self.loose or self.exact)
+
+    def matches(self, text: str) -> Found:
+        """(start, end, exact) of matches that do not overlap, in order; a loose match wins."""
+        return combine([([m.span() for m in pattern.finditer(text)], exact)
+                         for pattern, exact in ((self.loose, False), (self.exact, True))
+                         if pattern is not None])
+
+    def spans(self, text: str, shouty: bool = False) -> list[tuple[int, int]]:
+        """Matches that do not overlap, in order. Exact terms are skipped in ALL-CAPS text, where
+        "MOST" or "MS" is only a shouted word."""
+        return [(a, b) for a, b, exact in self.matches(text) if not (exact and shouty)]
+
+    def search(self, text: str) -> bool:
+        return bool((self.loose and self.loose.search(text)) or (self.exact and self.exact.search(text)))
+
+    def count(self, text: str) -> int:
+        return len(self.spans(text))
+
+
+Found = list[tuple[int, int, bool]]  # (start, end, exact) of the matches of some terms
+
+
+def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
+    """The loose regex's matches, then the exact regex's that overlap none of them."""
+    found: Found = []
+    for spans, exact in runs:
+        taken = sorted(found)
+        for a, b in spans:
+            i = bisect_right(taken, (a, b, True))
+            if b > a and not any(x < b and a < y for x, y, _ in taken[max(0, i - 1):i + 1]):
+                found.append((a, b, exact))
+    return sorted(found)
+
+
+def cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
+    """Words that disqualify a mention right after them. Names, "and", "the" and commas may
+    stand between, so that "from Germany and the UK" is still "from" for the UK."""
+    regexes = [phrase_regex(c) for c in strings(where, cues)]
+    if not regexes:
+        return None
+    between = r"(?:[\s,]+(?:(?-i:[A-Z][\w'.-]*)|and|or|the))*[\s,]*$"  # a name: capitalised
+    return compile_terms(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
+
+
+def cue_after(where: str, cues: Any) -> re.Pattern[str] | None:
+    regexes = [phrase_regex(c) for c in strings(where, cues)]
+    return compile_terms(where, [rf"^[\s,]*(?:{'|'.join(regexes)})"], re.IGNORECASE) if regexes else None
+
+
+def finditer_at(pattern: re.Pattern[str], text: str, places: list[int]) -> list[tuple[int, int]]:
+    """The spans of `pattern.finditer(text)`, given every place (in order) where a match can
+    start: the pattern is tried there only, the way finditer goes on after each match."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for at in places:
+        if at < end:
+            continue
+        m = pattern.match(text, at)
+        if m is None:
+            continue
+        if m.end() == at:  # an empty match: finditer's own rules for what comes next
+            return [m.span() for m in pattern.finditer(text)]
+        spans.append(m.span())
+        end = m.end()
+    return spans
+
+
+def is_word(char: str) -> bool:
+    """What the regex engine's \\w matches."""
+    return char.isalnum() or char == "_"
+
+
+_WORD = re.compile(rf"(\w{{1,{KEY}}})\w*")
+
+
+@cache
+def _like_ascii(char: str) -> bool:
+    """Could the regex engine, ignoring case, take this non-ASCII character for an ASCII letter?
+    It does for a few (İ and ı for i, ſ for s, the Kelvin sign for k): answered generously, from
+    every case mapping of the character."""
+    cases = char.lower() + char.upper() + char.casefold() + char.title()
+    return any(c.isascii() and c.isalnum() for c in cases)
+
+
+class WordIndex:
+    """Where each word of a text starts, by its first letters (up to KEY of them): as written
+    (for exact terms) and in lower case (for the others). A word whose first letters the regex
+    engine might read as other ASCII letters when ignoring case is a place for every loose term."""
+
+    __slots__ = ("anywhere", "exact", "loose", "shorter")
+
+    def __init__(self, text: str):
+        self.exact: dict[str, list[int]] = {}
+        self.loose: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []
+        self.shorter: dict[bool, dict[str, list[int]]] = {}
+        exact = self.exact
+        for m in _WORD.finditer(text):
+            head = m[1]
+            if head in exact:
+                exact[head].append(m.start())
+            else:
+                exact[head] = [m.start()]
+        for head, places in exact.items():
+            if head.isascii():
+                key = head.lower()
+            elif any(not c.isascii() and _like_ascii(c) for c in head):
+                self.anywhere.extend(places)
+                continue
+            else:
+                key = head.translate(_ASCII_LOWER)
+            self.loose[key] = self.loose[key] + places if key in self.loose else places
+
+    def places(self, key: str, exact: bool, whole: bool = False) -> list[int]:
+        """Where a word starts with the key (in lower case, unless exact), or is the key (whole);
+        not in order."""
+        index = self.exact if exact else self.loose
+        if len(key) == KEY or whole:
+            return index.get(key, [])
+        if exact not in self.shorter:  # by the first one or two letters, made when first asked
+            shorter: dict[str, list[int]] = {}
+            for head, places in index.items():
+                for n in range(1, min(len(head), KEY - 1) + 1):
+                    shorter.setdefault(head[:n], []).extend(places)
+            self.shorter[exact] = shorter
+        return self.shorter[exact].get(key, [])
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
