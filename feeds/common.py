@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -48,7 +49,14 @@ def body(item: FeedItem) -> str:
         note=item.note,
         copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
         see_also=tuple((safe_url(c.url), c.source_title) for c in item.see_also if safe_url(c.url)),
-    )
+    ) + tag_labels(item)
+
+
+def tag_labels(item: FeedItem) -> str:
+    """The item's tags by their labels ("Tags: Primary progressive MS, Research"): readers show
+    the categories' slugs as they are, so the words a person reads come with the text."""
+    labels = [clean_text(t.display) for t in item.tags if clean_text(t.display)]
+    return f"<p>Tags: {html.escape(', '.join(labels))}</p>" if labels else ""
 
 
 def safe_url(url: str) -> str:

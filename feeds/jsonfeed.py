@@ -35,7 +35,11 @@ def _item(item: FeedItem) -> dict[str, object]:
         "authors": [{"name": clean_text(item.author) or clean_text(item.source_title)}],
         "tags": [t.slug for t in item.tags],
     }
+    extension: dict[str, object] = {  # the tags' facets and readable labels beside their slugs
+        "tags": [{"slug": t.slug, "facet": t.facet, "label": clean_text(t.display)} for t in item.tags],
+    }
     copies = [safe_url(c.url) for c in item.copies if safe_url(c.url)]
     if copies:
-        data["_hsct_watch"] = {"also_published_at": copies}
+        extension["also_published_at"] = copies
+    data["_hsct_watch"] = extension
     return data

@@ -360,5 +360,11 @@ def test_feeds_are_served_with_validators_304s_and_gzip(desk: Desk) -> None:
     assert anon.get("/feeds/feed.json").headers["Content-Type"].startswith("application/feed+json")
     assert anon.get("/feeds/").headers["Content-Type"].startswith("text/html")
     assert anon.get("/feeds/tags/mist.xml").status_code == 200
+    # the readable site beside the feeds: its pages, stylesheet and OPML, each as what it is
+    page = anon.get("/feeds/tags/mist.html")
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "script-src" not in page.headers["Content-Security-Policy"]  # nothing runs on the site
+    assert anon.get("/feeds/site.css").headers["Content-Type"] == "text/css; charset=utf-8"
+    assert anon.get("/feeds/feeds.opml").headers["Content-Type"] == "text/x-opml; charset=utf-8"
     for path in ("/feeds/../hsct-watch.toml", "/feeds/%2e%2e/store.db", "/feeds/nothing.xml"):
         assert anon.get(path).status_code == 404, path
