@@ -30,6 +30,8 @@ def generator(meta: FeedMeta, self_url: str, title: str, description: str,
     fg.description(clean_text(description) or clean_text(title))
     fg.subtitle(clean_text(description) or clean_text(title))
     fg.link(href=self_url, rel="self")
+    if meta.hub:
+        fg.link(href=meta.hub, rel="hub")  # Atom; RSS gets it from feeds.websub.with_hub
     fg.link(href=meta.base_url, rel="alternate")  # RSS's <link> is the last one set
     fg.language(meta.language)
     fg.author({"name": clean_text(meta.title)})

@@ -20,6 +20,8 @@ def json_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
         "language": meta.language,
         "items": [_item(i) for i in items],
     }
+    if meta.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

@@ -21,6 +21,7 @@ from hsctwatch.console import (
     State,
     build,
     pass_state,
+    print_problems,
     print_table,
     review_call,
 )
@@ -70,7 +71,8 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     if not quiet or result.failed_sources:
         _print_summary(result)
         click.echo(f"feeds: {report.items} item(s) in {config.feeds_dir}/ "
-                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s))")
+                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s); index.html to read)")
+    print_problems(report)
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
 
 
@@ -102,6 +104,7 @@ def feeds(state: State) -> None:
     report = build(config)
     click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
                f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
+    print_problems(report)
 
 
 # -- sources ----------------------------------------------------------------------------------
@@ -188,6 +191,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     if not dry_run:
         built = build(config)
         click.echo(f"feeds rebuilt ({built.items} items)")
+        print_problems(built)
 
 
 @cli.command("eval")

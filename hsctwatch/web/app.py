@@ -151,7 +151,10 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def build() -> object:
         from hsctwatch.stories.publish import build_feeds
 
-        return build_feeds(config)
+        report = build_feeds(config)
+        for message in report.messages:  # a hub that refused its ping: the feeds are written
+            log.warning("after rebuilding the feeds: %s", message)
+        return report
 
     rebuilder = FeedRebuilder(build) if rebuild else None
     app.extensions["hsctwatch"] = {"store": store, "vocabulary": vocabulary, "rebuilder": rebuilder,
