@@ -122,7 +122,7 @@ def _languages(top: Sequence[FeedItem], meta: FeedMeta) -> dict[str, list[FeedIt
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(loader=PackageLoader("feeds", "templates"), autoescape=select_autoescape(["html"]),
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
@@ -135,7 +135,7 @@ class _Renderer:
                  languages: dict[str, list[FeedItem]]):
         self.meta = meta
         self.languages = languages
-        self.env = _environment()
+        self.env = environment()
         self.views: dict[FeedItem, StoryView] = {}
         self.fragments: dict[tuple[FeedItem, str], Markup] = {}
         self.topics = [

@@ -97,7 +97,7 @@ def digest_config(where: str, lines: _Lines, data: dict[str, Any]) -> DigestConf
         raise fail("password_env", f"password_env = '{password_env}' is not an environment variable's "
                                    "name (letters, digits and _)")
     if bool(user) != bool(password_env):
-        raise fail("user" if not user else "password_env",
+        raise fail("user" if user else "password_env",
                    "user and password_env go together: set both to sign in to the SMTP server, or neither")
     subscribe = values.get("subscribe", "")
     if subscribe and not (subscribe.startswith("mailto:") or HTTP_URL.match(subscribe)):
