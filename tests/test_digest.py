@@ -172,6 +172,7 @@ def test_each_list_gets_its_stories_grouped_by_type_over_starttls(tmp_path: Path
     # nothing new: no mail at all; a new story: only that one
     assert digest(desk) == (0, "all: nothing new since the last digest\n"
                                "tag:mist: nothing new since the last digest\n")
+    assert digest(desk, "--quiet") == (0, "")  # for cron: silent unless a list failed
     assert len(sink.mail) == 2
     Pipeline(desk.store)(url="https://news.example.org/2026/04/01/hsct-ms-costs/",
                          title="What aHSCT for MS costs abroad", text="Autologous HSCT for MS abroad. " * 20,
@@ -190,7 +191,7 @@ def test_a_failed_send_keeps_the_stories_for_the_next_digest(tmp_path: Path,
     with_digest(desk, port)
     sink.refuse_data = "554 5.7.1 Message rejected for policy reasons"
     code, output = digest(desk)
-    assert code == 1
+    assert code == 1 and digest(desk, "--quiet")[1].startswith("! all: not sent")
     assert output.splitlines()[0] == ("! all: not sent (the mail server said 554 5.7.1 Message rejected "
                                       "for policy reasons); its 3 stories wait for the next digest")
     sink.refuse_data = ""

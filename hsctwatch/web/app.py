@@ -61,6 +61,7 @@ from hsctwatch.stories.review import (
     set_status,
     split,
 )
+from hsctwatch.web.charts import run_chart
 from hsctwatch.web.rebuild import FeedRebuilder
 from hsctwatch.web.render import Mark, paragraphs, safe_href
 from hsctwatch.web.users import authenticate, exists
@@ -405,7 +406,9 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.get("/sources")
     def sources() -> str:
-        return render_template("sources.html", rows=source_health(config))
+        rows = source_health(config)
+        return render_template("sources.html", rows=rows, charts={r.name: run_chart(r.name, r.history)
+                                                                  for r in rows})
 
     # -- the published feeds ----------------------------------------------------------------------
 
