@@ -89,7 +89,7 @@ def _tag_page(tag: FeedTag, members: Sequence[FeedItem], meta: FeedMeta) -> Page
     own_list = tag.slug in meta.email_tags
     return Page(
         path=f"tags/{tag.slug}.html", title=f"{label} · {clean_text(meta.title)}", heading=label,
-        intro=f"Stories tagged “{label}” ({facet_name(tag.facet).lower()}), newest first.",
+        intro=f"Stories tagged “{label}” ({facet_name(tag.facet)}), newest first.",
         feed=f"tags/{tag.slug}.xml", feed_title=f"{clean_text(meta.title)} — {label}",
         email_subject=(f"Subscribe to the {clean_text(meta.title)} email digest: {label}" if own_list
                        else f"Subscribe to the {clean_text(meta.title)} email digest"),

@@ -73,7 +73,7 @@ def story_view(item: FeedItem, default_language: str = "en") -> StoryView:
         published=item.published,
         excerpt=make_excerpt(item.summary, item.text),
         note=clean_text(item.note),
-        chips=tuple(chip(tag) for tag in item.tags),
+        chips=tuple(chip(tag) for tag in sorted(item.tags, key=lambda t: facet_order(t.facet))),
         copies=_links(item.copies),
         see_also=_links(item.see_also),
         language=item_language(item, default_language),

@@ -65,7 +65,7 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
     files.update(site_files(top, meta, tagged, counts, feed_names))
     files["feeds.opml"] = opml_bytes(meta, feed_names, counts)
 
-    report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")))
+    report = FeedReport(items=len(top), tag_feeds=len(tagged))
     out_dir = Path(out_dir)
     for folder in MANAGED:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
