@@ -45,13 +45,18 @@ def generator(meta: FeedMeta, self_url: str, title: str, description: str,
 @lru_cache(maxsize=2048)  # an item is in the main feed, its tags' feeds, Atom and JSON: made once
 def body(item: FeedItem) -> str:
     return item_html(
-        make_excerpt(item.summary, item.text),
+        excerpt(item),
         safe_url(item.link),
         item.source_title,
         note=item.note,
         copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
         see_also=tuple((safe_url(c.url), c.source_title) for c in item.see_also if safe_url(c.url)),
     ) + tag_labels(item)
+
+
+@lru_cache(maxsize=4096)  # the feeds, JSON Feed's summary, the site and the digest all show it
+def excerpt(item: FeedItem) -> str:
+    return make_excerpt(item.summary, item.text)
 
 
 def tag_labels(item: FeedItem) -> str:

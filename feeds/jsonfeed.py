@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from feeds.common import body, safe_url, title
+from feeds.common import body, excerpt, safe_url, title
 from feeds.model import FeedItem, FeedMeta
-from feeds.sanitize import clean_text, make_excerpt
+from feeds.sanitize import clean_text
 
 
 def json_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
@@ -31,7 +31,7 @@ def _item(item: FeedItem) -> dict[str, object]:
         "url": safe_url(item.link),
         "title": title(item),
         "content_html": body(item),
-        "summary": make_excerpt(item.summary, item.text),
+        "summary": excerpt(item),
         "date_published": item.published.isoformat(),
         "date_modified": (item.updated or item.published).isoformat(),
         "authors": [{"name": clean_text(item.author) or clean_text(item.source_title)}],

@@ -11,12 +11,14 @@ value; the values are plain text already (`feeds.views`).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from feeds.common import newest
@@ -121,10 +123,29 @@ def _languages(top: Sequence[FeedItem], meta: FeedMeta) -> dict[str, list[FeedIt
     return dict(sorted(by_code.items(), key=lambda cm: (-len(cm[1]), cm[0])))
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Templates compiled once and kept between runs (in the user's own Jinja cache folder):
+    compiling them costs more than rendering a build's pages. A cache that cannot be read or
+    written is passed over, never a failed build."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @cache
 def environment() -> Environment:
+    try:
+        compiled: FileSystemBytecodeCache | None = _CompiledTemplates()
+    except (OSError, RuntimeError):  # no private cache folder to be had
+        compiled = None
     return Environment(loader=PackageLoader("feeds", "templates"), autoescape=select_autoescape(["html"]),
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                       bytecode_cache=compiled)
 
 
 class _Renderer:
@@ -136,8 +157,8 @@ class _Renderer:
         self.meta = meta
         self.languages = languages
         self.env = environment()
-        self.views: dict[FeedItem, StoryView] = {}
-        self.fragments: dict[tuple[FeedItem, str], Markup] = {}
+        self.views: dict[str, StoryView] = {}  # by guid: hashing a whole item costs more
+        self.fragments: dict[tuple[str, str], Markup] = {}
         self.topics = [
             (facet_name(facet), sorted(((t, n) for t, n in tag_totals.items()
                                         if t.facet == facet and SAFE_SLUG.match(t.slug)),
@@ -159,12 +180,12 @@ class _Renderer:
         return html.encode("utf-8")
 
     def story(self, item: FeedItem, root: str) -> Markup:
-        key = (item, root)
+        key = (item.guid, root)
         if key not in self.fragments:
-            if item not in self.views:
-                self.views[item] = story_view(item, self.meta.language)
+            if item.guid not in self.views:
+                self.views[item.guid] = story_view(item, self.meta.language)
             self.fragments[key] = Markup(self.env.get_template("site/story.html").render(
-                story=self.views[item], root=root, page_language=self.meta.language))
+                story=self.views[item.guid], root=root, page_language=self.meta.language))
         return self.fragments[key]
 
     def email_link(self, subject: str) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from feeds.common import safe_url, title
+from feeds.common import excerpt, safe_url, title
 from feeds.model import SAFE_SLUG, FeedCopy, FeedItem, FeedTag
-from feeds.sanitize import clean_text, make_excerpt
+from feeds.sanitize import clean_text
 
 #: A language may name a file only when its code is this plain (a tag: SAFE_SLUG).
 SAFE_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -71,7 +72,7 @@ def story_view(item: FeedItem, default_language: str = "en") -> StoryView:
         source=clean_text(item.source_title),
         author=clean_text(item.author),
         published=item.published,
-        excerpt=make_excerpt(item.summary, item.text),
+        excerpt=excerpt(item),
         note=clean_text(item.note),
         chips=tuple(chip(tag) for tag in sorted(item.tags, key=lambda t: facet_order(t.facet))),
         copies=_links(item.copies),
@@ -80,6 +81,7 @@ def story_view(item: FeedItem, default_language: str = "en") -> StoryView:
     )
 
 
+@lru_cache(maxsize=1024)  # a few dozen tags on thousands of stories
 def chip(tag: FeedTag) -> Chip:
     page = f"tags/{tag.slug}.html" if SAFE_SLUG.match(tag.slug) else ""
     return Chip(label=clean_text(tag.display) or tag.slug, slug=tag.slug, facet=tag.facet, page=page)

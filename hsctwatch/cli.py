@@ -308,6 +308,8 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
     click.echo(f"\nThe demo's feeds ({report.items} items, {report.tag_feeds} tag feeds) are in {out}/:")
     for name in ("index.html", "rss.xml", "atom.xml", "feed.json"):
         click.echo(f"  {out / name}")
+    click.echo(f"Open index.html in a browser to read them; `hsct-watch --config {config_file.resolve()} "
+               f"serve`\npublishes the folder at {config.feeds.base_url}, the address its feeds give.")
     click.echo(f"\nTo run it again by hand: `hsct-watch demo --serve-only --port {port}` in one "
                f"terminal,\nthen `hsct-watch --config {config_file.resolve()} run` in another.")
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
