@@ -161,7 +161,7 @@ def test_each_list_gets_its_stories_grouped_by_type_over_starttls(tmp_path: Path
     assert plain.index("RESEARCH") < plain.index("NEWS") < plain.index("OTHER STORIES")
     assert plain.index("MIST at ten years") < plain.index("NEWS") < plain.index("completes enrolment")
     assert f"Read it: {NEWS}" in plain and "Also published at: blog <https://blog.example.net/" in plain
-    assert "Tags: MIST trial, Research" in plain
+    assert "Tags: Research, MIST trial" in plain  # the type first, as on the site
     assert f'<a href="{NEWS}"' in html and ">Research</h2>" in html
     assert "<script" not in html.lower() and "onmouseover" not in html and "<img" not in html
     assert "&lt;b onmouseover" not in html  # the hostile summary was made text before escaping
