@@ -86,8 +86,7 @@ def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:
     counts: dict[FeedTag, int] = {}
     for item in items:
         for tag in item.tags:
-            key = FeedTag(tag.facet, tag.slug, tag.label)
-            counts[key] = counts.get(key, 0) + 1
+            counts[tag] = counts.get(tag, 0) + 1
     return counts
 
 
