@@ -8,7 +8,6 @@ mtime — and the ETag/Last-Modified a web server derives from it — stays the 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,12 +15,14 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.atom import atom_bytes
-from feeds.index import index_bytes, tag_counts
 from feeds.jsonfeed import json_bytes
-from feeds.model import FeedItem, FeedMeta, FeedTag
+from feeds.model import SAFE_SLUG, FeedItem, FeedMeta, FeedTag
+from feeds.opml import opml_bytes
 from feeds.rss import rss_bytes
+from feeds.site import site_files
 
-SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+#: Folders of the output whose files come and go with the tags (and languages) in use.
+MANAGED = ("tags", "lang")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class FeedReport:
     files: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # one line per problem after writing (a hub ping)
 
 
 def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
@@ -52,26 +54,40 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
         "atom.xml": atom_bytes(top, meta),
         "feed.json": json_bytes(top, meta),
     }
+    tagged: dict[FeedTag, list[FeedItem]] = {}
     for tag, members in tag_items.items():
         if not SAFE_SLUG.match(tag.slug):
             continue
-        tagged = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
-        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged, meta, path=f"tags/{tag.slug}.xml",
+        tagged[tag] = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
+        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged[tag], meta, path=f"tags/{tag.slug}.xml",
                                                   title_suffix=tag.display)
-    files["index.html"] = index_bytes(meta, counts, len(top))
+    feed_names = list(files)
+    files.update(site_files(top, meta, tagged, counts, feed_names))
+    files["feeds.opml"] = opml_bytes(meta, feed_names, counts)
 
-    report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")))
+    report = FeedReport(items=len(top), tag_feeds=len(tagged))
     out_dir = Path(out_dir)
-    (out_dir / "tags").mkdir(parents=True, exist_ok=True)
+    for folder in MANAGED:
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         report.files.append(name)
         if write_if_changed(out_dir / name, data):
             report.changed.append(name)
-    for stale in (out_dir / "tags").glob("*.xml"):
-        if f"tags/{stale.name}" not in files:
-            stale.unlink()
-            report.removed.append(f"tags/{stale.name}")
+    for folder in MANAGED:
+        for stale in sorted((out_dir / folder).glob("*.*")):
+            if stale.suffix in (".xml", ".html") and f"{folder}/{stale.name}" not in files:
+                stale.unlink()
+                report.removed.append(f"{folder}/{stale.name}")
     return report
+
+
+def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:
+    """How many of ``items`` carry each tag."""
+    counts: dict[FeedTag, int] = {}
+    for item in items:
+        for tag in item.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
