@@ -39,6 +39,22 @@ def build(config: Config) -> Any:
     return build_feeds(config)
 
 
+def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False) -> None:
+    """Retrain the learned model when it is due (hsctwatch.stories.learning.due), saying so in
+    one line unless ``quiet``; a failure leaves the rules to decide alone."""
+    from hsctwatch.stories.learning import retrain_if_due
+    from hsctwatch.stories.models import open_store
+
+    try:
+        report = retrain_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
+    except ValueError as exc:
+        if not quiet:
+            click.echo(f"learned model not trained: {exc}; the rules decide alone")
+        return
+    if report is not None and not quiet:
+        click.echo(report.line())
+
+
 def print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
