@@ -39,13 +39,13 @@ FORMAT = 1  # of the saved file; another format is retrained, not read
 C = 100.0
 #: The folders trained on by default: the corpus and the first English blind batch
 DEFAULT_TRAINING = (DEFAULT_CORPUS, DEFAULT_CORPUS / "blind" / "en-1")
-_HELD_OUT = re.compile(r"-(\d+)$")
+_BATCH = re.compile(r"^[A-Za-z]+-(\d{1,2})$")  # a blind batch: <language>-<number>
 
 
 def held_out(folder: str | Path) -> bool:
     """A blind batch after the first of its language (``de-2``…) is held out: scored, never
     trained on, so that it stays a measure of text nobody tuned anything for."""
-    found = _HELD_OUT.search(Path(folder).resolve().name)
+    found = _BATCH.match(Path(folder).resolve().name)
     return bool(found and int(found.group(1)) >= 2)
 
 
@@ -150,10 +150,11 @@ class Model:
             raise ValueError(f"no model file at {path}")
         import joblib
         from sklearn import __version__ as sklearn_version
+        from sklearn.exceptions import InconsistentVersionWarning
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # scikit-learn warns when unpickling another version
+            with warnings.catch_warnings():  # scikit-learn warns when unpickling another version's
+                warnings.simplefilter("error", InconsistentVersionWarning)
                 saved = joblib.load(path)
             meta = dict(saved["meta"])
             model = cls(saved["vectorizer"], saved["classifier"], meta)
@@ -189,7 +190,7 @@ class Learned:
                        "the model was trained beside other rules; `hsct-watch train` retrains it")
         return cls(True, model, weight, threshold)
 
-    def combine(self, doc: Document, decision: Relevance, probability: float | None = None) -> Relevance:
+    def combine(self, doc: Document, decision: Relevance) -> Relevance:
         """The rules' decision with the model's evidence added; unchanged when off."""
         if not self.enabled:
             return decision
@@ -198,8 +199,8 @@ class Learned:
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
         if vetoed(decision):
             return decision
-        p = self.model.probability(doc) if probability is None else probability
-        return combined(decision, p, self.weight, self.threshold, self.model.weighing(doc))
+        return combined(decision, self.model.probability(doc), self.weight, self.threshold,
+                        self.model.weighing(doc))
 
 
 def vetoed(decision: Relevance) -> bool:
