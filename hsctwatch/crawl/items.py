@@ -50,6 +50,7 @@ class Article(scrapy.Item):
     relevant = scrapy.Field()  # bool
     relevance_score = scrapy.Field()  # float
     relevance_reasons = scrapy.Field()  # list[str]
+    borderline = scrapy.Field()  # bool: not relevant, but just under the threshold (for an editor)
 
     # -- tag ---------------------------------------------------------------------------------
     tags = scrapy.Field()  # list[dict(facet, slug, evidence=list[dict(phrase, where)])]

@@ -117,6 +117,11 @@ def _rules_text(path: str | Path | None) -> tuple[str, str]:
         raise ValueError(f"{path}: cannot read the rules file ({exc.strerror})") from None
 
 
+def rules_digest(path: str | Path | None = None) -> str:
+    """The digest `Rules.load(path).digest` has, without compiling the rules."""
+    return hashlib.sha256(_rules_text(path)[0].encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The tags of a rules file (slug → facet and label) without compiling the rules: what the

@@ -32,6 +32,10 @@ class Relevance:
     score: float
     reasons: tuple[str, ...]
 
+    def borderline(self, threshold: float, margin: float) -> bool:
+        """A near miss: left out, but within ``margin`` under the threshold — for an editor to see."""
+        return not self.relevant and self.score > 0 and self.score >= threshold - margin
+
 
 @dataclass(frozen=True)
 class Document:

@@ -30,7 +30,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     func,
+    inspect,
     select,
     text,
 )
@@ -112,6 +114,9 @@ class Story(Base):
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # a near miss: not relevant, but scored just under the threshold; shown first to editors
+    borderline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                             index=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
@@ -323,6 +328,8 @@ class SourceRun(Base):
 
 
 _DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
+#: columns added since the first version: (table, column), added to an older store when it opens
+_ADDED_COLUMNS = (("articles", "borderline"),)
 
 
 def is_published(article: Story, publish: str) -> bool:
@@ -347,6 +354,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        self._add_columns()
         with self.engine.begin() as connection:  # indexes of older versions, replaced since
             for old in _DROPPED_INDEXES:
                 connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
@@ -356,6 +364,18 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "sqlite" and self._statistics_stale():
             self.analyze()
+
+    def _add_columns(self) -> None:
+        """Columns added since an older store was made, with their default (before their indexes)."""
+        for table_name, name in _ADDED_COLUMNS:
+            if name in {c["name"] for c in inspect(self.engine).get_columns(table_name)}:
+                continue
+            column = Base.metadata.tables[table_name].c[name]
+            kind = column.type.compile(self.engine.dialect)
+            default = column.server_default.arg.compile(dialect=self.engine.dialect)  # type: ignore[union-attr]
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
