@@ -8,6 +8,7 @@ are data the rules don't touch, so they survive.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -30,7 +31,9 @@ class ReprocessReport:
         return bool(self.newly_relevant or self.dropped or self.tags_added or self.tags_removed)
 
 
-def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
+def reprocess(store: Store, rules: Rules, batch: int = 500,
+              focus: Mapping[str, str] | None = None) -> ReprocessReport:
+    """`focus`: each source's declared focus (by name), as the config now says."""
     report = ReprocessReport()
     last_id = 0
     while True:
@@ -41,13 +44,15 @@ def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
             if not articles:
                 return report
             for article in articles:
-                _one(article, rules, report)
+                _one(article, rules, report, (focus or {}).get(article.source, ""))
             last_id = articles[-1].id
 
 
-def _one(article: Story, rules: Rules, report: ReprocessReport) -> None:
+def _one(article: Story, rules: Rules, report: ReprocessReport, focus: str) -> None:
     report.stories += 1
-    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
+    categories = (article.metadata_ or {}).get("categories") or ()
+    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link,
+                        categories=tuple(str(c) for c in categories), focus=focus)
     decision = rules.relevance(document)
     if decision.relevant and not article.relevant:
         report.newly_relevant.append(article.id)
