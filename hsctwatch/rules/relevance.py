@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from hsctwatch.rules.forms import teasers
 from hsctwatch.rules.model import Document, Relevance
 from hsctwatch.rules.terms import Terms
 from hsctwatch.rules.views import Part, Sentence, View
@@ -22,6 +23,21 @@ class _Mention:
     text: str
     sentence: int
     secondary: bool = False  # one item of a list, or MS named only as a comparison
+    described: bool = False  # a step of the procedure or a place it is done at, not a name of it
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What a page says of itself besides its prose: the categories it files the post under,
+    and its source's declared focus. They set the light the prose is read in: what names count,
+    which disease is meant when the post names none. They never add to the score of a post whose
+    text neither names nor describes the procedure."""
+
+    procedure: str = ""  # a category that names the procedure ("HSCT", "aHSCT")
+    weak: str = ""  # one that names it only beside chemotherapy ("Transplant")
+    ms: str = ""  # one that names MS ("My MS", "RRMS")
+    diseases: tuple[str, ...] = ()  # categories that name other diseases ("Lymphoma")
+    focus: bool = False  # the source is devoted to the treatment
 
 
 @dataclass
@@ -59,6 +75,11 @@ class RelevanceRules:
     weights: dict[str, float]
     penalties: dict[str, float]
     procedure: Terms  # names that mean the procedure on their own
+    steps: Terms  # the procedure told in its steps ...
+    step_kinds: dict[str, Terms]  # ... of these kinds
+    steps_min_kinds: int  # this many kinds of steps describe it
+    places: Terms  # where it is done, as patients name it
+    focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
     chemo: Terms
@@ -74,6 +95,8 @@ class RelevanceRules:
     secondary_ms: re.Pattern[str] | None
     page_min: int
     page_max_prose: int
+    page_teasers_min: int  # a list of articles: this many teaser lines ...
+    page_prose_words: int  # ... and no more than page_max_prose paragraphs of this many words
     page_kinds: dict[str, Terms]
 
     def relevance(self, doc: Document) -> Relevance:
@@ -84,21 +107,73 @@ class RelevanceRules:
             return Relevance(False, 0.0, (f"not an article: {page}",))
         senses = self._senses(view)
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
-        readings = self._read(view, senses)
+        page = self._page(doc)
+        in_view = self._in_view(view, senses, page, reasons)
+        readings = self._read(view, senses, in_view)
         if not any(r.procedure for r in readings):
-            return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named"))
-        if not any(r.ms for r in readings):
+            return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named or described"))
+        ms_implied = self._ms_implied(page, readings, reasons)
+        if not any(r.ms for r in readings) and not ms_implied:
             return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
-        score, discussed = self._score(view, readings, reasons)
-        score = round(min(self._penalise(view, readings, discussed, score, reasons), 1.0), 3)
-        relevant = score >= self.threshold
-        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {self.threshold:.2f}")
+        score, discussed = self._score(view, readings, reasons, page, ms_implied)
+        score = round(min(self._penalise(view, readings, discussed, score, reasons, page), 1.0), 3)
+        threshold = self.focus_threshold if page.focus else self.threshold
+        relevant = score >= threshold
+        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {threshold:.2f}"
+                       + (" (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""))
         return Relevance(relevant, score, tuple(reasons))
+
+    def _page(self, doc: Document) -> _Page:
+        """The categories' and the source's word on what the post is about."""
+        def first(terms: Terms) -> str:
+            return next((c for c in doc.categories if terms.search(c)), "")
+
+        return _Page(procedure=first(self.procedure), weak=first(self.weak_procedure) or first(self.steps),
+                     ms=first(self.ms),
+                     diseases=tuple(c for c in doc.categories if self.diseases.search(c)),
+                     focus=doc.focus == "hsct")
+
+    def _in_view(self, view: View, senses: dict[str, str], page: _Page, reasons: list[str]) -> bool:
+        """Does the article have the procedure in view, so that its steps, the places it is done
+        at and its short names ("transplant") mean it: the procedure named, or told in steps of
+        enough kinds, or named by the post's categories or source?"""
+        if "HSCT" not in senses and view.has(self.procedure):
+            return True
+        kinds = [(kind, view.text[a:b]) for kind, terms in self.step_kinds.items()
+                 for a, b in view.spans(terms)[:1]]
+        if len(kinds) >= self.steps_min_kinds:
+            reasons.append("the transplant told in its steps: " + ", ".join(f"{k} ({t!r})" for k, t in kinds))
+            return True
+        if page.procedure or (page.weak and view.has(self.chemo)):
+            reasons.append(f"the categories name HSCT ({page.procedure or page.weak!r})")
+            return True
+        if page.focus:
+            reasons.append("the source is devoted to HSCT")
+            return True
+        return False
+
+    def _ms_implied(self, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
+        """MS as the disease of a post that never names it: named by its categories, or a post
+        filed under HSCT (or from a source devoted to it) that names no other disease."""
+        if page.ms:
+            if not any(r.ms for r in readings):
+                reasons.append(f"MS named in the categories ({page.ms!r})")
+            return True
+        if (page.procedure or page.focus) and not page.diseases and not any(r.diseases for r in readings):
+            if not any(r.ms for r in readings):
+                reasons.append("MS taken as the disease: the post is filed under HSCT and names no other")
+            return True
+        return False
 
     def _non_article(self, view: View) -> str | None:
         """A login wall, cookie notice, search results, tag index or event listing: signs of such
-        a page, and hardly any prose."""
+        a page, and hardly any prose. Or, whatever its words, the form of a list of articles:
+        many teasers (a date and a section, a numbered result, a cut snippet) and hardly any prose
+        — a topic page titled "HSCT – latest news", an author's page, search results."""
         signs = Counter({kind: len(view.spans(terms)) for kind, terms in self.page_kinds.items()})
+        entries, prose_parts = teasers(view, self.page_prose_words)
+        if entries >= self.page_teasers_min and prose_parts <= self.page_max_prose:
+            return signs.most_common(1)[0][0] if signs.total() else "a list of articles"
         if sum(signs.values()) < self.page_min:
             return None
         prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
@@ -122,22 +197,22 @@ class RelevanceRules:
                 found[abbr] = name
         return found
 
-    def _read(self, view: View, senses: dict[str, str]) -> list[_Reading]:
+    def _read(self, view: View, senses: dict[str, str], in_view: bool) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
-        strong_in_doc = "HSCT" not in senses and view.has(self.procedure)
         readings = []
         for part in view.parts:
             chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
-            weak_ok = bool(strong_in_doc or chemo)
+            weak_ok = bool(in_view or chemo)
             reading = _Reading(part)
             items = list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items)
+                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, in_view)
             readings.append(reading)
         return readings
 
     def _read_sentence(self, view: View, reading: _Reading, n: int, sentence: Sentence,
-                       senses: dict[str, str], weak_ok: bool, list_item: bool = False) -> None:
+                       senses: dict[str, str], weak_ok: bool, list_item: bool = False,
+                       in_view: bool = False) -> None:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
         listed = list_item or self._is_list(view, sentence)
@@ -152,6 +227,13 @@ class RelevanceRules:
                         self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
                     continue
                 reading.procedure.append(_Mention(text[a:b], n, listed))
+        if in_view and not cells:  # its steps and places, where they are not part of a name
+            named = view.spans(self.weak_procedure, sentence) + strong
+            for terms in (self.steps, self.places):
+                for a, b in view.spans(terms, sentence):
+                    if not any(x < b and a < y for x, y in named):
+                        reading.procedure.append(_Mention(text[a:b], n, listed, described=True))
+                        named.append((a, b))
         diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
@@ -168,8 +250,8 @@ class RelevanceRules:
             return False
         return items >= 2 or view.has(self.list_markers, sentence.start, sentence.text)
 
-    def _score(self, view: View, readings: list[_Reading],
-               reasons: list[str]) -> tuple[float, list[_Reading]]:
+    def _score(self, view: View, readings: list[_Reading], reasons: list[str], page: _Page = _Page(),
+               ms_implied: bool = False) -> tuple[float, list[_Reading]]:
         w, title = self.weights, readings[0]
         score = 0.0
         lede = [r for r in readings if r.part.index in view.lede]
@@ -178,15 +260,23 @@ class RelevanceRules:
         if title.free_procedure and not (title.diseases and not title.free_ms) and not (
                 title.strong == 0 and lede_elsewhere):
             score += w["headline_procedure"]
-            reasons.append(f"HSCT named in the headline ({title.free_procedure[0].text!r})")
+            verb, first = _named(title.free_procedure)
+            reasons.append(f"HSCT {verb} in the headline ({first!r})")
         if title.free_ms:
             score += w["headline_ms"] + (w["headline_both"] if title.free_procedure else 0.0)
             reasons.append("MS named in the headline")
-        if any(r.free_procedure and not (r.diseases and not r.free_ms) for r in lede):
+        lede_named = [m for r in lede if not (r.diseases and not r.free_ms) for m in r.free_procedure]
+        if lede_named:
             score += w["lede_procedure"]
-            reasons.append("HSCT named in the lede")
+            verb, first = _named(lede_named)
+            reasons.append("HSCT named in the lede" if verb == "named" else f"HSCT described in the lede ({first!r})")
+        in_text = any(r.free_procedure for r in readings)
+        if (page.procedure or page.weak) and in_text and not page.diseases:
+            score += w.get("categories", 0.0)
+            reasons.append(f"HSCT named in the categories ({page.procedure or page.weak!r})")
+        no_other = not page.diseases and not any(r.diseases for r in readings)
         ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
-            any(r.free_ms for r in readings) and not any(r.diseases for r in readings))  # MS alone
+            (any(r.free_ms for r in readings) or page.ms or ms_implied) and no_other)  # MS alone
         discussed = [r for r in readings[1:] if r.discusses(ms_is_subject)]
         if discussed:
             mentions = sum(min(len(r.free_procedure) * w["mention"], w["paragraph_cap"]) for r in discussed)
@@ -200,7 +290,7 @@ class RelevanceRules:
         return score, discussed
 
     def _penalise(self, view: View, readings: list[_Reading], discussed: list[_Reading], score: float,
-                  reasons: list[str]) -> float:
+                  reasons: list[str], page: _Page = _Page()) -> float:
         p, title = self.penalties, readings[0]
         named = [m for r in readings for m in r.procedure]
         free = [m for r in readings for m in r.free_procedure]
@@ -212,7 +302,7 @@ class RelevanceRules:
         if len(free) == 1 and not up_front:
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")
-        disease = self._other_disease(readings, discussed)
+        disease = self._other_disease(readings, discussed, page.diseases)
         if disease:
             score *= p["other_disease"]
             reasons.append(f"transplant discussed for {disease}, not MS")
@@ -229,17 +319,27 @@ class RelevanceRules:
         return score
 
     @staticmethod
-    def _other_disease(readings: list[_Reading], discussed: list[_Reading]) -> str | None:
+    def _other_disease(readings: list[_Reading], discussed: list[_Reading],
+                       categories: Sequence[str] = ()) -> str | None:
         """The disease the transplant is for, when it is not MS: other diseases outweigh MS
-        (a headline counts thrice) and MS has less than a paragraph of its own."""
+        (a headline counts thrice, and so does a category) and MS has less than a paragraph of
+        its own."""
         title = readings[0]
         diseases = Counter(d.lower() for r in readings for d in r.diseases)
         diseases.update({d.lower(): 2 for d in title.diseases})
+        diseases.update({d.lower(): 3 for d in categories})
         ms = 3 * len(title.free_ms) + sum(len(r.free_ms) for r in readings[1:])
         own_paragraphs = sum(len(r.free_procedure) for r in discussed)
         if diseases and diseases.total() > ms and own_paragraphs < 2:
             return diseases.most_common(1)[0][0]
         return None
+
+
+def _named(mentions: Sequence[_Mention]) -> tuple[str, str]:
+    """("named", the first name), or ("described", the first step) when only the procedure's
+    steps or places are there."""
+    named = [m for m in mentions if not m.described]
+    return ("named", named[0].text) if named else ("described", mentions[0].text)
 
 
 _LIST_MARK = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-•*–])(?:\s|$)")
