@@ -104,6 +104,7 @@ class Rules(RelevanceRules, TagRules):
         self.steps = Terms.read("[procedure.steps]", everything)
         self.steps_min_kinds = int(steps.get("min_kinds", 2))
         self.places = Terms.read("[procedure.places]", procedure.get("places", {}))
+        self.centres = Terms.read("[procedure.centres]", procedure.get("centres", {}))
 
     def _read_tags(self, data: Mapping[str, Any]) -> None:
         raw_tags = data.get("tags", [])

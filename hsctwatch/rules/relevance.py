@@ -79,6 +79,7 @@ class RelevanceRules:
     step_kinds: dict[str, Terms]  # ... of these kinds
     steps_min_kinds: int  # this many kinds of steps describe it
     places: Terms  # where it is done, as patients name it
+    centres: Terms  # centres whose name means it, for MS
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
@@ -133,24 +134,34 @@ class RelevanceRules:
                      diseases=tuple(c for c in doc.categories if self.diseases.search(c)),
                      focus=doc.focus == "hsct")
 
-    def _in_view(self, view: View, senses: dict[str, str], page: _Page, reasons: list[str]) -> bool:
-        """Does the article have the procedure in view, so that its steps, the places it is done
-        at and its short names ("transplant") mean it: the procedure named, or told in steps of
-        enough kinds, or named by the post's categories or source?"""
-        if "HSCT" not in senses and view.has(self.procedure):
-            return True
+    def _in_view(self, view: View, senses: dict[str, str], page: _Page, reasons: list[str]) -> str:
+        """How the article has the procedure in view, which decides whether its steps, the places
+        it is done at and its short names ("transplant") mean it. "told": it is told in steps of
+        enough kinds, or in one with a short name of it, or named by where it is done, or by the
+        post's categories or source — then they mean it everywhere. "named": only named — then
+        they add to the paragraphs that name it, and make none of their own (lymphodepleting
+        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
         kinds = [(kind, view.text[a:b]) for kind, terms in self.step_kinds.items()
                  for a, b in view.spans(terms)[:1]]
-        if len(kinds) >= self.steps_min_kinds:
-            reasons.append("the transplant told in its steps: " + ", ".join(f"{k} ({t!r})" for k, t in kinds))
-            return True
-        if page.procedure or (page.weak and view.has(self.chemo)):
+        told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
+        strong = [] if "HSCT" in senses else view.spans(self.procedure)
+        weak = [view.text[a:b] for a, b in view.spans(self.weak_procedure)
+                if not any(x < b and a < y for x, y in strong) and not (
+                    self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a]))]
+        places = [view.text[a:b] for a, b in view.spans(self.places)]
+        centres = [view.text[a:b] for a, b in view.spans(self.centres)]
+        if len(kinds) >= self.steps_min_kinds or (kinds and weak):
+            reasons.append(f"the transplant told in its steps: {told}"
+                           + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
+        elif centres or ((weak or strong) and places):
+            reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
+        elif page.procedure or (page.weak and view.has(self.chemo)):
             reasons.append(f"the categories name HSCT ({page.procedure or page.weak!r})")
-            return True
-        if page.focus:
+        elif page.focus:
             reasons.append("the source is devoted to HSCT")
-            return True
-        return False
+        else:
+            return "named" if strong else ""
+        return "told"
 
     def _ms_implied(self, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
         """MS as the disease of a post that never names it: named by its categories, or a post
@@ -197,7 +208,7 @@ class RelevanceRules:
                 found[abbr] = name
         return found
 
-    def _read(self, view: View, senses: dict[str, str], in_view: bool) -> list[_Reading]:
+    def _read(self, view: View, senses: dict[str, str], in_view: str) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
         readings = []
         for part in view.parts:
@@ -206,7 +217,9 @@ class RelevanceRules:
             reading = _Reading(part)
             items = list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, in_view)
+                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, bool(in_view))
+            if in_view == "named" and all(m.described for m in reading.procedure):
+                reading.procedure = []  # steps and places where the procedure is not named
             readings.append(reading)
         return readings
 
@@ -216,8 +229,8 @@ class RelevanceRules:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
         listed = list_item or self._is_list(view, sentence)
-        strong = [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
-                  if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
+        strong = _undefined(text, [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
+                                   if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))])
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
@@ -229,7 +242,7 @@ class RelevanceRules:
                 reading.procedure.append(_Mention(text[a:b], n, listed))
         if in_view and not cells:  # its steps and places, where they are not part of a name
             named = view.spans(self.weak_procedure, sentence) + strong
-            for terms in (self.steps, self.places):
+            for terms in (self.steps, self.places, self.centres):
                 for a, b in view.spans(terms, sentence):
                     if not any(x < b and a < y for x, y in named):
                         reading.procedure.append(_Mention(text[a:b], n, listed, described=True))
@@ -329,7 +342,7 @@ class RelevanceRules:
         diseases.update({d.lower(): 2 for d in title.diseases})
         diseases.update({d.lower(): 3 for d in categories})
         ms = 3 * len(title.free_ms) + sum(len(r.free_ms) for r in readings[1:])
-        own_paragraphs = sum(len(r.free_procedure) for r in discussed)
+        own_paragraphs = sum(1 for r in discussed for m in r.free_procedure if not m.described)
         if diseases and diseases.total() > ms and own_paragraphs < 2:
             return diseases.most_common(1)[0][0]
         return None
@@ -359,6 +372,20 @@ def list_items(sentences: Sequence[Sentence], least: int = 3) -> set[int]:
 
 _COMPARISON = re.compile(r"\b(?:versus|vs\.?|compar\w+|than|randomi[sz]ed|against|head-to-head)\b",
                          re.IGNORECASE)
+
+
+def _undefined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without the abbreviations that only define the name before them: "autologous
+    haematopoietic stem cell transplantation (aHSCT)" is one mention, not two."""
+    kept: list[tuple[int, int]] = []
+    for a, b in spans:
+        if kept and _DEFINING.fullmatch(text, kept[-1][1], a):
+            continue
+        kept.append((a, b))
+    return kept
+
+
+_DEFINING = re.compile(r"\s*\(\s*")
 
 
 def _is_abbreviation(text: str, span: tuple[int, int], abbr: str) -> bool:
