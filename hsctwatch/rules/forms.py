@@ -33,16 +33,30 @@ _ATTRIBUTED = re.compile(
 
 def question_answer(view: View, cues: Terms, lines_min: int,
                      quotes_min: int) -> tuple[Evidence, ...] | None:
-    """Built around an interview: question-and-answer or speaker lines, or an interview with
-    quoted answers."""
+    """Built around an interview: question-and-answer or speaker lines; or an interview (one
+    of the cues) with quoted answers, or with questions standing as paragraphs of their own, each
+    answered by the next (an FAQ page has the questions, but no interview)."""
     lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
     if len(lines) >= lines_min:
         return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
     cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
-    if cue and len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
-        sentence, a, b = cue
+    if cue is None:
+        return None
+    sentence, a, b = cue
+    if len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
         return (Evidence(sentence.raw[a:b], sentence.where),)
+    asked = _questions(view)
+    if len(asked) > lines_min:
+        return (Evidence(sentence.raw[a:b], sentence.where), Evidence(asked[0], "body"))
     return None
+
+
+def _questions(view: View) -> list[str]:
+    """The questions that stand as paragraphs of their own and are answered by the next one."""
+    body = [p for p in view.parts if p.where == "body"]
+    return [p.raw for p, after in zip(body, body[1:], strict=False)
+            if p.text.rstrip().endswith("?") and len(p.text.split()) <= 40
+            and not after.text.rstrip().endswith("?")]
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

@@ -115,7 +115,11 @@ class Rules(RelevanceRules, TagRules):
         self.dense_terms = int(tagging.get("dense_terms", 3))
         facet_defaults = data.get("facets", {})
         seen: set[str] = set()
-        self.tag_rules = [read_tag(i, raw, facet_defaults, seen) for i, raw in enumerate(raw_tags)]
+        page_forms = data.get("page_forms", {})
+        self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms) for i, raw in enumerate(raw_tags)]
+        unknown = {s for t in self.tag_rules for s in t.not_with} - seen
+        if unknown:
+            raise RulesError(f"'not_with' names no tag: {', '.join(sorted(unknown))}")
 
 
 

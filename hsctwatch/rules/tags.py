@@ -28,9 +28,12 @@ class Trigger:
     not_after: re.Pattern[str] | None = None
     not_before: re.Pattern[str] | None = None
     enough_with: Terms = field(default_factory=Terms)
+    not_in: Terms = field(default_factory=Terms)  # the trigger is off in an article with ...
+    not_in_min: int = 3  # ... this many sentences that have one of these
 
     @classmethod
-    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Trigger:
+    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
+             page_forms: Mapping[str, Any] | None = None) -> Trigger:
         merged = {**defaults, **raw}
         places = strings(f"{where} where", merged.get("where", list(WHERE)))
         if not places or set(places) - set(WHERE):
@@ -41,6 +44,14 @@ class Trigger:
         within = merged.get("near_within", 0)
         if not isinstance(within, int) or within < 0:
             raise RulesError(f"{where}: 'near_within' must be a whole number of words")
+        not_in, not_in_min = merged.get("not_in"), merged.get("not_in_min", 3)
+        if isinstance(not_in, str):  # the name of a kind of page, [page_forms.<name>]
+            form = (page_forms or {}).get(not_in)
+            if not isinstance(form, dict):
+                raise RulesError(f"{where}: 'not_in' names no [page_forms.{not_in}]")
+            not_in, not_in_min = form.get("phrases"), form.get("min", 3)
+        if not isinstance(not_in_min, int) or not_in_min < 1:
+            raise RulesError(f"{where}: 'not_in_min' must be a whole number, 1 or more")
         return cls(
             terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
             near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
@@ -48,6 +59,7 @@ class Trigger:
             not_after=cue_before(f"{where} not_after", merged.get("not_after")),
             not_before=cue_after(f"{where} not_before", merged.get("not_before")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
+            not_in=Terms.of_phrases(f"{where} not_in", not_in), not_in_min=not_in_min,
         )
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
@@ -73,16 +85,18 @@ class TagRule:
     label: str
     triggers: tuple[Trigger, ...]
     form: Mapping[str, Any]
+    not_with: tuple[str, ...] = ()  # not given beside these tags (a type that a form outranks)
 
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
-                          "not_after", "not_before", "enough_with"})
+                          "not_after", "not_before", "enough_with", "not_in", "not_in_min"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
-TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres"}
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
 FORMS = ("first-person", "question-answer")
 
 
-def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str]) -> TagRule:
+def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str],
+             page_forms: Mapping[str, Any] | None = None) -> TagRule:
     if not isinstance(raw, dict):
         raise RulesError(f"tag #{index + 1} must be a table ([[tags]])")
     slug = raw.get("slug")
@@ -104,15 +118,17 @@ def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[
     defaults = facet_defaults.get(raw["facet"], {})
     triggers = []
     if any(k in raw for k in ("phrases", "patterns", "exact")):
-        triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults))
+        triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults,
+                                     page_forms))
     if raw.get("centres"):
         triggers.append(Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, {}))
     for n, extra in enumerate(raw.get("triggers", [])):
         if not isinstance(extra, dict) or set(extra) - TRIGGER_KEYS:
             raise RulesError(f"{where} trigger #{n + 1}: use only {', '.join(sorted(TRIGGER_KEYS))}")
-        triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults))
+        triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults, page_forms))
     form = {k: raw[k] for k in FORM_KEYS if k in raw}
-    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form)
+    not_with = tuple(strings(f"{where} not_with", raw.get("not_with")))
+    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with)
 
 
 
@@ -144,6 +160,8 @@ class TagRules:
         """Every tag whose subject the article really discusses, with its evidence."""
         view = View.of(doc)
         found = [m for rule in self.tag_rules if (m := self._tag(rule, view))]
+        given = {m.slug for m in found}
+        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
             title = (doc.title or "").strip()
             found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
@@ -168,6 +186,8 @@ class TagRules:
         return None
 
     def _triggered(self, trigger: Trigger, view: View) -> tuple[Evidence, ...] | None:
+        if trigger.not_in and len(view.mentions(trigger.not_in)) >= trigger.not_in_min:
+            return None
         count = 0
         evidence: list[Evidence] = []
         for i, found in view.mentions(trigger.terms).items():
