@@ -114,6 +114,10 @@ class Rules(RelevanceRules, TagRules):
         self.headline_counts = int(tagging.get("headline_counts", 2))
         self.dense_terms = int(tagging.get("dense_terms", 3))
         facet_defaults = data.get("facets", {})
+        self.crowded = {facet: (int(table["crowded"]), Terms.of_phrases(
+                            f"[facets.{facet}] crowded_unless", table.get("crowded_unless")))
+                        for facet, table in facet_defaults.items()
+                        if isinstance(table, dict) and "crowded" in table}
         seen: set[str] = set()
         page_forms = data.get("page_forms", {})
         self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms) for i, raw in enumerate(raw_tags)]

@@ -11,7 +11,7 @@ from typing import Any
 
 from hsctwatch.rules.forms import first_person, question_answer
 from hsctwatch.rules.model import WHERE, Document, Evidence, RulesError, TagMatch
-from hsctwatch.rules.terms import Terms, cue_after, cue_before, strings
+from hsctwatch.rules.terms import Terms, cue_after, cue_before, normalize, strings
 from hsctwatch.rules.views import Sentence, View
 
 
@@ -30,6 +30,7 @@ class Trigger:
     enough_with: Terms = field(default_factory=Terms)
     not_in: Terms = field(default_factory=Terms)  # the trigger is off in an article with ...
     not_in_min: int = 3  # ... this many sentences that have one of these
+    in_categories: bool = False  # a post's category that names it counts like its headline
 
     @classmethod
     def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
@@ -60,6 +61,7 @@ class Trigger:
             not_before=cue_after(f"{where} not_before", merged.get("not_before")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
             not_in=Terms.of_phrases(f"{where} not_in", not_in), not_in_min=not_in_min,
+            in_categories=bool(merged.get("in_categories", False)),
         )
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
@@ -89,8 +91,11 @@ class TagRule:
 
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
-                          "not_after", "not_before", "enough_with", "not_in", "not_in_min"})
+                          "not_after", "not_before", "enough_with", "not_in", "not_in_min",
+                          "in_categories"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
 TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
 FORMS = ("first-person", "question-answer")
 
@@ -136,6 +141,8 @@ class TagRules:
     """The tag half of `Rules`: the tag rules it applies are read by `Rules`."""
 
     tag_rules: list[TagRule]
+    crowded: dict[str, tuple[int, Terms]]  # facet: a sentence naming this many of its tags names
+    # none of them, unless it has one of these terms
     headline_counts: int  # a headline's mention counts as this many sentences
     dense_terms: int  # a sentence with this many different terms counts twice
 
@@ -159,7 +166,10 @@ class TagRules:
     def tags(self, doc: Document) -> list[TagMatch]:
         """Every tag whose subject the article really discusses, with its evidence."""
         view = View.of(doc)
-        found = [m for rule in self.tag_rules if (m := self._tag(rule, view))]
+        crowded = {facet: self._crowded(view, facet, least, unless)
+                   for facet, (least, unless) in self.crowded.items()}
+        found = [m for rule in self.tag_rules
+                 if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset())))]
         given = {m.slug for m in found}
         found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
@@ -167,7 +177,24 @@ class TagRules:
             found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
         return found
 
-    def _tag(self, rule: TagRule, view: View) -> TagMatch | None:
+    def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
+        """The sentences that name `least` tags of the facet, or two with an "or" — a list of
+        places, where people go for the treatment in general ("to Russia or Mexico"), not where
+        this piece's treatment or study happens — unless the sentence has one of `unless`
+        ("sites in the UK, Sweden and Brazil")."""
+        named: dict[int, set[str]] = {}
+        for rule in self.tag_rules:
+            if rule.facet == facet:
+                for trigger in rule.triggers:
+                    for i in view.mentions(trigger.terms):
+                        named.setdefault(i, set()).add(rule.slug)
+        sentences = view.sentences
+        return frozenset(i for i, slugs in named.items() if (len(slugs) >= least or (
+            len(slugs) >= 2 and _OR.search(sentences[i].text))) and not (
+                unless and view.has(unless, sentences[i].start, sentences[i].text)))
+
+    def _tag(self, rule: TagRule, view: View, categories: tuple[str, ...] = (),
+             skip: frozenset[int] = frozenset()) -> TagMatch | None:
         form = rule.form.get("form")
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
@@ -180,17 +207,26 @@ class TagRules:
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for trigger in rule.triggers:
-            evidence = self._triggered(trigger, view)
+            evidence = self._triggered(trigger, view, categories, skip)
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         return None
 
-    def _triggered(self, trigger: Trigger, view: View) -> tuple[Evidence, ...] | None:
+    def _triggered(self, trigger: Trigger, view: View, categories: tuple[str, ...] = (),
+                   skip: frozenset[int] = frozenset()) -> tuple[Evidence, ...] | None:
         if trigger.not_in and len(view.mentions(trigger.not_in)) >= trigger.not_in_min:
             return None
         count = 0
         evidence: list[Evidence] = []
+        if trigger.in_categories:  # "Moscow" or "India" as the post's own category: where it is
+            for category in categories:
+                spans = trigger.terms.spans(normalize(category))
+                if spans:
+                    count += self.headline_counts
+                    evidence.append(Evidence(category[spans[0][0]:spans[0][1]], "categories"))
         for i, found in view.mentions(trigger.terms).items():
+            if i in skip:
+                continue
             sentence = view.sentences[i]
             if sentence.where not in trigger.where or view.has(trigger.unless, sentence.start, sentence.text):
                 continue
