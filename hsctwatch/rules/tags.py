@@ -95,6 +95,16 @@ TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near"
                           "in_categories"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
+_ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
+
+
+def _heading(view: View, sentence: Sentence) -> Sentence | None:
+    """The heading of the list a sentence is an item of ("- Primary progressive MS" under
+    "Exclusion criteria:"), in the same paragraph; None for a sentence that is no list item."""
+    if not _ITEM.match(sentence.text):
+        return None
+    before = [s for s in view.parts[sentence.part].sentences if s.start < sentence.start]
+    return next((s for s in reversed(before) if not _ITEM.match(s.text)), None)
 
 TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
 FORMS = ("first-person", "question-answer")
@@ -230,6 +240,9 @@ class TagRules:
             sentence = view.sentences[i]
             if sentence.where not in trigger.where or view.has(trigger.unless, sentence.start, sentence.text):
                 continue
+            heading = _heading(view, sentence)
+            if heading and trigger.unless and view.has(trigger.unless, heading.start, heading.text):
+                continue  # an item of a list whose heading rules it out ("Exclusion criteria:")
             spans = [s for s in found if trigger.allows(sentence.text, *s)]
             if not spans:
                 continue
