@@ -103,7 +103,10 @@ class Rules(RelevanceRules, TagRules):
                       for key in ("phrases", "patterns", "exact")}
         self.steps = Terms.read("[procedure.steps]", everything)
         self.steps_min_kinds = int(steps.get("min_kinds", 2))
-        self.places = Terms.read("[procedure.places]", procedure.get("places", {}))
+        places = procedure.get("places", {})
+        self.places = Terms.read("[procedure.places]", places)
+        self.place_near = Terms.of_phrases("[procedure.places] near", places.get("near"))
+        self.place_near_within = int(places.get("near_within", 6))
         self.centres = Terms.read("[procedure.centres]", procedure.get("centres", {}))
 
     def _read_tags(self, data: Mapping[str, Any]) -> None:

@@ -23,7 +23,11 @@ class _Mention:
     text: str
     sentence: int
     secondary: bool = False  # one item of a list, or MS named only as a comparison
-    described: bool = False  # a step of the procedure or a place it is done at, not a name of it
+    kind: str = ""  # "step" or "place": a step of the procedure or a place it is done at, not a name
+
+    @property
+    def described(self) -> bool:
+        return bool(self.kind)
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class _Page:
     text neither names nor describes the procedure."""
 
     procedure: str = ""  # a category that names the procedure ("HSCT", "aHSCT")
-    weak: str = ""  # one that names it only beside chemotherapy ("Transplant")
+    weak: str = ""  # one that names it only beside chemotherapy ("Transplant"), or where it is done
     ms: str = ""  # one that names MS ("My MS", "RRMS")
     diseases: tuple[str, ...] = ()  # categories that name other diseases ("Lymphoma")
     focus: bool = False  # the source is devoted to the treatment
@@ -78,7 +82,9 @@ class RelevanceRules:
     steps: Terms  # the procedure told in its steps ...
     step_kinds: dict[str, Terms]  # ... of these kinds
     steps_min_kinds: int  # this many kinds of steps describe it
-    places: Terms  # where it is done, as patients name it
+    places: Terms  # where it is done, as patients name it ...
+    place_near: Terms  # ... with one of these words near (treated, accepted, flew) ...
+    place_near_within: int  # ... within this many words, in a sentence naming no drug
     centres: Terms  # centres whose name means it, for MS
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
@@ -129,7 +135,8 @@ class RelevanceRules:
         def first(terms: Terms) -> str:
             return next((c for c in doc.categories if terms.search(c)), "")
 
-        return _Page(procedure=first(self.procedure), weak=first(self.weak_procedure) or first(self.steps),
+        return _Page(procedure=first(self.procedure),
+                     weak=first(self.weak_procedure) or first(self.steps) or first(self.places),
                      ms=first(self.ms),
                      diseases=tuple(c for c in doc.categories if self.diseases.search(c)),
                      focus=doc.focus == "hsct")
@@ -145,15 +152,16 @@ class RelevanceRules:
                  for a, b in view.spans(terms)[:1]]
         told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
         strong = [] if "HSCT" in senses else view.spans(self.procedure)
+        named = strong + view.spans(self.steps)  # a short name that is not one of the steps
         weak = [view.text[a:b] for a, b in view.spans(self.weak_procedure)
-                if not any(x < b and a < y for x, y in strong) and not (
+                if not any(x < b and a < y for x, y in named) and not (
                     self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a]))]
-        places = [view.text[a:b] for a, b in view.spans(self.places)]
+        places = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s)]
         centres = [view.text[a:b] for a, b in view.spans(self.centres)]
         if len(kinds) >= self.steps_min_kinds or (kinds and weak):
             reasons.append(f"the transplant told in its steps: {told}"
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
-        elif centres or ((weak or strong) and places):
+        elif centres or (weak and places):
             reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
         elif page.procedure or (page.weak and view.has(self.chemo)):
             reasons.append(f"the categories name HSCT ({page.procedure or page.weak!r})")
@@ -162,6 +170,16 @@ class RelevanceRules:
         else:
             return "named" if strong else ""
         return "told"
+
+    def _places(self, view: View, sentence: Sentence) -> list[tuple[int, int]]:
+        """Where a sentence names a place the transplant is done at as the place of a treatment
+        ("Moscow accepted me", "flew to Puebla"): with a word of treatment or travel near, and
+        no drug named in the sentence ("ofatumumab will be available in Monterrey")."""
+        spans = view.spans(self.places, sentence)
+        if not spans or view.has(self.options, sentence.start, sentence.text):
+            return []
+        return [(a, b) for a, b in spans if self.place_near.search(
+            _around(sentence.text, a, b, self.place_near_within))]
 
     def _ms_implied(self, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
         """MS as the disease of a post that never names it: named by its categories, or a post
@@ -218,8 +236,8 @@ class RelevanceRules:
             items = list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
                 self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, bool(in_view))
-            if in_view == "named" and all(m.described for m in reading.procedure):
-                reading.procedure = []  # steps and places where the procedure is not named
+            if in_view == "named" and all(m.kind == "step" for m in reading.procedure):
+                reading.procedure = []  # steps where the procedure is not named
             readings.append(reading)
         return readings
 
@@ -242,10 +260,12 @@ class RelevanceRules:
                 reading.procedure.append(_Mention(text[a:b], n, listed))
         if in_view and not cells:  # its steps and places, where they are not part of a name
             named = view.spans(self.weak_procedure, sentence) + strong
-            for terms in (self.steps, self.places, self.centres):
-                for a, b in view.spans(terms, sentence):
+            for kind, spans in (("step", view.spans(self.steps, sentence)),
+                                ("step", view.spans(self.centres, sentence)),
+                                ("place", self._places(view, sentence))):
+                for a, b in spans:
                     if not any(x < b and a < y for x, y in named):
-                        reading.procedure.append(_Mention(text[a:b], n, listed, described=True))
+                        reading.procedure.append(_Mention(text[a:b], n, listed, kind))
                         named.append((a, b))
         diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
@@ -312,7 +332,10 @@ class RelevanceRules:
                            else "HSCT only named in lists of treatment options")
         lede = [r for r in readings if r.part.index in view.lede]
         up_front = title.free_procedure or any(r.free_procedure for r in lede)
-        if len(free) == 1 and not up_front:
+        # named once, and what tells of it (its steps, where it is done) is in that paragraph only
+        once = len([m for m in free if not m.described]) <= 1 and sum(
+            1 for r in readings if r.free_procedure) <= 1
+        if free and once and not up_front:
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")
         disease = self._other_disease(readings, discussed, page.diseases)
@@ -346,6 +369,11 @@ class RelevanceRules:
         if diseases and diseases.total() > ms and own_paragraphs < 2:
             return diseases.most_common(1)[0][0]
         return None
+
+
+def _around(text: str, start: int, end: int, within: int) -> str:
+    """The words within `within` words either side of text[start:end], and it."""
+    return " ".join([*text[:start].split()[-within:], text[start:end], *text[end:].split()[:within]])
 
 
 def _named(mentions: Sequence[_Mention]) -> tuple[str, str]:
