@@ -60,13 +60,15 @@ def _questions(view: View) -> list[str]:
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?:,? \d{{4}})?|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
-         r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2}|(?:an?|\d+) (?:minute|hour|day|week|month|year)s? ago"
-         r"|yesterday|last (?:week|month|year))")
+_DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?:,? \d{{4}})?"
+         rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
+         r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2}"
+         r"|(?:an?|\d+) (?:minute|hour|day|week|month|year)s? ago|yesterday|last (?:week|month|year))")
 _SEPARATOR = r"(?:\s[|›·»—–-]\s|\s?[|›·»]\s?)"
 #: A teaser's dateline: a date with a section or a snippet ("14 March | Research", "09/04 – The
 #: decision forum says …", "News › 14 March", "Updated 2 months ago"), a short line of its own.
-_DATELINE = re.compile(rf"^(?:{_DATE}{_SEPARATOR}.*|(?:[^\n]{{0,60}}{_SEPARATOR})?(?:updated |posted |last post )?{_DATE}"
+_DATELINE = re.compile(rf"^(?:{_DATE}{_SEPARATOR}.*"
+                       rf"|(?:[^\n]{{0,60}}{_SEPARATOR})?(?:updated |posted |last post )?{_DATE}"
                        rf"(?:{_SEPARATOR}[^\n]{{0,60}})?\.?)$", re.IGNORECASE)
 #: A search result's snippet, cut short at both ends ("…the StarMS trial compares aHSCT with…").
 _RESULT = re.compile(r"^(?:\.\.\.|…).{10,300}(?:\.\.\.|…)$")

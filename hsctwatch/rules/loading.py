@@ -98,7 +98,8 @@ class Rules(RelevanceRules, TagRules):
         """The procedure told in its steps, and the places it is done at (see rules.toml)."""
         steps = procedure.get("steps", {})
         kinds = {k: v for k, v in steps.items() if isinstance(v, dict)}
-        self.step_kinds = {kind: Terms.read(f"[procedure.steps.{kind}]", table) for kind, table in kinds.items()}
+        self.step_kinds = {kind: Terms.read(f"[procedure.steps.{kind}]", table)
+                           for kind, table in kinds.items()}
         everything = {key: [t for table in kinds.values() for t in strings(key, table.get(key))]
                       for key in ("phrases", "patterns", "exact")}
         self.steps = Terms.read("[procedure.steps]", everything)
@@ -123,7 +124,8 @@ class Rules(RelevanceRules, TagRules):
                         if isinstance(table, dict) and "crowded" in table}
         seen: set[str] = set()
         page_forms = data.get("page_forms", {})
-        self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms) for i, raw in enumerate(raw_tags)]
+        self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms)
+                          for i, raw in enumerate(raw_tags)]
         unknown = {s for t in self.tag_rules for s in t.not_with} - seen
         if unknown:
             raise RulesError(f"'not_with' names no tag: {', '.join(sorted(unknown))}")

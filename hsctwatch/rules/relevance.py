@@ -109,9 +109,9 @@ class RelevanceRules:
     def relevance(self, doc: Document) -> Relevance:
         """Is HSCT for MS the article's subject, or a substantial part of it (a paragraph or more)?"""
         view = View.of(doc)
-        page = self._non_article(view)
-        if page:
-            return Relevance(False, 0.0, (f"not an article: {page}",))
+        kind = self._non_article(view)
+        if kind:
+            return Relevance(False, 0.0, (f"not an article: {kind}",))
         senses = self._senses(view)
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
         page = self._page(doc)
@@ -126,8 +126,8 @@ class RelevanceRules:
         score = round(min(self._penalise(view, readings, discussed, score, reasons, page), 1.0), 3)
         threshold = self.focus_threshold if page.focus else self.threshold
         relevant = score >= threshold
-        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {threshold:.2f}"
-                       + (" (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""))
+        devoted = " (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""
+        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {threshold:.2f}{devoted}")
         return Relevance(relevant, score, tuple(reasons))
 
     def _page(self, doc: Document) -> _Page:
@@ -302,7 +302,8 @@ class RelevanceRules:
         if lede_named:
             score += w["lede_procedure"]
             verb, first = _named(lede_named)
-            reasons.append("HSCT named in the lede" if verb == "named" else f"HSCT described in the lede ({first!r})")
+            reasons.append("HSCT named in the lede" if verb == "named"
+                           else f"HSCT described in the lede ({first!r})")
         in_text = any(r.free_procedure for r in readings)
         if (page.procedure or page.weak) and in_text and not page.diseases:
             score += w.get("categories", 0.0)

@@ -239,8 +239,9 @@ class View:
 #: Where readers' comments start under a post: a heading of its own ("Comments (5)", "3 comments",
 #: "12 responses to “…”", "Leave a reply"), not a sentence that mentions comments.
 _COMMENTS = re.compile(
-    r"^[ \t]*(?:(?:\d+ )?(?:reader )?comments?(?: \(\d+\))?|\d+ (?:responses|replies|thoughts) (?:to|on) .{0,200}|"
-    r"leave a (?:reply|comment)|join the discussion|what readers say)[ \t]*:?[ \t]*$",
+    r"^[ \t]*(?:(?:\d+ )?(?:reader )?comments?(?: \(\d+\))?"
+    r"|\d+ (?:responses|replies|thoughts) (?:to|on) .{0,200}"
+    r"|leave a (?:reply|comment)|join the discussion|what readers say)[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
 
 
