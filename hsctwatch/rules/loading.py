@@ -13,7 +13,7 @@ from typing import Any
 
 from hsctwatch.rules.model import RulesError
 from hsctwatch.rules.relevance import RelevanceRules
-from hsctwatch.rules.tags import TagRules, read_tag
+from hsctwatch.rules.tags import TagRules, read_page_forms, read_tag
 from hsctwatch.rules.terms import Terms, compile_terms, cue_before, normalize, strings
 
 
@@ -123,7 +123,7 @@ class Rules(RelevanceRules, TagRules):
                         for facet, table in facet_defaults.items()
                         if isinstance(table, dict) and "crowded" in table}
         seen: set[str] = set()
-        page_forms = data.get("page_forms", {})
+        page_forms = read_page_forms(data.get("page_forms", {}))
         self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms)
                           for i, raw in enumerate(raw_tags)]
         unknown = {s for t in self.tag_rules for s in t.not_with} - seen

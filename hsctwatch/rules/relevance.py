@@ -148,8 +148,7 @@ class RelevanceRules:
         post's categories or source — then they mean it everywhere. "named": only named — then
         they add to the paragraphs that name it, and make none of their own (lymphodepleting
         cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
-        kinds = [(kind, view.text[a:b]) for kind, terms in self.step_kinds.items()
-                 for a, b in view.spans(terms)[:1]]
+        kinds = self._step_kinds(view)
         told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
         strong = [] if "HSCT" in senses else view.spans(self.procedure)
         named = strong + view.spans(self.steps)  # a short name that is not one of the steps
@@ -170,6 +169,17 @@ class RelevanceRules:
         else:
             return "named" if strong else ""
         return "told"
+
+    def _step_kinds(self, view: View) -> list[tuple[str, str]]:
+        """The kinds of steps the article tells, each with the first step of its kind: the steps
+        are found once, then each is given its kind."""
+        first: dict[str, str] = {}
+        for a, b in view.spans(self.steps):
+            step = view.text[a:b]
+            kind = next((k for k, terms in self.step_kinds.items() if terms.search(step)), None)
+            if kind and kind not in first:
+                first[kind] = step
+        return [(kind, first[kind]) for kind in self.step_kinds if kind in first]
 
     def _places(self, view: View, sentence: Sentence) -> list[tuple[int, int]]:
         """Where a sentence names a place the transplant is done at as the place of a treatment

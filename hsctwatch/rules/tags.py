@@ -34,7 +34,7 @@ class Trigger:
 
     @classmethod
     def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
-             page_forms: Mapping[str, Any] | None = None) -> Trigger:
+             page_forms: Mapping[str, tuple[Terms, int]] | None = None) -> Trigger:
         merged = {**defaults, **raw}
         places = strings(f"{where} where", merged.get("where", list(WHERE)))
         if not places or set(places) - set(WHERE):
@@ -46,13 +46,14 @@ class Trigger:
         if not isinstance(within, int) or within < 0:
             raise RulesError(f"{where}: 'near_within' must be a whole number of words")
         not_in, not_in_min = merged.get("not_in"), merged.get("not_in_min", 3)
-        if isinstance(not_in, str):  # the name of a kind of page, [page_forms.<name>]
-            form = (page_forms or {}).get(not_in)
-            if not isinstance(form, dict):
+        if isinstance(not_in, str):  # the name of a kind of page, [page_forms.<name>]: its signs
+            if not_in not in (page_forms or {}):
                 raise RulesError(f"{where}: 'not_in' names no [page_forms.{not_in}]")
-            not_in, not_in_min = form.get("phrases"), form.get("min", 3)
+            not_in, not_in_min = (page_forms or {})[not_in]
         if not isinstance(not_in_min, int) or not_in_min < 1:
             raise RulesError(f"{where}: 'not_in_min' must be a whole number, 1 or more")
+        if not isinstance(not_in, Terms):
+            not_in = Terms.of_phrases(f"{where} not_in", not_in)
         return cls(
             terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
             near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
@@ -60,7 +61,7 @@ class Trigger:
             not_after=cue_before(f"{where} not_after", merged.get("not_after")),
             not_before=cue_after(f"{where} not_before", merged.get("not_before")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
-            not_in=Terms.of_phrases(f"{where} not_in", not_in), not_in_min=not_in_min,
+            not_in=not_in, not_in_min=not_in_min,
             in_categories=bool(merged.get("in_categories", False)),
         )
 
@@ -110,8 +111,22 @@ TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "ce
 FORMS = ("first-person", "question-answer")
 
 
+def read_page_forms(raw: Any) -> dict[str, tuple[Terms, int]]:
+    """[page_forms.<name>]: the signs of a kind of page and how many sentences make one, compiled
+    once for every trigger that names it."""
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise RulesError("[page_forms] must hold tables: [page_forms.<name>] with phrases and min")
+    forms = {}
+    for name, table in raw.items():
+        least = table.get("min", 3)
+        if not isinstance(least, int) or least < 1:
+            raise RulesError(f"[page_forms.{name}] 'min' must be a whole number, 1 or more")
+        forms[name] = (Terms.read(f"[page_forms.{name}]", table), least)
+    return forms
+
+
 def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str],
-             page_forms: Mapping[str, Any] | None = None) -> TagRule:
+             page_forms: Mapping[str, tuple[Terms, int]] | None = None) -> TagRule:
     if not isinstance(raw, dict):
         raise RulesError(f"tag #{index + 1} must be a table ([[tags]])")
     slug = raw.get("slug")

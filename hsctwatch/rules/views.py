@@ -75,7 +75,21 @@ class View:
 
     def mentions(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         """The terms' matches by sentence (index in `sentences`, offsets within the sentence),
-        found in one pass over the whole text rather than one per sentence."""
+        found in one pass over the whole text rather than one per sentence; once per terms (the
+        tag stage asks again for a facet's terms and a kind of page's signs). Do not change the
+        dict it gives."""
+        known = self._mentions.get(id(terms))
+        if known is not None and known[0] is terms:
+            return known[1]
+        found = self._mentions_of(terms)
+        self._mentions[id(terms)] = (terms, found)
+        return found
+
+    @cached_property
+    def _mentions(self) -> dict[int, tuple[Terms, dict[int, list[tuple[int, int]]]]]:
+        return {}
+
+    def _mentions_of(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         found: dict[int, list[tuple[int, int]]] = {}
         for a, b, exact in self.matches(terms, 0, self.text):
             i = bisect_right(self._starts, a) - 1
