@@ -347,6 +347,9 @@ def test_country_is_where_the_treatment_happens_not_a_list_or_a_currency(rules: 
                 "People ask why not the clinics in Mexico and Russia, which use milder chemo, or Israel.",
                 "Abroad it would have cost $60,000 US, but here it is covered.")
     assert slugs(rules, story) & {"canada", "mexico", "russia", "israel", "usa"} == {"canada"}
+    home = doc("My HSCT for MS", "I had my HSCT for MS in Puebla. Back here in the US, my neurologist was "
+                                 "sceptical about the treatment.")
+    assert slugs(rules, home) & {"mexico", "usa"} == {"mexico"}
     filed = doc("Week three", "Week three of my transplant for MS and the counts are at zero.",
                 categories=("Reboot Diaries", "India"))
     assert "india" in slugs(rules, filed)

@@ -163,7 +163,7 @@ class RelevanceRules:
         elif centres or (weak and places):
             reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
         elif page.procedure or (page.weak and view.has(self.chemo)):
-            reasons.append(f"the categories name HSCT ({page.procedure or page.weak!r})")
+            reasons.append(f"read in the light of the categories ({page.procedure or page.weak!r})")
         elif page.focus:
             reasons.append("the source is devoted to HSCT")
         else:
