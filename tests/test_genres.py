@@ -144,6 +144,12 @@ LOOK_ALIKES = {
         "Monterrey from next year.",
         "Patients in Mexico have fewer options than in Europe, and many have turned to HSCT in private "
         "clinics."),
+    "a vitamin D study at the Pirogov centre": doc(
+        "Pirogov centre study: vitamin D levels in MS patients",
+        "Neurologists at the Pirogov centre in Moscow measured vitamin D in 300 people with multiple "
+        "sclerosis.",
+        "The Pirogov team found lower levels in people with relapsing MS than in healthy volunteers.",
+        "The researchers at Pirogov say supplements may help, but trials are needed."),
     "an MS congress in Moscow": doc(
         "Moscow hosts regional MS congress",
         "More than 2,000 neurologists gathered in Moscow this week for a congress on multiple sclerosis, "

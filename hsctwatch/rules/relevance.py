@@ -156,7 +156,7 @@ class RelevanceRules:
                 if not any(x < b and a < y for x, y in named) and not (
                     self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a]))]
         places = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s)]
-        centres = [view.text[a:b] for a, b in view.spans(self.centres)]
+        centres = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s, self.centres)]
         if len(kinds) >= self.steps_min_kinds or (kinds and weak):
             reasons.append(f"the transplant told in its steps: {told}"
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
@@ -181,11 +181,12 @@ class RelevanceRules:
                 first[kind] = step
         return [(kind, first[kind]) for kind in self.step_kinds if kind in first]
 
-    def _places(self, view: View, sentence: Sentence) -> list[tuple[int, int]]:
-        """Where a sentence names a place the transplant is done at as the place of a treatment
-        ("Moscow accepted me", "flew to Puebla"): with a word of treatment or travel near, and
-        no drug named in the sentence ("ofatumumab will be available in Monterrey")."""
-        spans = view.spans(self.places, sentence)
+    def _places(self, view: View, sentence: Sentence, terms: Terms | None = None) -> list[tuple[int, int]]:
+        """Where a sentence names a place the transplant is done at (or a centre, with `terms`) as
+        the place of a treatment ("Moscow accepted me", "flew to Puebla", "a quote from the
+        Pirogov centre"): with a word of treatment, travel or payment near, and no drug named in
+        the sentence ("ofatumumab will be available in Monterrey")."""
+        spans = view.spans(self.places if terms is None else terms, sentence)
         if not spans or view.has(self.options, sentence.start, sentence.text):
             return []
         return [(a, b) for a, b in spans if self.place_near.search(
@@ -271,7 +272,7 @@ class RelevanceRules:
         if in_view and not cells:  # its steps and places, where they are not part of a name
             named = view.spans(self.weak_procedure, sentence) + strong
             for kind, spans in (("step", view.spans(self.steps, sentence)),
-                                ("step", view.spans(self.centres, sentence)),
+                                ("place", self._places(view, sentence, self.centres)),
                                 ("place", self._places(view, sentence))):
                 for a, b in spans:
                     if not any(x < b and a < y for x, y in named):
