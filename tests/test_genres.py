@@ -361,3 +361,19 @@ def test_country_is_where_the_treatment_happens_not_a_list_or_a_currency(rules: 
     assert "india" in slugs(rules, filed)
     evidence = {t.slug: t.evidence for t in rules.tags(filed)}["india"]
     assert [(e.phrase, e.where) for e in evidence] == [("India", "categories")]
+
+
+def test_a_review_of_the_evidence_is_research(rules: Rules) -> None:
+    review = doc("Stem cell transplant for progressive MS: what a review of the evidence says",
+                 "A review of 25 studies of aHSCT in progressive multiple sclerosis concludes that the "
+                 "transplant works best when there is still inflammation.",
+                 "The authors pooled data on 1,200 patients. Those with recent relapses did best.",
+                 "The review calls for trials in progressive MS.")
+    assert {t.slug for t in rules.tags(review) if t.facet == "type"} == {"research"}
+
+
+def test_an_accreditation_is_not_where_the_treatment_happens(rules: Rules) -> None:
+    clinic = doc("My aHSCT for MS in Puebla",
+                 "I had aHSCT for my relapsing MS at the clinic in Puebla.",
+                 "The clinic is accredited by a US body and follows its transplant standards.")
+    assert slugs(rules, clinic) & {"mexico", "usa"} == {"mexico"}
