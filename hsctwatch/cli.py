@@ -210,10 +210,12 @@ def reprocess(state: State, dry_run: bool) -> None:
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    focus = {s.name: s.focus for s in config.sources if s.focus}
     learned = learned_for(config, rules)
     if learned.note:
         click.echo(f"learned model not used: {learned.note}")
-    run_reprocess = partial(with_rules, learned=learned, margin=config.review.borderline_margin)
+    run_reprocess = partial(with_rules, learned=learned, margin=config.review.borderline_margin,
+                            focus=focus)
     if dry_run:
         import sqlite3
         import tempfile
@@ -226,13 +228,13 @@ def reprocess(state: State, dry_run: bool) -> None:
             with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
                 source.backup(target)  # a consistent copy, WAL included
             store = Store(f"sqlite:///{copy}")
-            report = run_reprocess(store, rules)
+            report = run_reprocess(store, rules, focus=focus)
             store.close()
     else:
         with RunLock(config.data_dir):
             from hsctwatch.stories.models import open_store
 
-            report = run_reprocess(open_store(config.store_url), rules)
+            report = run_reprocess(open_store(config.store_url), rules, focus=focus)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")
     if report.newly_relevant:

@@ -27,7 +27,10 @@ ENV_VAR = "HSCT_WATCH_CONFIG"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 #: Options every source accepts.
-COMMON_KEYS = {"name", "title", "kind", "urls", "enabled"}
+COMMON_KEYS = {"name", "title", "kind", "urls", "enabled", "focus"}
+#: What a source can declare itself devoted to (`focus`): "hsct", a blog or forum about the
+#: treatment, whose posts the relevance rules read in that light (never promoting an off-topic one).
+FOCUSES = ("hsct",)
 
 STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -84,6 +87,7 @@ class SourceConfig:
     title: str = ""
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    focus: str = ""  # one of FOCUSES, or "" for a general source
 
     def option(self, key: str) -> Any:
         """The option's value, or its default as the kind declares it."""
@@ -518,6 +522,13 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
             raise ConfigError(
                 where, lines.key_in_source(index, "enabled"), f"{label}: enabled must be true or false"
             )
+        focus = raw.get("focus", "")
+        if focus not in ("", *FOCUSES):
+            raise ConfigError(
+                where, lines.key_in_source(index, "focus"),
+                f"{label}: focus must be \"hsct\" (a blog or forum devoted to the treatment), "
+                f"not {focus!r}",
+            )
         options = {}
         for declared in spec.options:
             key = declared.name
@@ -549,6 +560,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                 title=raw.get("title", ""),
                 enabled=raw.get("enabled", True),
                 options=options,
+                focus=focus,
             )
         )
     return sources

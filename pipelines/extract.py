@@ -26,7 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from trafilatura.settings import Extractor
 
-from hsctwatch.crawl.items import Article, Judgement
+from hsctwatch.crawl.items import Article, Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
@@ -81,7 +81,7 @@ class ExtractPipeline:
             return self._finish(item, "", {})
         url = item.get("final_url") or item["url"]
         fields = {k: item.get(k) for k in ("title", "content_html", "summary_html", "record_type",
-                                            "canonical_url", "url")}
+                                            "canonical_url", "url", "categories", "focus")}
         future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
                          self.rules_path, self.rules_digest)
         if future is None:
@@ -133,6 +133,7 @@ class ExtractPipeline:
     def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
         item["title"], text, item["summary"] = _story(item, text, meta)
         item["text"] = text
+        item["categories"] = categories(item.get("categories") or (), meta.get("categories") or ())
         if not item.get("author") and meta.get("author"):
             item["author"] = clean_line(meta["author"])
         if not item.get("published"):
@@ -145,6 +146,8 @@ class ExtractPipeline:
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record")}
+        if item["categories"]:  # kept with the story, for `reprocess` to read them again
+            item["metadata"]["categories"] = list(item["categories"])
 
 
 def attribution_line(text: str) -> str:
@@ -191,7 +194,10 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
         return text, meta, seconds, None
     title, body, summary = _story(fields, story, meta)
     document = Document(title=title, summary=summary, text=body,
-                        url=fields.get("canonical_url") or fields.get("url") or "")
+                        url=fields.get("canonical_url") or fields.get("url") or "",
+                        categories=tuple(categories(fields.get("categories") or (),
+                                                    meta.get("categories") or ())),
+                        focus=fields.get("focus") or "")
     try:  # what the later stages would do with it; if anything fails, they do it themselves
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
@@ -254,6 +260,7 @@ def page_metadata(page: str, url: str) -> dict[str, Any]:
         meta["publisher"] = _names(article.get("publisher"))
         meta["section"] = _str(article.get("articleSection"))
         meta["keywords"] = _str(article.get("keywords"))
+        meta["categories"] = _labels(article.get("articleSection")) + _labels(article.get("keywords"))
         meta["description"] = _str(article.get("description"))
     selector = Selector(text=page)
     meta.setdefault("title", "")
@@ -329,6 +336,13 @@ def _str(value: Any) -> str:
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value if isinstance(v, (str, int, float)))
     return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+def _labels(value: Any) -> list[str]:
+    """JSON-LD's articleSection or keywords as a list of labels: a list, or one string of
+    comma-separated keywords (as schema.org allows)."""
+    values = value if isinstance(value, list) else [value]
+    return [label.strip() for v in values if isinstance(v, str) for label in v.split(",") if label.strip()]
 
 
 def _names(value: Any) -> str:

@@ -91,6 +91,8 @@ def has_content(item: Article) -> bool:
 
 
 def document(item: Article) -> Document:
-    """What the rules read: the extracted plain text, not the HTML."""
+    """What the rules read: the extracted plain text, not the HTML; the post's categories and
+    its source's declared focus."""
     return Document(title=item.get("title") or "", summary=item.get("summary") or "",
-                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "")
+                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "",
+                    categories=tuple(item.get("categories") or ()), focus=item.get("focus") or "")

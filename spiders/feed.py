@@ -16,7 +16,7 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
 from spiders.base import SourceSpider, _content_type
 
@@ -91,11 +91,15 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
         "published": _when(dict.get(entry, "published_parsed")) or dict.get(entry, "published"),
         "updated": _when(dict.get(entry, "updated_parsed")) or dict.get(entry, "updated"),
         "author": entry.get("author", ""),
+        "categories": entry_categories(entry),
     }
 
 
-
-
+def entry_categories(entry: Any) -> list[str]:
+    """The entry's <category> (RSS) or category term (Atom): a label when the feed gives one,
+    else the term. A blog's "HSCT" or "Day by day" tells what its post is about."""
+    return categories((tag.get("label") or tag.get("term") or "") for tag in entry.get("tags") or []
+                      if isinstance(tag, dict))
 
 
 def _when(parsed: struct_time | None) -> datetime | None:

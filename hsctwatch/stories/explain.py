@@ -13,6 +13,7 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
     with store.session() as session:
         article = find(session, store, ref)
         verdict = "relevant" if article.relevant else "not relevant"
+        categories = (article.metadata_ or {}).get("categories")  # the post's own, as its page gave them
         published = "in the feeds" if is_published(article, publish) else "not published"
         lines = [
             f"Item {article.id} · {article.status} · {verdict} "
@@ -22,6 +23,7 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
             *([f"Excerpt:   {article.edit.summary}"] if article.edit and article.edit.summary else []),
             f"Link:      {article.link}",
             f"Source:    {article.source}",
+            *([f"Filed as:  {' · '.join(map(str, categories))}"] if categories else []),
             f"Published: {article.published:%Y-%m-%d %H:%M} UTC" if article.published
             else "Published: unknown",
         ]

@@ -9,6 +9,7 @@ don't touch, so they survive.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -34,9 +35,10 @@ class ReprocessReport:
 
 
 def reprocess(store: Store, rules: Rules, batch: int = 500, *, learned: Learned | None = None,
-              margin: float = 0.15) -> ReprocessReport:
+              margin: float = 0.15, focus: Mapping[str, str] | None = None) -> ReprocessReport:
     """``learned``: the model as the relevance stage applies it (default: off); ``margin``: how far
-    under the threshold a story is borderline."""
+    under the threshold a story is borderline; ``focus``: each source's declared focus (by name),
+    as the config now says."""
     report = ReprocessReport()
     learned = learned or Learned()
     last_id = 0
@@ -48,13 +50,16 @@ def reprocess(store: Store, rules: Rules, batch: int = 500, *, learned: Learned 
             if not articles:
                 return report
             for article in articles:
-                _one(article, rules, learned, margin, report)
+                _one(article, rules, learned, margin, report, (focus or {}).get(article.source, ""))
             last_id = articles[-1].id
 
 
-def _one(article: Story, rules: Rules, learned: Learned, margin: float, report: ReprocessReport) -> None:
+def _one(article: Story, rules: Rules, learned: Learned, margin: float, report: ReprocessReport,
+         focus: str) -> None:
     report.stories += 1
-    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
+    categories = (article.metadata_ or {}).get("categories") or ()
+    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link,
+                        categories=tuple(str(c) for c in categories), focus=focus)
     decision = learned.combine(document, rules.relevance(document))
     if decision.relevant and not article.relevant:
         report.newly_relevant.append(article.id)
