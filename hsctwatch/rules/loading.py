@@ -34,6 +34,7 @@ class Rules(RelevanceRules, TagRules):
         self._read_relevance(data)
         self._read_vocabulary(data)
         self._read_tags(data)
+        self._read_genres(data)
 
     # -- loading -----------------------------------------------------------------------------------
 
