@@ -35,6 +35,7 @@ class Rules(RelevanceRules, TagRules):
         self._read_vocabulary(data)
         self._read_tags(data)
         self._read_genres(data)
+        self._read_tag_genres(data)
 
     # -- loading -----------------------------------------------------------------------------------
 
