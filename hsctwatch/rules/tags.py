@@ -27,6 +27,7 @@ class Trigger:
     unless: Terms = field(default_factory=Terms)
     not_after: re.Pattern[str] | None = None
     not_before: re.Pattern[str] | None = None
+    dated: re.Pattern[str] | None = None  # a mention followed by this (a date) counts without `near`
     enough_with: Terms = field(default_factory=Terms)
     not_in: Terms = field(default_factory=Terms)  # the trigger is off in an article with ...
     not_in_min: int = 3  # ... this many sentences that have one of these
@@ -68,6 +69,7 @@ class Trigger:
                                  merged.get("not_after_patterns")),
             not_before=cue_after(f"{where} not_before", merged.get("not_before"),
                                  merged.get("not_before_patterns")),
+            dated=cue_after(f"{where} dated_patterns", None, merged.get("dated_patterns")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
             not_in=not_in, not_in_min=not_in_min,
             in_categories=bool(merged.get("in_categories", False)), dense_terms=dense,
@@ -79,6 +81,8 @@ class Trigger:
             return False
         if self.not_before and self.not_before.search(sentence[end:end + 40]):
             return False
+        if self.dated and self.dated.search(sentence[end:end + 40]):
+            return True
         return not self.near or self.near.search(self._around(sentence, start, end))
 
     def _around(self, sentence: str, start: int, end: int) -> str:
@@ -102,10 +106,11 @@ class TagRule:
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
                           "unless_patterns", "not_after", "not_before", "not_after_patterns",
-                          "not_before_patterns",
+                          "not_before_patterns", "dated_patterns",
                           "enough_with", "not_in", "not_in_min", "in_categories", "dense_terms",
                           "dense_with"})
-FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
+FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "first_person_short",
+                       "first_person_short_min", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
 
@@ -308,7 +313,9 @@ class TagRules:
             return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
         if form == "first-person":
             evidence = first_person(view, int(rule.form.get("first_person_min", 8)),
-                                     float(rule.form.get("first_person_share", 0.025)))
+                                     float(rule.form.get("first_person_share", 0.025)),
+                                     int(rule.form.get("first_person_short", 0)),
+                                     int(rule.form.get("first_person_short_min", 0)))
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for n, trigger in enumerate(rule.triggers):
