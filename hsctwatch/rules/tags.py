@@ -102,6 +102,8 @@ class TagRule:
     triggers: tuple[Trigger, ...]
     form: Mapping[str, Any]
     not_with: tuple[str, ...] = ()  # not given beside these tags (a type that a form outranks)
+    outweighed_by: tuple[str, ...] = ()  # not given when named in one sentence and one of these ...
+    outweighed_ratio: int = 0  # ... in at least this many: a contrast, not the piece's subject
 
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
@@ -146,7 +148,8 @@ def _is_question(view: View, sentence: Sentence) -> bool:
     return part.text.rstrip().endswith("?") or bool(_QUESTION_LINE.match(part.text))
 
 
-TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with",
+                                      "outweighed_by", "outweighed_ratio"}
 FORMS = ("first-person", "question-answer")
 
 
@@ -197,7 +200,12 @@ def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[
         triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults, page_forms))
     form = {k: raw[k] for k in FORM_KEYS if k in raw}
     not_with = tuple(strings(f"{where} not_with", raw.get("not_with")))
-    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with)
+    outweighed = tuple(strings(f"{where} outweighed_by", raw.get("outweighed_by")))
+    ratio = raw.get("outweighed_ratio", 4 if outweighed else 0)
+    if not isinstance(ratio, int) or ratio < 0:
+        raise RulesError(f"{where}: 'outweighed_ratio' must be a whole number")
+    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with,
+                   outweighed, ratio)
 
 
 
@@ -257,11 +265,25 @@ class TagRules:
                  if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset()),
                                     anaphors.get(rule.slug, ())))]
         given = {m.slug for m in found}
-        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)]
+        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)
+                 and not self._outweighed(self._by_slug[m.slug], view, given)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
             title = (doc.title or "").strip()
             found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
         return found
+
+    def _sentences(self, slug: str, view: View) -> int:
+        """How many sentences name a tag (by any of its triggers' terms)."""
+        return len({i for trigger in self._by_slug[slug].triggers for i in view.mentions(trigger.terms)})
+
+    def _outweighed(self, rule: TagRule, view: View, given: set[str]) -> bool:
+        """Named in one sentence of a piece that names another tag of `outweighed_by` in
+        `outweighed_ratio` or more: relapsing MS named once in a piece about primary progressive
+        MS is the comparison ("the NHS treats relapsing MS"), not who the piece is about."""
+        others = [slug for slug in rule.outweighed_by if slug in given]
+        if not others or self._sentences(rule.slug, view) > 1:
+            return False
+        return any(self._sentences(slug, view) >= rule.outweighed_ratio for slug in others)
 
     def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
         """The sentences that name `least` tags of the facet, or two with an "or" — a list of
