@@ -628,6 +628,12 @@ def test_a_reporters_profile_and_a_short_diary_entry_are_stories(rules: Rules) -
     entry = doc("Day +11", "Counts up! My neutrophils are 0.8 and I'm allowed out of my room tomorrow. Ate "
                            "toast, kept it down, and I am so tired.", categories=("HSCT", "Puebla"))
     assert "patient-story" in slugs(rules, entry)
+    family = doc("Dad's big trip",
+                 "My dad, Colin, has had MS for twenty years. Last month he flew to Moscow for a stem cell "
+                 "transplant.",
+                 "He had the chemo, the stem cells went back in, and now he is in isolation waiting for his "
+                 "counts to recover.")
+    assert "patient-story" in slugs(rules, family)
 
 
 def test_results_told_as_time_since_the_transplant(rules: Rules) -> None:
@@ -636,6 +642,10 @@ def test_results_told_as_time_since_the_transplant(rules: Rules) -> None:
                 "to write.",
                 "No relapses so far, and my last MRI was clean.")
     assert "outcomes" in slugs(rules, since)
+    signed = doc("Anyone been to Bangalore?",
+                 "Had HSCT for my RRMS in Bangalore last year, for those asking.",
+                 "Bangalore, 2024. Clean scans at 12 months, no relapses.")
+    assert "outcomes" in slugs(rules, signed)
     before = doc("Why I chose HSCT", "My HSCT for relapsing MS is booked for March in Moscow.",
                  "No relapses, no new lesions on my last scan, but my neurologist says that will not last.")
     assert "outcomes" not in slugs(rules, before)
