@@ -37,6 +37,12 @@ def _links(base: str, secret: str) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Links</title>{items}</channel></rss>'
 
 
+def _index(paths: list[str], base: str) -> bytes:
+    entries = "".join(f"<sitemap><loc>{base}{path}</loc></sitemap>" for path in paths)
+    return (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{entries}</sitemapindex>").encode()
+
+
 class FaultServer:
     """Serves /<fault> paths on 127.0.0.20 (and counts the requests per path).
 
@@ -105,6 +111,8 @@ class FaultServer:
                     server.hits[path] = server.hits.get(path, 0) + 1
                 server.times.append(time.monotonic())
                 route = server.routes.get(path)
+                if route is None and path.startswith(("/bomb/", "/chain/", "/slow/")):
+                    route = server._endless
                 if route is None:
                     server._send(self, 404, b"not found", "text/plain")
                 else:
@@ -125,6 +133,16 @@ class FaultServer:
             h.send_header(key, value)
         h.end_headers()
         h.wfile.write(body)
+
+    def _endless(self, h: BaseHTTPRequestHandler) -> None:
+        """Sitemap indexes that never end: /bomb/N names three new ones, /chain/N one deeper,
+        /slow/N three new ones after a second's wait."""
+        kind, _, number = h.path.strip("/").partition("/")
+        n = int(number.removesuffix(".xml") or 0)
+        if kind == "slow":
+            time.sleep(1)
+        children = [n + 1] if kind == "chain" else [3 * n + 1, 3 * n + 2, 3 * n + 3]
+        self._send(h, 200, _index([f"/{kind}/{c}.xml" for c in children], self.base), "application/xml")
 
     @staticmethod
     def _page(h: BaseHTTPRequestHandler) -> None:
