@@ -2,7 +2,9 @@
 
 A reader never sees half a file (temp file + fsync + os.replace), a failed build leaves the
 previous files in place, and a file whose bytes did not change is not touched, so its
-mtime — and the ETag/Last-Modified a web server derives from it — stays the same.
+mtime — and the ETag/Last-Modified a web server derives from it — stays the same. A temp file
+left by a build killed before its rename is removed by the next build (builds take turns:
+hsctwatch.stories.publish), and a folder that can't be written is one FeedFolderError.
 """
 
 from __future__ import annotations
@@ -22,6 +24,39 @@ from feeds.model import FeedItem, FeedMeta, FeedTag
 from feeds.rss import rss_bytes
 
 SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+TEMP_GLOB = ".*.tmp"  # write_if_changed's temp files (and check_feed_folder's probe)
+
+
+class FeedFolderError(Exception):
+    """The feed folder can't be written; str() is one line naming it and the fix."""
+
+
+def check_feed_folder(out_dir: Path) -> None:
+    """Raise FeedFolderError unless ``out_dir`` is a folder that can be written, or can be made.
+
+    Tried by writing a file and removing it, not by os.access(), which says yes to root on a
+    read-only or immutable folder. Nothing is left behind, and a missing folder is not made."""
+    out_dir = Path(out_dir)
+    folder = out_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise FeedFolderError(f"cannot make the feed folder {out_dir}: {folder} is a file; "
+                              "change [feeds] out")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".hsct-watch-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    tags = out_dir / "tags"
+    if tags.exists() and not tags.is_dir():
+        raise FeedFolderError(f"the feed folder's {tags} is a file, where the tag feeds go; remove it")
+
+
+def _cannot_write(out_dir: Path, exc: OSError) -> str:
+    return (f"cannot write the feed folder {out_dir} ({exc.strerror or exc}); check its permissions "
+            "and the disk, or change [feeds] out")
 
 
 @dataclass
@@ -62,7 +97,18 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
 
     report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")))
     out_dir = Path(out_dir)
+    try:
+        _write_folder(out_dir, files, report)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    return report
+
+
+def _write_folder(out_dir: Path, files: dict[str, bytes], report: FeedReport) -> None:
     (out_dir / "tags").mkdir(parents=True, exist_ok=True)
+    for folder in (out_dir, out_dir / "tags"):  # left by a build killed between write and rename
+        for left in folder.glob(TEMP_GLOB):
+            left.unlink(missing_ok=True)
     for name, data in files.items():
         report.files.append(name)
         if write_if_changed(out_dir / name, data):
@@ -71,7 +117,6 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
         if f"tags/{stale.name}" not in files:
             stale.unlink()
             report.removed.append(f"tags/{stale.name}")
-    return report
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

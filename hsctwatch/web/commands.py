@@ -63,7 +63,7 @@ def review_approve(state: State, items: tuple[str, ...]) -> None:
     """Approve items (published also when [feeds] publish = "approved")."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "approved"))
+    done = review_call(lambda store: set_status(store, items, "approved"), rebuilds=True)
     _rebuild(state, f"approved item(s) {', '.join(map(str, done))}")
 
 
@@ -74,7 +74,7 @@ def review_reject(state: State, items: tuple[str, ...]) -> None:
     """Reject items: they leave the feeds and stay out, whatever later crawls find."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "rejected"))
+    done = review_call(lambda store: set_status(store, items, "rejected"), rebuilds=True)
     _rebuild(state, f"rejected item(s) {', '.join(map(str, done))}")
 
 
@@ -94,7 +94,7 @@ def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
         raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
     vocabulary = Vocabulary.load(state.config.rules)
     try:
-        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary))
+        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary), rebuilds=True)
     except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
@@ -108,7 +108,7 @@ def review_merge(state: State, keep: str, duplicate: str) -> None:
     """Mark DUPLICATE as a copy of KEEP: one item, KEEP's guid, every copy listed."""
     from hsctwatch.stories.review import merge
 
-    kept = review_call(lambda store: merge(store, keep, duplicate))
+    kept = review_call(lambda store: merge(store, keep, duplicate), rebuilds=True)
     _rebuild(state, f"merged {duplicate} into item {kept}")
 
 
@@ -120,7 +120,7 @@ def review_split(state: State, item: str, url: str) -> None:
     """Split the copy at URL off ITEM into an item of its own (not the same story after all)."""
     from hsctwatch.stories.review import split
 
-    new = review_call(lambda store: split(store, item, url))
+    new = review_call(lambda store: split(store, item, url), rebuilds=True)
     _rebuild(state, f"split {url} off into new item {new}")
 
 
