@@ -230,6 +230,19 @@ class User(Base):
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class DeskSession(Base):
+    """An editor signed in at the desk. The session cookie carries a random key; only its hash is
+    kept here. Signing out, a new password and removing the account delete the row, which ends
+    the session wherever its cookie is (a signed cookie alone would stay valid until it expires).
+    """
+
+    __tablename__ = "desk_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Decision(Base):
     """An editor's decision, with who and when: approve, reject, tag, untag, merge, split, edit."""
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -158,7 +159,7 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
     host = host or config.serve.host
     port = port or config.serve.port
     store = open_store(config.store_url)
-    app = create_app(config, store=store)
+    app = create_app(config, store=store, proxy_fix=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Review desk on http://{host}:{port}/  (feeds: http://{host}:{port}/feeds/)")
     if not has_users(store):
@@ -167,10 +168,28 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
         click.echo(f"Warning: listening on {host} without HTTPS; put a reverse proxy with HTTPS in "
                    "front and set [serve] behind_proxy = true.", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch",
+                       **_proxy_settings(config.serve))
     except OSError as exc:
         click.echo(f"hsct-watch: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _proxy_settings(serve: Any) -> dict[str, Any]:
+    """Waitress's own handling of a reverse proxy's headers. By default waitress removes every
+    X-Forwarded-* header before the app sees it; behind a proxy, it applies those of the proxy at
+    ``[serve] trusted_proxy`` (one hop) and still removes them from anyone else, so the desk
+    sees the client's address and scheme: a Secure cookie, a strict Referer check over HTTPS,
+    sign-in limits per client rather than one bucket for all."""
+    if not serve.behind_proxy:
+        return {}
+    return {
+        "trusted_proxy": serve.trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                  "x-forwarded-port"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 @click.group()
