@@ -16,6 +16,7 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -309,6 +310,7 @@ def _build(
     where = shown or "built-in defaults"
     lines = _Lines(text)
     _check_keys(where, lines, None, data, TOP_KEYS, "top-level table")
+    _check_text(where, lines, data)
 
     store = _store(where, lines, data)
     feeds = _feeds(where, lines, data)
@@ -345,6 +347,42 @@ def _build(
     )
     _check_feed_folder(where, lines, config)
     return config
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def _check_text(where: str, lines: _Lines, data: dict[str, Any]) -> None:
+    """No control characters in any string of the file: they would end up in file names, HTTP
+    headers, XML (where most are illegal) or a terminal. Tabs and newlines are fine."""
+    for name, line, value in _strings(lines, data):
+        found = CONTROL.search(value)
+        if found:
+            raise ConfigError(where, line, f"{name} has a control character ({ascii(found[0])}); remove it")
+
+
+def _strings(lines: _Lines, data: dict[str, Any]) -> Iterator[tuple[str, int | None, str]]:
+    """Every string in the file, with the name and the line of the key it is under."""
+    for key, value in data.items():
+        if key == "sources" and isinstance(value, list):
+            for index, source in enumerate(value):
+                for option, inner in (source.items() if isinstance(source, dict) else ()):
+                    yield from _leaves(f"source #{index + 1}: {option}", lines.key_in_source(index, option),
+                                       inner)
+        elif isinstance(value, dict):
+            for option, inner in value.items():
+                yield from _leaves(f"[{key}] {option}", lines.key_in_table(key, option), inner)
+        else:
+            yield from _leaves(key, _top_key(lines, key), value)
+
+
+def _leaves(name: str, line: int | None, value: Any) -> Iterator[tuple[str, int | None, str]]:
+    if isinstance(value, str):
+        yield name, line, value
+    elif isinstance(value, (list, dict)):
+        for inner in value.values() if isinstance(value, dict) else value:
+            yield from _leaves(name, line, inner)
 
 
 def _store(where: str, lines: _Lines, data: dict[str, Any]) -> StoreConfig:
@@ -391,6 +429,12 @@ def _feeds(where: str, lines: _Lines, data: dict[str, Any]) -> FeedsConfig:
         raise ConfigError(
             where, lines.key_in_table("feeds", "max_items"), f"[feeds] max_items must be 1 to {MAX_ITEMS}"
         )
+    if not values.get("title", FeedsConfig.title).strip():
+        raise ConfigError(where, lines.key_in_table("feeds", "title"), "[feeds] title must not be empty")
+    if not LANGUAGE.match(values.get("language", "en")):
+        raise ConfigError(where, lines.key_in_table("feeds", "language"),
+                          f"[feeds] language '{values['language']}' is not a language code; write e.g. "
+                          'language = "en" or "en-GB"')
     base_url = values.get("base_url", FeedsConfig.base_url)
     if not HTTP_URL.match(base_url) or not base_url.isprintable() or " " in base_url:
         raise ConfigError(
@@ -405,8 +449,14 @@ def _check_feed_folder(where: str, lines: _Lines, config: Config) -> None:
     """The feed folder is published as it is: it must not be, or hold, the config's folder
     (the config, the store and the desk's key are there), nor hold the store, nor be a file."""
     line = lines.key_in_table("feeds", "out")
-    out = config.feeds_dir.resolve()
-    home = Path(config.base_dir).resolve()
+    try:
+        out = config.feeds_dir.resolve()
+        home = Path(config.base_dir).resolve()
+        is_file = out.exists() and not out.is_dir()
+        store_file = _sqlite_file(config.store_url)
+        store_folder = store_file.resolve().parents if store_file is not None else ()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ConfigError(where, line, f"[feeds] out or [store] url is not a usable path ({exc})") from None
     if out == home or out in home.parents:
         raise ConfigError(
             where, line,
@@ -414,11 +464,10 @@ def _check_feed_folder(where: str, lines: _Lines, config: Config) -> None:
             "config's folder, whose files (the config, the store, the desk's key) would be published; "
             'use a folder of its own, e.g. out = "public"',
         )
-    if out.exists() and not out.is_dir():
+    if is_file:
         raise ConfigError(where, line, f"[feeds] out = '{config.feeds.out}' names a file ({out}), "
                                        "not a folder; name a folder for the feeds")
-    store_file = _sqlite_file(config.store_url)
-    if store_file is not None and out in store_file.resolve().parents:
+    if out in store_folder:
         raise ConfigError(where, line, f"[feeds] out = '{config.feeds.out}' holds the store "
                                        f"({store_file}), which would be published; keep them apart")
 
@@ -560,11 +609,11 @@ def _rules(where: str, lines: _Lines, data: dict[str, Any], base_dir: Path) -> s
     except FileNotFoundError:
         raise ConfigError(where, line, f"the rules file {path} does not exist; copy "
                                        "hsctwatch/rules/rules.toml there, or remove 'rules'") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise ConfigError(where, line, f"cannot read the rules file {path} ({reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(where, line, f"the rules file {path} is not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not a path at all
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(where, line, f"cannot read the rules file {path} ({reason})") from None
     return str(path)
 
 
@@ -639,7 +688,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
         kind = raw.get("kind")
         if kind is None:
             raise ConfigError(where, line, f"{label} has no kind; add kind = one of {', '.join(kinds)}")
-        if kind not in kinds:
+        if not isinstance(kind, str) or kind not in kinds:
             hint = difflib.get_close_matches(str(kind), list(kinds), n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(kinds)}"
             raise ConfigError(
