@@ -156,7 +156,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     Reports what changed, then rebuilds the feeds.
     """
     from hsctwatch.rules import Rules
-    from hsctwatch.stories.models import Store
+    from hsctwatch.stories.models import Store, open_store
     from hsctwatch.stories.reprocess import reprocess as run_reprocess
 
     config = state.config
@@ -172,6 +172,7 @@ def reprocess(state: State, dry_run: bool) -> None:
         url = config.store_url
         if not url.startswith("sqlite:///"):
             raise click.UsageError("--dry-run works on a SQLite store only")
+        open_store(url)  # one that can't be used is one line (status 74), as for every command
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / "dry-run.db"
             with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
@@ -182,8 +183,6 @@ def reprocess(state: State, dry_run: bool) -> None:
     else:
         check_outputs(config)
         with RunLock(config.data_dir):
-            from hsctwatch.stories.models import open_store
-
             report = run_reprocess(open_store(config.store_url), rules)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def one_line(lines: list[str], *parts: str) -> None:
 
 
 COMMANDS = [["run"], ["crawl"], ["feeds"], ["sources"], ["review", "list"], ["review", "approve", "1"],
-            ["explain", "1"], ["users", "list"], ["reprocess"]]
+            ["explain", "1"], ["users", "list"], ["reprocess"], ["reprocess", "--dry-run"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -77,8 +78,10 @@ def test_a_damaged_store_is_left_as_it_is(tmp_path: Path) -> None:
 def test_a_locked_store_is_waited_for_then_named(tmp_path: Path) -> None:
     code, _ = hw(tmp_path, "", "users", "list")  # makes the store
     assert code == 0
+    close_stores()  # the next command is another process, which reads wait_seconds anew
     holder = sqlite3.connect(tmp_path / "hsct-watch.db")
     holder.execute("BEGIN EXCLUSIVE")  # another process writing, and taking its time
+    started = time.monotonic()
     try:
         code, lines = hw(tmp_path, "[store]\nwait_seconds = 1\n", "users", "add", "editor",
                          "--password-stdin", input="a long password\n")
@@ -86,6 +89,7 @@ def test_a_locked_store_is_waited_for_then_named(tmp_path: Path) -> None:
         holder.rollback()
         holder.close()
     assert code == 74
+    assert time.monotonic() - started < 20  # it waited about [store] wait_seconds, not 30 s
     one_line(lines, f"the store {tmp_path}/hsct-watch.db stayed locked by another process for 1 s",
              "wait_seconds")
 
@@ -188,3 +192,16 @@ def test_the_crawl_process_reports_a_store_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 74
     assert result.stderr.strip() == (f"hsct-watch: the store's folder {tmp_path}/gone does not exist; "
                                      "create it, or point [store] url at another place")
+
+
+def test_a_rules_file_that_is_not_rules(tmp_path: Path) -> None:
+    """TOML, but not the rules' tables: the crawl says so in one line, status 2, no traceback."""
+    (tmp_path / "rules.toml").write_text("[tags]\n", encoding="utf-8")
+    (tmp_path / "hsct-watch.toml").write_text('rules = "rules.toml"\n' + SOURCE, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "hsctwatch", "--config", str(tmp_path / "hsct-watch.toml"),
+                             "run"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"hsct-watch: {tmp_path}/rules.toml: missing table [relevance]"]
+    assert not (tmp_path / "public").exists()

@@ -203,10 +203,16 @@ def _crawl_here(options: argparse.Namespace) -> int:
     from scrapy.settings import Settings
 
     from hsctwatch.crawl.addon import apply_config
+    from hsctwatch.rules import Rules
 
     config = load_config(options.config, search=False)
     configure_stores(wait_seconds=config.store.wait_seconds)
     open_store(config.store_url)  # a store that can't be used is one line, before Scrapy starts
+    try:
+        Rules.load(config.rules)  # compiled once per process: the pipelines take this one
+    except ValueError as exc:  # a rules file that is TOML but not rules: the config's mistake
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     settings = Settings()
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
