@@ -59,6 +59,10 @@ def test_requests_and_depth_per_source(tmp_path: Path) -> None:
     assert lines_of(out, "chain")[0].startswith("! chain: links deeper than [limits] source_depth = 4 "
                                                 "were not followed (e.g. http://")
     assert lines_of(out, "three") == [] and [hits.get(f"/page/{n}") for n in (1, 2, 3)] == [1, 1, 1]
+    health = subprocess.run([sys.executable, "-m", "hsctwatch", "--config", str(tmp_path / "hsct-watch.toml"),
+                             "sources"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "! bomb: the last run stopped it at [limits] source_requests" in health.stdout
+    assert "! three:" not in health.stdout
 
 
 def test_time_per_source(tmp_path: Path) -> None:
