@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 import scrapy
@@ -18,7 +17,7 @@ from scrapy.http import Response
 
 from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
-from spiders.base import SourceSpider, _content_type
+from spiders.base import SourceSpider, _content_type, join_url
 
 #: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
 #: The config loader reads both from here (hsctwatch.kinds.source_kinds).
@@ -59,6 +58,8 @@ class FeedSpider(SourceSpider):
             if not data.get("url"):
                 self.crawler.stats.inc_value("hsctwatch/feed/entry_without_link")
                 continue
+            if not self.web_url(data["url"]):
+                continue
             self.crawler.stats.inc_value("hsctwatch/feed/entries")
             if full_text:
                 request = self.article_request(data["url"], data)
@@ -77,7 +78,7 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
                 link = candidate["href"]
                 break
     if link:
-        link = urljoin(base_url, link.strip())
+        link = join_url(base_url, link)
     content = ""
     if entry.get("content"):
         content = max((c.get("value", "") for c in entry["content"]), key=len)

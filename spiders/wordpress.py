@@ -43,7 +43,7 @@ class WordPressSpider(SourceSpider):
     kind = "wordpress"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.seen_posts: set[tuple[str, int]] = set()
+        self.seen_posts: set[tuple[str, str]] = set()
         # the first run backfills the archive; later runs ask only for what changed since the
         # last complete run (a day's margin for clocks and late edits)
         last = self.last_finished_run()
@@ -102,9 +102,9 @@ class WordPressSpider(SourceSpider):
                 yield self.posts_request(root, term, next_page)
 
     def post_article(self, root: str, post: Any) -> Article | scrapy.Request | None:
-        if not isinstance(post, dict) or not post.get("link"):
+        if not isinstance(post, dict) or not post.get("link") or not self.web_url(post["link"]):
             return None
-        key = (root, int(post.get("id") or 0))
+        key = (root, str(post.get("id") or post["link"]))  # one post, asked for by several terms
         if key in self.seen_posts:
             return None
         self.seen_posts.add(key)
