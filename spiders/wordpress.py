@@ -18,6 +18,7 @@ from scrapy.http import Response
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.kinds import Option
+from hsctwatch.scraped import html_line
 from spiders.base import SourceSpider
 
 FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author"
@@ -107,8 +108,9 @@ class WordPressSpider(SourceSpider):
         self.crawler.stats.inc_value("hsctwatch/wordpress/posts")
         entry = {
             "url": post["link"],
-            "guid": _rendered(post.get("guid")) or f"{root.rstrip('/')}/?p={post.get('id')}",
-            "title": _rendered(post.get("title")),
+            # rendered HTML: read once here, so the title is plain text from now on
+            "guid": html_line(_rendered(post.get("guid"))) or f"{root.rstrip('/')}/?p={post.get('id')}",
+            "title": html_line(_rendered(post.get("title"))),
             "summary_html": _rendered(post.get("excerpt")),
             "content_html": _rendered(post.get("content")),
             "published": _gmt(post.get("date_gmt")),
