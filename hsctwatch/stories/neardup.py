@@ -136,13 +136,6 @@ def from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data[:_SIGNATURE_BYTES], dtype=np.uint64).astype(np.uint32)
 
 
-def prints_from_bytes(data: bytes) -> np.ndarray | None:
-    """The fingerprints of a stored story; None when it was stored before they were kept."""
-    if len(data) <= _SIGNATURE_BYTES:
-        return None
-    return np.frombuffer(data[_SIGNATURE_BYTES:], dtype=np.uint32)
-
-
 def partial_copy(a: str, b: str) -> float:
     """How much of the shorter text lies in the longer (the share of its shingles), when the
     shorter carries the longer's opening paragraph; 0.0 otherwise (a quote among its own words,
@@ -184,8 +177,11 @@ class NearDuplicateIndex:
         # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
         self.print_keys = np.zeros(0, dtype=np.uint32)
         self.print_rows = np.zeros(0, dtype=np.int32)
-        self.unsorted_keys = array("I")  # compact while a store loads: 8 bytes a fingerprint
+        # the fingerprints of rows appended since the last sort, compact while a store loads:
+        # their values, and each row with its number of them
+        self.unsorted_keys = array("I")
         self.unsorted_rows = array("i")
+        self.unsorted_counts = array("i")
         self.pending_prints: dict[int, list[int]] = {}
         # the stored stories' texts, by id, for telling a partial copy from a shared quote
         self.texts = texts
@@ -201,9 +197,9 @@ class NearDuplicateIndex:
             missing: list[tuple[int, bytes]] = []
             rows = session.execute(select(Story.id, Story.minhash).execution_options(yield_per=2000))
             for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
-                prints = prints_from_bytes(blob) if blob else None
-                if blob and prints is not None:
-                    index._append(article_id, from_bytes(blob), prints)
+                if blob and len(blob) > _SIGNATURE_BYTES:
+                    row = index._append(article_id, from_bytes(blob))
+                    index._add_prints(row, blob[_SIGNATURE_BYTES:])
                     continue
                 text = session.scalar(select(Story.text).where(Story.id == article_id)) or ""
                 minhash = signature(text)
@@ -245,10 +241,16 @@ class NearDuplicateIndex:
         self.ids[row] = article_id
         self.rows[article_id] = row
         self.size += 1
-        if prints is not None and len(prints):  # sorted in with the next _sort
-            self.unsorted_keys.frombytes(np.asarray(prints, dtype=np.uint32).tobytes())
-            self.unsorted_rows.extend([row] * len(prints))
+        if prints is not None:
+            self._add_prints(row, np.asarray(prints, dtype=np.uint32).tobytes())
         return row
+
+    def _add_prints(self, row: int, prints: bytes) -> None:
+        """A row's fingerprints (uint32 bytes), sorted in with the next _sort."""
+        if prints:
+            self.unsorted_keys.frombytes(prints)
+            self.unsorted_rows.append(row)
+            self.unsorted_counts.append(len(prints) // 4)
 
     def _remove(self, article_id: int) -> None:
         row = self.rows.pop(article_id, None)
@@ -274,8 +276,10 @@ class NearDuplicateIndex:
         if not self.unsorted_keys:
             return
         keys = np.concatenate([self.print_keys, np.frombuffer(self.unsorted_keys, dtype=np.uint32)])
-        rows = np.concatenate([self.print_rows, np.frombuffer(self.unsorted_rows, dtype=np.int32)])
-        self.unsorted_keys, self.unsorted_rows = array("I"), array("i")
+        added = np.repeat(np.frombuffer(self.unsorted_rows, dtype=np.int32),
+                          np.frombuffer(self.unsorted_counts, dtype=np.int32))
+        rows = np.concatenate([self.print_rows, added])
+        self.unsorted_keys, self.unsorted_rows, self.unsorted_counts = array("I"), array("i"), array("i")
         order = np.argsort(keys, kind="stable")
         self.print_keys, self.print_rows = keys[order], rows[order]
 
