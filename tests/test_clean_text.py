@@ -138,6 +138,16 @@ def test_page_titles_are_decoded_once() -> None:
     assert item["title"] == "&lt;script&gt; in a headline"
 
 
+def test_a_json_ld_headline_written_as_html_reads_as_its_h1() -> None:
+    """JSON-LD is JSON, read once; some plugins write HTML entities into it anyway. The page's
+    h1 says how the headline reads."""
+    html = ('<html><head><script type="application/ld+json">{"@type": "BlogPosting", '
+            '"headline": "It&#8217;s day +12 &amp; my counts are up"}</script></head><body><article>'
+            "<h1>It&#8217;s day +12 &amp; my counts are up</h1>" + BODY + "</article></body></html>")
+    item = through_pipelines(Article(source="s", url=URL, page_html=html))
+    assert item["title"] == "It’s day +12 & my counts are up"
+
+
 def test_feeds_show_the_text_as_stored(tmp_path: Path) -> None:
     out = written(tmp_path, title="&lt;img src=x&gt; and Q&A", summary="Caf&eacute; &amp; more")
     assert out["json"]["title"] == "&lt;img src=x&gt; and Q&A"

@@ -119,6 +119,9 @@ def test_a_partial_copy_joins_its_original(store: Store, order: str) -> None:
     assert story.summary == LEDE + "…"
     assert "appeared first" not in story.text and story.text.startswith("When Hannah Okafor")
     assert crawl.crawler.stats.get_value("hsctwatch/dedup/partial-copy") == 1
+    with store.session() as session:  # the desk and `review show` say why the copy is one
+        copies = {c.url: (c.is_original, c.match_reason) for c in session.scalars(select(Copy))}
+    assert copies == {NEWS: (True, ""), BLOG: (False, "partial-copy")}
 
 
 def test_an_article_quoting_an_opening_among_its_own_words_stays_apart(store: Store) -> None:

@@ -89,6 +89,8 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
     if current is None or is_more_original(new_copy, current):
         for other in article.copies:
             other.is_original = other is new_copy
+        if current is not None and not current.match_reason:  # why it is a copy, as if it came second
+            current.match_reason, new_copy.match_reason = new_copy.match_reason, ""
         article.link = new_copy.url
         article.source = new_copy.source
         _fill_article(session, article, item, now, keep_first_seen=True)
