@@ -175,13 +175,12 @@ class NearDuplicateIndex:
         self.pending: dict[tuple[int, int], list[int]] = {}
         self.pending_rows = 0
         # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
-        self.print_keys = np.zeros(0, dtype=np.uint32)
-        self.print_rows = np.zeros(0, dtype=np.int32)
+        self.prints = np.zeros(0, dtype=np.uint64)  # fingerprint << 32 | row, sorted
         # the fingerprints of rows appended since the last sort, compact while a store loads:
         # their values, and each row with its number of them
         self.unsorted_keys = array("I")
-        self.unsorted_rows = array("i")
-        self.unsorted_counts = array("i")
+        self.unsorted_rows = array("I")
+        self.unsorted_counts = array("I")
         self.pending_prints: dict[int, list[int]] = {}
         # the stored stories' texts, by id, for telling a partial copy from a shared quote
         self.texts = texts
@@ -272,16 +271,20 @@ class NearDuplicateIndex:
         self.pending_rows = 0
 
     def _sort_prints(self) -> None:
-        """Merge the fingerprints of the rows appended since the last sort into the sorted arrays."""
+        """Merge the fingerprints of the rows appended since the last sort into the sorted array
+        (one uint64 each, the fingerprint above its row: sorted in place, no index array)."""
         if not self.unsorted_keys:
             return
-        keys = np.concatenate([self.print_keys, np.frombuffer(self.unsorted_keys, dtype=np.uint32)])
-        added = np.repeat(np.frombuffer(self.unsorted_rows, dtype=np.int32),
-                          np.frombuffer(self.unsorted_counts, dtype=np.int32))
-        rows = np.concatenate([self.print_rows, added])
-        self.unsorted_keys, self.unsorted_rows, self.unsorted_counts = array("I"), array("i"), array("i")
-        order = np.argsort(keys, kind="stable")
-        self.print_keys, self.print_rows = keys[order], rows[order]
+        added = np.frombuffer(self.unsorted_keys, dtype=np.uint32).astype(np.uint64)
+        self.unsorted_keys = array("I")
+        added <<= np.uint64(32)
+        added |= np.repeat(np.frombuffer(self.unsorted_rows, dtype=np.uint32),
+                           np.frombuffer(self.unsorted_counts, dtype=np.uint32))
+        self.unsorted_rows, self.unsorted_counts = array("I"), array("I")
+        merged = np.concatenate([self.prints, added]) if len(self.prints) else added
+        del added
+        merged.sort()
+        self.prints = merged
 
     def _candidates(self, hashvalues: np.ndarray) -> set[int]:
         keys = _band_keys(hashvalues[None, :])[0]
@@ -348,10 +351,13 @@ class NearDuplicateIndex:
         counts: dict[int, int] = {}
         if not len(prints):
             return counts
-        lo = np.searchsorted(self.print_keys, prints, side="left")
-        hi = np.searchsorted(self.print_keys, prints, side="right")
+        keys = prints.astype(np.uint64) << np.uint64(32)
+        lo = np.searchsorted(self.prints, keys, side="left")
+        hi = np.searchsorted(self.prints, keys | np.uint64(0xFFFFFFFF), side="right")
         for key, start, stop in zip(prints.tolist(), lo.tolist(), hi.tolist(), strict=True):
-            rows = set(self.print_rows[start:stop].tolist()) if stop - start <= COMMON_PRINT else set()
+            rows: set[int] = set()
+            if stop - start <= COMMON_PRINT:
+                rows.update((self.prints[start:stop] & np.uint64(0xFFFFFFFF)).tolist())
             rows.update(self.pending_prints.get(key, ())[:COMMON_PRINT])
             for row in rows - self.removed:
                 story = int(self.ids[row])
