@@ -19,6 +19,7 @@ from scrapy.http import Response
 
 from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
+from hsctwatch.scraped import html_line
 from spiders.base import SourceSpider
 
 # _links and _embedded: with _fields, WordPress embeds only what these two let through
@@ -111,8 +112,9 @@ class WordPressSpider(SourceSpider):
         self.crawler.stats.inc_value("hsctwatch/wordpress/posts")
         entry = {
             "url": post["link"],
-            "guid": _rendered(post.get("guid")) or f"{root.rstrip('/')}/?p={post.get('id')}",
-            "title": _rendered(post.get("title")),
+            # rendered HTML: read once here, so the title is plain text from now on
+            "guid": html_line(_rendered(post.get("guid"))) or f"{root.rstrip('/')}/?p={post.get('id')}",
+            "title": html_line(_rendered(post.get("title"))),
             "summary_html": _rendered(post.get("excerpt")),
             "content_html": _rendered(post.get("content")),
             "published": _gmt(post.get("date_gmt")),
