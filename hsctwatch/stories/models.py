@@ -386,7 +386,6 @@ class Store:
             if sqlite:
                 event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, wait_seconds))
             self._make_schema()
-            self._add_columns()  # columns added since the store was made
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(describe_store_error(url, exc, wait_seconds)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -407,6 +406,7 @@ class Store:
             elif self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(7048123)"))  # hsct-watch schema
             Base.metadata.create_all(connection)  # checks what exists first, under the lock
+            self._add_columns(connection)
             for old in _DROPPED_INDEXES:  # indexes of older versions, replaced since
                 connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
             for table in Base.metadata.sorted_tables:  # indexes added since the store was made
@@ -422,21 +422,23 @@ class Store:
         tables = set(inspector.get_table_names())
         if not set(Base.metadata.tables) <= tables:
             return False
+        for table_name, name in _ADDED_COLUMNS:
+            if name not in {c["name"] for c in inspector.get_columns(table_name)}:
+                return False
         found = {index["name"] for table in tables for index in inspector.get_indexes(table)}
         wanted = {index.name for table in Base.metadata.sorted_tables for index in table.indexes}
         return wanted <= found and not found & set(_DROPPED_INDEXES)
 
-    def _add_columns(self) -> None:
+    def _add_columns(self, connection: Connection) -> None:
         """Columns added since an older store was made, with their default (before their indexes)."""
         for table_name, name in _ADDED_COLUMNS:
-            if name in {c["name"] for c in inspect(self.engine).get_columns(table_name)}:
+            if name in {c["name"] for c in inspect(connection).get_columns(table_name)}:
                 continue
             column = Base.metadata.tables[table_name].c[name]
             kind = column.type.compile(self.engine.dialect)
             default = column.server_default.arg.compile(dialect=self.engine.dialect)  # type: ignore[union-attr]
-            with self.engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
