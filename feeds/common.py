@@ -73,3 +73,9 @@ def safe_url(url: str) -> str:
 
 def title(item: FeedItem) -> str:
     return clean_text(item.title) or "(untitled)"
+
+
+def author(item: FeedItem, meta: FeedMeta) -> str:
+    """Who wrote it: the author when known, else the source's name (the publisher of the
+    original), else the feed's own title. Every format names one, so readers never differ."""
+    return clean_text(item.author) or clean_text(item.source_title) or clean_text(meta.title)

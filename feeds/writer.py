@@ -2,7 +2,9 @@
 
 A reader never sees half a file (temp file + fsync + os.replace), a failed build leaves the
 previous files in place, and a file whose bytes did not change is not touched, so its
-mtime — and the ETag/Last-Modified a web server derives from it — stays the same.
+mtime — and the ETag/Last-Modified a web server derives from it — stays the same. A temp file
+left by a build killed before its rename is removed by the next build (builds take turns:
+hsctwatch.stories.publish), and a folder that can't be written is one FeedFolderError.
 """
 
 from __future__ import annotations
@@ -23,6 +25,40 @@ from feeds.site import site_files
 
 #: Folders of the output whose files come and go with the tags (and languages) in use.
 MANAGED = ("tags", "lang")
+
+TEMP_GLOB = ".*.tmp"  # write_if_changed's temp files (and check_feed_folder's probe)
+
+
+class FeedFolderError(Exception):
+    """The feed folder can't be written; str() is one line naming it and the fix."""
+
+
+def check_feed_folder(out_dir: Path) -> None:
+    """Raise FeedFolderError unless ``out_dir`` is a folder that can be written, or can be made.
+
+    Tried by writing a file and removing it, not by os.access(), which says yes to root on a
+    read-only or immutable folder. Nothing is left behind, and a missing folder is not made."""
+    out_dir = Path(out_dir)
+    folder = out_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise FeedFolderError(f"cannot make the feed folder {out_dir}: {folder} is a file; "
+                              "change [feeds] out")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".hsct-watch-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    tags = out_dir / "tags"
+    if tags.exists() and not tags.is_dir():
+        raise FeedFolderError(f"the feed folder's {tags} is a file, where the tag feeds go; remove it")
+
+
+def _cannot_write(out_dir: Path, exc: OSError) -> str:
+    return (f"cannot write the feed folder {out_dir} ({exc.strerror or exc}); check its permissions "
+            "and the disk, or change [feeds] out")
 
 
 @dataclass
@@ -67,8 +103,20 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
 
     report = FeedReport(items=len(top), tag_feeds=len(tagged))
     out_dir = Path(out_dir)
-    for folder in MANAGED:
-        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        _write_folder(out_dir, files, report)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    return report
+
+
+def _write_folder(out_dir: Path, files: dict[str, bytes], report: FeedReport) -> None:
+    for name in MANAGED:
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
+    # temp files left by a build killed between write and rename
+    for place in (out_dir, *(out_dir / name for name in MANAGED)):
+        for left in place.glob(TEMP_GLOB):
+            left.unlink(missing_ok=True)
     for name, data in files.items():
         report.files.append(name)
         if write_if_changed(out_dir / name, data):
@@ -78,7 +126,6 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
             if stale.suffix in (".xml", ".html") and f"{folder}/{stale.name}" not in files:
                 stale.unlink()
                 report.removed.append(f"{folder}/{stale.name}")
-    return report
 
 
 def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:

@@ -2,7 +2,9 @@
 and turns known errors into a one-line message and an exit status.
 
 Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
-2 bad usage or bad config (nothing written); 75 another run holds the lock.
+2 bad usage or bad config (nothing written); 74 the store or the feed folder can't be used —
+missing, damaged, locked, unreachable, read-only, or its database driver not installed (nothing
+written); 75 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
 from hsctwatch.console import (
     EXIT_SOURCE_FAILED,
+    EXIT_UNUSABLE,
     EXIT_USAGE,
+    Commands,
     State,
     build,
+    check_outputs,
     pass_state,
     print_problems,
     print_table,
@@ -33,7 +38,8 @@ from hsctwatch.crawl.runner import RunResult, SourceSummary, crawl
 from hsctwatch.dates import ago
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config", "config_path", metavar="FILE", envvar="HSCT_WATCH_CONFIG",
     help="Config file (default: ./hsct-watch.toml if present, else the built-in sources; "
@@ -65,10 +71,11 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     """Crawl every enabled source, then build the feeds. The command for cron.
 
     Prints a summary per source (fetched, new, updated, irrelevant, duplicates, errors).
-    Exits 1 when a source failed (the feeds are still written), 2 on a bad config,
-    75 when another run is in progress.
+    Exits 1 when a source failed (the feeds are still written), 2 on a bad config, 74 when the
+    store or the feed folder can't be used, 75 when another run is in progress.
     """
     config = state.config
+    check_outputs(config)
     result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose, retrain_first=True))
     report = build(config)
     if not quiet or result.failed_sources:
@@ -93,6 +100,7 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
             config.source(name)
     except ConfigError as exc:
         raise click.UsageError(str(exc.message)) from None
+    check_outputs(config)
     result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose, retrain_first=True))
     if not quiet or result.failed_sources:
         _print_summary(result)
@@ -104,6 +112,7 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
 def feeds(state: State) -> None:
     """Build the feeds from the store only (no crawling)."""
     config = state.config
+    check_outputs(config)
     report = build(config)
     click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
                f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
@@ -201,7 +210,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     """
     from hsctwatch.rules import Rules
     from hsctwatch.stories.learning import learned_for
-    from hsctwatch.stories.models import Store
+    from hsctwatch.stories.models import Store, open_store
     from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
@@ -223,6 +232,7 @@ def reprocess(state: State, dry_run: bool) -> None:
         url = config.store_url
         if not url.startswith("sqlite:///"):
             raise click.UsageError("--dry-run works on a SQLite store only")
+        open_store(url)  # one that can't be used is one line (status 74), as for every command
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / "dry-run.db"
             with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
@@ -231,6 +241,7 @@ def reprocess(state: State, dry_run: bool) -> None:
             report = run_reprocess(store, rules, focus=focus)
             store.close()
     else:
+        check_outputs(config)
         with RunLock(config.data_dir):
             from hsctwatch.stories.models import open_store
 
@@ -369,6 +380,7 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
         config_file = directory / "hsct-watch.toml"
         config_file.write_text(sites.config_toml(), encoding="utf-8")
         config = load_config(config_file)
+        check_outputs(config)
         result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False, retrain_first=True))
         report = build(config)
     if not quiet:
@@ -396,11 +408,14 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:
-        return crawl(config, sources, command=command, verbose=verbose,
-                     on_progress=progress.update if progress else None)
+        result = crawl(config, sources, command=command, verbose=verbose,
+                       on_progress=progress.update if progress else None)
     finally:
         if progress:
             progress.done()
+    if result.returncode in (EXIT_USAGE, EXIT_UNUSABLE):
+        sys.exit(result.returncode)  # the crawl process has said why, in one line
+    return result
 
 
 def _locked(config: Config, work: Any) -> Any:

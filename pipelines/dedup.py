@@ -1,9 +1,10 @@
 """dedup: is this item a copy of a story already stored?
 
 Matches the same canonical URL, a rel=canonical naming a stored copy (or a stored copy whose
-rel=canonical names this one), the same feed guid, identical text, and then near-identical
-text (MinHash-LSH, hsctwatch.stories.neardup) — against every story in the store, not only this
-run's. The store stage then attaches the copy to its story.
+rel=canonical names this one), the same feed guid, identical text, then near-identical text
+(MinHash-LSH, hsctwatch.stories.neardup) and a partial copy (a story's opening paragraphs
+reproduced with an intro and a link back, or the story such a copy was made of) — against every
+story in the store, not only this run's. The store stage then attaches the copy to its story.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ class DedupPipeline:
             match = find_story(session, item)
         if match is None and item.get("text"):
             minhash = item_signature(self, item)
-            near = None if minhash is None else self.index.find_signature(
-                np.asarray(minhash.hashvalues, dtype=np.uint32))
+            near = None if minhash is None else self.index.find_copy(
+                item["text"], np.asarray(minhash.hashvalues, dtype=np.uint32))
             if near is not None:
-                match = StoryMatch(near[0], "near-duplicate")
-                self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near[1], 3))
+                match = StoryMatch(near.story_id, near.reason)
+                if near.reason == "near-duplicate":
+                    self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":

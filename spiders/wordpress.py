@@ -19,6 +19,7 @@ from scrapy.http import Response
 
 from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
+from hsctwatch.scraped import html_line
 from spiders.base import SourceSpider
 
 # _links and _embedded: with _fields, WordPress embeds only what these two let through
@@ -43,7 +44,7 @@ class WordPressSpider(SourceSpider):
     kind = "wordpress"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.seen_posts: set[tuple[str, int]] = set()
+        self.seen_posts: set[tuple[str, str]] = set()
         # the first run backfills the archive; later runs ask only for what changed since the
         # last complete run (a day's margin for clocks and late edits)
         last = self.last_finished_run()
@@ -102,17 +103,18 @@ class WordPressSpider(SourceSpider):
                 yield self.posts_request(root, term, next_page)
 
     def post_article(self, root: str, post: Any) -> Article | scrapy.Request | None:
-        if not isinstance(post, dict) or not post.get("link"):
+        if not isinstance(post, dict) or not post.get("link") or not self.web_url(post["link"]):
             return None
-        key = (root, int(post.get("id") or 0))
+        key = (root, str(post.get("id") or post["link"]))  # one post, asked for by several terms
         if key in self.seen_posts:
             return None
         self.seen_posts.add(key)
         self.crawler.stats.inc_value("hsctwatch/wordpress/posts")
         entry = {
             "url": post["link"],
-            "guid": _rendered(post.get("guid")) or f"{root.rstrip('/')}/?p={post.get('id')}",
-            "title": _rendered(post.get("title")),
+            # rendered HTML: read once here, so the title is plain text from now on
+            "guid": html_line(_rendered(post.get("guid"))) or f"{root.rstrip('/')}/?p={post.get('id')}",
+            "title": html_line(_rendered(post.get("title"))),
             "summary_html": _rendered(post.get("excerpt")),
             "content_html": _rendered(post.get("content")),
             "published": _gmt(post.get("date_gmt")),

@@ -80,6 +80,8 @@ def _warnings(runs: list[SourceRun]) -> list[str]:
         usual = sorted(r.items for r in runs[1:])[len(runs[1:]) // 2]
         if usual >= 5 and runs[0].items < usual * FALL_RATIO:
             warnings.append(f"items fell from about {usual} to {runs[0].items} in the last run")
+    if runs[0].finish_reason.startswith("limit:"):
+        warnings.append(f"the last run stopped it at [limits] {runs[0].finish_reason.removeprefix('limit:')}")
     if runs[0].errors:
         warnings.append(f"{runs[0].errors} error(s) in the last run: "
                         + "; ".join((runs[0].messages or [])[:2]))

@@ -4,12 +4,17 @@ The crawl runs in a child process because Twisted's reactor can run only once pe
 the CLI (and a test, or the web app) can start any number of crawls, and a crash of the crawl
 can't take the caller down. The child records each source's figures in the store (RunRecorder),
 which is where the parent reads the summary from.
+
+The child shares the parent's run lock and dies with the parent (hsctwatch.crawl.lock), so a
+killed run leaves no crawl behind and no second run starts beside one. It stops itself at the
+run's time limit ([limits] run_minutes); should it not, the parent ends it a little later.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,8 +24,21 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from hsctwatch.config import Config, SourceConfig, load_config
-from hsctwatch.stories.models import CrawlRun, SourceRun, Store, open_store, utcnow
+from hsctwatch.config import Config, ConfigError, SourceConfig, load_config
+from hsctwatch.crawl.lock import die_with_parent, held_descriptors
+from hsctwatch.stories.models import (
+    CrawlRun,
+    SourceRun,
+    Store,
+    StoreError,
+    configure_stores,
+    open_store,
+    utcnow,
+)
+
+EXIT_USAGE = 2  # the child's config was unreadable (as hsctwatch.console)
+EXIT_UNUSABLE = 74  # the child could not use the store (as hsctwatch.console)
+GRACE_SECONDS = 120  # past the run's time limit, before the parent ends a crawl that went on
 
 
 @dataclass
@@ -67,13 +85,15 @@ def crawl(
 ) -> RunResult:
     """Crawl the named sources (all enabled ones when none are named) and report per source."""
     sources = [config.source(n) for n in source_names] if source_names else list(config.enabled_sources)
+    started = time.time()
     store = open_store(config.store_url)
     with store.session() as session:
         run = CrawlRun(command=command, started_at=utcnow(), status="running")
         session.add(run)
         session.flush()
         run_id = run.id
-    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id)]
+    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
+            "--parent", str(os.getpid()), "--started", repr(started)]
     if config.path:
         args += ["--config", str(Path(config.path).absolute())]
     if verbose:
@@ -84,12 +104,16 @@ def crawl(
     if config.path:
         env.pop("HSCT_WATCH_CONFIG", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
-    child = subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None)
+    child = subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
+                             pass_fds=held_descriptors())
+    deadline = started + config.limits.run_minutes * 60 + GRACE_SECONDS if config.limits.run_minutes else None
     while child.poll() is None:
         time.sleep(0.5)
         if on_progress:
             done, items = _progress(store, run_id)
             on_progress(done, len(sources), items)
+        if deadline is not None and time.time() > deadline:
+            _end(child)
     result = summarize(config, run_id, sources)
     result.returncode = child.returncode
     with store.session() as session:
@@ -99,6 +123,16 @@ def crawl(
             run_row.status = "failed" if result.failed_sources or child.returncode else "ok"
     store.analyze()  # fresh statistics, so the feeds' newest-first queries walk the date index
     return result
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """A crawl that outlived the run's time limit: asked to stop, then stopped."""
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _project_root() -> str:
@@ -144,24 +178,47 @@ def summarize(config: Config, run_id: int, sources: Sequence[SourceConfig]) -> R
 
 
 def _child(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl.runner")
+    parser.add_argument("--config")
+    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--parent", type=int)
+    parser.add_argument("--started", type=float)
+    parser.add_argument("--source", action="append", default=[])
+    parser.add_argument("--verbose", action="store_true")
+    options = parser.parse_args(argv)
+    if options.parent:
+        die_with_parent(options.parent)
+    try:
+        return _crawl_here(options)
+    except ConfigError as exc:
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def _crawl_here(options: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     from hsctwatch.crawl.addon import apply_config
-
-    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl.runner")
-    parser.add_argument("--config")
-    parser.add_argument("--run-id", type=int, required=True)
-    parser.add_argument("--source", action="append", default=[])
-    parser.add_argument("--verbose", action="store_true")
-    options = parser.parse_args(argv)
+    from hsctwatch.rules import Rules
 
     config = load_config(options.config, search=False)
+    configure_stores(wait_seconds=config.store.wait_seconds)
+    open_store(config.store_url)  # a store that can't be used is one line, before Scrapy starts
+    try:
+        Rules.load(config.rules)  # compiled once per process: the pipelines take this one
+    except ValueError as exc:  # a rules file that is TOML but not rules: the config's mistake
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     settings = Settings()
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
     apply_config(settings, config)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
+    settings.set("HSCTWATCH_RUN_STARTED", options.started or time.time(), priority="cmdline")
     if not options.verbose:
         log_file = config.data_dir / "hsct-watch.log"
         settings.set("LOG_FILE", str(log_file), priority="cmdline")

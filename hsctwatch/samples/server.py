@@ -2,8 +2,9 @@
 
 Five fictional sites, each on its own address (127.0.0.2, .3, …), render the articles of
 articles.toml the way their real counterparts do: a WordPress news site (RSS feed of the latest
-10 posts, REST API, sitemaps, JSON-LD pages, an AMP version), a WordPress.com patient blog that
-reproduces a column, a charity with listing pages and no feed, a medical-news aggregator with an
+10 posts, each excerpt with the "The post … appeared first on …" footer, REST API, sitemaps,
+JSON-LD pages, an AMP version), a WordPress.com patient blog that reproduces a column and
+reblogs the opening of a news story, a charity with listing pages and no feed, a medical-news aggregator with an
 Atom feed of reprinted press releases, and a university press office with only a sitemap.
 Every page carries real boilerplate: navigation, cookie banner, related links, comments.
 
@@ -67,6 +68,10 @@ def load_articles() -> dict[str, Any]:
         if "copy_of" in article:  # the blog reproducing the news site's column
             source = by_path[("msnews", article["copy_of"])]
             article["body"] = article["prefix"] + "\n\n" + source["body"].strip()
+        if "partial_of" in article:  # the blog reblogging a news story's opening paragraphs
+            source = by_path[("msnews", article["partial_of"])]
+            opening = source["body"].strip().split("\n\n")[: article["paragraphs"]]
+            article["body"] = "\n\n".join([article["prefix"], *opening, article["suffix"]])
         if "copy_of_press" in article:  # the aggregator reprinting the press release
             source = by_path[("press", article["copy_of_press"])]
             article["summary"] = source["summary"]

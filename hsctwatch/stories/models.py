@@ -10,10 +10,13 @@ is fixed when the story is first stored and never changes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +39,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -51,6 +55,7 @@ from sqlalchemy.types import TypeDecorator
 from hsctwatch.urls import url_key
 
 STATUSES = ("new", "approved", "rejected")
+MAX_ID = 2**63 - 1  # the largest row id a database stores; a bigger number names no row
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -229,6 +234,19 @@ class User(Base):
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class DeskSession(Base):
+    """An editor signed in at the desk. The session cookie carries a random key; only its hash is
+    kept here. Signing out, a new password and removing the account delete the row, which ends
+    the session wherever its cookie is (a signed cookie alone would stay valid until it expires).
+    """
+
+    __tablename__ = "desk_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Decision(Base):
     """An editor's decision, with who and when: approve, reject, tag, untag, merge, split, edit."""
 
@@ -345,37 +363,82 @@ def new_guid(canonical_url: str, first_seen: datetime) -> str:
     return f"tag:hsct-watch,{first_seen:%Y}:{digest}"
 
 
+class StoreError(Exception):
+    """The store can't be used: its folder is missing, it is damaged or locked, its server is
+    down, its driver is not installed. str() is one line naming the database and the fix."""
+
+
 class Store:
-    """A database of stories. One instance per process and URL is enough; it is thread-safe."""
+    """A database of stories. One instance per process and URL is enough; it is thread-safe.
 
-    def __init__(self, url: str):
+    ``wait_seconds``: how long a write waits for another process's lock (SQLite's busy timeout)
+    before the store is reported as locked.
+    """
+
+    def __init__(self, url: str, *, wait_seconds: float = 30):
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
-        self._add_columns()
-        with self.engine.begin() as connection:  # indexes of older versions, replaced since
-            for old in _DROPPED_INDEXES:
-                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
-        for table in Base.metadata.sorted_tables:  # indexes added since the store was made
-            for index in table.indexes:
-                index.create(self.engine, checkfirst=True)
+        self.wait_seconds = wait_seconds
+        _check_sqlite_folder(url)
+        try:
+            sqlite = make_url(url).get_backend_name() == "sqlite"
+            self.engine: Engine = create_engine(
+                url, future=True, connect_args={"timeout": wait_seconds} if sqlite else {})
+            if sqlite:
+                event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, wait_seconds))
+            self._make_schema()
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(describe_store_error(url, exc, wait_seconds)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if self.engine.dialect.name == "sqlite" and self._statistics_stale():
-            self.analyze()
+        if sqlite:
+            with contextlib.suppress(SQLAlchemyError):  # statistics only speed queries up, and
+                if self._statistics_stale():  # each run's end refreshes them
+                    self.analyze()
 
-    def _add_columns(self) -> None:
+    def _make_schema(self) -> None:
+        """Create what a new store lacks (tables, indexes of newer versions), in one transaction
+        that holds the database's write lock: two processes opening a brand-new store at once
+        make it once between them instead of both trying to create every table."""
+        with self.engine.connect() as connection:
+            if self._schema_current(connection):
+                return
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before reading
+            elif self.engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(7048123)"))  # hsct-watch schema
+            Base.metadata.create_all(connection)  # checks what exists first, under the lock
+            self._add_columns(connection)
+            for old in _DROPPED_INDEXES:  # indexes of older versions, replaced since
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
+            for table in Base.metadata.sorted_tables:  # indexes added since the store was made
+                for index in table.indexes:
+                    index.create(connection, checkfirst=True)
+            connection.commit()
+
+    @staticmethod
+    def _schema_current(connection: Connection) -> bool:
+        """Every table and index is there and no old index is: nothing to write (a store that
+        another process holds locked can still be read)."""
+        inspector = inspect(connection)
+        tables = set(inspector.get_table_names())
+        if not set(Base.metadata.tables) <= tables:
+            return False
+        for table_name, name in _ADDED_COLUMNS:
+            if name not in {c["name"] for c in inspector.get_columns(table_name)}:
+                return False
+        found = {index["name"] for table in tables for index in inspector.get_indexes(table)}
+        wanted = {index.name for table in Base.metadata.sorted_tables for index in table.indexes}
+        return wanted <= found and not found & set(_DROPPED_INDEXES)
+
+    def _add_columns(self, connection: Connection) -> None:
         """Columns added since an older store was made, with their default (before their indexes)."""
         for table_name, name in _ADDED_COLUMNS:
-            if name in {c["name"] for c in inspect(self.engine).get_columns(table_name)}:
+            if name in {c["name"] for c in inspect(connection).get_columns(table_name)}:
                 continue
             column = Base.metadata.tables[table_name].c[name]
             kind = column.type.compile(self.engine.dialect)
             default = column.server_default.arg.compile(dialect=self.engine.dialect)  # type: ignore[union-attr]
-            with self.engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
@@ -446,7 +509,7 @@ class Store:
     def get_article(self, session: Session, ref: str) -> Story | None:
         """An article by id, guid, or any URL it was seen at."""
         if ref.isdigit():
-            return session.get(Story, int(ref))
+            return session.get(Story, int(ref)) if int(ref) <= MAX_ID else None
         article = session.scalars(select(Story).where(Story.guid == ref)).first()
         if article:
             return article
@@ -458,22 +521,85 @@ class Store:
         return copy.article if copy else None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(wait_seconds: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")  # first: WAL may wait too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _check_sqlite_folder(url: str) -> None:
+    """SQLite makes a missing store file, but not its folder: say so before it fails obscurely."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if not path.parent.is_dir():
+        raise StoreError(f"the store's folder {path.parent.absolute()} does not exist; create it, "
+                         "or point [store] url at another place")
+    if path.is_dir():
+        raise StoreError(f"the store {path.absolute()} is a folder, not a file; point [store] url "
+                         "at a file, e.g. sqlite:///hsct-watch.db")
+
+
+def describe_store_error(url: str, exc: BaseException, wait_seconds: float = 30) -> str:
+    """One line for an error of the store, naming the database and what to do."""
+    try:
+        parsed = make_url(url)
+        shown = parsed.database if parsed.get_backend_name() == "sqlite" else \
+            parsed.render_as_string(hide_password=True)
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        shown = url
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    reason = message.splitlines()[0] if message else type(exc).__name__
+    lowered = reason.lower()
+    if isinstance(exc, ImportError):
+        module = getattr(exc, "name", None) or reason
+        return (f"the database driver '{module}' for the store {shown} is not installed; install it "
+                f"(pip install {module}) or change [store] url")
+    if isinstance(exc, NoSuchModuleError):
+        return f"the store {shown}: unknown database; change [store] url"
+    if "locked" in lowered or "busy" in lowered:
+        return (f"the store {shown} stayed locked by another process for {wait_seconds:g} s; try again "
+                "later, or raise [store] wait_seconds")
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (f"the store {shown} is not a readable database (damaged, or another kind of file): "
+                f"{reason}; restore it from a backup, or point [store] url at another file")
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return (f"cannot write to the store {shown} ({reason}); check the permissions of the file "
+                "and its folder")
+    if _on_a_server(url):
+        return (f"cannot reach the database {shown} ({reason}); is the server running, and are the "
+                "URL's host, port, name and password right?")
+    return f"the store {shown} can't be used: {reason}"
+
+
+def _on_a_server(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() != "sqlite"
+    except (ArgumentError, ValueError):
+        return False
+
+
 _OPEN: dict[str, Store] = {}
+_WAIT = {"seconds": 30.0}
+
+
+def configure_stores(*, wait_seconds: float) -> None:
+    """How long this process's stores wait for a lock ([store] wait_seconds), set once when the
+    config is read, before the first store is opened."""
+    _WAIT["seconds"] = float(wait_seconds)
 
 
 def open_store(url: str) -> Store:
     """The process's Store for a URL: the crawlers of one run share one engine."""
     if url not in _OPEN:
-        _OPEN[url] = Store(url)
+        _OPEN[url] = Store(url, wait_seconds=_WAIT["seconds"])
     return _OPEN[url]
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -83,7 +83,7 @@ def review_approve(state: State, items: tuple[str, ...]) -> None:
     """Approve items (published also when [feeds] publish = "approved")."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "approved"))
+    done = review_call(lambda store: set_status(store, items, "approved"), rebuilds=True)
     _rebuild(state, f"approved item(s) {', '.join(map(str, done))}")
 
 
@@ -94,7 +94,7 @@ def review_reject(state: State, items: tuple[str, ...]) -> None:
     """Reject items: they leave the feeds and stay out, whatever later crawls find."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "rejected"))
+    done = review_call(lambda store: set_status(store, items, "rejected"), rebuilds=True)
     _rebuild(state, f"rejected item(s) {', '.join(map(str, done))}")
 
 
@@ -114,7 +114,7 @@ def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
         raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
     vocabulary = Vocabulary.load(state.config.rules)
     try:
-        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary))
+        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary), rebuilds=True)
     except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
@@ -128,7 +128,7 @@ def review_merge(state: State, keep: str, duplicate: str) -> None:
     """Mark DUPLICATE as a copy of KEEP: one item, KEEP's guid, every copy listed."""
     from hsctwatch.stories.review import merge
 
-    kept = review_call(lambda store: merge(store, keep, duplicate))
+    kept = review_call(lambda store: merge(store, keep, duplicate), rebuilds=True)
     _rebuild(state, f"merged {duplicate} into item {kept}")
 
 
@@ -140,7 +140,7 @@ def review_split(state: State, item: str, url: str) -> None:
     """Split the copy at URL off ITEM into an item of its own (not the same story after all)."""
     from hsctwatch.stories.review import split
 
-    new = review_call(lambda store: split(store, item, url))
+    new = review_call(lambda store: split(store, item, url), rebuilds=True)
     _rebuild(state, f"split {url} off into new item {new}")
 
 
@@ -181,7 +181,7 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
     host = host or config.serve.host
     port = port or config.serve.port
     store = open_store(config.store_url)
-    app = create_app(config, store=store)
+    app = create_app(config, store=store, proxy_fix=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Review desk on http://{host}:{port}/  (feeds: http://{host}:{port}/feeds/)")
     if not has_users(store):
@@ -190,10 +190,28 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
         click.echo(f"Warning: listening on {host} without HTTPS; put a reverse proxy with HTTPS in "
                    "front and set [serve] behind_proxy = true.", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch",
+                       **_proxy_settings(config.serve))
     except OSError as exc:
         click.echo(f"hsct-watch: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _proxy_settings(serve: Any) -> dict[str, Any]:
+    """Waitress's own handling of a reverse proxy's headers. By default waitress removes every
+    X-Forwarded-* header before the app sees it; behind a proxy, it applies those of the proxy at
+    ``[serve] trusted_proxy`` (one hop) and still removes them from anyone else, so the desk
+    sees the client's address and scheme: a Secure cookie, a strict Referer check over HTTPS,
+    sign-in limits per client rather than one bucket for all."""
+    if not serve.behind_proxy:
+        return {}
+    return {
+        "trusted_proxy": serve.trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                  "x-forwarded-port"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 @click.group()
