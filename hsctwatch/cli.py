@@ -214,6 +214,10 @@ def reprocess(state: State, dry_run: bool) -> None:
     from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
+    if dry_run:
+        open_store(config.store_url)  # one that can't be used is one line (status 74), before anything
+    else:
+        check_outputs(config)  # the store and the feed folder it rebuilds, before anything
     try:
         rules = Rules.load(config.rules)
     except ValueError as exc:
