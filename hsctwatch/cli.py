@@ -207,6 +207,12 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
     table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
     print_table(("", "precision", "recall", "F1"), table)
+    if len(result["languages"]) > 1 or set(result["languages"]) - {"en"}:
+        click.echo("\nper language:")
+        print_table(("language", "cases", "relevance P", "relevance R", "tags P", "tags R", "tags F1"), [
+            (code, str(f["cases"]), f"{f['relevance']['precision']:.3f}", f"{f['relevance']['recall']:.3f}",
+             f"{f['tags']['precision']:.3f}", f"{f['tags']['recall']:.3f}", f"{f['tags']['f1']:.3f}")
+            for code, f in result["languages"].items()])
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")

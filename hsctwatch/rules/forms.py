@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 from hsctwatch.rules.model import Evidence
 from hsctwatch.rules.terms import Terms
@@ -13,16 +15,26 @@ _FIRST_PERSON = re.compile(
     r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself|[Mm]ine)\b")
 
 
-def first_person(view: View, minimum: int, share: float) -> tuple[Evidence, ...] | None:
+def first_person(view: View, minimum: int, share: float,
+                 words: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
     """A first-hand story: first-person words outside quotations, enough of them and a large
-    enough share of the text (a report quoting a patient's "I" is not one)."""
+    enough share of the text (a report quoting a patient's "I" is not one). `words`: the
+    language's first-person words, instead of English's."""
+    pattern = _words(tuple(words)) if words else _FIRST_PERSON
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
-    hits = len(_FIRST_PERSON.findall(unquoted))
+    hits = len(pattern.findall(unquoted))
     if hits < minimum or hits / max(len(unquoted.split()), 1) < share:
         return None
     evidence = [Evidence(s.raw.strip()[:120].strip(), "body") for s in view.sentences
-                if s.where == "body" and _FIRST_PERSON.search(_QUOTED.sub(" ", s.text))]
+                if s.where == "body" and pattern.search(_QUOTED.sub(" ", s.text))]
     return tuple(evidence[:2])
+
+
+@lru_cache(maxsize=32)
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words, in any case."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b",
+                      re.IGNORECASE)
 
 
 _QA_LINE = re.compile(r"^(?:Q|A|Question|Answer|[A-Z]{2,}(?: [A-Z]{2,})?)\s?:\s")
@@ -30,15 +42,35 @@ _ATTRIBUTED = re.compile(
     r"\"[^\"\n]{15,}\"\s*,?\s*(?:\w+\s){0,3}?(?:said|says|told|explains|explained|adds|added|asked)\b")
 
 
-def question_answer(view: View, cues: Terms, lines_min: int,
-                     quotes_min: int) -> tuple[Evidence, ...] | None:
+def question_answer(view: View, cues: Terms, lines_min: int, quotes_min: int, said: Sequence[str] = (),
+                    qa_labels: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
     """Built around an interview: question-and-answer or speaker lines, or an interview with
-    quoted answers."""
-    lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
+    quoted answers. `said` and `qa_labels`: the language's verbs of speech and the labels of
+    its questions and answers, besides English's."""
+    qa_line, attributed = _interview_forms(tuple(said), tuple(qa_labels))
+    lines = [p for p in view.parts if p.where == "body" and qa_line.match(p.text)]
     if len(lines) >= lines_min:
         return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
     cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
-    if cue and len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
+    if cue and len(attributed.findall(view.text)) >= quotes_min:
         sentence, a, b = cue
         return (Evidence(sentence.raw[a:b], sentence.where),)
     return None
+
+
+@lru_cache(maxsize=32)
+def _interview_forms(said: tuple[str, ...],
+                     labels: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns of a question-and-answer line and of an attributed quotation, with a
+    language's labels and verbs of speech added to English's. A speaker's label in capitals
+    may be in any script; a quotation may also be attributed after it with a dash (— said she)."""
+    if not said and not labels:
+        return _QA_LINE, _ATTRIBUTED
+    own = "|".join(map(re.escape, labels))
+    qa_line = re.compile(r"^(?:Q|A|Question|Answer|" + (own + "|" if own else "")
+                         + r"[A-ZÀ-ÖØ-ÞА-ЯЁ]{2,}(?: [A-ZÀ-ÖØ-ÞА-ЯЁ]{2,})?)\s?:\s")
+    verbs = "|".join(map(re.escape, ("said", "says", "told", "explains", "explained", "adds", "added",
+                                     "asked", *said)))
+    attributed = re.compile(r"\"[^\"\n]{15,}\"\s*[,.]?\s*-?\s*(?:\w+\s){0,3}?(?:" + verbs + r")\b",
+                            re.IGNORECASE)
+    return qa_line, attributed

@@ -39,6 +39,8 @@ class Document:
     summary: str = ""
     text: str = ""
     url: str = ""
+    language: str = ""  # its language's code ("es"): the rules of that language read it; "": the main rules
+    categories: tuple[str, ...] = ()  # the post's own categories or tags, as its site gives them
 
 
 class RulesError(ValueError):

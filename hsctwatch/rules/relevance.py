@@ -61,17 +61,22 @@ class RelevanceRules:
     procedure: Terms  # names that mean the procedure on their own
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
+    weak_not_before: re.Pattern[str] | None  # "trasplante renal": the other organ after the word
     chemo: Terms
     ms: Terms
     ms_spelled: Terms
     not_ms: re.Pattern[str] | None
     senses: dict[str, Terms]  # other senses of an abbreviation
+    sense_owners: dict[str, Terms]  # the names an abbreviation of `senses` stands for in the policy's sense
+    procedure_senses: frozenset[str]  # the abbreviations of `senses` that name the procedure
+    comparison: re.Pattern[str] | None  # the language's words that make a sentence a comparison
     diseases: Terms
     cells: Terms
     contrast: Terms
     options: Terms
     list_markers: Terms
     secondary_ms: re.Pattern[str] | None
+    ms_implied: Terms  # signs of MS where it is not named (a neurologist, relapses, the EDSS)
     page_min: int
     page_max_prose: int
     page_kinds: dict[str, Terms]
@@ -84,13 +89,21 @@ class RelevanceRules:
             return Relevance(False, 0.0, (f"not an article: {page}",))
         senses = self._senses(view)
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
-        readings = self._read(view, senses)
-        if not any(r.procedure for r in readings):
+        labels = self._read_categories(doc, view, senses)
+        readings = self._read(view, senses, strong_elsewhere=bool(labels and labels.strong))
+        if not any(r.procedure for r in readings) and not (labels and labels.procedure):
             return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named"))
-        if not any(r.ms for r in readings):
-            return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
-        score, discussed = self._score(view, readings, reasons)
-        score = round(min(self._penalise(view, readings, discussed, score, reasons), 1.0), 3)
+        implied = ""
+        if not any(r.ms for r in readings) and not (labels and labels.ms):
+            implied = self._ms_implied(view, readings)
+            if not implied:
+                return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
+            reasons.append(f"MS is not named, but {implied!r} and no other disease say it is MS")
+        score, discussed = self._score(view, readings, reasons,
+                                       ms_given=bool(implied or (labels and labels.free_ms)))
+        score += self._categories_score(labels, reasons)
+        score = round(min(self._penalise(view, readings, discussed, score, reasons,
+                                         up_front=bool(labels and labels.free_procedure)), 1.0), 3)
         relevant = score >= self.threshold
         reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {self.threshold:.2f}")
         return Relevance(relevant, score, tuple(reasons))
@@ -108,7 +121,7 @@ class RelevanceRules:
     def _senses(self, view: View) -> dict[str, str]:
         """Abbreviations this article uses in another sense: spelled out as something else
         ("mass spectrometry (MS)"), or that sense named while the disease is never written out."""
-        own = {"MS": self.ms_spelled, "HSCT": self.procedure}
+        own = self.sense_owners
         found: dict[str, str] = {}
         for abbr, names in self.senses.items():
             spans = view.spans(names)
@@ -122,9 +135,48 @@ class RelevanceRules:
                 found[abbr] = name
         return found
 
-    def _read(self, view: View, senses: dict[str, str]) -> list[_Reading]:
+    def _read_categories(self, doc: Document, view: View, senses: dict[str, str]) -> _Reading | None:
+        """What the post's own categories or tags say (a blog's "My HSCT", "Esclerosis
+        múltiple"), read like a headline; a weak name counts when the article has chemotherapy
+        or a strong name."""
+        if not doc.categories:
+            return None
+        labels = View.of(Document(title="; ".join(doc.categories), language=doc.language))
+        weak_ok = view.has(self.chemo) or (self._own_procedure(senses) and view.has(self.procedure))
+        reading = _Reading(labels.parts[0])
+        for n, sentence in enumerate(labels.parts[0].sentences):
+            self._read_sentence(labels, reading, n, sentence, senses, weak_ok)
+        return reading
+
+    def _categories_score(self, labels: _Reading | None, reasons: list[str]) -> float:
+        """Categories that name the procedure (and MS) say what the post is about, as a headline does."""
+        if labels is None or labels.diseases:
+            return 0.0
+        w, score = self.weights, 0.0
+        if labels.free_procedure:
+            score += w["headline_procedure"]
+            reasons.append(f"HSCT named in the post's categories ({labels.free_procedure[0].text!r})")
+        if labels.free_ms:
+            score += w["headline_ms"] + (w["headline_both"] if labels.free_procedure else 0.0)
+            reasons.append("MS named in the post's categories")
+        return score
+
+    def _own_procedure(self, senses: dict[str, str]) -> bool:
+        """Do the procedure's abbreviations mean the procedure here (not another sense)?"""
+        return not self.procedure_senses & senses.keys()
+
+    def _ms_implied(self, view: View, readings: list[_Reading]) -> str:
+        """MS is not named, but the article is about a neurological disease's transplant: a
+        strong name for the procedure, a sign of MS (a neurologist, relapses, the EDSS) and no
+        other disease named. The sign, or ""."""
+        if not self.ms_implied or any(r.diseases for r in readings) or not any(r.strong for r in readings):
+            return ""
+        found = view.spans(self.ms_implied)
+        return view.text[found[0][0]:found[0][1]] if found else ""
+
+    def _read(self, view: View, senses: dict[str, str], strong_elsewhere: bool = False) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
-        strong_in_doc = "HSCT" not in senses and view.has(self.procedure)
+        strong_in_doc = strong_elsewhere or (self._own_procedure(senses) and view.has(self.procedure))
         readings = []
         for part in view.parts:
             chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
@@ -141,22 +193,24 @@ class RelevanceRules:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
         listed = list_item or self._is_list(view, sentence)
+        other = self.procedure_senses & senses.keys()  # "HSCT" here is a health trust, say
         strong = [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
-                  if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
+                  if not any(_is_abbreviation(text, (a, b), abbr) for abbr in other)]
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
         if weak_ok and not cells:
             for a, b in view.spans(self.weak_procedure, sentence):
                 if any(x < b and a < y for x, y in strong) or (
-                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
+                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])) or (
+                        self.weak_not_before and self.weak_not_before.search(text[b:b + 40])):
                     continue
                 reading.procedure.append(_Mention(text[a:b], n, listed))
         diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
         for a, b in view.spans(self.ms, sentence, shouty=True):
-            if any(x <= a < y for x, y in elsewhere) or ("MS" in senses and text[a:b] == "MS"):
+            if any(x <= a < y for x, y in elsewhere) or text[a:b] in senses:
                 continue
             secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
             reading.ms.append(_Mention(text[a:b], n, secondary))
@@ -164,12 +218,13 @@ class RelevanceRules:
     def _is_list(self, view: View, sentence: Sentence) -> bool:
         """Is this sentence a list of treatment options, HSCT one item among drugs?"""
         items = len(view.spans(self.options, sentence))
-        if items == 0 or _COMPARISON.search(sentence.text):
+        if items == 0 or _COMPARISON.search(sentence.text) or (
+                self.comparison and self.comparison.search(sentence.text)):
             return False
         return items >= 2 or view.has(self.list_markers, sentence.start, sentence.text)
 
-    def _score(self, view: View, readings: list[_Reading],
-               reasons: list[str]) -> tuple[float, list[_Reading]]:
+    def _score(self, view: View, readings: list[_Reading], reasons: list[str],
+               ms_given: bool = False) -> tuple[float, list[_Reading]]:
         w, title = self.weights, readings[0]
         score = 0.0
         lede = [r for r in readings if r.part.index in view.lede]
@@ -185,7 +240,7 @@ class RelevanceRules:
         if any(r.free_procedure and not (r.diseases and not r.free_ms) for r in lede):
             score += w["lede_procedure"]
             reasons.append("HSCT named in the lede")
-        ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
+        ms_is_subject = bool(ms_given or title.free_ms or any(r.free_ms for r in lede)) or (
             any(r.free_ms for r in readings) and not any(r.diseases for r in readings))  # MS alone
         discussed = [r for r in readings[1:] if r.discusses(ms_is_subject)]
         if discussed:
@@ -200,7 +255,7 @@ class RelevanceRules:
         return score, discussed
 
     def _penalise(self, view: View, readings: list[_Reading], discussed: list[_Reading], score: float,
-                  reasons: list[str]) -> float:
+                  reasons: list[str], up_front: bool = False) -> float:
         p, title = self.penalties, readings[0]
         named = [m for r in readings for m in r.procedure]
         free = [m for r in readings for m in r.free_procedure]
@@ -208,7 +263,7 @@ class RelevanceRules:
             reasons.append("HSCT only named once, in a list of options" if len(named) == 1
                            else "HSCT only named in lists of treatment options")
         lede = [r for r in readings if r.part.index in view.lede]
-        up_front = title.free_procedure or any(r.free_procedure for r in lede)
+        up_front = up_front or bool(title.free_procedure) or any(r.free_procedure for r in lede)
         if len(free) == 1 and not up_front:
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")

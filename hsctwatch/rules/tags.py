@@ -122,6 +122,9 @@ class TagRules:
     tag_rules: list[TagRule]
     headline_counts: int  # a headline's mention counts as this many sentences
     dense_terms: int  # a sentence with this many different terms counts twice
+    first_person: list[str]  # the language's first-person words ([]: English's)
+    said: list[str]  # the language's verbs of speech, besides English's
+    qa_labels: list[str]  # the labels of its questions and answers ("P", "R" …)
 
     @cached_property
     def _by_slug(self) -> dict[str, TagRule]:
@@ -154,11 +157,11 @@ class TagRules:
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
             evidence = question_answer(view, cues, int(rule.form.get("qa_lines_min", 2)),
-                                        int(rule.form.get("quotes_min", 3)))
+                                       int(rule.form.get("quotes_min", 3)), self.said, self.qa_labels)
             return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
         if form == "first-person":
             evidence = first_person(view, int(rule.form.get("first_person_min", 8)),
-                                     float(rule.form.get("first_person_share", 0.025)))
+                                    float(rule.form.get("first_person_share", 0.025)), self.first_person)
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for trigger in rule.triggers:
