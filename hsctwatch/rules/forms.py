@@ -43,19 +43,41 @@ _ATTRIBUTED = re.compile(
 
 
 def question_answer(view: View, cues: Terms, lines_min: int, quotes_min: int, said: Sequence[str] = (),
-                    qa_labels: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
-    """Built around an interview: question-and-answer or speaker lines, or an interview with
-    quoted answers. `said` and `qa_labels`: the language's verbs of speech and the labels of
-    its questions and answers, besides English's."""
+                    qa_labels: Sequence[str] = (), words: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
+    """Built around an interview: question-and-answer or speaker lines, questions set as
+    paragraphs of their own with answers in the first person, or an interview with quoted
+    answers. `said`, `qa_labels` and `words`: the language's verbs of speech, labels of its
+    questions and answers, and first-person words, besides English's."""
     qa_line, attributed = _interview_forms(tuple(said), tuple(qa_labels))
-    lines = [p for p in view.parts if p.where == "body" and qa_line.match(p.text)]
+    lines = [(p, m) for p in view.parts if p.where == "body" and (m := qa_line.match(p.raw))]
     if len(lines) >= lines_min:
-        return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
+        return tuple(Evidence(m[0].strip(), "body") for _, m in lines[:2])
     cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
+    asked = _asked(view, words, lines_min, cue is not None)
+    if asked:
+        return asked
     if cue and len(attributed.findall(view.text)) >= quotes_min:
         sentence, a, b = cue
         return (Evidence(sentence.raw[a:b], sentence.where),)
     return None
+
+
+def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evidence, ...] | None:
+    """Questions set as paragraphs of their own ("**How did you get there?**"), each answered
+    by the next paragraph, the answers in the first person or the piece saying it is an
+    interview (`cue`): an interview without Q: and A: (a FAQ page's answers are neither)."""
+    body = [p for p in view.parts if p.where == "body"]
+    pattern = _words(tuple(words)) if words else _FIRST_PERSON
+    answered = [(q, a) for q, a in zip(body, body[1:], strict=False)
+                if _QUESTION.match(q.text) and not _QUESTION.match(a.text)]
+    if len(answered) < max(least, 3):
+        return None
+    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a.text))) for _, a in answered) < len(answered):
+        return None
+    return tuple(Evidence(q.raw.strip("*_ ")[:120], "body") for q, _ in answered[:2])
+
+
+_QUESTION = re.compile(r"^[*_\s]*[¿]?[^\n?]{3,200}\?[*_\s]*$")
 
 
 @lru_cache(maxsize=32)
@@ -67,8 +89,8 @@ def _interview_forms(said: tuple[str, ...],
     if not said and not labels:
         return _QA_LINE, _ATTRIBUTED
     own = "|".join(map(re.escape, labels))
-    qa_line = re.compile(r"^(?:Q|A|Question|Answer|" + (own + "|" if own else "")
-                         + r"[A-ZÀ-ÖØ-ÞА-ЯЁ]{2,}(?: [A-ZÀ-ÖØ-ÞА-ЯЁ]{2,})?)\s?:\s")
+    qa_line = re.compile(r"^(?:(?:Q|A|Question|Answer|[A-ZÀ-ÖØ-ÞА-ЯЁ]{2,}(?: [A-ZÀ-ÖØ-ÞА-ЯЁ]{2,})?)\s?:"
+                         + (r"|(?:" + own + r")\s?[:.]" if own else "") + r")\s")
     verbs = "|".join(map(re.escape, ("said", "says", "told", "explains", "explained", "adds", "added",
                                      "asked", *said)))
     attributed = re.compile(r"\"[^\"\n]{15,}\"\s*[,.]?\s*-?\s*(?:\w+\s){0,3}?(?:" + verbs + r")\b",

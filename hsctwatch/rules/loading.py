@@ -122,6 +122,7 @@ class Rules(RelevanceRules, TagRules):
         self.weak_procedure = Terms.read("[procedure.weak]", weak)
         self.weak_not_after = cue_before("[procedure.weak] not_after", weak.get("not_after"))
         self.weak_not_before = cue_after("[procedure.weak] not_before", weak.get("not_before"))
+        self.weak_with_ms = Terms.of_phrases("[procedure.weak] with_ms", weak.get("with_ms"))
         self.chemo = Terms.of_phrases("[procedure.weak] context", weak.get("context"))
         self.ms = Terms.read("[ms]", ms)
         spelled = [p for p in strings("[ms] phrases", ms.get("phrases")) if "ms" not in p.lower().split()]

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from hsctwatch.rules.forms import first_person
 from hsctwatch.rules.model import Document, Relevance
 from hsctwatch.rules.terms import Terms
 from hsctwatch.rules.views import Part, Sentence, View
@@ -62,6 +63,7 @@ class RelevanceRules:
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
     weak_not_before: re.Pattern[str] | None  # "trasplante renal": the other organ after the word
+    weak_with_ms: Terms  # weak names that mean the procedure in a sentence with MS ("transplant for MS")
     chemo: Terms
     ms: Terms
     ms_spelled: Terms
@@ -77,6 +79,7 @@ class RelevanceRules:
     list_markers: Terms
     secondary_ms: re.Pattern[str] | None
     ms_implied: Terms  # signs of MS where it is not named (a neurologist, relapses, the EDSS)
+    first_person: list[str]  # the language's first-person words (hsctwatch.rules.forms)
     page_min: int
     page_max_prose: int
     page_kinds: dict[str, Terms]
@@ -166,13 +169,18 @@ class RelevanceRules:
         return not self.procedure_senses & senses.keys()
 
     def _ms_implied(self, view: View, readings: list[_Reading]) -> str:
-        """MS is not named, but the article is about a neurological disease's transplant: a
-        strong name for the procedure, a sign of MS (a neurologist, relapses, the EDSS) and no
-        other disease named. The sign, or ""."""
-        if not self.ms_implied or any(r.diseases for r in readings) or not any(r.strong for r in readings):
+        """MS is not named, and no other disease is, but the article is about the transplant
+        for MS all the same: a strong name for the procedure with a sign of MS (a neurologist,
+        relapses, the EDSS), or a first-hand transplant diary (the blogs that write "Day +9"
+        without naming the disease are those of this treatment). What says so, or ""."""
+        if not self.ms_implied or any(r.diseases for r in readings):
             return ""
         found = view.spans(self.ms_implied)
-        return view.text[found[0][0]:found[0][1]] if found else ""
+        if found and any(r.strong for r in readings):
+            return view.text[found[0][0]:found[0][1]]
+        if self.first_person and first_person(view, 8, 0.025, self.first_person):
+            return "a first-hand transplant story"
+        return ""
 
     def _read(self, view: View, senses: dict[str, str], strong_elsewhere: bool = False) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
@@ -199,21 +207,24 @@ class RelevanceRules:
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
-        if weak_ok and not cells:
-            for a, b in view.spans(self.weak_procedure, sentence):
-                if any(x < b and a < y for x, y in strong) or (
-                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])) or (
-                        self.weak_not_before and self.weak_not_before.search(text[b:b + 40])):
-                    continue
-                reading.procedure.append(_Mention(text[a:b], n, listed))
         diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
+        ms = len(reading.ms)
         for a, b in view.spans(self.ms, sentence, shouty=True):
             if any(x <= a < y for x, y in elsewhere) or text[a:b] in senses:
                 continue
             secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
             reading.ms.append(_Mention(text[a:b], n, secondary))
+        # a transplant for MS, in so many words ("o transplante para esclerose múltipla"), is HSCT
+        for_ms = bool(self.weak_with_ms) and not diseases and any(not m.secondary for m in reading.ms[ms:])
+        if (weak_ok or for_ms) and not cells:
+            for a, b in view.spans(self.weak_procedure if weak_ok else self.weak_with_ms, sentence):
+                if any(x < b and a < y for x, y in strong) or (
+                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])) or (
+                        self.weak_not_before and self.weak_not_before.search(text[b:b + 40])):
+                    continue
+                reading.procedure.append(_Mention(text[a:b], n, listed))
 
     def _is_list(self, view: View, sentence: Sentence) -> bool:
         """Is this sentence a list of treatment options, HSCT one item among drugs?"""

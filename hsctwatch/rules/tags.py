@@ -157,7 +157,8 @@ class TagRules:
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
             evidence = question_answer(view, cues, int(rule.form.get("qa_lines_min", 2)),
-                                       int(rule.form.get("quotes_min", 3)), self.said, self.qa_labels)
+                                       int(rule.form.get("quotes_min", 3)), self.said, self.qa_labels,
+                                       self.first_person)
             return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
         if form == "first-person":
             evidence = first_person(view, int(rule.form.get("first_person_min", 8)),

@@ -295,13 +295,18 @@ def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     return sorted(found)
 
 
+_JOINERS = "|".join(("and", "or", "the", "y", "e", "o", "de", "del", "el", "la", "los", "las", "da", "do", "das",
+                     "dos", "di", "della", "und", "oder", "der", "die", "den", "и", "или"))
+
+
 def cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
     """Words that disqualify a mention right after them. Names, "and", "the" and commas may
     stand between, so that "from Germany and the UK" is still "from" for the UK."""
     regexes = [phrase_regex(c) for c in strings(where, cues)]
     if not regexes:
         return None
-    between = r"(?:[\s,]+(?:(?-i:[A-Z][\w'.-]*)|and|or|the))*[\s,]*$"  # a name: capitalised
+    # a name (capitalised), and the words that join names in the languages followed
+    between = rf"(?:[\s,]+(?:(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'.-]*)|{_JOINERS}))*[\s,]*$"
     return compile_terms(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
 
 
