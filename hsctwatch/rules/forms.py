@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from hsctwatch.rules.model import Evidence
-from hsctwatch.rules.terms import Terms
+from hsctwatch.rules.terms import Terms, normalize
 from hsctwatch.rules.views import View
 
 _QUOTED = re.compile(r"\"[^\"\n]*\"")
@@ -63,18 +63,19 @@ def question_answer(view: View, cues: Terms, lines_min: int, quotes_min: int, sa
 
 
 def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evidence, ...] | None:
-    """Questions set as paragraphs of their own ("**How did you get there?**"), each answered
-    by the next paragraph, the answers in the first person or the piece saying it is an
+    """Questions set as lines of their own ("**How did you get there?**"), each answered by
+    the next line or paragraph, the answers in the first person or the piece saying it is an
     interview (`cue`): an interview without Q: and A: (a FAQ page's answers are neither)."""
-    body = [p for p in view.parts if p.where == "body"]
+    lines = [normalize(line) for p in view.parts if p.where == "body" for line in p.raw.split("\n")
+             if line.strip()]
     pattern = _words(tuple(words)) if words else _FIRST_PERSON
-    answered = [(q, a) for q, a in zip(body, body[1:], strict=False)
-                if _QUESTION.match(q.text) and not _QUESTION.match(a.text)]
+    answered = [(q, a) for q, a in zip(lines, lines[1:], strict=False)
+                if _QUESTION.match(q) and not _QUESTION.match(a)]
     if len(answered) < max(least, 3):
         return None
-    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a.text))) for _, a in answered) < len(answered):
+    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a))) for _, a in answered) < len(answered):
         return None
-    return tuple(Evidence(q.raw.strip("*_ ")[:120], "body") for q, _ in answered[:2])
+    return tuple(Evidence(q.strip("*_ ")[:120], "body") for q, _ in answered[:2])
 
 
 _QUESTION = re.compile(r"^[*_\s]*[¿]?[^\n?]{3,200}\?[*_\s]*$")

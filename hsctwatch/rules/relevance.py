@@ -93,7 +93,8 @@ class RelevanceRules:
         senses = self._senses(view)
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
         labels = self._read_categories(doc, view, senses)
-        readings = self._read(view, senses, strong_elsewhere=bool(labels and labels.strong))
+        # a post filed under the transplant ("My HSCT", "Моя трансплантация") is about it throughout
+        readings = self._read(view, senses, strong_elsewhere=bool(labels and labels.free_procedure))
         if not any(r.procedure for r in readings) and not (labels and labels.procedure):
             return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named"))
         implied = ""
