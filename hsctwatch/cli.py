@@ -153,6 +153,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     config = state.config
     try:
         rules = Rules.load(config.rules)
+        rules.check_languages()
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -201,7 +202,13 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     from hsctwatch.rules import Rules
     from hsctwatch.rules.evaluate import evaluate, load_corpus
 
-    result = evaluate(load_corpus(corpus), Rules.load(state.config.rules))
+    try:
+        rules = Rules.load(state.config.rules)
+        rules.check_languages()
+        result = evaluate(load_corpus(corpus), rules)
+    except ValueError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     click.echo(f"{result['cases']} labelled cases in {corpus}")
     rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]

@@ -70,4 +70,5 @@ def has_content(item: Article) -> bool:
 def document(item: Article) -> Document:
     """What the rules read: the extracted plain text, not the HTML."""
     return Document(title=item.get("title") or "", summary=item.get("summary") or "",
-                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "")
+                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "",
+                    language=item.get("language") or "", categories=tuple(item.get("categories") or ()))

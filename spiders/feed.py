@@ -54,8 +54,10 @@ class FeedSpider(SourceSpider):
                                 response.url, parsed.bozo_exception)
             self.crawler.stats.inc_value("hsctwatch/feed/malformed")
         full_text = bool(self.source.option("full_text"))
+        feed_language = parsed.feed.get("language") or ""
         for entry in parsed.entries:
             data = entry_data(entry, response.url)
+            data["feed_language"] = data.get("feed_language") or feed_language
             if not data.get("url"):
                 self.crawler.stats.inc_value("hsctwatch/feed/entry_without_link")
                 continue
@@ -91,7 +93,19 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
         "published": _when(dict.get(entry, "published_parsed")) or dict.get(entry, "published"),
         "updated": _when(dict.get(entry, "updated_parsed")) or dict.get(entry, "updated"),
         "author": entry.get("author", ""),
+        # dc:language, or the xml:lang of an Atom entry's content or title
+        "feed_language": entry.get("language") or _detail_language(entry),
+        "categories": [t.get("term") for t in entry.get("tags") or [] if t.get("term")],
     }
+
+
+def _detail_language(entry: Any) -> str:
+    for key in ("content", "summary_detail", "title_detail"):
+        value = entry.get(key)
+        detail = value[0] if isinstance(value, list) and value else value
+        if isinstance(detail, dict) and detail.get("language"):
+            return str(detail["language"])
+    return ""
 
 
 

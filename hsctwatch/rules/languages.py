@@ -14,7 +14,8 @@ Inflection: the language's ``endings`` are added to every word of its phrases, s
 "рассеянный склероз" also finds "рассеянным склерозом" and "trasplante autólogo" finds
 "trasplantes autólogos" — one way for every word, not endings listed by hand. A word's ending
 (the longest of the list it ends in) is taken off, and any ending of the list, or none, may
-follow what is left. ``inflect = "lowercase"`` inflects only words written in lower case
+follow what is left (a stem keeps four letters at least: "cura" is not "curso").
+``inflect = "lowercase"`` inflects only words written in lower case
 (Spanish "Puebla" is a name, not a form of "pueblo"); ``"all"`` inflects names too (Russian
 "Москва" → "в Москве"). Words of three letters or fewer, abbreviations, words with a * and
 ``patterns`` are taken as written.
@@ -180,7 +181,7 @@ class _Inflection:
                 or (self.mode == "lowercase" and not word.islower())):
             return word
         lower = word.lower()
-        cut = max((e for e in self.endings if lower.endswith(e) and len(word) - len(e) >= 3),
+        cut = max((e for e in self.endings if lower.endswith(e) and len(word) - len(e) >= 4),
                   key=len, default="")
         stem = word[:len(word) - len(cut)]
         return stem + "{" + "|".join(self.endings) + "}"

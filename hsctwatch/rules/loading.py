@@ -48,6 +48,10 @@ class Rules(RelevanceRules, TagRules):
         self.language = str(language.get("code") or languages.MAIN["code"])
         self.language_files = dict(language_files or {})
         self._languages: dict[str, Rules] = {}
+        # each language file read and joined to these rules now, so that a mistake in one shows
+        # when the rules are loaded; its terms are compiled when an article in it first comes
+        self._language_data = {code: self._merged(file) for code, file in self.language_files.items()
+                               if code != self.language}
         self._read_relevance(data)
         self._read_vocabulary(data)
         self._read_forms(language)
@@ -59,18 +63,23 @@ class Rules(RelevanceRules, TagRules):
         """The rules for documents in this language: these, with the language file's terms added;
         these alone for a language without a file. Made when first asked for (compiling takes a
         while) and kept."""
-        if not code or code == self.language or code not in self.language_files:
+        if not code or code not in self._language_data:
             return self
         if code not in self._languages:
             file = self.language_files[code]
             try:
-                data = languages.merged(self.data, languages.parse(file))
-                rules = type(self)(data, f"{self.path} + {file.shown}")
+                rules = type(self)(self._language_data[code], f"{self.path} + {file.shown}")
             except RulesError as exc:
                 raise ValueError(f"{file.shown}: {exc}") from None
             rules.digest = self.digest
             self._languages[code] = rules
         return self._languages[code]
+
+    def _merged(self, file: LanguageFile) -> dict[str, Any]:
+        try:
+            return languages.merged(self.data, languages.parse(file))
+        except RulesError as exc:
+            raise ValueError(f"{file.shown}: {exc}") from None
 
     @property
     def languages(self) -> list[str]:

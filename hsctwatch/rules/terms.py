@@ -71,19 +71,33 @@ def strings(where: str, value: Any) -> list[str]:
     return value
 
 
+@cache
+def groups(regex: str, flags: int) -> int:
+    """How many groups the regex has (re.error if it is not one). Kept: every language's rules
+    check the main file's terms again, more of them than the regex module's own cache holds."""
+    return re.compile(regex, flags).groups
+
+
 def compile_terms(where: str, regexes: list[str], flags: int) -> re.Pattern[str] | None:
     for regex in regexes:  # one by one first, so that the message names the broken one
         try:
-            re.compile(regex, flags)
+            groups(regex, flags)
         except re.error as exc:
             raise RulesError(f"{where}: {regex!r} is not a valid regular expression ({exc})") from None
     if not regexes:
         return None
     try:
-        return re.compile(_alternation(regexes, flags), flags)
+        return _compiled(tuple(regexes), flags)
     except re.error as exc:  # each is valid alone: a flag like (?i) that only works at the start
         raise RulesError(f"{where}: these regular expressions do not go together ({exc}); "
                          "write a flag as a group, (?i:...)") from None
+
+
+@cache
+def _compiled(regexes: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    """One regex of them all, compiled once per process: the same lists recur (each country
+    tag's `near`, the main file's lists in every language's rules)."""
+    return re.compile(_alternation(list(regexes), flags), flags)
 
 
 def _alternation(regexes: list[str], flags: int) -> str:
@@ -96,7 +110,7 @@ def _alternation(regexes: list[str], flags: int) -> str:
     one that wins. Other alternatives stay where they are, between such runs. A pattern with a
     group of its own (which a back-reference could name) is left as it is."""
     plain = "|".join(f"(?:{r})" for r in regexes)
-    if any(re.compile(r, flags).groups for r in regexes):
+    if any(groups(r, flags) for r in regexes):
         return plain
     out: list[str] = []
     run: dict[str, list[str]] = {}
@@ -178,7 +192,12 @@ class Plan:
 
     @classmethod
     def of(cls, regexes: list[str], flags: int) -> Plan | None:
-        if not regexes or any(re.compile(r, flags).groups for r in regexes):
+        """The plan for these regexes: made once per process for the same list."""
+        return _plan(tuple(regexes), flags)
+
+    @classmethod
+    def make(cls, regexes: tuple[str, ...], flags: int) -> Plan | None:
+        if not regexes or any(groups(r, flags) for r in regexes):
             return None  # a group of its own could be named by a back-reference: tried everywhere
         keys: set[tuple[str, bool]] = set()
         others: list[str] = []
@@ -191,6 +210,11 @@ class Plan:
                 key = head[:KEY] if not flags & re.IGNORECASE else head[:KEY].lower()
                 keys.add((key, whole and len(head) < KEY))
         return cls(keys, others, flags)
+
+
+@cache
+def _plan(regexes: tuple[str, ...], flags: int) -> Plan | None:
+    return Plan.make(regexes, flags)
 
 
 KEY = 3  # words are indexed by their first letters, up to this many
@@ -295,8 +319,8 @@ def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     return sorted(found)
 
 
-_JOINERS = "|".join(("and", "or", "the", "y", "e", "o", "de", "del", "el", "la", "los", "las", "da", "do", "das",
-                     "dos", "di", "della", "und", "oder", "der", "die", "den", "и", "или"))
+_JOINERS = "|".join(("and", "or", "the", "y", "e", "o", "de", "del", "el", "la", "los", "las", "da", "do",
+                     "das", "dos", "di", "della", "und", "oder", "der", "die", "den", "и", "или"))
 
 
 def cue_before(where: str, cues: Any) -> re.Pattern[str] | None:

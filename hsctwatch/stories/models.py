@@ -31,6 +31,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
@@ -114,6 +115,8 @@ class Story(Base):
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # the language of the original copy's text ("es"; hsctwatch.language), "" for stories stored before
+    language: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -320,6 +323,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         with self.engine.begin() as connection:  # indexes of older versions, replaced since
             for old in _DROPPED_INDEXES:
                 connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
@@ -409,6 +413,25 @@ class Store:
             )
         ).first()
         return copy.article if copy else None
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a store was made (Story.language), added to its tables when it is
+    opened, so that an existing store still opens: each with its server default, so the rows
+    already there get one."""
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or column.server_default is None:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = column.server_default.arg  # type: ignore[attr-defined]
+            with engine.begin() as connection:
+                connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
+                                        f"DEFAULT '{default}' NOT NULL"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

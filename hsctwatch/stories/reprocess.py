@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from hsctwatch.language import decide
 from hsctwatch.rules import Document, Rules
 from hsctwatch.stories.copies import set_rule_tags
 from hsctwatch.stories.models import Store, Story
@@ -47,7 +48,13 @@ def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
 
 def _one(article: Story, rules: Rules, report: ReprocessReport) -> None:
     report.stories += 1
-    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
+    if not article.language:  # stored before languages were told: told now, from the text
+        check = decide(article.title, article.summary, article.text)
+        article.language = check.code
+        article.metadata_ = {**(article.metadata_ or {}), "language": check.as_dict()}
+    categories = tuple((article.metadata_ or {}).get("categories") or ())
+    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link,
+                        language=article.language, categories=categories)
     decision = rules.relevance(document)
     if decision.relevant and not article.relevant:
         report.newly_relevant.append(article.id)

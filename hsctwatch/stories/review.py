@@ -47,11 +47,14 @@ class Row:
     source: str
     title: str
     tags: list[str]
+    language: str = ""
 
 
 def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str | None,
-                 include_irrelevant: bool) -> Any:
+                 include_irrelevant: bool, language: str | None = None) -> Any:
     """The queue's filters other than status (so the counts per status follow them)."""
+    if language:
+        query = query.where(Story.language == language)
     if not include_irrelevant:
         query = query.where(Story.relevant.is_(True) | (Story.status == "approved"))
     if tag:
@@ -68,14 +71,15 @@ def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str
 
 def list_items(store: Store, *, status: str | None = "new", tag: str | None = None,
                source: str | None = None, search: str | None = None, include_irrelevant: bool = False,
-               limit: int = 50, offset: int = 0) -> tuple[list[Row], dict[str, int]]:
+               limit: int = 50, offset: int = 0,
+               language: str | None = None) -> tuple[list[Row], dict[str, int]]:
     """The queue, newest first, and the count per status under the same filters.
 
     The counts also have "all" (every status) and "matching" (the rows the status filter selects,
     of which ``rows`` is the page at ``offset``).
     """
     filters: dict[str, Any] = {"tag": tag, "source": source, "search": search,
-                               "include_irrelevant": include_irrelevant}
+                               "include_irrelevant": include_irrelevant, "language": language}
     with store.session() as session:
         query = _queue_query(select(Story), **filters).options(selectinload(Story.tags))
         if status and status != "all":
@@ -84,7 +88,7 @@ def list_items(store: Store, *, status: str | None = "new", tag: str | None = No
         rows = [
             Row(a.id, a.status, a.relevant, a.relevance_score,
                 f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.shown_title,
-                [t.slug for t in a.tags if t.origin != "removed"])
+                [t.slug for t in a.tags if t.origin != "removed"], a.language)
             for a in session.scalars(query.offset(offset).limit(limit))
         ]
         counted = _queue_query(select(Story.status, func.count()), **filters).group_by(Story.status)
@@ -97,11 +101,11 @@ def list_items(store: Store, *, status: str | None = "new", tag: str | None = No
 
 def queue_ids(store: Store, *, status: str | None = "new", tag: str | None = None,
               source: str | None = None, search: str | None = None,
-              include_irrelevant: bool = False, limit: int = 5000) -> list[int]:
+              include_irrelevant: bool = False, limit: int = 5000, language: str | None = None) -> list[int]:
     """The ids of the queue in order, for moving to the next or previous item."""
     with store.session() as session:
         query = _queue_query(select(Story.id), tag=tag, source=source, search=search,
-                             include_irrelevant=include_irrelevant)
+                             include_irrelevant=include_irrelevant, language=language)
         if status and status != "all":
             query = query.where(Story.status == status)
         query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc()).limit(limit)
@@ -225,7 +229,7 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
             summary=copy.summary, text=copy.text, published=copy.published or now, first_seen=now,
             last_seen=now, content_hash=copy.content_hash, relevant=article.relevant,
             relevance_score=article.relevance_score, relevance_reasons=list(article.relevance_reasons),
-            metadata_={}, status="new",
+            metadata_={}, status="new", language=article.language,
         )
         with session.no_autoflush:  # a copy between two stories is not an orphan to delete
             session.add(new)
