@@ -3,9 +3,9 @@
 One format per module (rss, atom, jsonfeed, index); writer puts them on disk atomically.
 """
 
-from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag
+from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation
 from feeds.sanitize import clean_text, make_excerpt, sanitize_html
 from feeds.writer import FeedReport, write_feeds
 
-__all__ = ["FeedCopy", "FeedItem", "FeedMeta", "FeedReport", "FeedTag", "clean_text",
+__all__ = ["FeedCopy", "FeedItem", "FeedMeta", "FeedReport", "FeedTag", "FeedTranslation", "clean_text",
            "make_excerpt", "sanitize_html", "write_feeds"]

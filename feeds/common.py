@@ -48,7 +48,14 @@ def body(item: FeedItem) -> str:
         note=item.note,
         copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
         see_also=tuple((safe_url(c.url), c.source_title) for c in item.see_also if safe_url(c.url)),
+        translations=tuple((t.language_name, safe_url(t.url), t.title) for t in item.translations
+                           if safe_url(t.url)),
     )
+
+
+def language(item: FeedItem, meta: FeedMeta) -> str:
+    """The item's language, or the feed's for an item whose language is not known."""
+    return item.language or meta.language
 
 
 def safe_url(url: str) -> str:

@@ -15,7 +15,9 @@ line-height:1.5;color:#222}h1{font-size:1.6rem}h2{font-size:1.15rem;margin-top:1
 ul{padding-left:1.2rem}.count{color:#666;font-size:.9em}code{background:#f3f3f3;padding:0 .2em}"""
 
 
-def index_bytes(meta: FeedMeta, tags: Mapping[FeedTag, int], total: int) -> bytes:
+def index_bytes(meta: FeedMeta, tags: Mapping[FeedTag, int], total: int,
+                languages: Mapping[str, tuple[str, int]] | None = None) -> bytes:
+    """The page; `languages`: each language feed's code, name and number of items."""
     esc = html.escape
     title = esc(clean_text(meta.title))
     lines = [
@@ -35,6 +37,13 @@ def index_bytes(meta: FeedMeta, tags: Mapping[FeedTag, int], total: int) -> byte
         f'<a href="feed.json">JSON Feed</a> <span class="count">({total} items)</span></li>',
         "</ul>",
     ]
+    if languages:
+        lines.append("<h2>By language</h2><ul>")
+        for code, (name, count) in sorted(languages.items(), key=lambda kv: kv[1][0].lower()):
+            href = f"lang/{esc(code)}.xml"
+            lines.append(f'<li><a href="{href}" hreflang="{esc(code)}">{esc(clean_text(name))}</a> '
+                         f'<code>{href}</code> <span class="count">({count})</span></li>')
+        lines.append("</ul>")
     by_facet: dict[str, list[tuple[FeedTag, int]]] = {}
     for tag, count in tags.items():
         by_facet.setdefault(tag.facet, []).append((tag, count))

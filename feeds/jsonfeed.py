@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from feeds.common import body, safe_url, title
+from feeds.common import body, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text, make_excerpt
 
@@ -18,12 +18,12 @@ def json_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
         "feed_url": meta.base_url + "feed.json",
         "description": clean_text(meta.description),
         "language": meta.language,
-        "items": [_item(i) for i in items],
+        "items": [_item(i, meta) for i in items],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _item(item: FeedItem) -> dict[str, object]:
+def _item(item: FeedItem, meta: FeedMeta) -> dict[str, object]:
     data: dict[str, object] = {
         "id": item.guid,
         "url": safe_url(item.link),
@@ -34,6 +34,7 @@ def _item(item: FeedItem) -> dict[str, object]:
         "date_modified": (item.updated or item.published).isoformat(),
         "authors": [{"name": clean_text(item.author) or clean_text(item.source_title)}],
         "tags": [t.slug for t in item.tags],
+        "language": language(item, meta),
     }
     copies = [safe_url(c.url) for c in item.copies if safe_url(c.url)]
     if copies:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feeds.common import body, generator, safe_url, title
+from feeds.common import body, generator, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text
 
@@ -23,6 +23,7 @@ def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml
         entry.description(body(item))
         if clean_text(item.author):
             entry.dc.dc_creator(clean_text(item.author))
+        entry.dc.dc_language(language(item, meta))
         for tag in item.tags:
             # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
             entry.category(term=tag.slug, scheme=tag.facet)

@@ -39,6 +39,7 @@ FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "publish": (str, "auto"),
     "max_items": (int, 100),
     "language": (str, "en"),
+    "languages": (list, []),
 }
 CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "user_agent": (str, ""),
@@ -100,6 +101,7 @@ class FeedsConfig:
     publish: str = "auto"
     max_items: int = 100
     language: str = "en"
+    languages: tuple[str, ...] = ()  # the languages published ("es", "de" …); empty: every language
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,13 @@ def _build(
         raise ConfigError(
             where, lines.key_in_table("feeds", "max_items"), "[feeds] max_items must be 1 or more"
         )
+    languages = feeds_values.get("languages", [])
+    if not all(isinstance(code, str) and re.fullmatch(r"[a-z]{2,3}", code) for code in languages):
+        raise ConfigError(
+            where, lines.key_in_table("feeds", "languages"),
+            '[feeds] languages must be a list of language codes, e.g. languages = ["en", "es", "de"]',
+        )
+    feeds_values["languages"] = tuple(dict.fromkeys(languages))
     feeds = FeedsConfig(**feeds_values)
     crawl = CrawlConfig(**_table(where, lines, data, "crawl", CRAWL_KEYS))
     serve_values = _table(where, lines, data, "serve", SERVE_KEYS)

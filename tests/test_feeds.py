@@ -47,7 +47,7 @@ def test_rss_atom_and_tag_feeds(tmp_path: Path) -> None:
                        copies=(FeedCopy("https://blog.example.net/copy/", "A patient blog"),),
                        updated=T0 + timedelta(days=5), author="Jane Roe")]
     report = write_feeds(items, META, tmp_path)
-    assert sorted(report.files) == ["atom.xml", "feed.json", "index.html", "rss.xml",
+    assert sorted(report.files) == ["atom.xml", "feed.json", "index.html", "lang/en.xml", "rss.xml",
                                     "tags/ppms.xml", "tags/research.xml", "tags/rrms.xml"]
     rss = parse(tmp_path / "rss.xml")
     assert [e.title for e in rss.entries] == ["Story 2", "Story 1"]  # newest first

@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
+from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation, write_feeds
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.models import Copy, Source, Story, open_store
+from hsctwatch.stories.models import Copy, Source, Store, Story, is_published, open_store
+from hsctwatch.urls import url_key
 
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
@@ -25,11 +28,14 @@ def build_feeds(config: Config) -> FeedReport:
     """Write every feed file from the store; unchanged files are left as they are.
 
     Only what the feeds show is loaded: the newest `max_items` items, and the newest `max_items`
-    of each tag in use — not the whole store, which may hold a hundred thousand stories.
+    of each tag and each language in use — not the whole store, which may hold a hundred thousand
+    stories. `[feeds] languages` limits every feed to those languages.
     """
     store = open_store(config.store_url)
     rules = Vocabulary.load(config.rules)  # the labels only: compiling the rules takes longer
     publish, limit = config.feeds.publish, config.feeds.max_items
+    languages: Sequence[str] = config.feeds.languages
+    unknown = config.feeds.language
     with store.session() as session:
         titles = {s.name: s.title for s in session.query(Source).all()}
         for source in config.sources:
@@ -38,21 +44,33 @@ def build_feeds(config: Config) -> FeedReport:
             select(Story).join(Copy, Copy.article_id == Story.id)
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
         ).all())
+        chosen: dict[str, Any] = {"languages": languages, "unknown": unknown}
+        top = store.published_articles(session, publish=publish, limit=limit, **chosen)
+        by_tag: dict[FeedTag, Sequence[Story]] = {}
+        tag_totals: dict[FeedTag, int] = {}
+        for facet, slug, count in store.tags_in_use(session, publish=publish, **chosen):
+            tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
+            by_tag[tag] = store.published_articles(session, publish=publish, limit=limit, tag=slug, **chosen)
+            tag_totals[tag] = count
+        language_totals = store.languages_in_use(session, publish=publish, **chosen)
+        by_language = {code: store.published_articles(session, publish=publish, limit=limit,
+                                                      languages=(code,), unknown=unknown)
+                       for code in language_totals}
+        stories = {a.id: a for a in [*top, *(a for s in by_tag.values() for a in s),
+                                     *(a for s in by_language.values() for a in s)]}
+        translations = _translations(session, store, stories, rules, publish)
         built: dict[int, FeedItem] = {}
 
         def items(articles: Sequence[Story]) -> list[FeedItem]:
             for article in articles:
                 if article.id not in built:
-                    built[article.id] = feed_item(article, titles, rules, papers)
+                    built[article.id] = feed_item(article, titles, rules, papers,
+                                                  translations.get(article.id, ()))
             return [built[a.id] for a in articles]
 
-        top = items(store.published_articles(session, publish=publish, limit=limit))
-        tag_items: dict[FeedTag, list[FeedItem]] = {}
-        tag_totals: dict[FeedTag, int] = {}
-        for facet, slug, count in store.tags_in_use(session, publish=publish):
-            tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
-            tag_items[tag] = items(store.published_articles(session, publish=publish, limit=limit, tag=slug))
-            tag_totals[tag] = count
+        top_items = items(top)
+        tag_items = {tag: items(articles) for tag, articles in by_tag.items()}
+        language_items = {code: items(articles) for code, articles in by_language.items()}
     meta = FeedMeta(
         title=config.feeds.title,
         description=config.feeds.description,
@@ -60,8 +78,59 @@ def build_feeds(config: Config) -> FeedReport:
         else config.feeds.base_url + "/",
         language=config.feeds.language,
     )
-    return write_feeds(top, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
-                       tag_totals=tag_totals)
+    return write_feeds(top_items, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
+                       tag_totals=tag_totals, language_items=language_items,
+                       language_totals=language_totals, language_names=rules.languages)
+
+
+def _translations(session: Session, store: Store, stories: dict[int, Story], rules: Vocabulary,
+                  publish: str) -> dict[int, tuple[FeedTranslation, ...]]:
+    """Each story's other language versions that are published stories of their own: those its
+    page declares (<link rel="alternate" hreflang>), and those whose pages declare it. Linked,
+    never merged: each stays an item in its own language's feed."""
+    declared = {a.id: {code: url_key(url) for code, url in _alternates(a).items()} for a in stories.values()}
+    keys = {key for found in declared.values() for key in found.values() if key}
+    owner: dict[str, int] = {}
+    for chunk in _chunks(sorted(keys), 500):
+        owner.update({str(k): int(i) for k, i in session.execute(
+            select(Copy.url_key, Copy.article_id).where(Copy.url_key.in_(chunk)))})
+    others = {i: session.get(Story, i) for i in set(owner.values()) - set(stories)}
+    known = {**stories, **{i: a for i, a in others.items() if a is not None}}
+    own_keys = {a.id: {c.url_key for c in a.copies} for a in stories.values()}
+    links: dict[int, dict[int, str]] = {}
+    for story_id, found in declared.items():
+        for code, key in found.items():
+            other = owner.get(key)
+            if other is not None and other != story_id:
+                links.setdefault(story_id, {})[other] = code
+                if other in stories:  # and the other way: the version declared links back
+                    links.setdefault(other, {}).setdefault(story_id, known[story_id].language or code)
+    for story_id, keys_of in own_keys.items():  # versions whose page declares this one
+        for other_id, found in declared.items():
+            if other_id != story_id and keys_of & set(found.values()):
+                links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
+    out: dict[int, tuple[FeedTranslation, ...]] = {}
+    for story_id, linked in links.items():
+        versions = [FeedTranslation(language=known[i].language or code, url=known[i].link,
+                                    language_name=rules.language_name(known[i].language or code),
+                                    title=known[i].shown_title)
+                    for i, code in sorted(linked.items()) if i in known and is_published(known[i], publish)
+                    and (known[i].language or code) != known[story_id].language]
+        if versions:
+            out[story_id] = tuple(versions)
+    return out
+
+
+def _alternates(article: Story) -> dict[str, str]:
+    found = (article.metadata_ or {}).get("alternates") or {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(code): url for code, url in found.items() if isinstance(url, str)}
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _papers(articles: Sequence[Story]) -> dict[str, Story]:
@@ -89,7 +158,8 @@ def cited_papers(article: Story, papers: dict[str, Story]) -> list[Story]:
 
 
 def feed_item(article: Story, source_titles: dict[str, str], rules: Vocabulary,
-              papers: dict[str, Story] | None = None) -> FeedItem:
+              papers: dict[str, Story] | None = None,
+              translations: tuple[FeedTranslation, ...] = ()) -> FeedItem:
     original = article.original
     copies = tuple(
         FeedCopy(url=c.url, source_title=source_titles.get(c.source, c.source))
@@ -117,4 +187,6 @@ def feed_item(article: Story, source_titles: dict[str, str], rules: Vocabulary,
         copies=copies,
         note=article.note or "",
         see_also=cited,
+        language=article.language or "",
+        translations=translations,
     )
