@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from feeds.common import body, generator, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text
+from feeds.websub import with_hub
 
 
 def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml",
@@ -27,4 +28,4 @@ def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml
         for tag in item.tags:
             # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
             entry.category(term=tag.slug, scheme=tag.facet)
-    return fg.rss_str(pretty=True)
+    return with_hub(fg.rss_str(pretty=True), meta.hub)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,13 +16,15 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.atom import atom_bytes
-from feeds.index import index_bytes, tag_counts
 from feeds.jsonfeed import json_bytes
-from feeds.model import FeedItem, FeedMeta, FeedTag
+from feeds.model import SAFE_SLUG, FeedItem, FeedMeta, FeedTag
+from feeds.opml import opml_bytes
 from feeds.rss import rss_bytes
+from feeds.site import site_files
+from feeds.views import SAFE_LANGUAGE, item_language
 
-SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
-SAFE_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+#: Folders of the output whose files come and go with the tags (and languages) in use.
+MANAGED = ("tags", "lang")
 
 
 @dataclass
@@ -34,6 +35,7 @@ class FeedReport:
     files: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # one line per problem after writing (a hub ping)
 
 
 def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
@@ -41,7 +43,6 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
                 tag_items: Mapping[FeedTag, Sequence[FeedItem]] | None = None,
                 tag_totals: Mapping[FeedTag, int] | None = None,
                 language_items: Mapping[str, Sequence[FeedItem]] | None = None,
-                language_totals: Mapping[str, int] | None = None,
                 language_names: Mapping[str, str] | None = None) -> FeedReport:
     """Write the feed folder. ``items`` are the candidates of the main feed; ``tag_items`` (with
     ``tag_totals`` for the index) the candidates of each tag feed when the caller has picked them
@@ -60,45 +61,59 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
         "atom.xml": atom_bytes(top, meta),
         "feed.json": json_bytes(top, meta),
     }
+    tagged: dict[FeedTag, list[FeedItem]] = {}
     for tag, members in tag_items.items():
         if not SAFE_SLUG.match(tag.slug):
             continue
-        tagged = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
-        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged, meta, path=f"tags/{tag.slug}.xml",
+        tagged[tag] = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
+        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged[tag], meta, path=f"tags/{tag.slug}.xml",
                                                   title_suffix=tag.display)
-    names = dict(language_names or {})
-    if language_items is None:
-        grouped: dict[str, list[FeedItem]] = {}
-        for item in ordered:
-            grouped.setdefault(item.language or meta.language, []).append(item)
-        language_items = grouped
-        language_totals = {code: len(members) for code, members in grouped.items()}
-    languages: dict[str, tuple[str, int]] = {}
-    for code, members in language_items.items():
-        if not SAFE_LANGUAGE.match(code):
-            continue
-        name = names.get(code, code)
-        newest = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
-        files[f"lang/{code}.xml"] = rss_bytes(newest, dataclasses.replace(meta, language=code),
+    by_language = _by_language(ordered, meta, language_items, max_items)
+    for code, members in by_language.items():
+        name = (language_names or {}).get(code, code)
+        files[f"lang/{code}.xml"] = rss_bytes(members, dataclasses.replace(meta, language=code),
                                               path=f"lang/{code}.xml", title_suffix=name)
-        languages[code] = (name, (language_totals or {}).get(code, len(members)))
-    files["index.html"] = index_bytes(meta, counts, len(top), languages)
+    feed_names = list(files)
+    files.update(site_files(top, meta, tagged, counts, feed_names, by_language))
+    files["feeds.opml"] = opml_bytes(meta, feed_names, counts)
 
-    report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")),
-                        language_feeds=len(languages))
+    report = FeedReport(items=len(top), tag_feeds=len(tagged), language_feeds=len(by_language))
     out_dir = Path(out_dir)
-    (out_dir / "tags").mkdir(parents=True, exist_ok=True)
-    (out_dir / "lang").mkdir(parents=True, exist_ok=True)
+    for folder in MANAGED:
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         report.files.append(name)
         if write_if_changed(out_dir / name, data):
             report.changed.append(name)
-    for folder in ("tags", "lang"):
-        for stale in (out_dir / folder).glob("*.xml"):
-            if f"{folder}/{stale.name}" not in files:
+    for folder in MANAGED:
+        for stale in sorted((out_dir / folder).glob("*.*")):
+            if stale.suffix in (".xml", ".html") and f"{folder}/{stale.name}" not in files:
                 stale.unlink()
                 report.removed.append(f"{folder}/{stale.name}")
     return report
+
+
+def _by_language(ordered: Sequence[FeedItem], meta: FeedMeta, chosen: Mapping[str, Sequence[FeedItem]] | None,
+                 max_items: int) -> dict[str, list[FeedItem]]:
+    """Each language's feed: the newest ``max_items`` of its candidates (the main feed's items
+    by language when the caller picked none), languages with the most stories first."""
+    if chosen is None:
+        grouped: dict[str, list[FeedItem]] = {}
+        for item in ordered:
+            grouped.setdefault(item_language(item, meta.language), []).append(item)
+        chosen = grouped
+    found = {code: sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
+             for code, members in chosen.items() if SAFE_LANGUAGE.match(code) and members}
+    return dict(sorted(found.items(), key=lambda cm: (-len(cm[1]), cm[0])))
+
+
+def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:
+    """How many of ``items`` carry each tag."""
+    counts: dict[FeedTag, int] = {}
+    for item in items:
+        for tag in item.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -8,6 +8,7 @@ Exit status: 0 success; 1 the run finished but a source failed (feeds still writ
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hsctwatch.console import (
     State,
     build,
     pass_state,
+    print_problems,
     print_table,
     review_call,
 )
@@ -70,7 +72,8 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     if not quiet or result.failed_sources:
         _print_summary(result)
         click.echo(f"feeds: {report.items} item(s) in {config.feeds_dir}/ "
-                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s))")
+                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s); index.html to read)")
+    print_problems(report)
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
 
 
@@ -102,6 +105,54 @@ def feeds(state: State) -> None:
     report = build(config)
     click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
                f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
+    print_problems(report)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print each list's digest; send and record nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless a list could not be sent (for cron).")
+@pass_state
+def digest(state: State, dry_run: bool, quiet: bool) -> None:
+    """Email the stories published since the last digest, grouped by type ([digest] in the config).
+
+    Each list (`to`, and each tag's list) gets the stories it has not had; what was sent is kept
+    in the store, so none is sent twice and a failed send is retried next time. Exits 1 when a
+    list could not be sent, 2 when [digest] is missing or the password is not set.
+    """
+    from hsctwatch.stories.digest import DigestError, prepare, send_digest
+    from hsctwatch.stories.models import open_store
+
+    config = state.config
+    store = open_store(config.store_url)
+    try:
+        if dry_run:
+            for d in prepare(config, store, datetime.now(UTC)):
+                _print_digest(d.name, d.recipients, d.message)
+            return
+        with RunLock(config.data_dir, "hsct-watch-digest.lock"):
+            report = send_digest(config, store)
+    except DigestError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except AlreadyRunning as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    if not quiet or report.failed:
+        for d in report.lists:
+            click.echo(f"{'! ' if d.failed else ''}{d.name}: {d.outcome}")
+    sys.exit(EXIT_SOURCE_FAILED if report.failed else 0)
+
+
+def _print_digest(name: str, recipients: tuple[str, ...], message: Any) -> None:
+    if message is None:
+        click.echo(f"{name}: nothing new since the last digest\n")
+        return
+    html = message.get_body(("html",)).get_content()
+    click.echo(f"=== {name} → {', '.join(recipients)} (dry run: not sent, not recorded)")
+    for header in ("From", "To", "Subject"):
+        click.echo(f"{header}: {message[header]}")
+    click.echo(f"(and an HTML version of {len(html.encode('utf-8')):,} bytes)\n")
+    click.echo(message.get_body(("plain",)).get_content())
 
 
 # -- sources ----------------------------------------------------------------------------------
@@ -189,6 +240,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     if not dry_run:
         built = build(config)
         click.echo(f"feeds rebuilt ({built.items} items)")
+        print_problems(built)
 
 
 @cli.command("eval")
@@ -269,6 +321,8 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
     click.echo(f"\nThe demo's feeds ({report.items} items, {report.tag_feeds} tag feeds) are in {out}/:")
     for name in ("index.html", "rss.xml", "atom.xml", "feed.json"):
         click.echo(f"  {out / name}")
+    click.echo(f"Open index.html in a browser to read them; `hsct-watch --config {config_file.resolve()} "
+               f"serve`\npublishes the folder at {config.feeds.base_url}, the address its feeds give.")
     click.echo(f"\nTo run it again by hand: `hsct-watch demo --serve-only --port {port}` in one "
                f"terminal,\nthen `hsct-watch --config {config_file.resolve()} run` in another.")
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)

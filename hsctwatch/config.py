@@ -14,9 +14,12 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hsctwatch.kinds import HTTP_URL, check_value, source_kinds
+
+if TYPE_CHECKING:
+    from hsctwatch.digest_config import DigestConfig
 
 DEFAULT_FILE = "hsct-watch.toml"
 ENV_VAR = "HSCT_WATCH_CONFIG"
@@ -40,6 +43,7 @@ FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "max_items": (int, 100),
     "language": (str, "en"),
     "languages": (list, []),
+    "hub": (str, ""),
 }
 CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "user_agent": (str, ""),
@@ -51,7 +55,7 @@ SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "behind_proxy": (bool, False),
     "session_hours": (int, 12),
 }
-TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve"}
+TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "digest"}
 
 
 class ConfigError(Exception):
@@ -102,6 +106,7 @@ class FeedsConfig:
     max_items: int = 100
     language: str = "en"
     languages: tuple[str, ...] = ()  # the languages published ("es", "de" …); empty: every language
+    hub: str = ""  # a WebSub hub the feeds declare and notify after a build that changed them
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class Config:
     rules: str | None = None  # path of an editor's rules file, overriding the shipped one
     base_dir: str = "."  # relative paths in the file are relative to the file's folder
     serve: ServeConfig = field(default_factory=ServeConfig)
+    digest: DigestConfig | None = None  # the email digest ([digest]), when configured
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -288,6 +294,10 @@ def _build(
             '[feeds] languages must be a list of language codes, e.g. languages = ["en", "es", "de"]',
         )
     feeds_values["languages"] = tuple(dict.fromkeys(languages))
+    hub = feeds_values.get("hub", "")
+    if hub and not HTTP_URL.match(hub):
+        raise ConfigError(where, lines.key_in_table("feeds", "hub"),
+                          f"[feeds] hub '{hub}' is not an http(s) URL; write the hub's address in full")
     feeds = FeedsConfig(**feeds_values)
     crawl = CrawlConfig(**_table(where, lines, data, "crawl", CRAWL_KEYS))
     serve_values = _table(where, lines, data, "serve", SERVE_KEYS)
@@ -298,6 +308,9 @@ def _build(
             where, lines.key_in_table("serve", "session_hours"), "[serve] session_hours must be 1 or more"
         )
     serve = ServeConfig(**serve_values)
+    from hsctwatch.digest_config import digest_config  # it reads this module's helpers
+
+    digest = digest_config(where, lines, data)
 
     scrapy_settings = data.get("scrapy", {})
     if not isinstance(scrapy_settings, dict):
@@ -333,6 +346,7 @@ def _build(
         rules=str(base_dir / rules) if rules else None,
         base_dir=str(base_dir),
         serve=serve,
+        digest=digest,
     )
 
 

@@ -39,6 +39,12 @@ def build(config: Config) -> Any:
     return build_feeds(config)
 
 
+def print_problems(report: Any) -> None:
+    """What went wrong after the feeds were written (a hub that refused its ping), a line each."""
+    for message in report.messages:
+        click.echo(f"! {message}")
+
+
 def print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]

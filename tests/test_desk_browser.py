@@ -155,6 +155,29 @@ def test_hostile_item_runs_no_script_in_the_browser(served: tuple[Desk, str, Any
     assert page.locator("main script").count() == 0 and page.locator("main img").count() == 0
 
 
+def test_sources_page_shows_a_quiet_source_at_a_glance(served: tuple[Desk, str, Any], page: Any) -> None:
+    from tests.test_desk import add_runs
+
+    desk, base, _ = served
+    add_runs(desk, "news", [8, 7, 9, 6, 8, 7, 0, 0, 0])  # gone quiet
+    add_runs(desk, "blog", [3, 4, 3, 5, 4, 4, 3], failed_at=4)
+    sign_in(page, base)
+    page.goto(f"{base}/sources")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desk-sources.png"), full_page=True)
+    chart = page.locator("tr[data-source=news] svg.runs")
+    assert chart.is_visible() and chart.get_attribute("role") == "img"
+    assert chart.locator("rect").count() == 9
+    quiet = chart.locator("rect.none").all()
+    assert len(quiet) == 3
+    colour = quiet[0].evaluate("e => getComputedStyle(e).fill")
+    assert colour == "rgb(196, 43, 28)" != chart.locator("rect.items").first.evaluate(
+        "e => getComputedStyle(e).fill")  # drawn in the desk's own style sheet, allowed by its CSP
+    box = quiet[0].bounding_box()
+    assert box is not None and box["height"] >= 2  # seen, though it found nothing
+    assert page.locator("tr[data-source=blog] svg.runs rect.failed").count() == 1
+
+
 def _status(desk: Desk, url: str) -> str:
     with desk.store.session() as session:
         article = desk.store.get_article(session, url)

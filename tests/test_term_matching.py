@@ -11,12 +11,11 @@ never read here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-
-import re
-from pathlib import Path
 
 from hsctwatch.rules import Rules, Terms
 from hsctwatch.rules.evaluate import Case, load_corpus

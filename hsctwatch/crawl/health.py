@@ -12,6 +12,18 @@ from hsctwatch.stories.models import Copy, Source, SourceRun, open_store
 
 SILENT_RUNS = 3  # runs in a row with no items before a source is flagged
 FALL_RATIO = 0.3  # an item count under this share of the usual is a sharp fall
+USUAL_RUNS = 10  # the runs the warnings compare with
+HISTORY_RUNS = 30  # the runs the desk draws
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One finished run of a source, as the desk's chart draws it."""
+
+    at: datetime
+    items: int
+    errors: int
+    failed: bool
 
 
 @dataclass
@@ -26,6 +38,7 @@ class SourceHealth:
     last_errors: int = 0
     total_items: int = 0
     warnings: list[str] = field(default_factory=list)
+    history: list[RunPoint] = field(default_factory=list)  # the last HISTORY_RUNS runs, oldest first
 
 
 def source_health(config: Config) -> list[SourceHealth]:
@@ -45,13 +58,15 @@ def source_health(config: Config) -> list[SourceHealth]:
             runs = session.scalars(
                 select(SourceRun).where(SourceRun.source == source.name,
                                         SourceRun.finished_at.is_not(None))
-                .order_by(SourceRun.id.desc()).limit(10)
+                .order_by(SourceRun.id.desc()).limit(HISTORY_RUNS)
             ).all()
             if runs:
                 health.last_items = runs[0].items
                 health.last_new = runs[0].new
                 health.last_errors = runs[0].errors
-                health.warnings = _warnings(list(runs))
+                health.warnings = _warnings(list(runs[:USUAL_RUNS]))
+                health.history = [RunPoint(r.finished_at or r.started_at, r.items, r.errors, r.failed)
+                                  for r in reversed(runs)]
             rows.append(health)
     return rows
 

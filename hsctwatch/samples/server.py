@@ -31,6 +31,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from hsctwatch.config import ServeConfig
+
 SITES = ("msnews", "blog", "charity", "mednews", "press", "research", "intl")
 TITLES = {
     "msnews": "MS News Daily",
@@ -43,6 +45,7 @@ TITLES = {
 }
 #: The editions of the multilingual news site, each with its own feed, and their locales.
 EDITIONS = {"es": "es_ES", "pt": "pt_BR", "ru": "ru_RU", "it": "it_IT", "de": "de_DE"}
+DEMO_SERVE = ServeConfig()  # the demo's desk, on the default address: it serves the feeds at /feeds/
 FEED_SIZE = 10  # WordPress's default: the feed shows only the latest posts
 LISTING_SIZE = 4
 esc = html.escape
@@ -174,7 +177,21 @@ url = "{store_url}"
 [feeds]
 out = "{feeds_out}"
 title = "HSCT for MS (demo)"
-base_url = "http://127.0.0.1:8000/feeds/"
+# where `hsct-watch serve` (below) publishes the folder, so the feeds' self links work there
+base_url = "http://{DEMO_SERVE.host}:{DEMO_SERVE.port}/feeds/"
+
+[serve]
+host = "{DEMO_SERVE.host}"
+port = {DEMO_SERVE.port}
+
+[digest]
+# `hsct-watch digest --dry-run` shows the email digest; sending it needs an SMTP server here
+# (for a try: `python -m aiosmtpd -n -l 127.0.0.1:8025` prints what it receives)
+host = "127.0.0.1"
+port = 8025
+security = "none"
+from = "HSCT for MS (demo) <digest@example.org>"
+to = ["reader@example.org"]
 
 [scrapy]
 # fast on loopback; real sites get the polite defaults

@@ -240,6 +240,33 @@ class Decision(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DigestList(Base):
+    """A recipient list of the email digest: "all", or "tag:<slug>" for a tag's own list.
+
+    Its stories are the published ones first seen since ``since`` (its first digest, less the
+    config's look-back) that were not sent to it yet (DigestSent).
+    """
+
+    __tablename__ = "digest_lists"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DigestSent(Base):
+    """A story sent to a digest list: written only once the mail server took the message, so a
+    failed send leaves the story for the next digest, and a sent one is never sent again."""
+
+    __tablename__ = "digest_sent"
+    __table_args__ = (UniqueConstraint("list_name", "article_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(100))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Validator(Base):
     """The HTTP validators of a URL's last complete fetch, for conditional requests next run."""
 

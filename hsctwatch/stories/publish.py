@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation, write_feeds
+from feeds.websub import changed_feeds, notify
 from feeds.writer import FeedReport
 from hsctwatch.config import Config
 from hsctwatch.rules import Vocabulary
@@ -37,9 +38,7 @@ def build_feeds(config: Config) -> FeedReport:
     languages: Sequence[str] = config.feeds.languages
     unknown = config.feeds.language
     with store.session() as session:
-        titles = {s.name: s.title for s in session.query(Source).all()}
-        for source in config.sources:
-            titles.setdefault(source.name, source.display_title)
+        titles = source_titles(session, config)
         papers = _papers(session.scalars(
             select(Story).join(Copy, Copy.article_id == Story.id)
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
@@ -71,16 +70,37 @@ def build_feeds(config: Config) -> FeedReport:
         top_items = items(top)
         tag_items = {tag: items(articles) for tag, articles in by_tag.items()}
         language_items = {code: items(articles) for code, articles in by_language.items()}
-    meta = FeedMeta(
+    meta = feed_meta(config)
+    report = write_feeds(top_items, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
+                         tag_totals=tag_totals, language_items=language_items,
+                         language_names=rules.languages)
+    if config.feeds.hub:
+        topics = [meta.base_url + name for name in changed_feeds(report.changed)]
+        report.messages += notify(config.feeds.hub, topics)
+    return report
+
+
+def feed_meta(config: Config) -> FeedMeta:
+    """What the feeds and the site say about themselves, from the config."""
+    base_url = config.feeds.base_url
+    digest = config.digest
+    return FeedMeta(
         title=config.feeds.title,
         description=config.feeds.description,
-        base_url=config.feeds.base_url if config.feeds.base_url.endswith("/")
-        else config.feeds.base_url + "/",
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
         language=config.feeds.language,
+        hub=config.feeds.hub,
+        email=digest.subscribe_link if digest else "",
+        email_tags=tuple(sorted(digest.tags)) if digest else (),
     )
-    return write_feeds(top_items, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
-                       tag_totals=tag_totals, language_items=language_items,
-                       language_totals=language_totals, language_names=rules.languages)
+
+
+def source_titles(session: Session, config: Config) -> dict[str, str]:
+    """Each source's name as readers see it: stored, else configured, else its short name."""
+    titles = {s.name: s.title for s in session.query(Source).all() if s.title}
+    for source in config.sources:
+        titles.setdefault(source.name, source.display_title)
+    return titles
 
 
 def _translations(session: Session, store: Store, stories: dict[int, Story], rules: Vocabulary,

@@ -62,6 +62,7 @@ from hsctwatch.stories.review import (
     set_status,
     split,
 )
+from hsctwatch.web.charts import run_chart
 from hsctwatch.web.rebuild import FeedRebuilder
 from hsctwatch.web.render import Mark, paragraphs, safe_href
 from hsctwatch.web.users import authenticate, exists
@@ -74,8 +75,17 @@ PUBLIC_ENDPOINTS = {"login", "feeds", "static"}
 FEED_TYPES = {
     "atom.xml": "application/atom+xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
-    "index.html": "text/html; charset=utf-8",
 }
+#: The rest of the folder by suffix: RSS feeds, the readable site and the OPML list of feeds.
+SUFFIX_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+}
+#: The site's pages need nothing but their stylesheet.
+SITE_CSP = ("default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -143,7 +153,10 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def build() -> object:
         from hsctwatch.stories.publish import build_feeds
 
-        return build_feeds(config)
+        report = build_feeds(config)
+        for message in report.messages:  # a hub that refused its ping: the feeds are written
+            log.warning("after rebuilding the feeds: %s", message)
+        return report
 
     rebuilder = FeedRebuilder(build) if rebuild else None
     app.extensions["hsctwatch"] = {"store": store, "vocabulary": vocabulary, "rebuilder": rebuilder,
@@ -397,7 +410,9 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.get("/sources")
     def sources() -> str:
-        return render_template("sources.html", rows=source_health(config))
+        rows = source_health(config)
+        return render_template("sources.html", rows=rows, charts={r.name: run_chart(r.name, r.history)
+                                                                  for r in rows})
 
     # -- the published feeds ----------------------------------------------------------------------
 
@@ -413,9 +428,10 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         if path is None or not os.path.isfile(path):
             abort(404)
         data = Path(path).read_bytes()
-        kind = FEED_TYPES.get(name) or ("application/rss+xml; charset=utf-8" if name.endswith(".xml")
-                                        else None)
+        kind = FEED_TYPES.get(name) or SUFFIX_TYPES.get(Path(name).suffix)
         response = Response(data, content_type=kind or "application/octet-stream")
+        if name.endswith(".html"):
+            response.headers["Content-Security-Policy"] = SITE_CSP
         response.set_etag(hashlib.sha256(data).hexdigest()[:32])
         response.last_modified = datetime.fromtimestamp(int(os.path.getmtime(path)), UTC)
         response.cache_control.public = True

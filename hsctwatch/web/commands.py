@@ -7,7 +7,16 @@ import sys
 
 import click
 
-from hsctwatch.console import EXIT_USAGE, State, build, pass_state, print_table, review_call, short
+from hsctwatch.console import (
+    EXIT_USAGE,
+    State,
+    build,
+    pass_state,
+    print_problems,
+    print_table,
+    review_call,
+    short,
+)
 from hsctwatch.dates import ago
 
 # -- review ---------------------------------------------------------------------------------
@@ -130,6 +139,7 @@ def review_split(state: State, item: str, url: str) -> None:
 def _rebuild(state: State, message: str) -> None:
     report = build(state.config)
     click.echo(f"{message}; feeds rebuilt ({report.items} items)")
+    print_problems(report)
 
 
 
