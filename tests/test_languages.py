@@ -247,3 +247,38 @@ def test_a_store_made_before_languages_still_opens(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(path) as db:
         assert "ix_articles_language" in {row[1] for row in db.execute("PRAGMA index_list(articles)")}
+
+
+# -- the feeds --------------------------------------------------------------------------------------
+
+
+def test_feeds_publish_only_the_chosen_languages(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import feedparser
+
+    from hsctwatch.config import ConfigError, load_config
+    from hsctwatch.stories.models import Copy
+    from hsctwatch.stories.publish import build_feeds
+
+    config_file = tmp_path / "hsct-watch.toml"
+    config_file.write_text('[store]\nurl = "sqlite:///s.db"\n[feeds]\nlanguages = ["es", "de"]\n',
+                           encoding="utf-8")
+    config = load_config(config_file)
+    assert config.feeds.languages == ("es", "de")
+    store = Store(config.store_url)
+    with store.session() as session:
+        for n, language in enumerate(("en", "es", "de", "")):
+            url = f"https://news.example.org/{n}/"
+            when = datetime(2026, 3, n + 1, tzinfo=UTC)
+            session.add(Story(guid=f"g{n}", link=url, source="news", title=f"Story {language or 'unknown'}",
+                              relevant=True, language=language, published=when,
+                              copies=[Copy(url=url, url_key=url, source="news", is_original=True)]))
+    build_feeds(config)
+    store.close()
+    titles = [e.title for e in feedparser.parse((tmp_path / "public" / "rss.xml").read_bytes()).entries]
+    assert titles == ["Story de", "Story es"]  # English, and stories of no known language (English): out
+    assert sorted(p.name for p in (tmp_path / "public" / "lang").glob("*.xml")) == ["de.xml", "es.xml"]
+    config_file.write_text('[feeds]\nlanguages = ["Spanish"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[feeds\] languages must be a list of language codes"):
+        load_config(config_file)
