@@ -48,14 +48,14 @@ class Rules(RelevanceRules, TagRules):
         self.language = str(language.get("code") or languages.MAIN["code"])
         self.language_files = dict(language_files or {})
         self._languages: dict[str, Rules] = {}
-        # each language file read and joined to these rules now, so that a mistake in one shows
-        # when the rules are loaded; its terms are compiled when an article in it first comes
-        self._language_data = {code: self._merged(file) for code, file in self.language_files.items()
-                               if code != self.language}
         self._read_relevance(data)
         self._read_vocabulary(data)
         self._read_forms(language)
         self._read_tags(data)
+        # each language file read and joined to these rules now, so that a mistake in one shows
+        # when the rules are loaded; its terms are compiled when an article in it first comes
+        self._language_data = {code: self._merged(file) for code, file in self.language_files.items()
+                               if code != self.language}
 
     # -- each language's rules ------------------------------------------------------------------
 
