@@ -191,7 +191,8 @@ def test_the_queue_shows_each_item_s_language_and_filters_by_it(desk: Desk, edit
         for story in session.scalars(select(Story)):
             story.language = "es" if story.id == other else "en"
     html = editor.get("/?status=all").get_data(as_text=True)
-    assert '<option value="es" >Spanish</option>' in html and '<td class="lang" title="Spanish">es</td>' in html
+    assert '<option value="es" >Spanish</option>' in html
+    assert '<td class="lang" title="Spanish">es</td>' in html
     assert rows(editor.get("/?status=all&lang=es").get_data(as_text=True)) == [str(other)]
     assert str(news) in rows(editor.get("/?status=all&lang=en").get_data(as_text=True))
     item = editor.get(f"/item/{other}?lang=es").get_data(as_text=True)
