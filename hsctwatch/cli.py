@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from hsctwatch.console import (
     pass_state,
     print_problems,
     print_table,
+    retrain,
     review_call,
 )
 from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
@@ -67,7 +69,7 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     75 when another run is in progress.
     """
     config = state.config
-    result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose))
+    result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose, retrain_first=True))
     report = build(config)
     if not quiet or result.failed_sources:
         _print_summary(result)
@@ -91,7 +93,7 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
             config.source(name)
     except ConfigError as exc:
         raise click.UsageError(str(exc.message)) from None
-    result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose))
+    result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose, retrain_first=True))
     if not quiet or result.failed_sources:
         _print_summary(result)
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
@@ -198,8 +200,9 @@ def reprocess(state: State, dry_run: bool) -> None:
     Reports what changed, then rebuilds the feeds.
     """
     from hsctwatch.rules import Rules
+    from hsctwatch.stories.learning import learned_for
     from hsctwatch.stories.models import Store
-    from hsctwatch.stories.reprocess import reprocess as run_reprocess
+    from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
     try:
@@ -208,6 +211,12 @@ def reprocess(state: State, dry_run: bool) -> None:
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    focus = {s.name: s.focus for s in config.sources if s.focus}
+    learned = learned_for(config, rules)
+    if learned.note:
+        click.echo(f"learned model not used: {learned.note}")
+    run_reprocess = partial(with_rules, learned=learned, margin=config.review.borderline_margin,
+                            focus=focus)
     if dry_run:
         import sqlite3
         import tempfile
@@ -220,13 +229,13 @@ def reprocess(state: State, dry_run: bool) -> None:
             with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
                 source.backup(target)  # a consistent copy, WAL included
             store = Store(f"sqlite:///{copy}")
-            report = run_reprocess(store, rules)
+            report = run_reprocess(store, rules, focus=focus)
             store.close()
     else:
         with RunLock(config.data_dir):
             from hsctwatch.stories.models import open_store
 
-            report = run_reprocess(open_store(config.store_url), rules)
+            report = run_reprocess(open_store(config.store_url), rules, focus=focus)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")
     if report.newly_relevant:
@@ -235,6 +244,7 @@ def reprocess(state: State, dry_run: bool) -> None:
         click.echo(f"  dropped: {', '.join(map(str, report.dropped))}")
     added = ", ".join(f"{slug} +{n}" for slug, n in sorted(report.tags_added.items()))
     removed = ", ".join(f"{slug} -{n}" for slug, n in sorted(report.tags_removed.items()))
+    click.echo(f"  borderline (near misses for an editor): {report.borderline}")
     click.echo(f"  tags added: {added or 'none'}")
     click.echo(f"  tags removed: {removed or 'none'}")
     if not dry_run:
@@ -244,24 +254,33 @@ def reprocess(state: State, dry_run: bool) -> None:
 
 
 @cli.command("eval")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                default=Path("tests/corpus"))
-@click.option("--mistakes", is_flag=True, help="List every case the rules get wrong.")
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mistakes", is_flag=True,
+              help="List every case the rules get wrong, and what the model changed.")
+@click.option("--rules-only", is_flag=True, help="Leave out the comparison with the learned model.")
+@click.option("--folds", type=click.IntRange(2, 50), default=10, show_default=True,
+              help="Cross-validation folds for the learned model.")
 @pass_state
-def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
-    """Precision, recall and F1 of relevance and of each tag facet on a labelled CORPUS
-    (a folder of TOML files of [[case]] tables; default tests/corpus)."""
+def eval_command(state: State, corpus: tuple[Path, ...], mistakes: bool, rules_only: bool,
+                 folds: int) -> None:
+    """Precision, recall and F1 of relevance and of each tag facet on labelled CORPUS folders
+    (TOML files of [[case]] tables; default tests/corpus); then relevance by the rules alone and
+    combined with the learned model, cross-validated: each case is scored by a model trained on
+    the other folds, never on itself. A held-out blind batch (a folder such as blind/de-2) is
+    scored by a model trained on the other folders, and never trained on."""
     from hsctwatch.rules import Rules
     from hsctwatch.rules.evaluate import evaluate, load_corpus
 
+    folders = corpus or (Path("tests/corpus"),)
     try:
+        groups = {str(folder): load_corpus(folder) for folder in folders}
         rules = Rules.load(state.config.rules)
         rules.check_languages()
-        result = evaluate(load_corpus(corpus), rules)
+        result = evaluate([c for cases in groups.values() for c in cases], rules)
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"{result['cases']} labelled cases in {corpus}")
+    click.echo(f"{result['cases']} labelled cases in {', '.join(groups)}")
     rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
     table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
@@ -275,6 +294,55 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")
+    if not rules_only:
+        _eval_learned(state.config, groups, rules, folds, mistakes)
+
+
+def _eval_learned(config: Config, groups: dict[str, Any], rules: Any, folds: int, mistakes: bool) -> None:
+    from hsctwatch.rules.crossval import cross_validate
+    from hsctwatch.rules.learned import held_out
+
+    held = [name for name in groups if held_out(name)]
+    try:
+        cv = cross_validate(groups, rules, weight=config.model.weight, folds=folds, held=held)
+    except ValueError as exc:
+        click.echo(f"hsct-watch: no comparison with the learned model: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    state = "on" if config.model.enabled else "off"
+    click.echo(f"\nRelevance, rules alone and combined with the learned model (weight {cv.weight:.2f}, "
+               f"{state} in the config), {cv.folds}-fold cross-validated over {cv.trained_on} cases"
+               + (f"; {', '.join(held)} held out" if held else "") + ":")
+    table = [(name + (" (held out)" if name in held else ""), str(cases),
+              *(f"{v:.3f}" for v in (a.precision, a.recall, a.f1, b.precision, b.recall, b.f1)))
+             for name, cases, a, b in cv.rows]
+    print_table(("", "cases", "rules P", "rules R", "rules F1", "combined P", "combined R", "combined F1"),
+                table)
+    if mistakes:
+        for line in cv.changes:
+            click.echo(f"- {line}")
+
+
+@cli.command()
+@pass_state
+def train(state: State) -> None:
+    """Train the learned model on the labelled corpus and the editors' decisions, and save it
+    ([model] path, beside the store).
+
+    It also retrains on its own: before a crawl when it is missing or was made beside other
+    rules, and after [model] retrain_after new decisions.
+    """
+    from hsctwatch.stories.learning import train as train_model
+    from hsctwatch.stories.models import open_store
+
+    config = state.config
+    try:
+        report = train_model(config, open_store(config.store_url))
+    except ValueError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(report.line())
+    if not config.model.enabled:
+        click.echo("The model is off in the config ([model] enabled = false): the rules decide alone.")
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -313,7 +381,7 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
         config_file = directory / "hsct-watch.toml"
         config_file.write_text(sites.config_toml(), encoding="utf-8")
         config = load_config(config_file)
-        result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False))
+        result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False, retrain_first=True))
         report = build(config)
     if not quiet:
         _print_summary(result)
@@ -332,7 +400,11 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
 
 
 def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
-           verbose: bool) -> RunResult:
+           verbose: bool, *, retrain_first: bool = False) -> RunResult:
+    """The crawl, under the caller's lock; first the learned model is retrained if it is due, so
+    that the crawl judges with it."""
+    if retrain_first:
+        retrain(config, quiet=quiet)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:

@@ -27,7 +27,10 @@ ENV_VAR = "HSCT_WATCH_CONFIG"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 #: Options every source accepts.
-COMMON_KEYS = {"name", "title", "kind", "urls", "enabled"}
+COMMON_KEYS = {"name", "title", "kind", "urls", "enabled", "focus"}
+#: What a source can declare itself devoted to (`focus`): "hsct", a blog or forum about the
+#: treatment, whose posts the relevance rules read in that light (never promoting an off-topic one).
+FOCUSES = ("hsct",)
 
 STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -55,7 +58,15 @@ SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "behind_proxy": (bool, False),
     "session_hours": (int, 12),
 }
-TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "digest"}
+MODEL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "enabled": (bool, True),
+    "path": (str, "hsct-watch-model.joblib"),
+    "weight": ((int, float), 0.6),
+    "retrain_after": (int, 20),
+    "corpus": (list, []),
+}
+REVIEW_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"borderline_margin": ((int, float), 0.15)}
+TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "digest", "model", "review"}
 
 
 class ConfigError(Exception):
@@ -77,6 +88,7 @@ class SourceConfig:
     title: str = ""
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    focus: str = ""  # one of FOCUSES, or "" for a general source
 
     def option(self, key: str) -> Any:
         """The option's value, or its default as the kind declares it."""
@@ -126,6 +138,24 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    """The learned model (hsctwatch.rules.learned): its file, its weight, when it retrains."""
+
+    enabled: bool = MODEL_KEYS["enabled"][1]
+    path: str = MODEL_KEYS["path"][1]  # relative to the config's folder, like the store
+    weight: float = MODEL_KEYS["weight"][1]  # the most it adds to or takes from the rules' score
+    retrain_after: int = MODEL_KEYS["retrain_after"][1]  # new editors' decisions before retraining
+    corpus: tuple[str, ...] = ()  # labelled folders to train on; empty: the shipped corpus
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """The review queue: how far under the threshold an item is a near miss for an editor."""
+
+    borderline_margin: float = REVIEW_KEYS["borderline_margin"][1]
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None  # None: built-in defaults only
     store: StoreConfig
@@ -137,6 +167,8 @@ class Config:
     base_dir: str = "."  # relative paths in the file are relative to the file's folder
     serve: ServeConfig = field(default_factory=ServeConfig)
     digest: DigestConfig | None = None  # the email digest ([digest]), when configured
+    model: ModelConfig = field(default_factory=ModelConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -169,6 +201,11 @@ class Config:
     @property
     def feeds_dir(self) -> Path:
         return self.resolve(self.feeds.out)
+
+    @property
+    def model_path(self) -> Path | None:
+        """The learned model's file; None when the model is off."""
+        return self.resolve(self.model.path) if self.model.enabled else None
 
     @property
     def data_dir(self) -> Path:
@@ -311,6 +348,9 @@ def _build(
     from hsctwatch.digest_config import digest_config  # it reads this module's helpers
 
     digest = digest_config(where, lines, data)
+    model = _model(where, lines, data, base_dir)
+    review = ReviewConfig(**_fraction(where, lines, "review", "borderline_margin",
+                                      _table(where, lines, data, "review", REVIEW_KEYS)))
 
     scrapy_settings = data.get("scrapy", {})
     if not isinstance(scrapy_settings, dict):
@@ -347,7 +387,37 @@ def _build(
         base_dir=str(base_dir),
         serve=serve,
         digest=digest,
+        model=model,
+        review=review,
     )
+
+
+def _fraction(where: str, lines: _Lines, table: str, key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A weight or margin on the relevance score: a number from 0 to 1."""
+    if key in values:
+        if isinstance(values[key], bool) or not 0 <= values[key] <= 1:
+            raise ConfigError(where, lines.key_in_table(table, key), f"[{table}] {key} must be from 0 to 1")
+        values[key] = float(values[key])
+    return values
+
+
+def _model(where: str, lines: _Lines, data: dict[str, Any], base_dir: Path) -> ModelConfig:
+    values = _fraction(where, lines, "model", "weight", _table(where, lines, data, "model", MODEL_KEYS))
+    if values.get("retrain_after", 1) < 1:
+        raise ConfigError(where, lines.key_in_table("model", "retrain_after"),
+                          "[model] retrain_after must be 1 or more (new decisions before retraining)")
+    corpus = values.get("corpus", [])
+    if not all(isinstance(c, str) for c in corpus):
+        raise ConfigError(where, lines.key_in_table("model", "corpus"),
+                          "[model] corpus must be a list of folders")
+    for folder in corpus:
+        from hsctwatch.rules.learned import held_out
+
+        if held_out(base_dir / folder):
+            raise ConfigError(where, lines.key_in_table("model", "corpus"),
+                              f"[model] corpus: {folder} is a held-out batch, never trained on; remove it")
+    values["corpus"] = tuple(str(base_dir / c) for c in corpus)
+    return ModelConfig(**values)
 
 
 def _table(
@@ -461,6 +531,13 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
             raise ConfigError(
                 where, lines.key_in_source(index, "enabled"), f"{label}: enabled must be true or false"
             )
+        focus = raw.get("focus", "")
+        if focus not in ("", *FOCUSES):
+            raise ConfigError(
+                where, lines.key_in_source(index, "focus"),
+                f"{label}: focus must be \"hsct\" (a blog or forum devoted to the treatment), "
+                f"not {focus!r}",
+            )
         options = {}
         for declared in spec.options:
             key = declared.name
@@ -492,6 +569,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                 title=raw.get("title", ""),
                 enabled=raw.get("enabled", True),
                 options=options,
+                focus=focus,
             )
         )
     return sources
@@ -504,6 +582,8 @@ def _is_type(value: Any, typ: type | tuple[type, ...]) -> bool:
 
 
 def _type_name(typ: Any) -> str:
+    if typ == (int, float):
+        return "a number"
     names = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
              dict: "a table", float: "a number"}
     return names.get(typ, getattr(typ, "__name__", str(typ)))

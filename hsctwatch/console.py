@@ -43,6 +43,20 @@ def print_problems(report: Any) -> None:
     """What went wrong after the feeds were written (a hub that refused its ping), a line each."""
     for message in report.messages:
         click.echo(f"! {message}")
+def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False) -> None:
+    """Retrain the learned model when it is due (hsctwatch.stories.learning.due), saying so in
+    one line unless ``quiet``; a failure leaves the rules to decide alone."""
+    from hsctwatch.stories.learning import retrain_if_due
+    from hsctwatch.stories.models import open_store
+
+    try:
+        report = retrain_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
+    except ValueError as exc:
+        if not quiet:
+            click.echo(f"learned model not trained: {exc}; the rules decide alone")
+        return
+    if report is not None and not quiet:
+        click.echo(report.line())
 
 
 def print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:

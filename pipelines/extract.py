@@ -26,7 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from trafilatura.settings import Extractor
 
-from hsctwatch.crawl.items import Article, Judgement
+from hsctwatch.crawl.items import Article, Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
@@ -82,7 +82,8 @@ class ExtractPipeline:
             return self._finish(item, "", {})
         url = item.get("final_url") or item["url"]
         fields = {k: item.get(k) for k in ("title", "content_html", "summary_html", "record_type",
-                                            "canonical_url", "url", "feed_language", "categories")}
+                                            "canonical_url", "url", "feed_language", "categories",
+                                            "focus")}
         future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
                          self.rules_path, self.rules_digest)
         if future is None:
@@ -139,7 +140,7 @@ class ExtractPipeline:
                                                     meta).as_dict()
         meta["language"] = check
         item["language"] = check["code"]
-        item["categories"] = categories_of(item, meta)
+        item["categories"] = categories(item.get("categories") or (), meta.get("categories") or ())
         if meta.get("alternates"):
             item["alternates"] = dict(meta["alternates"])
         self.crawler.stats.inc_value(f"hsctwatch/extract/language/{check['code'] or 'unknown'}")
@@ -155,7 +156,7 @@ class ExtractPipeline:
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record", "language", "alternates")}
-        if item["categories"]:
+        if item["categories"]:  # kept with the story, for `reprocess` to read them again
             item["metadata"]["categories"] = list(item["categories"])
 
 
@@ -165,15 +166,6 @@ def language_of(fields: Mapping[str, Any], title: str, summary: str, text: str,
     og:locale, JSON-LD inLanguage) and the feed say (hsctwatch.language)."""
     declared = [*(meta.get("page_language") or []), fields.get("feed_language")]
     return decide(title, summary, text, declared)
-
-
-def categories_of(fields: Mapping[str, Any], meta: Mapping[str, Any]) -> list[str]:
-    """The entry's own categories (the feed's), else the page's section and keywords."""
-    found = [clean_line(str(c)) for c in fields.get("categories") or []]
-    if not found:
-        keywords = str(meta.get("keywords") or "").split(",")
-        found = [clean_line(k) for k in [meta.get("section") or "", *keywords]]
-    return list(dict.fromkeys(c for c in found if c))[:20]
 
 
 def attribution_line(text: str) -> str:
@@ -222,7 +214,9 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
     meta["language"] = language_of(fields, title, summary, body, meta).as_dict()
     document = Document(title=title, summary=summary, text=body,
                         url=fields.get("canonical_url") or fields.get("url") or "",
-                        language=meta["language"]["code"], categories=tuple(categories_of(fields, meta)))
+                        categories=tuple(categories(fields.get("categories") or (),
+                                                    meta.get("categories") or ())),
+                        focus=fields.get("focus") or "", language=meta["language"]["code"])
     try:  # what the later stages would do with it; if anything fails, they do it themselves
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
@@ -285,6 +279,7 @@ def page_metadata(page: str, url: str) -> dict[str, Any]:
         meta["publisher"] = _names(article.get("publisher"))
         meta["section"] = _str(article.get("articleSection"))
         meta["keywords"] = _str(article.get("keywords"))
+        meta["categories"] = _labels(article.get("articleSection")) + _labels(article.get("keywords"))
         meta["description"] = _str(article.get("description"))
     selector = Selector(text=page)
     meta.setdefault("title", "")
@@ -375,6 +370,13 @@ def _str(value: Any) -> str:
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value if isinstance(v, (str, int, float)))
     return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+def _labels(value: Any) -> list[str]:
+    """JSON-LD's articleSection or keywords as a list of labels: a list, or one string of
+    comma-separated keywords (as schema.org allows)."""
+    values = value if isinstance(value, list) else [value]
+    return [label.strip() for v in values if isinstance(v, str) for label in v.split(",") if label.strip()]
 
 
 def _names(value: Any) -> str:

@@ -130,6 +130,8 @@ class SourceSpider(scrapy.Spider):
                       "author", "feed_language", "categories"):
             if entry.get(field):
                 item[field] = entry[field]
+        if self.source.focus:  # what the source declared itself devoted to, for the rules
+            item["focus"] = self.source.focus
         return item
 
     # -- failures -------------------------------------------------------------------------------

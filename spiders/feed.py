@@ -16,7 +16,7 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
 from spiders.base import SourceSpider, _content_type
 
@@ -95,8 +95,15 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
         "author": entry.get("author", ""),
         # dc:language, or the xml:lang of an Atom entry's content or title
         "feed_language": entry.get("language") or _detail_language(entry),
-        "categories": [t.get("term") for t in entry.get("tags") or [] if t.get("term")],
+        "categories": entry_categories(entry),
     }
+
+
+def entry_categories(entry: Any) -> list[str]:
+    """The entry's <category> (RSS) or category term (Atom): a label when the feed gives one,
+    else the term. A blog's "HSCT" or "Day by day" tells what its post is about."""
+    return categories((tag.get("label") or tag.get("term") or "") for tag in entry.get("tags") or []
+                      if isinstance(tag, dict))
 
 
 def _detail_language(entry: Any) -> str:
@@ -106,10 +113,6 @@ def _detail_language(entry: Any) -> str:
         if isinstance(detail, dict) and detail.get("language"):
             return str(detail["language"])
     return ""
-
-
-
-
 
 
 def _when(parsed: struct_time | None) -> datetime | None:

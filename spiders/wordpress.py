@@ -2,7 +2,8 @@
 
 Asks for posts matching each ``search`` term (all posts when there is none), newest change
 first, and pages through ``X-WP-TotalPages``. The API gives the full content, so article pages
-are fetched only with ``full_text = true`` (for their JSON-LD and rel=canonical).
+are fetched only with ``full_text = true`` (for their JSON-LD and rel=canonical). The post's
+categories and tags come embedded (``_embed=wp:term``) by name, for the relevance rules.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
 from spiders.base import SourceSpider
 
-FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author"
+# _links and _embedded: with _fields, WordPress embeds only what these two let through
+FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author,_links,_embedded"
+EMBED = "wp:term"  # the post's categories and tags, with their names
 MAX_PAGES = 100
 
 
@@ -63,6 +66,7 @@ class WordPressSpider(SourceSpider):
             "orderby": "modified",
             "order": "desc",
             "_fields": FIELDS,
+            "_embed": EMBED,
         }
         if term:
             query["search"] = term
@@ -113,10 +117,25 @@ class WordPressSpider(SourceSpider):
             "content_html": _rendered(post.get("content")),
             "published": _gmt(post.get("date_gmt")),
             "updated": _gmt(post.get("modified_gmt")),
+            "categories": post_terms(post),
         }
         if self.source.option("full_text"):
             return self.article_request(entry["url"], entry)  # None when stored and unchanged
         return self.article_item(entry["url"], entry)
+
+
+TAXONOMIES = ("category", "post_tag")
+
+
+def post_terms(post: dict[str, Any]) -> list[str]:
+    """The names of the post's categories, then its tags, from ``_embedded["wp:term"]`` (a list
+    per taxonomy). A site that does not embed them gives none: their ids alone say nothing."""
+    embedded = post.get("_embedded")
+    groups = embedded.get("wp:term") if isinstance(embedded, dict) else None
+    terms = [t for group in groups if isinstance(group, list) for t in group
+             if isinstance(t, dict)] if isinstance(groups, list) else []
+    return categories(str(t.get("name") or "") for taxonomy in TAXONOMIES for t in terms
+                      if t.get("taxonomy") == taxonomy)
 
 
 def _rendered(value: Any) -> str:

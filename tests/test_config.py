@@ -56,6 +56,15 @@ def test_a_good_file(tmp_path: Path) -> None:
     assert charity.option("links") == "article h2 a"
     assert charity.option("max_pages") == 5  # the default
     assert config.source("ms-news").option("full_text") is True
+    assert config.source("ms-news").focus == ""  # a general source unless it says otherwise
+
+
+def test_a_source_declares_its_focus(tmp_path: Path) -> None:
+    feed = 'urls = ["https://example.org/feed/"]'
+    text = GOOD.replace(feed, feed + '\nfocus = "hsct"')
+    assert load_config(write(tmp_path, text)).source("ms-news").focus == "hsct"
+    builtin = {s.name: s.focus for s in load_config(None, search=False).sources}
+    assert builtin["adios-ms"] == "hsct" and builtin["ms-news-today"] == ""
 
 
 def test_built_in_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,6 +131,8 @@ BAD = [
         'links = "article h2 a"', "per_page = -5"), 23, "per_page must be 1 or more, not -5"),
     ("an API that is not a URL", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
         'links = "article h2 a"', 'api = "not a url"'), 23, "api 'not a url' is not an http(s) URL"),
+    ("a focus that is not one", GOOD.replace('kind = "feed"', 'kind = "feed"\nfocus = "ms"'), 17,
+     'source \'ms-news\': focus must be "hsct" (a blog or forum devoted to the treatment), not \'ms\''),
     ("an API on another scheme", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
         'links = "article h2 a"', 'api = "file:///etc/"'), 23, "api 'file:///etc/' is not an http(s) URL"),
 ]

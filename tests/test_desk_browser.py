@@ -20,6 +20,7 @@ import pytest
 from waitress.server import create_server  # type: ignore[import-untyped,unused-ignore]
 
 from tests.desk import HOSTILE_URL, NEWS, OTHER, PASSWORD, Desk, desk_app, item_id, make_desk
+from tests.test_borderline import add_near_miss
 
 CHROMIUM = os.environ.get("HSCT_WATCH_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -140,6 +141,28 @@ def test_retag_in_the_browser_changes_the_feed(served: tuple[Desk, str, Any], pa
     entry = next(e for e in parsed.entries if e.link == NEWS)
     terms = {t.term for t in entry.tags}
     assert "ppms" in terms and "mist" not in terms
+
+
+def test_near_misses_come_first_and_have_their_own_tab(served: tuple[Desk, str, Any], page: Any) -> None:
+    desk, base, _ = served
+    near = str(add_near_miss(desk.store))
+    sign_in(page, base)
+    assert page.locator("table.queue tbody tr").count() == 4
+    first = page.locator("table.queue tbody tr").first
+    assert first.get_attribute("data-id") == near and selected_id(page) == near
+    assert "borderline" in (first.get_attribute("class") or "").split()
+    assert first.locator(".borderline-label").is_visible()
+    assert first.evaluate("row => getComputedStyle(row).outlineStyle") == "solid"  # selected, still marked
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desk-queue-borderline.png"), full_page=True)
+    page.click("nav.statuses a[data-status=borderline]")
+    page.wait_for_url(re.compile(r"status=borderline"))
+    assert [page.locator("table.queue tbody tr").nth(i).get_attribute("data-id")
+            for i in range(page.locator("table.queue tbody tr").count())] == [near]
+    page.keyboard.press("a")  # approved: no longer a near miss awaiting review
+    page.wait_for_url(re.compile(r"status=borderline&sel=0"))
+    assert page.locator("table.queue tbody tr").count() == 0
+    assert page.inner_text("nav.statuses a[data-status=borderline] .count") == "0"
 
 
 def test_hostile_item_runs_no_script_in_the_browser(served: tuple[Desk, str, Any], page: Any) -> None:

@@ -7,6 +7,10 @@ rules were tuned. A folder of TOML files, in either of two shapes:
   tag set is clear-cut), the case's id being the file's name;
 - several articles per file, as [[case]] tables with an `id` and the same keys.
 
+A case may give the post's own `categories` (a list of strings), which the rules read as the
+page would give them. A folder with no TOML files of its own is a folder of such folders (the
+blind batches), each case named by its folder.
+
 A case may say its `language` ("es"; English when it does not). The rules read each case in the
 language the pipeline would give it (hsctwatch.language: the text's, checked against what the
 case says, as against a page's own `lang`), and the figures are also given per language.
@@ -19,7 +23,7 @@ micro-averaged over all tags.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +52,8 @@ def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
         return Case(
             id=case_id,
             document=Document(title=title, summary=summary, text=text,
-                              language=decide(title, summary, text, language).code,
-                              categories=tuple(raw.get("categories", ()))),
+                              categories=tuple(str(c) for c in raw.get("categories", ())),
+                              language=decide(title, summary, text, language).code),
             relevant=bool(raw["relevant"]),
             tags=frozenset(raw.get("tags", [])),
             note=raw.get("note", ""),
@@ -61,9 +65,15 @@ def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
 
 
 def load_corpus(folder: str | Path = DEFAULT_CORPUS) -> list[Case]:
-    """Every labelled case in the folder's TOML files, in file order."""
+    """Every labelled case in the folder's TOML files, in file order; in a folder without any,
+    the cases of each folder in it, their ids prefixed with the folder's name."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        return [replace(case, id=f"{sub.name}/{case.id}")
+                for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for case in load_corpus(sub)]
     cases = []
-    for path in sorted(Path(folder).glob("*.toml")):
+    for path in files:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     func,
     inspect,
     select,
@@ -113,6 +114,9 @@ class Story(Base):
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # a near miss: not relevant, but scored just under the threshold; shown first to editors
+    borderline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                             index=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # the language of the original copy's text ("es"; hsctwatch.language), "" for stories stored before
@@ -326,6 +330,8 @@ class SourceRun(Base):
 
 
 _DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
+#: columns added since the first version: (table, column), added to an older store when it opens
+_ADDED_COLUMNS = (("articles", "borderline"), ("articles", "language"))
 
 
 def is_published(article: Story, publish: str) -> bool:
@@ -350,7 +356,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+        self._add_columns()
         with self.engine.begin() as connection:  # indexes of older versions, replaced since
             for old in _DROPPED_INDEXES:
                 connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
@@ -360,6 +366,20 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "sqlite" and self._statistics_stale():
             self.analyze()
+
+    def _add_columns(self) -> None:
+        """Columns added since an older store was made, with their default (before their indexes)."""
+        for table_name, name in _ADDED_COLUMNS:
+            if name in {c["name"] for c in inspect(self.engine).get_columns(table_name)}:
+                continue
+            column = Base.metadata.tables[table_name].c[name]
+            kind = column.type.compile(self.engine.dialect)
+            arg = column.server_default.arg  # type: ignore[union-attr]
+            default = ("'" + arg.replace("'", "''") + "'" if isinstance(arg, str)
+                       else arg.compile(dialect=self.engine.dialect))
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
@@ -462,25 +482,6 @@ class Store:
             )
         ).first()
         return copy.article if copy else None
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added since a store was made (Story.language), added to its tables when it is
-    opened, so that an existing store still opens: each with its server default, so the rows
-    already there get one."""
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present or column.server_default is None:
-                continue
-            kind = column.type.compile(dialect=engine.dialect)
-            default = column.server_default.arg  # type: ignore[attr-defined]
-            with engine.begin() as connection:
-                connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
-                                        f"DEFAULT '{default}' NOT NULL"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -50,9 +50,10 @@ from hsctwatch.config import Config
 from hsctwatch.crawl.health import source_health
 from hsctwatch.dates import ago
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.explain import language_line
+from hsctwatch.stories.explain import language_line, split_reasons
 from hsctwatch.stories.models import STATUSES, Decision, Store, Story, is_published, open_store
 from hsctwatch.stories.review import (
+    BORDERLINE,
     ReviewError,
     edit,
     list_items,
@@ -70,6 +71,7 @@ from hsctwatch.web.users import authenticate, exists
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+QUEUE_STATUSES = (BORDERLINE, *STATUSES, "all")  # the queue's tabs
 SECRET_FILE = ".hsct-watch-secret"
 PUBLIC_ENDPOINTS = {"login", "feeds", "static"}
 FEED_TYPES = {
@@ -151,11 +153,20 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                       headers_enabled=True)
 
     def build() -> object:
+        """The feeds after a decision; then the learned model, if enough decisions came since."""
+        from hsctwatch.stories.learning import retrain_if_due
         from hsctwatch.stories.publish import build_feeds
 
         report = build_feeds(config)
         for message in report.messages:  # a hub that refused its ping: the feeds are written
             log.warning("after rebuilding the feeds: %s", message)
+        try:
+            trained = retrain_if_due(config, store, decisions_only=True)
+        except ValueError as exc:
+            log.warning("the learned model was due for retraining but was not retrained: %s", exc)
+        else:
+            if trained is not None:
+                log.info("%s", trained.line())
         return report
 
     rebuilder = FeedRebuilder(build) if rebuild else None
@@ -193,7 +204,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        return {"safe_href": safe_href, "user": g.get("user"), "statuses": STATUSES,
+        return {"safe_href": safe_href, "user": g.get("user"), "statuses": STATUSES, "tabs": QUEUE_STATUSES,
                 "rebuilder": rebuilder, "publish_mode": publish}
 
     @app.template_filter("when")
@@ -259,7 +270,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def _filters() -> dict[str, Any]:
         status = request.args.get("status", "new")
         return {
-            "status": status if status in (*STATUSES, "all") else "new",
+            "status": status if status in QUEUE_STATUSES else "new",
             "tag": request.args.get("tag") or None,
             "source": request.args.get("source") or None,
             "search": (request.args.get("q") or "").strip()[:200] or None,
@@ -301,6 +312,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                 abort(404)
             decisions = s.scalars(select(Decision).where(Decision.article_id == item_id)
                                   .order_by(Decision.at.desc())).all()
+            reasons, model_reasons = split_reasons(list(article.relevance_reasons or []))
             marks = [Mark(e.get("phrase", ""), t.slug, t.facet)
                      for t in article.tags if t.origin != "removed" for e in (t.evidence or [])]
             view = {
@@ -309,6 +321,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                 "text": paragraphs(article.text, marks),
                 "tags": sorted((t for t in article.tags), key=lambda t: (t.facet, t.slug)),
                 "copies": list(article.copies),
+                "reasons": reasons,
+                "model_reasons": model_reasons,
                 "decisions": decisions,
                 "published": is_published(article, publish),
                 "language": language_line(article),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,10 +15,14 @@ from hsctwatch.console import (
     pass_state,
     print_problems,
     print_table,
+    retrain,
     review_call,
     short,
 )
 from hsctwatch.dates import ago
+
+if TYPE_CHECKING:
+    from hsctwatch.stories.review import Row
 
 # -- review ---------------------------------------------------------------------------------
 
@@ -33,8 +38,9 @@ def review() -> None:
 
 
 @review.command("list")
-@click.option("--status", type=click.Choice(["new", "approved", "rejected", "all"]), default="new",
-              show_default=True, help="Which items to list.")
+@click.option("--status", type=click.Choice(["borderline", "new", "approved", "rejected", "all"]),
+              default="new", show_default=True,
+              help="Which items to list; borderline: near misses (just under the threshold) awaiting review.")
 @click.option("--tag", metavar="SLUG", help="Only items with this tag.")
 @click.option("--source", metavar="NAME", help="Only items seen at this source.")
 @click.option("--search", metavar="TEXT", help="Only items whose title or text contains TEXT.")
@@ -45,7 +51,8 @@ def review() -> None:
 @pass_state
 def review_list(state: State, status: str, tag: str | None, source: str | None, search: str | None,
                 language: str | None, irrelevant: bool, limit: int) -> None:
-    """The review queue, newest first, with the count per status."""
+    """The review queue — near misses awaiting review first, then newest first — with the count per
+    status."""
     from hsctwatch.stories.models import open_store
     from hsctwatch.stories.review import list_items
 
@@ -53,9 +60,13 @@ def review_list(state: State, status: str, tag: str | None, source: str | None, 
                               search=search, include_irrelevant=irrelevant, limit=limit,
                               language=(language or "").strip().lower() or None)
     click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
-    table = [(str(r.id), r.status, f"{r.score:.2f}" + ("" if r.relevant else " (out)"), r.published,
+    table = [(str(r.id), r.status, f"{r.score:.2f}" + _verdict(r), r.published,
               r.source, r.language or "?", short(r.title, 60), ",".join(r.tags)) for r in rows]
     print_table(("item", "status", "score", "date", "source", "lang", "title", "tags"), table)
+
+
+def _verdict(row: Row) -> str:
+    return "" if row.relevant else " (borderline)" if row.borderline else " (out)"
 
 
 @review.command("show")
@@ -137,9 +148,11 @@ def review_split(state: State, item: str, url: str) -> None:
 
 
 def _rebuild(state: State, message: str) -> None:
+    """After a decision: the feeds, and the learned model when enough decisions came since."""
     report = build(state.config)
     click.echo(f"{message}; feeds rebuilt ({report.items} items)")
     print_problems(report)
+    retrain(state.config, decisions_only=True)
 
 
 
