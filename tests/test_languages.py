@@ -155,6 +155,72 @@ def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rule
     assert rules.for_language("es") is rules.for_language("es") is not rules
 
 
+def test_the_steps_places_categories_and_focus_are_read_in_every_language(rules: Rules) -> None:
+    """What the main rules read in English — the procedure told in its steps, the place it is
+    done at, the post's categories, its source's focus — each language's file gives its words for."""
+    diary = Document(title="Tag +9: die Leukos kommen", language="de", text=(
+        "Seit 2016 habe ich schubförmige Multiple Sklerose.\n\n"
+        "Das Cyclophosphamid war erträglicher als gedacht, das ATG hat mich umgehauen. "
+        "Tag +5 brachte Fieber.\n\n"
+        "Heute früh dann die Nachricht: Leukos 0,3! Die Mukositis nervt, aber es geht aufwärts."))
+    decision = rules.relevance(diary)
+    assert decision.relevant, decision.reasons
+    assert "the transplant told in its steps: conditioning ('Cyclophosphamid')" in decision.reasons[0]
+    # the same words without the disease's treatment: nothing told, nothing relevant
+    school = Document(title="Tag +9", language="de", text="Heute Fieber. Morgen Schule.")
+    assert not rules.relevance(school).relevant
+    moscow = Document(title="Полгода после пересадки", language="ru", text=(
+        "У меня рассеянный склероз с 2015 года, три препарата не помогли.\n\n"
+        "Меня приняли в Москве на пересадку, и в марте я полетела туда с мамой. Пересадка изменила всё: "
+        "за полгода ни одного обострения."))
+    decision = rules.relevance(moscow)
+    assert decision.relevant and decision.reasons[0] == "the transplant named by where it is done ('Москве')"
+    trip = Document(title="Полгода спустя", language="ru", text=(
+        "У меня рассеянный склероз с 2015 года.\n\nВ марте я полетела в Москву на выставку с мамой."))
+    assert not rules.relevance(trip).relevant
+    filed = Document(title="Diario, semana 2", language="es", categories=("Mi TAPH", "Esclerosis múltiple"),
+                     text="Hoy me dieron el alta. El trasplante fue duro, pero volvería a hacerlo.")
+    assert "read in the light of the categories ('Mi TAPH')" in rules.relevance(filed).reasons
+    devoted = Document(title="Dia 12", language="pt", focus="hsct", text=(
+        "Hoje os neutrófilos voltaram a subir e a equipe comemorou comigo. O condicionamento com "
+        "ciclofosfamida foi pesado, mas passou. A minha esclerose múltipla foi o motivo de tudo isso."))
+    decision = rules.relevance(devoted)
+    assert decision.relevant and decision.reasons[-1].endswith("(the source is devoted to HSCT)")
+
+
+def test_a_language_file_adds_to_the_kinds_of_page_and_names_them_as_written(tmp_path: Path) -> None:
+    """A trigger's `not_in`, `not_with` and `where` name things: a language's endings never touch them."""
+    main = tmp_path / "rules.toml"
+    main.write_text((ROOT / "hsctwatch" / "rules" / "rules.toml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    (tmp_path / "fr.toml").write_text('''
+[language]
+code = "fr"
+endings = ["s", "e", "es", "d"]
+
+[page_forms.registry-record]
+phrases = ["statut du recrutement", "critère principal", "type d'étude"]
+
+[[tags]]
+slug = "cost"
+  [[tags.triggers]]
+  phrases = ["coût du traitement"]
+  where = ["title"]
+  not_in = "registry-record"
+''', encoding="utf-8")
+    rules = Rules.load(main)
+    french = rules.for_language("fr")
+    forms = {f.slug: f for f in french.tag_rules}["cost"].triggers[-1]
+    assert forms.where == frozenset({"title"}) and forms.not_in_min == 3  # the kind of page's own
+    assert forms.not_in.search("Statut du recrutement : ouvert") and forms.not_in.search("critère principal")
+    record = Document(title="Le coût du traitement", language="fr",
+                      text="Statut du recrutement : ouvert.\n\nCritère principal : la survie sans "
+                           "progression.\n\nType d'étude : interventionnelle.")
+    page = Document(title="Le coût du traitement", language="fr", text="Une famille raconte.")
+    assert "cost" not in {t.slug for t in rules.tags(record)}
+    assert "cost" in {t.slug for t in rules.tags(page)}
+
+
 # -- text beyond ASCII ----------------------------------------------------------------------------
 
 

@@ -41,6 +41,9 @@ MAIN = {"code": "en", "name": "English"}
 LANGUAGE_FILE = re.compile(r"^([a-z]{2,3})\.toml$")
 #: Lists whose strings are regular expressions: taken as written, never inflected.
 REGEX_LISTS = frozenset({"patterns", "exact", "not_ms", "other_disease_exact"})
+#: Strings that are names, not phrases (where a trigger looks, the kind of page a trigger is off
+#: in, the tags a tag is not given beside): taken as written, never inflected.
+NAMES = frozenset({"where", "form", "not_in", "not_with", "slug", "facet", "label"})
 LANGUAGE_KEYS = frozenset({"code", "name", "endings", "inflect", "without", "first_person", "said",
                            "qa_labels", "comparison", "joiners"})
 
@@ -166,7 +169,7 @@ class _Inflection:
             return {k: self.table(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.table(v, key) for v in value]
-        if isinstance(value, str) and key not in REGEX_LISTS:
+        if isinstance(value, str) and key not in REGEX_LISTS | NAMES:
             return self.phrase(value)
         return value
 
