@@ -19,8 +19,9 @@ from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
-from hsctwatch.stories.models import Store
+from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import LeanMinHash, from_hashvalues, shared_index, signature
+from hsctwatch.urls import url_key
 
 
 class DedupPipeline:
@@ -45,6 +46,9 @@ class DedupPipeline:
                 match = StoryMatch(near.story_id, near.reason)
                 if near.reason == "near-duplicate":
                     self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
+        if match is not None and match.reason != "same-url" and self._translation(item, match.article_id):
+            self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
+            match = None
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -53,6 +57,20 @@ class DedupPipeline:
         elif match:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
+
+
+    def _translation(self, item: Article, story_id: int) -> bool:
+        """Is the item another language's version of the story (a translation is linked to it
+        in the feeds, never merged): in another language, or declared as its version by hreflang."""
+        with self.store.session() as session:
+            story = session.get(Story, story_id)
+            if story is None:
+                return False
+            language = item.get("language") or ""
+            if language and story.language and language != story.language:
+                return True
+            versions = {url_key(u) for u in (item.get("alternates") or {}).values()}
+            return bool(versions & {c.url_key for c in story.copies})
 
 
 def item_signature(stage: Any, item: Article) -> LeanMinHash | None:
