@@ -18,6 +18,7 @@ import functools
 import hashlib
 import html
 import json
+import logging
 import math
 import re
 import threading
@@ -50,6 +51,14 @@ DEMO_SERVE = ServeConfig()  # the demo's desk, on the default address: it serves
 FEED_SIZE = 10  # WordPress's default: the feed shows only the latest posts
 LISTING_SIZE = 4
 esc = html.escape
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a crawl stopped at a limit, a test done) is not an
+    error worth a traceback on the terminal, nor in another test's captured output."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        logging.getLogger(__name__).debug("request from %s ended early", client_address, exc_info=True)
 
 
 @dataclass
@@ -147,7 +156,7 @@ class SampleSites:
 
     def _bind_all(self) -> None:
         for key in SITES:
-            server = ThreadingHTTPServer((self.hosts[key], self.port), _handler(self, key))
+            server = _QuietServer((self.hosts[key], self.port), _handler(self, key))
             server.daemon_threads = True
             self._servers.append(server)
             if self.port == 0:
