@@ -2,7 +2,8 @@
 and turns known errors into a one-line message and an exit status.
 
 Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
-2 bad usage or bad config (nothing written); 75 another run holds the lock.
+2 bad usage or bad config (nothing written); 73 the store cannot be used (its server is down);
+75 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
 from hsctwatch.console import (
     EXIT_SOURCE_FAILED,
+    EXIT_STORE,
     EXIT_USAGE,
     State,
     build,
@@ -147,7 +149,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     Reports what changed, then rebuilds the feeds.
     """
     from hsctwatch.rules import Rules
-    from hsctwatch.stories.models import Store
+    from hsctwatch.stories.models import open_store
     from hsctwatch.stories.reprocess import reprocess as run_reprocess
 
     config = state.config
@@ -156,24 +158,10 @@ def reprocess(state: State, dry_run: bool) -> None:
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    if dry_run:
-        import sqlite3
-        import tempfile
-
-        url = config.store_url
-        if not url.startswith("sqlite:///"):
-            raise click.UsageError("--dry-run works on a SQLite store only")
-        with tempfile.TemporaryDirectory() as folder:
-            copy = Path(folder) / "dry-run.db"
-            with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-                source.backup(target)  # a consistent copy, WAL included
-            store = Store(f"sqlite:///{copy}")
-            report = run_reprocess(store, rules)
-            store.close()
+    if dry_run:  # nothing is written, so crawls and the desk may go on meanwhile
+        report = run_reprocess(open_store(config.store_url), rules, dry_run=True)
     else:
         with RunLock(config.data_dir):
-            from hsctwatch.stories.models import open_store
-
             report = run_reprocess(open_store(config.store_url), rules)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")
@@ -210,6 +198,48 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")
+
+
+# -- db ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The store's schema. Opening a store upgrades it too; this does it on purpose, once
+    (before starting a cluster's workers, say)."""
+
+
+@db.command("upgrade")
+@pass_state
+def db_upgrade(state: State) -> None:
+    """Bring the store's schema to this version's newest revision, in place."""
+    from hsctwatch.stories.models import Store, safe_url
+
+    store = Store(state.config.store_url, upgrade=False)
+    before, after = store.upgrade()
+    store.close()
+    where = safe_url(state.config.store_url)
+    if before == after:
+        click.echo(f"{where}: schema already at revision {after}")
+    else:
+        click.echo(f"{where}: schema upgraded from {_revision(before)} to revision {after}")
+
+
+@db.command("current")
+@pass_state
+def db_current(state: State) -> None:
+    """Show the store's schema revision and this version's newest."""
+    from hsctwatch.stories import migrations
+    from hsctwatch.stories.models import Store, safe_url
+
+    store = Store(state.config.store_url, upgrade=False)
+    store.close()
+    click.echo(f"{safe_url(state.config.store_url)}: schema at {_revision(store.revision)}; "
+               f"this version's newest is {migrations.head()}")
+
+
+def _revision(revision: str | None) -> str:
+    return f"revision {revision}" if revision else "0.1.0 (before migrations) or empty"
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -351,4 +381,15 @@ _add_desk_commands()
 
 
 def main() -> None:
-    cli(prog_name="hsct-watch")
+    from sqlalchemy.exc import OperationalError
+
+    from hsctwatch.stories.models import StoreUnavailable, first_line
+
+    try:
+        cli(prog_name="hsct-watch")
+    except StoreUnavailable as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_STORE)
+    except OperationalError as exc:  # the server went away after the store was opened
+        click.echo(f"hsct-watch: the store failed: {first_line(exc.orig)}", err=True)
+        sys.exit(EXIT_STORE)

@@ -1,7 +1,9 @@
 """The store: stories, every URL each was seen at, tags with evidence, sources and crawl runs.
 
-SQLAlchemy over any database URL; a SQLite file by default. Every write happens in one
-transaction, so a killed run leaves each story either fully stored or not at all.
+SQLAlchemy over any database URL: a SQLite file by default, or a PostgreSQL server
+(``postgresql+psycopg://…``). Every write happens in one transaction, so a killed run leaves each
+story either fully stored or not at all. Opening a store brings its schema up to date
+(hsctwatch.stories.migrations); a server that cannot be reached is a StoreUnavailable.
 
 Vocabulary: an *article* row is one story (one feed item); a *copy* is one URL where that
 story was seen. The article's ``link`` is the copy of its original publisher; its ``guid``
@@ -18,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -33,8 +36,10 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -116,6 +121,9 @@ class Story(Base):
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
     note: Mapped[str] = mapped_column(Text, default="")
+    # when the signature was last written, in the order of the store's story lock (Store.lock_stories):
+    # each process's near-duplicate index loads what others stored since it last looked
+    signature_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
 
     copies: Mapped[list[Copy]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Copy.id"
@@ -295,7 +303,32 @@ class SourceRun(Base):
         return self.errors > 0 and self.items == 0 or self.finish_reason not in ("", "finished")
 
 
-_DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
+class StoryLock(Base):
+    """One row that every transaction creating or re-indexing a story updates first.
+
+    Updating it takes the row's lock on PostgreSQL and the database's write lock on SQLite, held
+    until the transaction ends: the crawlers of every process, on every machine, decide "new story
+    or copy of a stored one" one at a time, each seeing what the others committed. ``seq`` counts
+    those transactions (Story.signature_seq).
+    """
+
+    __tablename__ = "story_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used: its server is down or refuses us, or its schema is too new.
+    str() is one line naming the store (without its password)."""
+
+
+def safe_url(url: str) -> str:
+    """The store's URL as it may be shown: without the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def is_published(article: Story, publish: str) -> bool:
@@ -314,21 +347,48 @@ def new_guid(canonical_url: str, first_seen: datetime) -> str:
 class Store:
     """A database of stories. One instance per process and URL is enough; it is thread-safe."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, upgrade: bool = True):
+        """Open the store at a URL, bringing its schema up to date unless `upgrade` is False."""
+        from hsctwatch.stories import migrations
+
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
+        sqlite = url.startswith("sqlite")
+        try:  # a server may restart under a long-lived process (the desk, a worker): pings first
+            self.engine: Engine = create_engine(url, pool_pre_ping=not sqlite)
+        except (ImportError, ArgumentError) as exc:
+            raise StoreUnavailable(f"cannot use the store at {safe_url(url)}: {exc} (for PostgreSQL: pip "
+                                   "install 'hsct-watch[postgres]', URL postgresql+psycopg://…)") from None
+        if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
-        with self.engine.begin() as connection:  # indexes of older versions, replaced since
-            for old in _DROPPED_INDEXES:
-                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
-        for table in Base.metadata.sorted_tables:  # indexes added since the store was made
-            for index in table.indexes:
-                index.create(self.engine, checkfirst=True)
+        with self._usable():
+            self.revision = migrations.upgrade(self.engine)[1] if upgrade else migrations.check(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if self.engine.dialect.name == "sqlite" and self._statistics_stale():
+        if upgrade and sqlite and self._statistics_stale():
             self.analyze()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Bring the schema to the newest revision (done on open): the revisions before and after."""
+        from hsctwatch.stories import migrations
+
+        with self._usable():
+            before, after = migrations.upgrade(self.engine)
+        self.revision = after
+        return before, after
+
+    @contextmanager
+    def _usable(self) -> Iterator[None]:
+        """A server that is down or refuses us, or a schema too new, as one StoreUnavailable line."""
+        from hsctwatch.stories import migrations
+
+        try:
+            yield
+        except DBAPIError as exc:
+            self.engine.dispose()
+            raise StoreUnavailable(
+                f"cannot use the store at {safe_url(self.url)}: {first_line(exc.orig)}") from None
+        except migrations.SchemaTooNew as exc:
+            self.engine.dispose()
+            raise StoreUnavailable(f"the store at {safe_url(self.url)}: {exc}") from None
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
@@ -359,6 +419,29 @@ class Store:
         """A transaction: committed when the block ends, rolled back on any exception."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def trial(self) -> Iterator[Session]:
+        """A transaction that writes nothing and is rolled back: for reporting what a change would
+        do (`reprocess --dry-run`) on any database, while crawls go on."""
+        with self._sessions() as session, session.no_autoflush:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @staticmethod
+    def lock_stories(session: Session) -> int:
+        """Take the store's story lock for the rest of the transaction (StoryLock); returns the
+        transaction's number in the lock's order. Every read after it sees what other processes
+        committed before."""
+        seq = session.execute(update(StoryLock).where(StoryLock.id == 1)
+                              .values(seq=StoryLock.seq + 1).returning(StoryLock.seq)).scalar()
+        if seq is None:  # a store whose lock row is gone: made again, and taken
+            session.add(StoryLock(id=1, seq=1))
+            session.flush()
+            seq = 1
+        return int(seq)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -409,6 +492,12 @@ class Store:
             )
         ).first()
         return copy.article if copy else None
+
+
+def first_line(error: object) -> str:
+    """A database error as one line (drivers add hints and context on further lines)."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

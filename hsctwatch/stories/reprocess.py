@@ -30,11 +30,12 @@ class ReprocessReport:
         return bool(self.newly_relevant or self.dropped or self.tags_added or self.tags_removed)
 
 
-def reprocess(store: Store, rules: Rules, batch: int = 500) -> ReprocessReport:
+def reprocess(store: Store, rules: Rules, batch: int = 500, *, dry_run: bool = False) -> ReprocessReport:
+    """Re-judge every story; with `dry_run`, only report: each batch is rolled back unwritten."""
     report = ReprocessReport()
     last_id = 0
     while True:
-        with store.session() as session:
+        with store.trial() if dry_run else store.session() as session:
             articles = session.scalars(
                 select(Story).where(Story.id > last_id).order_by(Story.id).limit(batch)
             ).all()

@@ -1,0 +1,90 @@
+"""Schema migrations of the store, with Alembic: a store made by any earlier version is brought
+to the current schema when it is opened (Store), or by `hsct-watch db upgrade`.
+
+The revisions are the scripts in ``versions/``, one per schema change, each naming the one before
+it (``down_revision``); ``0001`` is the schema of 0.1.0, so a store made before migrations existed
+is adopted by it. Several processes opening one store at once (a cluster's workers) upgrade it
+once: the upgrade holds an advisory lock on PostgreSQL and the write lock on SQLite.
+How to add a revision: README, "Scaling out" → "Changing the schema".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+FOLDER = Path(__file__).parent
+#: the key of the PostgreSQL advisory lock an upgrade holds ("hsct" in ASCII)
+LOCK_KEY = 0x68736374
+
+
+class SchemaTooNew(Exception):
+    """The store's schema is a revision this version does not know: a newer hsct-watch made it."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(FOLDER))
+    config.attributes["connection"] = connection
+    return config
+
+
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head() -> str:
+    """The newest revision (one only: two heads are a merge mistake, which a test catches)."""
+    head = scripts().get_current_head()
+    assert head is not None
+    return head
+
+
+def current(connection: Connection) -> str | None:
+    """The store's revision; None for an empty database, or a store made before migrations."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def check(engine: Engine) -> str | None:
+    """The store's revision, after checking this version knows it (SchemaTooNew if not)."""
+    with engine.connect() as connection:
+        revision = current(connection)
+    if revision is not None and revision not in {script.revision for script in scripts().walk_revisions()}:
+        raise SchemaTooNew(f"its schema is at revision {revision}, which this hsct-watch does not "
+                           f"know (it knows up to {head()}): upgrade hsct-watch")
+    return revision
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the store to the newest revision; returns (revision before, revision after).
+
+    Cheap when the store is current (one query); otherwise one process at a time migrates and
+    the others find it done.
+    """
+    target = head()
+    before = check(engine)
+    if before == target:
+        return before, target
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # a revision that rebuilds a table (Alembic's batch mode) must not cascade deletes
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+        try:
+            before = current(connection)  # another process may have upgraded it meanwhile
+            if before != target:
+                command.upgrade(alembic_config(connection), "head")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    return before, target
