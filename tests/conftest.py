@@ -128,6 +128,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module", params=STORES)
+def module_store_url(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """store_url for a module's shared fixture (a whole run whose outcome several tests read)."""
+    with database(request.param, tmp_path_factory.mktemp("store")) as url:
+        yield url
+
+
 @pytest.fixture
 def store(store_url: str) -> Iterator[Any]:
     """A fresh store (SQLite and PostgreSQL, as store_url)."""

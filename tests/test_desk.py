@@ -28,8 +28,8 @@ from tests.desk import (
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    return make_desk(tmp_path)
+def desk(tmp_path: Path, store_url: str) -> Desk:
+    return make_desk(tmp_path, store_url)
 
 
 @pytest.fixture
@@ -302,8 +302,8 @@ def test_sources_page_shows_each_sources_health(desk: Desk, editor: Editor) -> N
 # -- publishing mode ------------------------------------------------------------------------------------
 
 
-def test_approved_mode_publishes_only_what_an_editor_approved(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, publish="approved")
+def test_approved_mode_publishes_only_what_an_editor_approved(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url, publish="approved")
     assert desk.feed().entries == []
     editor = Editor(desk_app(desk))
     editor.login()

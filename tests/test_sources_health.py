@@ -11,7 +11,7 @@ from hsctwatch.cli import cli
 from hsctwatch.stories.models import Source, SourceRun, open_store
 
 CONFIG = """[store]
-url = "sqlite:///store.db"
+url = "{store_url}"
 [[sources]]
 name = "silent"
 kind = "feed"
@@ -33,10 +33,10 @@ enabled = false
 """
 
 
-def test_health_flags_silent_and_falling_sources(tmp_path: Path) -> None:
+def test_health_flags_silent_and_falling_sources(tmp_path: Path, store_url: str) -> None:
     config = tmp_path / "hsct-watch.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    config.write_text(CONFIG.format(store_url=store_url), encoding="utf-8")
+    store = open_store(store_url)
     start = datetime.now(UTC) - timedelta(days=6)
     history = {"silent": [4, 3, 0, 0, 0], "falling": [20, 22, 21, 19, 2], "steady": [5, 6, 5, 7, 6]}
     with store.session() as session:

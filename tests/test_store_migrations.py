@@ -30,7 +30,7 @@ def load_0_1_0(url: str) -> None:
     connection = engine.raw_connection()
     try:
         if kind == "sqlite":
-            connection.executescript(script)  # type: ignore[attr-defined]
+            connection.executescript(script)
         else:
             connection.cursor().execute(script)
         connection.commit()
@@ -123,7 +123,8 @@ def test_a_store_newer_than_this_version_is_refused(store_url: str) -> None:
 
 def test_a_server_that_is_down_is_one_line_and_exit_73(tmp_path: Path) -> None:
     config = tmp_path / "hsct-watch.toml"
-    config.write_text('[store]\nurl = "postgresql+psycopg://hsct:secret@127.0.0.1:9/hsct"\n', encoding="utf-8")
+    config.write_text('[store]\nurl = "postgresql+psycopg://hsct:secret@127.0.0.1:9/hsct"\n',
+                      encoding="utf-8")
     for command in (["run"], ["feeds"], ["review", "list"], ["reprocess", "--dry-run"], ["db", "upgrade"]):
         result = hsct_watch(config, *command)
         assert result.returncode == EXIT_STORE == 73, (command, result.stderr)
