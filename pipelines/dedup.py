@@ -3,7 +3,8 @@
 Matches the same canonical URL, a rel=canonical naming a stored copy (or a stored copy whose
 rel=canonical names this one), the same feed guid, identical text, and then near-identical
 text (MinHash-LSH, hsctwatch.stories.neardup) — against every story in the store, not only this
-run's. The store stage then attaches the copy to its story.
+run's, and not only this process's. The store stage then attaches the copy to its story, after
+checking again under the store's story lock (crawls in other processes may have stored it since).
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
 from hsctwatch.stories.models import Store
-from hsctwatch.stories.neardup import LeanMinHash, from_hashvalues, shared_index, signature
+from hsctwatch.stories.neardup import (
+    LeanMinHash,
+    NearDuplicateIndex,
+    from_hashvalues,
+    shared_index,
+    signature,
+)
 
 
 class DedupPipeline:
@@ -35,14 +42,12 @@ class DedupPipeline:
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
         with self.store.session() as session:
+            self.index.refresh(session)  # what other processes stored meanwhile
             match = find_story(session, item)
         if match is None and item.get("text"):
-            minhash = item_signature(self, item)
-            near = None if minhash is None else self.index.find_signature(
-                np.asarray(minhash.hashvalues, dtype=np.uint32))
-            if near is not None:
-                match = StoryMatch(near[0], "near-duplicate")
-                self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near[1], 3))
+            match, similarity = near_match(self.index, item_signature(self, item))
+            if match is not None:
+                self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(similarity, 3))
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -51,6 +56,12 @@ class DedupPipeline:
         elif match:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
+
+
+def near_match(index: NearDuplicateIndex, minhash: LeanMinHash | None) -> tuple[StoryMatch | None, float]:
+    """The stored story whose text is nearly the same, and the estimated similarity."""
+    near = None if minhash is None else index.find_signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
+    return (StoryMatch(near[0], "near-duplicate"), near[1]) if near else (None, 0.0)
 
 
 def item_signature(stage: Any, item: Article) -> LeanMinHash | None:
