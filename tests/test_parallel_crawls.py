@@ -20,9 +20,11 @@ from tests.test_pipeline_dedup_store import Pipeline
 ROOT = Path(__file__).parent.parent
 PROCESSES = 3
 STORIES = 24
-WORDS = ("transplant relapse lesion therapy patient neurologist trial cohort disability remission "
-         "chemotherapy conditioning hospital recovery infection fatigue mobility scan myelin immune "
-         "cells stem marrow harvest dose week month year study results risk benefit progression").split()
+WORDS = ["transplant", "relapse", "lesion", "therapy", "patient", "neurologist", "trial", "cohort",
+         "disability", "remission", "chemotherapy", "conditioning", "hospital", "recovery",
+         "infection", "fatigue", "mobility", "scan", "myelin", "immune", "cells", "stem", "marrow",
+         "harvest", "dose", "week", "month", "year", "study", "results", "risk", "benefit",
+         "progression"]
 
 
 def story_text(number: int) -> str:

@@ -10,6 +10,12 @@ How to add a revision: README, "Scaling out" → "Changing the schema".
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -29,9 +35,31 @@ class SchemaTooNew(Exception):
 
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(FOLDER))
+    config.set_main_option("script_location", script_folder())
     config.attributes["connection"] = connection
     return config
+
+
+@functools.cache
+def script_folder() -> str:
+    """This folder; or, when the package is inside a zip file (a Scrapyd egg), a copy of it in a
+    temporary folder, since Alembic reads its scripts from a real folder."""
+    if FOLDER.is_dir():
+        return str(FOLDER)
+    copy = Path(tempfile.mkdtemp(prefix="hsct-watch-migrations-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    _copy_tree(resources.files(__name__), copy)
+    return str(copy)
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def scripts() -> ScriptDirectory:
