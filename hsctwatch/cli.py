@@ -2,8 +2,8 @@
 and turns known errors into a one-line message and an exit status.
 
 Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
-2 bad usage or bad config (nothing written); 73 the store cannot be used (its server is down);
-75 another run holds the lock.
+2 bad usage or bad config (nothing written); 69 the cluster's Redis cannot be reached, or no
+worker runs; 73 the store cannot be used (its server is down); 75 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import click
 from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
 from hsctwatch.console import (
+    EXIT_CLUSTER,
     EXIT_SOURCE_FAILED,
     EXIT_STORE,
     EXIT_USAGE,
@@ -198,6 +199,21 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Take part in one run, then stop.")
+@pass_state
+def worker(state: State, once: bool) -> None:
+    """Crawl for a cluster: wait for runs on the [cluster] redis queue and crawl every source
+    they announce, until stopped. Run one or more on each crawler machine (deploy/cluster/)."""
+    from hsctwatch.crawl.cluster_run import work
+
+    config = state.config
+    if not config.cluster.redis:
+        click.echo("hsct-watch: `worker` needs a cluster: set [cluster] redis in the config", err=True)
+        sys.exit(EXIT_USAGE)
+    work(config, once=once, echo=lambda line: click.echo(line, err=True))
 
 
 # -- db ---------------------------------------------------------------------------------------
@@ -383,10 +399,14 @@ _add_desk_commands()
 def main() -> None:
     from sqlalchemy.exc import OperationalError
 
+    from hsctwatch.crawl.coordination import ClusterUnavailable
     from hsctwatch.stories.models import StoreUnavailable, first_line
 
     try:
         cli(prog_name="hsct-watch")
+    except ClusterUnavailable as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_CLUSTER)
     except StoreUnavailable as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_STORE)

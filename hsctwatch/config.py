@@ -50,7 +50,11 @@ SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "behind_proxy": (bool, False),
     "session_hours": (int, 12),
 }
-TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve"}
+CLUSTER_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "redis": (str, ""),
+    "prefix": (str, "hsct-watch"),
+}
+TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "cluster"}
 
 
 class ConfigError(Exception):
@@ -119,6 +123,14 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Crawler processes sharing one Redis-backed queue (hsctwatch.crawl.cluster); off without redis."""
+
+    redis: str = ""  # redis://host:6379/0
+    prefix: str = "hsct-watch"  # of every Redis key, so clusters can share a server
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None  # None: built-in defaults only
     store: StoreConfig
@@ -129,6 +141,7 @@ class Config:
     rules: str | None = None  # path of an editor's rules file, overriding the shipped one
     base_dir: str = "."  # relative paths in the file are relative to the file's folder
     serve: ServeConfig = field(default_factory=ServeConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -289,6 +302,7 @@ def _build(
             where, lines.key_in_table("serve", "session_hours"), "[serve] session_hours must be 1 or more"
         )
     serve = ServeConfig(**serve_values)
+    cluster = _cluster(where, lines, data, store)
 
     scrapy_settings = data.get("scrapy", {})
     if not isinstance(scrapy_settings, dict):
@@ -324,7 +338,24 @@ def _build(
         rules=str(base_dir / rules) if rules else None,
         base_dir=str(base_dir),
         serve=serve,
+        cluster=cluster,
     )
+
+
+def _cluster(where: str, lines: _Lines, data: dict[str, Any], store: StoreConfig) -> ClusterConfig:
+    values = _table(where, lines, data, "cluster", CLUSTER_KEYS)
+    redis = values.get("redis", "")
+    if redis and not re.match(r"^(rediss?|unix)://", redis):
+        raise ConfigError(where, lines.key_in_table("cluster", "redis"),
+                          f"[cluster] redis = '{redis}' is not a Redis URL; write redis://host:6379/0")
+    if redis and store.url.startswith("sqlite"):
+        raise ConfigError(where, lines.key_in_table("cluster", "redis"),
+                          "[cluster] needs a store every worker reaches: set [store] url to a "
+                          "PostgreSQL server (postgresql+psycopg://…)")
+    if not re.match(r"^[A-Za-z0-9_.-]+$", values.get("prefix", "hsct-watch")):
+        raise ConfigError(where, lines.key_in_table("cluster", "prefix"),
+                          "[cluster] prefix may use letters, digits, '.', '_' and '-' only")
+    return ClusterConfig(**values)
 
 
 def _table(

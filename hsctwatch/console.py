@@ -12,6 +12,7 @@ from hsctwatch.config import Config, ConfigError, load_config
 
 EXIT_SOURCE_FAILED = 1
 EXIT_USAGE = 2  # bad usage or bad config: nothing was written
+EXIT_CLUSTER = 69  # the cluster's Redis cannot be reached, or no worker runs; sysexits' EX_UNAVAILABLE
 EXIT_STORE = 73  # the store cannot be used (its server is down, its schema too new); sysexits' EX_CANTCREAT
 
 

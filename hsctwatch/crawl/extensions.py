@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import IntegrityError
 
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.stories.models import Source, SourceRun, Store, utcnow
@@ -57,9 +58,14 @@ class RunRecorder:
         now = utcnow()
         with self.store.session() as session:
             row = session.get(Source, source.name)
-            if row is None:
-                row = Source(name=source.name, first_seen=now)
-                session.add(row)
+            if row is None:  # the first crawl of the source, unless another process's is too
+                try:
+                    with session.begin_nested():
+                        session.add(Source(name=source.name, first_seen=now))
+                except IntegrityError:
+                    pass
+                row = session.get(Source, source.name)
+            assert row is not None
             row.title = source.display_title
             row.kind = source.kind
             row.last_run_at = now
