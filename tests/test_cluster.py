@@ -60,9 +60,7 @@ def test_workers_share_the_crawl_and_the_feed_is_a_single_run_s(tmp_path: Path, 
                 _wait_for(log, "waiting for runs")
             run = hsct_watch(config, "run")
         finally:
-            for worker in workers:
-                worker.terminate()
-            codes = [worker.wait(timeout=60) for worker in workers]
+            codes = [stop(worker) for worker in workers]
         assert run.returncode == 0, run.stdout + run.stderr
         assert codes == [0] * WORKERS  # stopped cleanly by SIGTERM
         # the same stories as the single run's (requests and irrelevant pages may differ: each worker
@@ -76,6 +74,17 @@ def test_workers_share_the_crawl_and_the_feed_is_a_single_run_s(tmp_path: Path, 
         dequeued = [sum(int(n) for n in re.findall(r"'scheduler/dequeued/redis': (\d+)", log.read_text()))
                     for log in logs]
         assert sum(1 for n in dequeued if n) >= 2, f"one worker did all the work: {dequeued}"
+
+
+def stop(worker: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM, as systemd stops a worker: its exit status, or None if it had to be killed."""
+    worker.terminate()
+    try:
+        return worker.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+        return None
 
 
 def _wait_for(log: Path, text: str) -> None:

@@ -22,6 +22,8 @@ from hsctwatch.crawl.coordination import (
 )
 from hsctwatch.crawl.runner import start_crawl
 
+STOP_WAIT = 60  # seconds a stopping worker gives its crawl to close before killing it
+
 
 def crawl_on_cluster(config: Config, run_id: int, sources: list[str], verbose: bool,
                      progress: Callable[[], None]) -> int:
@@ -58,18 +60,18 @@ def work(config: Config, *, once: bool = False, echo: Callable[[str], None] = pr
     me = worker_id()
     done: set[str] = set()
     child: subprocess.Popen[bytes] | None = None
-    stopping = False
+    stopping: float | None = None  # when asked to stop
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
-        stopping = True
+        stopping = stopping or time.monotonic()
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)  # Scrapy closes the spiders cleanly
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     echo(f"worker {me}: waiting for runs on the cluster's Redis at {safe_redis(config.cluster.redis)}")
-    while not stopping:
+    while stopping is None:
         coordinator.beat(me)
         run = announced(coordinator, done)
         if run is None:
@@ -86,6 +88,8 @@ def work(config: Config, *, once: bool = False, echo: Callable[[str], None] = pr
         while child.poll() is None:
             coordinator.beat(me)
             time.sleep(BEAT / 2)
+            if stopping is not None and time.monotonic() - stopping > STOP_WAIT:
+                child.kill()  # it did not close in time
         echo(f"worker {me}: run {run_id}: done (exit status {child.returncode})")
         done.add(str(run_id))
         child = None

@@ -96,6 +96,7 @@ class RunRecorder:
         stats_file = self.crawler.settings.get("HSCTWATCH_STATS_FILE")
         if stats_file:  # for the benchmark: every crawler's stats, one JSON line each
             line = json.dumps({"source": getattr(getattr(spider, "source", None), "name", spider.name),
+                               "worker": self.crawler.settings.get("HSCTWATCH_CLUSTER_WORKER", ""),
                                "stats": self.crawler.stats.get_stats()}, default=str)
             with open(stats_file, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
