@@ -96,6 +96,7 @@ def test_the_models_and_the_migrations_describe_the_same_schema(store: Store) ->
 def test_the_revisions_form_one_line() -> None:
     """Two revisions naming the same predecessor (two branches merged) must be put in a row."""
     assert len(migrations.scripts().get_heads()) == 1
+    assert migrations.head() == migrations.HEAD, "a new revision: set HEAD in migrations/__init__.py"
     revisions = list(migrations.scripts().walk_revisions())
     assert revisions[-1].revision == "0001" and revisions[-1].down_revision is None
 
