@@ -1,6 +1,7 @@
 """What the processes of a cluster share in Redis (the keys are listed in hsctwatch.crawl.cluster):
-the run, the live workers, the queues' sizes, each worker's state per source. Only redis-py here, so
-the command line can name the exception without loading Scrapy."""
+the run, the live workers, the queues' sizes, each worker's state per source. Nothing but redis-py
+here, and that only when a cluster is used: the command line names the exception without loading
+Scrapy, or needing the cluster's extras."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import redis
 
 BEAT = 1.0  # seconds between a worker's reports
 ALIVE = 10  # a worker not heard of for this long is gone
@@ -39,6 +38,10 @@ class Keys:
 def connect(url: str) -> Any:
     """A client of the cluster's Redis, checked (ClusterUnavailable if it does not answer).
     (Typed Any: redis-py's own hints mix in its asyncio client's awaitables.)"""
+    try:
+        import redis
+    except ImportError:
+        raise ClusterUnavailable("a cluster needs redis-py: pip install 'hsct-watch[cluster]'") from None
     client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
     try:
         client.ping()
