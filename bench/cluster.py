@@ -206,7 +206,7 @@ def main() -> None:
     per_host = options.articles // len(HOSTS)
     report: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
                               "cores": os.cpu_count(), "machine": platform.machine(), "versions": versions(),
-                              "articles": per_host * len(HOSTS)}
+                              "articles": per_host * len(HOSTS), "load_average_before": os.getloadavg()}
     ports: Any = multiprocessing.Queue()
     web = multiprocessing.Process(target=serve, args=(per_host, ports), daemon=True)
     web.start()
@@ -232,6 +232,7 @@ def main() -> None:
         if started_here:
             subprocess.run(["bash", str(ROOT / ".ci/services"), "stop", f"{folder}/services"], check=False)
         shutil.rmtree(folder, ignore_errors=True)
+    report["load_average_after"] = os.getloadavg()  # other work on the machine slows every figure
     print_table(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cluster.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
