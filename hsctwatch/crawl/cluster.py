@@ -17,6 +17,8 @@ Redis keys, under the config's prefix:
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -68,6 +70,21 @@ class SharedScheduler(Scheduler):
         self.df = RFPDupeFilter(self.server, keys.source(run_id, source, "dupefilter"),
                                 debug=settings.getbool("DUPEFILTER_DEBUG"))
         super().open(spider)
+
+    # scrapy-redis's own versions count with the `spider` argument Scrapy has deprecated
+    def enqueue_request(self, request: Any) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Any:
+        request = self.queue.pop(self.idle_before_close)
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
 
 
 class SeedScheduler(SharedScheduler):
