@@ -211,6 +211,7 @@ def hsct_config(port: int, folder: str, store: str) -> Path:
     lines = [f'[store]\nurl = "sqlite:///{store}"\n[feeds]\nout = "{folder}/public"\n[scrapy]']
     lines += [f"{key} = {json.dumps(value)}" for key, value in SCRAPY_SETTINGS.items()]
     lines.append(f'HSCTWATCH_STATS_FILE = "{folder}/stats.jsonl"')
+    lines.append("[limits]\nsource_pages = 0\nsource_requests = 0\nrun_pages = 0\nrun_requests = 0")
     for index, host in enumerate(HOSTS):
         lines.append(f'[[sources]]\nname = "site{index}"\nkind = "sitemap"\nurls = ["http://{host}:{port}/robots.txt"]')
     config = Path(folder) / "hsct-watch.toml"

@@ -1,6 +1,8 @@
-"""Feed building: RSS 2.0, Atom 1.0, JSON Feed 1.1, per-tag feeds and an index page.
+"""Feed building: RSS 2.0, Atom 1.0, JSON Feed 1.1, per-tag feeds, the readable site beside them,
+the OPML list of every feed, and the email digest's message.
 
-One format per module (rss, atom, jsonfeed, index); writer puts them on disk atomically.
+One output per module (rss, atom, jsonfeed, site, opml, digest; views is what a person reads of a
+story, websub the hub); writer puts the folder on disk atomically.
 """
 
 from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag

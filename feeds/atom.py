@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from feeds.common import body, generator, safe_url, title
+from feeds.common import author, body, generator, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text
 
@@ -25,7 +25,7 @@ def atom_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
                 entry.link(href=safe_url(copy.url), rel="related", title=clean_text(copy.source_title))
         entry.published(item.published)
         entry.updated(item.updated or item.published)
-        entry.author({"name": clean_text(item.author) or clean_text(item.source_title) or meta.title})
+        entry.author({"name": author(item, meta)})
         entry.content(body(item), type="html")
         for tag in item.tags:
             entry.category(term=tag.slug, scheme=tag.facet, label=tag.display)

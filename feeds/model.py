@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+#: A tag may name a file (its feed, its page) only when its slug is this plain.
+SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class FeedItem:
     copies: tuple[FeedCopy, ...] = ()
     note: str = ""  # an editorial note shown first, e.g. a trial's status change
     see_also: tuple[FeedCopy, ...] = ()  # e.g. the paper a news story reports on
+    language: str = ""  # the article's language (ISO 639-1); "" is the feed's own
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,6 @@ class FeedMeta:
     base_url: str  # where the output folder is published, with a trailing slash
     language: str = "en"
     generator: str = "hsct-watch"
+    hub: str = ""  # a WebSub hub the feeds declare ("" for none)
+    email: str = ""  # where a reader asks for the email digest: mailto: or a sign-up page ("" for none)
+    email_tags: tuple[str, ...] = ()  # tags with a digest list of their own

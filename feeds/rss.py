@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feeds.common import body, generator, safe_url, title
+from feeds.common import author, body, generator, safe_url, title
 from feeds.model import FeedItem, FeedMeta
-from feeds.sanitize import clean_text
+from feeds.websub import with_hub
 
 
 def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml",
@@ -21,9 +21,8 @@ def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml
         entry.link(href=safe_url(item.link) or meta.base_url)
         entry.pubDate(item.published)
         entry.description(body(item))
-        if clean_text(item.author):
-            entry.dc.dc_creator(clean_text(item.author))
+        entry.dc.dc_creator(author(item, meta))
         for tag in item.tags:
             # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
             entry.category(term=tag.slug, scheme=tag.facet)
-    return fg.rss_str(pretty=True)
+    return with_hub(fg.rss_str(pretty=True), meta.hub)

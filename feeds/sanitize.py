@@ -7,7 +7,7 @@ import re
 
 import nh3
 
-from hsctwatch.scraped import clean_line, html_to_text, strip_illegal
+from hsctwatch.scraped import strip_illegal, text_line, without_feed_footer
 
 MAX_WORDS = 60
 ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "li", "br"}
@@ -15,12 +15,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
 
 
 def clean_text(value: str) -> str:
-    """One line of plain text from untrusted input: tags stripped, entities decoded,
-    characters illegal in XML removed."""
-    value = strip_illegal(value or "")
-    if "<" in value or "&" in value:
-        value = html_to_text(value)
-    return clean_line(value)
+    """One line of plain text from untrusted input: characters illegal in XML, bidirectional
+    overrides and zero-width characters removed; a value with tags in it read as HTML. The
+    store keeps plain text, already decoded: its entities are not decoded again (a title about
+    "&lt;img&gt;" stays that text)."""
+    return text_line(value)
 
 
 def sanitize_html(fragment: str) -> str:
@@ -38,8 +37,10 @@ def sanitize_html(fragment: str) -> str:
 
 
 def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
-    """The article's own summary, else its first sentences, at most ``max_words`` words."""
-    source = clean_text(summary) or _first_paragraphs(text)
+    """The article's own summary, else its first sentences, at most ``max_words`` words; never
+    a feed's footer ("The post … appeared first on …", "Continue reading"), which a store
+    filled by an older version may still hold."""
+    source = clean_text(without_feed_footer(summary or "")) or _first_paragraphs(text)
     words = source.split()
     if len(words) <= max_words:
         return source
@@ -54,7 +55,7 @@ def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
 
 def _first_paragraphs(text: str) -> str:
     # the excerpt needs the first MAX_WORDS words: a few thousand characters, not the whole text
-    head = (text or "")[: MAX_WORDS * 40]
+    head = without_feed_footer((text or "")[: MAX_WORDS * 40])
     paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(head))]
     out: list[str] = []
     for paragraph in paragraphs:

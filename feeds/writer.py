@@ -2,13 +2,14 @@
 
 A reader never sees half a file (temp file + fsync + os.replace), a failed build leaves the
 previous files in place, and a file whose bytes did not change is not touched, so its
-mtime — and the ETag/Last-Modified a web server derives from it — stays the same.
+mtime — and the ETag/Last-Modified a web server derives from it — stays the same. A temp file
+left by a build killed before its rename is removed by the next build (builds take turns:
+hsctwatch.stories.publish), and a folder that can't be written is one FeedFolderError.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,12 +17,48 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.atom import atom_bytes
-from feeds.index import index_bytes, tag_counts
 from feeds.jsonfeed import json_bytes
-from feeds.model import FeedItem, FeedMeta, FeedTag
+from feeds.model import SAFE_SLUG, FeedItem, FeedMeta, FeedTag
+from feeds.opml import opml_bytes
 from feeds.rss import rss_bytes
+from feeds.site import site_files
 
-SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+#: Folders of the output whose files come and go with the tags (and languages) in use.
+MANAGED = ("tags", "lang")
+
+TEMP_GLOB = ".*.tmp"  # write_if_changed's temp files (and check_feed_folder's probe)
+
+
+class FeedFolderError(Exception):
+    """The feed folder can't be written; str() is one line naming it and the fix."""
+
+
+def check_feed_folder(out_dir: Path) -> None:
+    """Raise FeedFolderError unless ``out_dir`` is a folder that can be written, or can be made.
+
+    Tried by writing a file and removing it, not by os.access(), which says yes to root on a
+    read-only or immutable folder. Nothing is left behind, and a missing folder is not made."""
+    out_dir = Path(out_dir)
+    folder = out_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise FeedFolderError(f"cannot make the feed folder {out_dir}: {folder} is a file; "
+                              "change [feeds] out")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".hsct-watch-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    tags = out_dir / "tags"
+    if tags.exists() and not tags.is_dir():
+        raise FeedFolderError(f"the feed folder's {tags} is a file, where the tag feeds go; remove it")
+
+
+def _cannot_write(out_dir: Path, exc: OSError) -> str:
+    return (f"cannot write the feed folder {out_dir} ({exc.strerror or exc}); check its permissions "
+            "and the disk, or change [feeds] out")
 
 
 @dataclass
@@ -31,6 +68,7 @@ class FeedReport:
     files: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # one line per problem after writing (a hub ping)
 
 
 def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
@@ -52,26 +90,51 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
         "atom.xml": atom_bytes(top, meta),
         "feed.json": json_bytes(top, meta),
     }
+    tagged: dict[FeedTag, list[FeedItem]] = {}
     for tag, members in tag_items.items():
         if not SAFE_SLUG.match(tag.slug):
             continue
-        tagged = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
-        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged, meta, path=f"tags/{tag.slug}.xml",
+        tagged[tag] = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
+        files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged[tag], meta, path=f"tags/{tag.slug}.xml",
                                                   title_suffix=tag.display)
-    files["index.html"] = index_bytes(meta, counts, len(top))
+    feed_names = list(files)
+    files.update(site_files(top, meta, tagged, counts, feed_names))
+    files["feeds.opml"] = opml_bytes(meta, feed_names, counts)
 
-    report = FeedReport(items=len(top), tag_feeds=sum(1 for f in files if f.startswith("tags/")))
+    report = FeedReport(items=len(top), tag_feeds=len(tagged))
     out_dir = Path(out_dir)
-    (out_dir / "tags").mkdir(parents=True, exist_ok=True)
+    try:
+        _write_folder(out_dir, files, report)
+    except OSError as exc:
+        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+    return report
+
+
+def _write_folder(out_dir: Path, files: dict[str, bytes], report: FeedReport) -> None:
+    for name in MANAGED:
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
+    # temp files left by a build killed between write and rename
+    for place in (out_dir, *(out_dir / name for name in MANAGED)):
+        for left in place.glob(TEMP_GLOB):
+            left.unlink(missing_ok=True)
     for name, data in files.items():
         report.files.append(name)
         if write_if_changed(out_dir / name, data):
             report.changed.append(name)
-    for stale in (out_dir / "tags").glob("*.xml"):
-        if f"tags/{stale.name}" not in files:
-            stale.unlink()
-            report.removed.append(f"tags/{stale.name}")
-    return report
+    for folder in MANAGED:
+        for stale in sorted((out_dir / folder).glob("*.*")):
+            if stale.suffix in (".xml", ".html") and f"{folder}/{stale.name}" not in files:
+                stale.unlink()
+                report.removed.append(f"{folder}/{stale.name}")
+
+
+def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:
+    """How many of ``items`` carry each tag."""
+    counts: dict[FeedTag, int] = {}
+    for item in items:
+        for tag in item.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -3,12 +3,16 @@ and turns known errors into a one-line message and an exit status.
 
 Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
 2 bad usage or bad config (nothing written); 69 the cluster's Redis cannot be reached, or no
-worker runs; 73 the store cannot be used (its server is down); 75 another run holds the lock.
+worker runs; 74 the store or the feed folder can't be used — missing, damaged, locked,
+unreachable, read-only, its schema too new, or its database driver not installed (nothing
+written); 75 another run holds the lock.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +21,17 @@ import click
 from hsctwatch import __version__
 from hsctwatch.config import Config, ConfigError, load_config
 from hsctwatch.console import (
-    EXIT_CLUSTER,
     EXIT_SOURCE_FAILED,
-    EXIT_STORE,
+    EXIT_UNUSABLE,
     EXIT_USAGE,
+    Commands,
     State,
     build,
+    check_outputs,
     pass_state,
+    print_problems,
     print_table,
+    retrain,
     review_call,
 )
 from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
@@ -32,7 +39,8 @@ from hsctwatch.crawl.runner import RunResult, SourceSummary, crawl
 from hsctwatch.dates import ago
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config", "config_path", metavar="FILE", envvar="HSCT_WATCH_CONFIG",
     help="Config file (default: ./hsct-watch.toml if present, else the built-in sources; "
@@ -64,16 +72,18 @@ def run(state: State, quiet: bool, verbose: bool) -> None:
     """Crawl every enabled source, then build the feeds. The command for cron.
 
     Prints a summary per source (fetched, new, updated, irrelevant, duplicates, errors).
-    Exits 1 when a source failed (the feeds are still written), 2 on a bad config,
-    75 when another run is in progress.
+    Exits 1 when a source failed (the feeds are still written), 2 on a bad config, 74 when the
+    store or the feed folder can't be used, 75 when another run is in progress.
     """
     config = state.config
-    result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose))
+    check_outputs(config)
+    result = _locked(config, lambda: _crawl(config, (), "run", quiet, verbose, retrain_first=True))
     report = build(config)
     if not quiet or result.failed_sources:
         _print_summary(result)
         click.echo(f"feeds: {report.items} item(s) in {config.feeds_dir}/ "
-                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s))")
+                   f"(rss.xml, atom.xml, feed.json, {report.tag_feeds} tag feed(s); index.html to read)")
+    print_problems(report)
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
 
 
@@ -91,7 +101,8 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
             config.source(name)
     except ConfigError as exc:
         raise click.UsageError(str(exc.message)) from None
-    result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose))
+    check_outputs(config)
+    result = _locked(config, lambda: _crawl(config, sources, "crawl", quiet, verbose, retrain_first=True))
     if not quiet or result.failed_sources:
         _print_summary(result)
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
@@ -102,9 +113,58 @@ def crawl_command(state: State, sources: tuple[str, ...], quiet: bool, verbose: 
 def feeds(state: State) -> None:
     """Build the feeds from the store only (no crawling)."""
     config = state.config
+    check_outputs(config)
     report = build(config)
     click.echo(f"{report.items} item(s) written to {config.feeds_dir}/ "
                f"({report.tag_feeds} tag feed(s); {len(report.changed)} file(s) changed)")
+    print_problems(report)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print each list's digest; send and record nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless a list could not be sent (for cron).")
+@pass_state
+def digest(state: State, dry_run: bool, quiet: bool) -> None:
+    """Email the stories published since the last digest, grouped by type ([digest] in the config).
+
+    Each list (`to`, and each tag's list) gets the stories it has not had; what was sent is kept
+    in the store, so none is sent twice and a failed send is retried next time. Exits 1 when a
+    list could not be sent, 2 when [digest] is missing or the password is not set.
+    """
+    from hsctwatch.stories.digest import DigestError, prepare, send_digest
+    from hsctwatch.stories.models import open_store
+
+    config = state.config
+    store = open_store(config.store_url)
+    try:
+        if dry_run:
+            for d in prepare(config, store, datetime.now(UTC)):
+                _print_digest(d.name, d.recipients, d.message)
+            return
+        with RunLock(config.data_dir, "hsct-watch-digest.lock"):
+            report = send_digest(config, store)
+    except DigestError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except AlreadyRunning as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    if not quiet or report.failed:
+        for d in report.lists:
+            click.echo(f"{'! ' if d.failed else ''}{d.name}: {d.outcome}")
+    sys.exit(EXIT_SOURCE_FAILED if report.failed else 0)
+
+
+def _print_digest(name: str, recipients: tuple[str, ...], message: Any) -> None:
+    if message is None:
+        click.echo(f"{name}: nothing new since the last digest\n")
+        return
+    html = message.get_body(("html",)).get_content()
+    click.echo(f"=== {name} → {', '.join(recipients)} (dry run: not sent, not recorded)")
+    for header in ("From", "To", "Subject"):
+        click.echo(f"{header}: {message[header]}")
+    click.echo(f"(and an HTML version of {len(html.encode('utf-8')):,} bytes)\n")
+    click.echo(message.get_body(("plain",)).get_content())
 
 
 # -- sources ----------------------------------------------------------------------------------
@@ -150,8 +210,9 @@ def reprocess(state: State, dry_run: bool) -> None:
     Reports what changed, then rebuilds the feeds.
     """
     from hsctwatch.rules import Rules
+    from hsctwatch.stories.learning import learned_for
     from hsctwatch.stories.models import open_store
-    from hsctwatch.stories.reprocess import reprocess as run_reprocess
+    from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
     try:
@@ -159,11 +220,20 @@ def reprocess(state: State, dry_run: bool) -> None:
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    if not dry_run:
+        check_outputs(config)
+    store = open_store(config.store_url)  # one that can't be used is one line (status 74), first
+    focus = {s.name: s.focus for s in config.sources if s.focus}
+    learned = learned_for(config, rules)
+    if learned.note:
+        click.echo(f"learned model not used: {learned.note}")
+    run_reprocess = partial(with_rules, learned=learned, margin=config.review.borderline_margin,
+                            focus=focus)
     if dry_run:  # nothing is written, so crawls and the desk may go on meanwhile
-        report = run_reprocess(open_store(config.store_url), rules, dry_run=True)
+        report = run_reprocess(store, rules, dry_run=True)
     else:
         with RunLock(config.data_dir):
-            report = run_reprocess(open_store(config.store_url), rules)
+            report = run_reprocess(store, rules)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")
     if report.newly_relevant:
@@ -172,26 +242,38 @@ def reprocess(state: State, dry_run: bool) -> None:
         click.echo(f"  dropped: {', '.join(map(str, report.dropped))}")
     added = ", ".join(f"{slug} +{n}" for slug, n in sorted(report.tags_added.items()))
     removed = ", ".join(f"{slug} -{n}" for slug, n in sorted(report.tags_removed.items()))
+    click.echo(f"  borderline (near misses for an editor): {report.borderline}")
     click.echo(f"  tags added: {added or 'none'}")
     click.echo(f"  tags removed: {removed or 'none'}")
     if not dry_run:
         built = build(config)
         click.echo(f"feeds rebuilt ({built.items} items)")
+        print_problems(built)
 
 
 @cli.command("eval")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                default=Path("tests/corpus"))
-@click.option("--mistakes", is_flag=True, help="List every case the rules get wrong.")
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mistakes", is_flag=True,
+              help="List every case the rules get wrong, and what the model changed.")
+@click.option("--rules-only", is_flag=True, help="Leave out the comparison with the learned model.")
+@click.option("--folds", type=click.IntRange(2, 50), default=10, show_default=True,
+              help="Cross-validation folds for the learned model.")
 @pass_state
-def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
-    """Precision, recall and F1 of relevance and of each tag facet on a labelled CORPUS
-    (a folder of TOML files of [[case]] tables; default tests/corpus)."""
+def eval_command(state: State, corpus: tuple[Path, ...], mistakes: bool, rules_only: bool,
+                 folds: int) -> None:
+    """Precision, recall and F1 of relevance and of each tag facet on labelled CORPUS folders
+    (TOML files of [[case]] tables; default tests/corpus); then relevance by the rules alone and
+    combined with the learned model, cross-validated: each case is scored by a model trained on
+    the other folds, never on itself. A held-out blind batch (a folder such as blind/de-2) is
+    scored by a model trained on the other folders, and never trained on."""
     from hsctwatch.rules import Rules
     from hsctwatch.rules.evaluate import evaluate, load_corpus
 
-    result = evaluate(load_corpus(corpus), Rules.load(state.config.rules))
-    click.echo(f"{result['cases']} labelled cases in {corpus}")
+    folders = corpus or (Path("tests/corpus"),)
+    groups = {str(folder): load_corpus(folder) for folder in folders}
+    rules = Rules.load(state.config.rules)
+    result = evaluate([c for cases in groups.values() for c in cases], rules)
+    click.echo(f"{result['cases']} labelled cases in {', '.join(groups)}")
     rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
     table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
@@ -199,6 +281,55 @@ def eval_command(state: State, corpus: Path, mistakes: bool) -> None:
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")
+    if not rules_only:
+        _eval_learned(state.config, groups, rules, folds, mistakes)
+
+
+def _eval_learned(config: Config, groups: dict[str, Any], rules: Any, folds: int, mistakes: bool) -> None:
+    from hsctwatch.rules.crossval import cross_validate
+    from hsctwatch.rules.learned import held_out
+
+    held = [name for name in groups if held_out(name)]
+    try:
+        cv = cross_validate(groups, rules, weight=config.model.weight, folds=folds, held=held)
+    except ValueError as exc:
+        click.echo(f"hsct-watch: no comparison with the learned model: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    state = "on" if config.model.enabled else "off"
+    click.echo(f"\nRelevance, rules alone and combined with the learned model (weight {cv.weight:.2f}, "
+               f"{state} in the config), {cv.folds}-fold cross-validated over {cv.trained_on} cases"
+               + (f"; {', '.join(held)} held out" if held else "") + ":")
+    table = [(name + (" (held out)" if name in held else ""), str(cases),
+              *(f"{v:.3f}" for v in (a.precision, a.recall, a.f1, b.precision, b.recall, b.f1)))
+             for name, cases, a, b in cv.rows]
+    print_table(("", "cases", "rules P", "rules R", "rules F1", "combined P", "combined R", "combined F1"),
+                table)
+    if mistakes:
+        for line in cv.changes:
+            click.echo(f"- {line}")
+
+
+@cli.command()
+@pass_state
+def train(state: State) -> None:
+    """Train the learned model on the labelled corpus and the editors' decisions, and save it
+    ([model] path, beside the store).
+
+    It also retrains on its own: before a crawl when it is missing or was made beside other
+    rules, and after [model] retrain_after new decisions.
+    """
+    from hsctwatch.stories.learning import train as train_model
+    from hsctwatch.stories.models import open_store
+
+    config = state.config
+    try:
+        report = train_model(config, open_store(config.store_url))
+    except ValueError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(report.line())
+    if not config.model.enabled:
+        click.echo("The model is off in the config ([model] enabled = false): the rules decide alone.")
 
 
 @cli.command()
@@ -294,7 +425,8 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
         config_file = directory / "hsct-watch.toml"
         config_file.write_text(sites.config_toml(), encoding="utf-8")
         config = load_config(config_file)
-        result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False))
+        check_outputs(config)
+        result = _locked(config, lambda: _crawl(config, (), "demo", quiet, False, retrain_first=True))
         report = build(config)
     if not quiet:
         _print_summary(result)
@@ -302,6 +434,8 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
     click.echo(f"\nThe demo's feeds ({report.items} items, {report.tag_feeds} tag feeds) are in {out}/:")
     for name in ("index.html", "rss.xml", "atom.xml", "feed.json"):
         click.echo(f"  {out / name}")
+    click.echo(f"Open index.html in a browser to read them; `hsct-watch --config {config_file.resolve()} "
+               f"serve`\npublishes the folder at {config.feeds.base_url}, the address its feeds give.")
     click.echo(f"\nTo run it again by hand: `hsct-watch demo --serve-only --port {port}` in one "
                f"terminal,\nthen `hsct-watch --config {config_file.resolve()} run` in another.")
     sys.exit(EXIT_SOURCE_FAILED if result.failed_sources else 0)
@@ -311,15 +445,29 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
 
 
 def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
-           verbose: bool) -> RunResult:
+           verbose: bool, *, retrain_first: bool = False) -> RunResult:
+    """The crawl, under the caller's lock; first the learned model is retrained if it is due, so
+    that the crawl judges with it."""
+    if retrain_first:
+        from hsctwatch.rules import Rules
+
+        try:  # a rules file that is TOML but not rules: one line, before a model is trained on it
+            Rules.load(config.rules)
+        except ValueError as exc:
+            click.echo(f"hsct-watch: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        retrain(config, quiet=quiet)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:
-        return crawl(config, sources, command=command, verbose=verbose,
-                     on_progress=progress.update if progress else None)
+        result = crawl(config, sources, command=command, verbose=verbose,
+                       on_progress=progress.update if progress else None)
     finally:
         if progress:
             progress.done()
+    if result.returncode in (EXIT_USAGE, EXIT_UNUSABLE):
+        sys.exit(result.returncode)  # the crawl process has said why, in one line
+    return result
 
 
 def _locked(config: Config, work: Any) -> Any:
@@ -397,19 +545,4 @@ _add_desk_commands()
 
 
 def main() -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from hsctwatch.crawl.coordination import ClusterUnavailable
-    from hsctwatch.stories.models import StoreUnavailable, first_line
-
-    try:
-        cli(prog_name="hsct-watch")
-    except ClusterUnavailable as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_CLUSTER)
-    except StoreUnavailable as exc:
-        click.echo(f"hsct-watch: {exc}", err=True)
-        sys.exit(EXIT_STORE)
-    except OperationalError as exc:  # the server went away after the store was opened
-        click.echo(f"hsct-watch: the store failed: {first_line(exc.orig)}", err=True)
-        sys.exit(EXIT_STORE)
+    cli(prog_name="hsct-watch")

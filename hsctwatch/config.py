@@ -7,16 +7,25 @@ file is wrong.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import functools
+import importlib.util
+import ipaddress
+import math
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hsctwatch.kinds import HTTP_URL, check_value, source_kinds
+
+if TYPE_CHECKING:
+    from hsctwatch.digest_config import DigestConfig
 
 DEFAULT_FILE = "hsct-watch.toml"
 ENV_VAR = "HSCT_WATCH_CONFIG"
@@ -24,9 +33,17 @@ ENV_VAR = "HSCT_WATCH_CONFIG"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 #: Options every source accepts.
-COMMON_KEYS = {"name", "title", "kind", "urls", "enabled"}
+COMMON_KEYS = {"name", "title", "kind", "urls", "enabled", "focus"}
+#: What a source can declare itself devoted to (`focus`): "hsct", a blog or forum about the
+#: treatment, whose posts the relevance rules read in that light (never promoting an off-topic one).
+FOCUSES = ("hsct",)
 
-STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"url": (str, "sqlite:///hsct-watch.db")}
+NUMBER = (int, float)
+
+STORE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "url": (str, "sqlite:///hsct-watch.db"),
+    "wait_seconds": (NUMBER, 30),  # how long a command waits for a store another holds locked
+}
 FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "out": (str, "public"),
     "title": (str, "HSCT for MS"),
@@ -39,22 +56,47 @@ FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "publish": (str, "auto"),
     "max_items": (int, 100),
     "language": (str, "en"),
+    "hub": (str, ""),
 }
 CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "user_agent": (str, ""),
     "contact": (str, "https://github.com/hsct-watch/hsct-watch"),
+    "allow_private": (bool, False),  # any source may reach private addresses (an intranet)
 }
 SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "host": (str, "127.0.0.1"),
     "port": (int, 8480),
     "behind_proxy": (bool, False),
+    "trusted_proxy": (str, "127.0.0.1"),
     "session_hours": (int, 12),
 }
 CLUSTER_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "redis": (str, ""),
     "prefix": (str, "hsct-watch"),
 }
-TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "cluster"}
+MODEL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "enabled": (bool, True),
+    "path": (str, "hsct-watch-model.joblib"),
+    "weight": ((int, float), 0.6),
+    "retrain_after": (int, 20),
+    "corpus": (list, []),
+}
+REVIEW_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {"borderline_margin": ((int, float), 0.15)}
+#: Per source and per run; 0 means no limit. The defaults let an hourly cron run finish before
+#: the next one starts, with room for a first run's backfill.
+LIMITS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "source_requests": (int, 2000),
+    "source_pages": (int, 1000),
+    "source_depth": (int, 8),
+    "source_minutes": (NUMBER, 30),
+    "run_requests": (int, 20000),
+    "run_pages": (int, 10000),
+    "run_minutes": (NUMBER, 50),
+}
+MAX_SESSION_HOURS = 24 * 366
+MAX_ITEMS = 10_000
+TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "limits", "digest", "model",
+            "review", "cluster"}
 
 
 class ConfigError(Exception):
@@ -76,6 +118,7 @@ class SourceConfig:
     title: str = ""
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    focus: str = ""  # one of FOCUSES, or "" for a general source
 
     def option(self, key: str) -> Any:
         """The option's value, or its default as the kind declares it."""
@@ -93,6 +136,7 @@ class SourceConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     url: str = STORE_KEYS["url"][1]
+    wait_seconds: float = 30
 
 
 @dataclass(frozen=True)
@@ -104,12 +148,27 @@ class FeedsConfig:
     publish: str = "auto"
     max_items: int = 100
     language: str = "en"
+    hub: str = ""  # a WebSub hub the feeds declare and notify after a build that changed them
 
 
 @dataclass(frozen=True)
 class CrawlConfig:
     user_agent: str = ""
     contact: str = CRAWL_KEYS["contact"][1]
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    """How far a run goes: per source and per run (hsctwatch.crawl.limits); 0: no limit."""
+
+    source_requests: int = LIMITS_KEYS["source_requests"][1]
+    source_pages: int = LIMITS_KEYS["source_pages"][1]
+    source_depth: int = LIMITS_KEYS["source_depth"][1]
+    source_minutes: float = LIMITS_KEYS["source_minutes"][1]
+    run_requests: int = LIMITS_KEYS["run_requests"][1]
+    run_pages: int = LIMITS_KEYS["run_pages"][1]
+    run_minutes: float = LIMITS_KEYS["run_minutes"][1]
 
 
 @dataclass(frozen=True)
@@ -119,6 +178,7 @@ class ServeConfig:
     host: str = "127.0.0.1"  # loopback unless told otherwise
     port: int = 8480
     behind_proxy: bool = False  # trust X-Forwarded-For/-Proto from one reverse proxy (for HTTPS)
+    trusted_proxy: str = "127.0.0.1"  # the proxy's address, whose X-Forwarded-* are believed
     session_hours: int = 12
 
 
@@ -128,6 +188,24 @@ class ClusterConfig:
 
     redis: str = ""  # redis://host:6379/0
     prefix: str = "hsct-watch"  # of every Redis key, so clusters can share a server
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The learned model (hsctwatch.rules.learned): its file, its weight, when it retrains."""
+
+    enabled: bool = MODEL_KEYS["enabled"][1]
+    path: str = MODEL_KEYS["path"][1]  # relative to the config's folder, like the store
+    weight: float = MODEL_KEYS["weight"][1]  # the most it adds to or takes from the rules' score
+    retrain_after: int = MODEL_KEYS["retrain_after"][1]  # new editors' decisions before retraining
+    corpus: tuple[str, ...] = ()  # labelled folders to train on; empty: the shipped corpus
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """The review queue: how far under the threshold an item is a near miss for an editor."""
+
+    borderline_margin: float = REVIEW_KEYS["borderline_margin"][1]
 
 
 @dataclass(frozen=True)
@@ -142,6 +220,10 @@ class Config:
     base_dir: str = "."  # relative paths in the file are relative to the file's folder
     serve: ServeConfig = field(default_factory=ServeConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    digest: DigestConfig | None = None  # the email digest ([digest]), when configured
+    model: ModelConfig = field(default_factory=ModelConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -174,6 +256,11 @@ class Config:
     @property
     def feeds_dir(self) -> Path:
         return self.resolve(self.feeds.out)
+
+    @property
+    def model_path(self) -> Path | None:
+        """The learned model's file; None when the model is off."""
+        return self.resolve(self.model.path) if self.model.enabled else None
 
     @property
     def data_dir(self) -> Path:
@@ -280,44 +367,26 @@ def _build(
     where = shown or "built-in defaults"
     lines = _Lines(text)
     _check_keys(where, lines, None, data, TOP_KEYS, "top-level table")
+    _check_text(where, lines, data)
 
-    store = StoreConfig(**_table(where, lines, data, "store", STORE_KEYS))
-    feeds_values = _table(where, lines, data, "feeds", FEEDS_KEYS)
-    if feeds_values.get("publish", "auto") not in ("auto", "approved"):
-        raise ConfigError(
-            where, lines.key_in_table("feeds", "publish"),
-            f"[feeds] publish = '{feeds_values['publish']}' is not known; use \"auto\" or \"approved\"",
-        )
-    if feeds_values.get("max_items", 100) < 1:
-        raise ConfigError(
-            where, lines.key_in_table("feeds", "max_items"), "[feeds] max_items must be 1 or more"
-        )
-    feeds = FeedsConfig(**feeds_values)
+    store = _store(where, lines, data)
+    feeds = _feeds(where, lines, data)
     crawl = CrawlConfig(**_table(where, lines, data, "crawl", CRAWL_KEYS))
-    serve_values = _table(where, lines, data, "serve", SERVE_KEYS)
-    if not 0 < serve_values.get("port", 8480) < 65536:
-        raise ConfigError(where, lines.key_in_table("serve", "port"), "[serve] port must be 1-65535")
-    if serve_values.get("session_hours", 12) < 1:
-        raise ConfigError(
-            where, lines.key_in_table("serve", "session_hours"), "[serve] session_hours must be 1 or more"
-        )
-    serve = ServeConfig(**serve_values)
+    for key in ("user_agent", "contact"):
+        if not getattr(crawl, key).isprintable():
+            raise ConfigError(where, lines.key_in_table("crawl", key),
+                              f"[crawl] {key} must be one line of text, without control characters")
+    serve = _serve(where, lines, data)
+    limits = _limits(where, lines, data)
+    scrapy_settings = _scrapy(where, lines, data)
+    rules = _rules(where, lines, data, base_dir)
     cluster = _cluster(where, lines, data, store)
+    from hsctwatch.digest_config import digest_config  # it reads this module's helpers
 
-    scrapy_settings = data.get("scrapy", {})
-    if not isinstance(scrapy_settings, dict):
-        raise ConfigError(where, lines.table("scrapy"), "[scrapy] must be a table of Scrapy settings")
-    for key in scrapy_settings:
-        if not re.match(r"^[A-Z][A-Z0-9_]*$", key):
-            raise ConfigError(
-                where, lines.key_in_table("scrapy", key),
-                f"[scrapy] '{key}' is not a Scrapy setting name; "
-                "settings are UPPER_CASE, e.g. DOWNLOAD_DELAY",
-            )
-
-    rules = data.get("rules")
-    if rules is not None and not isinstance(rules, str):
-        raise ConfigError(where, None, "'rules' must be the path of a rules file, as a string")
+    digest = digest_config(where, lines, data)
+    model = _model(where, lines, data, base_dir)
+    review = ReviewConfig(**_fraction(where, lines, "review", "borderline_margin",
+                                      _table(where, lines, data, "review", REVIEW_KEYS)))
 
     if "sources" in data:
         raw_sources = data["sources"]
@@ -328,18 +397,324 @@ def _build(
         builtin_data = tomllib.loads(builtin)
         sources = _sources("built-in sources", _Lines(builtin), builtin_data["sources"])
 
-    return Config(
+    config = Config(
         path=shown,
         store=store,
         feeds=feeds,
         crawl=crawl,
-        scrapy=dict(scrapy_settings),
+        scrapy=scrapy_settings,
         sources=tuple(sources),
-        rules=str(base_dir / rules) if rules else None,
+        rules=rules,
         base_dir=str(base_dir),
         serve=serve,
         cluster=cluster,
+        digest=digest,
+        model=model,
+        review=review,
+        limits=limits,
     )
+    _check_feed_folder(where, lines, config)
+    return config
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def _check_text(where: str, lines: _Lines, data: dict[str, Any]) -> None:
+    """No control characters in any string of the file: they would end up in file names, HTTP
+    headers, XML (where most are illegal) or a terminal. Tabs and newlines are fine."""
+    for name, line, value in _strings(lines, data):
+        found = CONTROL.search(value)
+        if found:
+            raise ConfigError(where, line, f"{name} has a control character ({ascii(found[0])}); remove it")
+
+
+def _strings(lines: _Lines, data: dict[str, Any]) -> Iterator[tuple[str, int | None, str]]:
+    """Every string in the file, with the name and the line of the key it is under."""
+    for key, value in data.items():
+        if key == "sources" and isinstance(value, list):
+            for index, source in enumerate(value):
+                for option, inner in (source.items() if isinstance(source, dict) else ()):
+                    yield from _leaves(f"source #{index + 1}: {option}", lines.key_in_source(index, option),
+                                       inner)
+        elif isinstance(value, dict):
+            for option, inner in value.items():
+                yield from _leaves(f"[{key}] {option}", lines.key_in_table(key, option), inner)
+        else:
+            yield from _leaves(key, _top_key(lines, key), value)
+
+
+def _leaves(name: str, line: int | None, value: Any) -> Iterator[tuple[str, int | None, str]]:
+    if isinstance(value, str):
+        yield name, line, value
+    elif isinstance(value, (list, dict)):
+        for inner in value.values() if isinstance(value, dict) else value:
+            yield from _leaves(name, line, inner)
+
+
+def _store(where: str, lines: _Lines, data: dict[str, Any]) -> StoreConfig:
+    values = _table(where, lines, data, "store", STORE_KEYS)
+    url = values.get("url", StoreConfig.url)
+    problem = _database_url_problem(url)
+    if problem:
+        raise ConfigError(where, lines.key_in_table("store", "url"), problem)
+    wait = values.get("wait_seconds", 30)
+    if not (math.isfinite(wait) and 0 <= wait <= 3600):
+        raise ConfigError(where, lines.key_in_table("store", "wait_seconds"),
+                          "[store] wait_seconds must be a number of seconds from 0 to 3600")
+    return StoreConfig(**values)
+
+
+def _database_url_problem(url: str) -> str:
+    """What is wrong with a database URL, read as SQLAlchemy reads it ("" if nothing).
+
+    Only the URL and its database's name are checked here; whether its driver is installed and
+    the database answers is the store's business (hsctwatch.stories.models.Store)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    fix = 'write e.g. url = "sqlite:///hsct-watch.db" or "postgresql+psycopg://user@host/db"'
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return f"[store] url '{url}' is not a database URL; {fix}"
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"[store] url names an unknown database '{parsed.drivername}'; {fix}"
+    return ""
+
+
+def _feeds(where: str, lines: _Lines, data: dict[str, Any]) -> FeedsConfig:
+    values = _table(where, lines, data, "feeds", FEEDS_KEYS)
+    if values.get("publish", "auto") not in ("auto", "approved"):
+        raise ConfigError(
+            where, lines.key_in_table("feeds", "publish"),
+            f"[feeds] publish = '{values['publish']}' is not known; use \"auto\" or \"approved\"",
+        )
+    if not 1 <= values.get("max_items", 100) <= MAX_ITEMS:
+        raise ConfigError(
+            where, lines.key_in_table("feeds", "max_items"), f"[feeds] max_items must be 1 to {MAX_ITEMS}"
+        )
+    if not values.get("title", FeedsConfig.title).strip():
+        raise ConfigError(where, lines.key_in_table("feeds", "title"), "[feeds] title must not be empty")
+    if not LANGUAGE.match(values.get("language", "en")):
+        raise ConfigError(where, lines.key_in_table("feeds", "language"),
+                          f"[feeds] language '{values['language']}' is not a language code; write e.g. "
+                          'language = "en" or "en-GB"')
+    hub = values.get("hub", "")
+    if hub and not HTTP_URL.match(hub):
+        raise ConfigError(where, lines.key_in_table("feeds", "hub"),
+                          f"[feeds] hub '{hub}' is not an http(s) URL; write the hub's address in full")
+    base_url = values.get("base_url", FeedsConfig.base_url)
+    if not HTTP_URL.match(base_url) or not base_url.isprintable() or " " in base_url:
+        raise ConfigError(
+            where, lines.key_in_table("feeds", "base_url"),
+            f"[feeds] base_url '{base_url}' is not an http(s) URL; write where the feed folder is "
+            "published, e.g. base_url = \"https://example.org/hsct/\"",
+        )
+    return FeedsConfig(**values)
+
+
+def _check_feed_folder(where: str, lines: _Lines, config: Config) -> None:
+    """The feed folder is published as it is: it must not be, or hold, the config's folder
+    (the config, the store and the desk's key are there), nor hold the store, nor be a file."""
+    line = lines.key_in_table("feeds", "out")
+    try:
+        out = config.feeds_dir.resolve()
+        home = Path(config.base_dir).resolve()
+        is_file = out.exists() and not out.is_dir()
+        store_file = _sqlite_file(config.store_url)
+        store_folder = store_file.resolve().parents if store_file is not None else ()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ConfigError(where, line, f"[feeds] out or [store] url is not a usable path ({exc})") from None
+    if out == home or out in home.parents:
+        raise ConfigError(
+            where, line,
+            f"[feeds] out = '{config.feeds.out}' is {'the' if out == home else 'a folder holding the'} "
+            "config's folder, whose files (the config, the store, the desk's key) would be published; "
+            'use a folder of its own, e.g. out = "public"',
+        )
+    if is_file:
+        raise ConfigError(where, line, f"[feeds] out = '{config.feeds.out}' names a file ({out}), "
+                                       "not a folder; name a folder for the feeds")
+    if out in store_folder:
+        raise ConfigError(where, line, f"[feeds] out = '{config.feeds.out}' holds the store "
+                                       f"({store_file}), which would be published; keep them apart")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix):].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _serve(where: str, lines: _Lines, data: dict[str, Any]) -> ServeConfig:
+    values = _table(where, lines, data, "serve", SERVE_KEYS)
+    if not 0 < values.get("port", 8480) < 65536:
+        raise ConfigError(where, lines.key_in_table("serve", "port"), "[serve] port must be 1-65535")
+    if not 1 <= values.get("session_hours", 12) <= MAX_SESSION_HOURS:
+        raise ConfigError(
+            where, lines.key_in_table("serve", "session_hours"),
+            f"[serve] session_hours must be 1 to {MAX_SESSION_HOURS} (a year)",
+        )
+    proxy = values.get("trusted_proxy", "127.0.0.1")
+    if proxy != "*":
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError(
+                where, lines.key_in_table("serve", "trusted_proxy"),
+                f"[serve] trusted_proxy '{proxy}' is not an IP address; write the reverse proxy's "
+                'address, e.g. trusted_proxy = "127.0.0.1"',
+            ) from None
+    return ServeConfig(**values)
+
+
+def _limits(where: str, lines: _Lines, data: dict[str, Any]) -> LimitsConfig:
+    values = _table(where, lines, data, "limits", LIMITS_KEYS)
+    for key, value in values.items():
+        if not (math.isfinite(value) and 0 <= value <= 10**9):
+            raise ConfigError(where, lines.key_in_table("limits", key),
+                              f"[limits] {key} must be 0 (no limit) or more, not {value}")
+    return LimitsConfig(**values)
+
+
+def _scrapy(where: str, lines: _Lines, data: dict[str, Any]) -> dict[str, Any]:
+    settings = data.get("scrapy", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(where, lines.table("scrapy"), "[scrapy] must be a table of Scrapy settings")
+    for key, value in settings.items():
+        if not re.match(r"^[A-Z][A-Z0-9_]*$", key):
+            raise ConfigError(
+                where, lines.key_in_table("scrapy", key),
+                f"[scrapy] '{key}' is not a Scrapy setting name; "
+                "settings are UPPER_CASE, e.g. DOWNLOAD_DELAY",
+            )
+        problem = _setting_problem(key, value)
+        if problem:
+            raise ConfigError(where, lines.key_in_table("scrapy", key), f"[scrapy] {key} {problem}")
+    return dict(settings)
+
+
+def _setting_problem(key: str, value: Any) -> str:
+    """What is wrong with a Scrapy setting's value, judged by the type of its default ("" if
+    nothing, or if the setting is not one Scrapy or the project knows)."""
+    defaults = scrapy_defaults()
+    if key not in defaults:
+        return ""
+    default = defaults[key]
+    example = f"e.g. {key} = {_toml(default)}"
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+        return "" if ok else f"must be true or false, not {_type_name(type(value))}; {example}"
+    if isinstance(default, (int, float)):
+        number = _number(value)
+        if number is None:
+            return f"must be a number, not {_type_name(type(value))} {value!r}; {example}"
+        return "" if math.isfinite(number) else f"must be a finite number; {example}"
+    for typ in (str, dict, list):
+        if isinstance(default, typ) and not isinstance(value, typ):
+            return f"must be {_type_name(typ)}, not {_type_name(type(value))}"
+    return ""
+
+
+def _number(value: Any) -> float | None:
+    """A number as Scrapy's getfloat reads it (a number, or text that is one); None if not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+@functools.cache
+def scrapy_defaults() -> dict[str, Any]:
+    """Scrapy's default settings and the project's, read from their source like the kinds are
+    (hsctwatch.kinds): checking the config does not import Scrapy."""
+    found: dict[str, Any] = {}
+    spec = importlib.util.find_spec("scrapy")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    files = [Path(folder) / "settings" / "default_settings.py" for folder in folders]
+    files.append(Path(__file__).parent / "crawl" / "settings.py")
+    for path in files:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, SyntaxError):
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name):
+                continue
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue  # not a plain value: not checked
+    return found
+
+
+def _rules(where: str, lines: _Lines, data: dict[str, Any], base_dir: Path) -> str | None:
+    rules = data.get("rules")
+    if rules is None:
+        return None
+    line = _top_key(lines, "rules")
+    if not isinstance(rules, str) or not rules:
+        raise ConfigError(where, line, "'rules' must be the path of a rules file, as a string")
+    path = base_dir / rules
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(where, line, f"the rules file {path} does not exist; copy "
+                                       "hsctwatch/rules/rules.toml there, or remove 'rules'") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, line, f"the rules file {path} is not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not a path at all
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(where, line, f"cannot read the rules file {path} ({reason})") from None
+    return str(path)
+
+
+def _fraction(where: str, lines: _Lines, table: str, key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A weight or margin on the relevance score: a number from 0 to 1."""
+    if key in values:
+        if isinstance(values[key], bool) or not 0 <= values[key] <= 1:
+            raise ConfigError(where, lines.key_in_table(table, key), f"[{table}] {key} must be from 0 to 1")
+        values[key] = float(values[key])
+    return values
+
+
+def _model(where: str, lines: _Lines, data: dict[str, Any], base_dir: Path) -> ModelConfig:
+    values = _fraction(where, lines, "model", "weight", _table(where, lines, data, "model", MODEL_KEYS))
+    if values.get("retrain_after", 1) < 1:
+        raise ConfigError(where, lines.key_in_table("model", "retrain_after"),
+                          "[model] retrain_after must be 1 or more (new decisions before retraining)")
+    corpus = values.get("corpus", [])
+    if not all(isinstance(c, str) for c in corpus):
+        raise ConfigError(where, lines.key_in_table("model", "corpus"),
+                          "[model] corpus must be a list of folders")
+    for folder in corpus:
+        from hsctwatch.rules.learned import held_out
+
+        if held_out(base_dir / folder):
+            raise ConfigError(where, lines.key_in_table("model", "corpus"),
+                              f"[model] corpus: {folder} is a held-out batch, never trained on; remove it")
+    values["corpus"] = tuple(str(base_dir / c) for c in corpus)
+    return ModelConfig(**values)
 
 
 def _cluster(where: str, lines: _Lines, data: dict[str, Any], store: StoreConfig) -> ClusterConfig:
@@ -429,7 +804,7 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
         kind = raw.get("kind")
         if kind is None:
             raise ConfigError(where, line, f"{label} has no kind; add kind = one of {', '.join(kinds)}")
-        if kind not in kinds:
+        if not isinstance(kind, str) or kind not in kinds:
             hint = difflib.get_close_matches(str(kind), list(kinds), n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(kinds)}"
             raise ConfigError(
@@ -469,6 +844,13 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
             raise ConfigError(
                 where, lines.key_in_source(index, "enabled"), f"{label}: enabled must be true or false"
             )
+        focus = raw.get("focus", "")
+        if focus not in ("", *FOCUSES):
+            raise ConfigError(
+                where, lines.key_in_source(index, "focus"),
+                f"{label}: focus must be \"hsct\" (a blog or forum devoted to the treatment), "
+                f"not {focus!r}",
+            )
         options = {}
         for declared in spec.options:
             key = declared.name
@@ -500,20 +882,24 @@ def _sources(where: str, lines: _Lines, raw_sources: list[Any]) -> list[SourceCo
                 title=raw.get("title", ""),
                 enabled=raw.get("enabled", True),
                 options=options,
+                focus=focus,
             )
         )
     return sources
 
 
 def _is_type(value: Any, typ: type | tuple[type, ...]) -> bool:
-    if typ is int or typ == (int,):
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, typ)
+    types = typ if isinstance(typ, tuple) else (typ,)
+    if isinstance(value, bool) and bool not in types:
+        return False  # TOML's true is not a number
+    return isinstance(value, types)
 
 
 def _type_name(typ: Any) -> str:
+    if typ == (int, float):
+        return "a number"
     names = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
-             dict: "a table", float: "a number"}
+             dict: "a table", float: "a number", NUMBER: "a number"}
     return names.get(typ, getattr(typ, "__name__", str(typ)))
 
 

@@ -17,7 +17,8 @@ class Option:
     """One option of a source kind, declared beside its spider (``OPTIONS`` in spiders/<kind>.py).
 
     ``check`` adds a check of the value beyond its type: "regex" (each item compiles), "css" (a
-    valid CSS selector), "url" (an http(s) URL), "positive" (1 or more), "not-negative"."""
+    valid CSS selector), "url" (an http(s) URL), "positive" (1 or more), "not-negative" (both
+    at most MAX_NUMBER)."""
 
     name: str
     type: type
@@ -76,6 +77,7 @@ def _declarations(source: str, path: str) -> dict[str, Any]:
 
 
 HTTP_URL = re.compile(r"^https?://[^/\s?#]+", re.IGNORECASE)
+MAX_NUMBER = 100_000  # sizes, pages, days: more is a typo (and some would overflow a date)
 
 
 def check_value(check: str, value: Any) -> str:
@@ -84,6 +86,8 @@ def check_value(check: str, value: Any) -> str:
         return f"must be 1 or more, not {value}"
     if check == "not-negative" and value < 0:
         return f"must be 0 or more, not {value}"
+    if check in ("positive", "not-negative") and value > MAX_NUMBER:
+        return f"must be at most {MAX_NUMBER:,}, not {value}"
     if check == "url" and value and not HTTP_URL.match(value):
         return f"'{value}' is not an http(s) URL; write it in full, with https://"
     if check == "regex":

@@ -2,7 +2,9 @@
 
 courlan (trafilatura's URL library) removes tracking and session parameters and fragments;
 what is ours is the AMP variants and the comparison key that ignores scheme, ``www`` and the
-trailing slash, which publishers mix freely.
+trailing slash, which publishers mix freely. Every other query parameter is kept: on many sites
+it is what tells two articles apart (``index.php?story=5``), so courlan's strict mode, which
+keeps only a short list of known ones, is not used.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 EXTRA_NOISE_PARAMS = {
     "amp", "outputtype", "replytocom", "share", "shared", "cmpid", "mc_cid", "mc_eid",
     "output", "print", "noamp", "from", "via", "src", "sr_share", "spm",
+    "sid", "sessionid", "phpsessid", "jsessionid",
 }
 AMP_PATH = re.compile(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", re.IGNORECASE)
 
@@ -26,13 +29,17 @@ def canonical_url(url: str) -> str:
     from courlan import normalize_url  # here: the store, the feeds and the desk need not load it
 
     try:
-        normalized = normalize_url(url, strict=True)
+        normalized = normalize_url(url)
     except (ValueError, TypeError):
         normalized = url
-    parts = urlsplit(normalized)
+    try:
+        parts = urlsplit(normalized)
+        parts.port  # noqa: B018 — raises for a port that is not a number
+    except ValueError:  # not readable as a URL (a broken IPv6 address, a bad port): no URL at all
+        return ""
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in EXTRA_NOISE_PARAMS and not k.lower().startswith("utm_")
+        if k and k.lower() not in EXTRA_NOISE_PARAMS and not k.lower().startswith("utm_")
     ]
     path = AMP_PATH.sub(lambda m: "/" if m.group(0).startswith("/") else "", parts.path) or "/"
     path = re.sub(r"//+", "/", path)

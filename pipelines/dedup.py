@@ -1,10 +1,12 @@
 """dedup: is this item a copy of a story already stored?
 
 Matches the same canonical URL, a rel=canonical naming a stored copy (or a stored copy whose
-rel=canonical names this one), the same feed guid, identical text, and then near-identical
-text (MinHash-LSH, hsctwatch.stories.neardup) — against every story in the store, not only this
-run's, and not only this process's. The store stage then attaches the copy to its story, after
-checking again under the store's story lock (crawls in other processes may have stored it since).
+rel=canonical names this one), the same feed guid, identical text, then near-identical text
+(MinHash-LSH, hsctwatch.stories.neardup) and a partial copy (a story's opening paragraphs
+reproduced with an intro and a link back, or the story such a copy was made of) — against every
+story in the store, not only this run's, and not only this process's. The store stage then
+attaches the copy to its story, after checking again under the store's story lock (crawls in
+other processes may have stored it since).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hsctwatch.stories.copies import StoryMatch, find_story
 from hsctwatch.stories.models import Store
 from hsctwatch.stories.neardup import (
     LeanMinHash,
+    Match,
     NearDuplicateIndex,
     from_hashvalues,
     shared_index,
@@ -45,9 +48,11 @@ class DedupPipeline:
             self.index.refresh(session)  # what other processes stored meanwhile
             match = find_story(session, item)
         if match is None and item.get("text"):
-            match, similarity = near_match(self.index, item_signature(self, item))
-            if match is not None:
-                self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(similarity, 3))
+            near = near_match(self.index, item["text"], item_signature(self, item))
+            if near is not None:
+                match = StoryMatch(near.story_id, near.reason)
+                if near.reason == "near-duplicate":
+                    self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -58,10 +63,10 @@ class DedupPipeline:
         return item
 
 
-def near_match(index: NearDuplicateIndex, minhash: LeanMinHash | None) -> tuple[StoryMatch | None, float]:
-    """The stored story whose text is nearly the same, and the estimated similarity."""
-    near = None if minhash is None else index.find_signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
-    return (StoryMatch(near[0], "near-duplicate"), near[1]) if near else (None, 0.0)
+def near_match(index: NearDuplicateIndex, text: str, minhash: LeanMinHash | None) -> Match | None:
+    """The stored story whose text is nearly the same, or of which this is a partial copy (or
+    which is a partial copy of this)."""
+    return None if minhash is None else index.find_copy(text, np.asarray(minhash.hashvalues, dtype=np.uint32))
 
 
 def item_signature(stage: Any, item: Article) -> LeanMinHash | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import html
 import re
 import time
 from collections.abc import Coroutine, Mapping
@@ -26,12 +27,20 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from trafilatura.settings import Extractor
 
-from hsctwatch.crawl.items import Article, Judgement
+from hsctwatch.crawl.items import Article, Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
 from hsctwatch.rules import Document, Rules
-from hsctwatch.scraped import clean_line, clean_paragraphs, content_hash, html_to_text, word_count
+from hsctwatch.scraped import (
+    clean_line,
+    clean_paragraphs,
+    content_hash,
+    html_to_text,
+    without_feed_footer,
+    without_site_name,
+    word_count,
+)
 from hsctwatch.stories.neardup import signature
 from hsctwatch.urls import canonical_url
 from pipelines.relevance import judge
@@ -44,7 +53,10 @@ ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "R
 _ATTRIBUTION_CUES = (
     r"first (?:appeared|published)|originally (?:appeared|published)|"
     r"reproduced (?:here )?(?:with (?:kind )?permission )?(?:from|of)|republished (?:from|with)|"
-    r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran"
+    r"reprinted (?:from|with)|provided by|this (?:column|article|story|post) (?:first )?ran|"
+    # a partial copy's link back: "Read the rest at …", "Continue reading on …"
+    r"originally posted|read the rest\b|continue reading (?:it |this |the \w+ )?(?:at|on|over at)\b|"
+    r"read the (?:full|whole|complete|original) (?:article|story|post|column|piece|interview)"
 )
 _ATTRIBUTION_CUE = re.compile(rf"\b(?:{_ATTRIBUTION_CUES})", re.IGNORECASE)
 
@@ -81,7 +93,7 @@ class ExtractPipeline:
             return self._finish(item, "", {})
         url = item.get("final_url") or item["url"]
         fields = {k: item.get(k) for k in ("title", "content_html", "summary_html", "record_type",
-                                            "canonical_url", "url")}
+                                            "canonical_url", "url", "categories", "focus")}
         future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
                          self.rules_path, self.rules_digest)
         if future is None:
@@ -131,8 +143,11 @@ class ExtractPipeline:
         return item
 
     def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
+        # the attribution from the text as written: a "continue reading at …" line goes with the footers
+        item["attribution"] = clean_line(attribution_line(text))[:500]
         item["title"], text, item["summary"] = _story(item, text, meta)
         item["text"] = text
+        item["categories"] = categories(item.get("categories") or (), meta.get("categories") or ())
         if not item.get("author") and meta.get("author"):
             item["author"] = clean_line(meta["author"])
         if not item.get("published"):
@@ -140,11 +155,12 @@ class ExtractPipeline:
         if not item.get("updated") and meta.get("modified"):
             item["updated"] = meta["modified"]
         item["rel_canonical"] = canonical_url(meta.get("canonical") or "")
-        item["attribution"] = clean_line(attribution_line(text))[:500]
         item["content_hash"] = content_hash(text)
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record")}
+        if item["categories"]:  # kept with the story, for `reprocess` to read them again
+            item["metadata"]["categories"] = list(item["categories"])
 
 
 def attribution_line(text: str) -> str:
@@ -171,10 +187,19 @@ def _main_text(fields: Mapping[str, Any], text: str) -> str:
 
 
 def _story(fields: Mapping[str, Any], text: str, meta: Mapping[str, Any]) -> tuple[str, str, str]:
-    """The item's title, text and summary."""
-    title = clean_line(fields.get("title") or meta.get("title") or "")
+    """The item's title, text and summary, as readers will see them: the site's name out of the
+    title, feed footers ("The post … appeared first on …", "Continue reading") out of both."""
+    title = story_title(fields, meta)
     summary = html_to_text(fields.get("summary_html") or "") or meta.get("description") or ""
-    return title, _drop_leading_title(text, title), _without_read_more(clean_line(summary))
+    text = without_feed_footer(_drop_leading_title(text, title))
+    return title, text, clean_line(without_feed_footer(summary))
+
+
+def story_title(fields: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
+    """The feed's or API's title, else the page's; without the site's name, which is found by
+    comparing the page's <title> with its h1, og:title and JSON-LD headline."""
+    title = clean_line(fields.get("title") or meta.get("title") or "")
+    return without_site_name(title, list(meta.get("headlines") or ()), list(meta.get("site_names") or ()))
 
 
 def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: int, rules_path: str | None,
@@ -191,7 +216,10 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
         return text, meta, seconds, None
     title, body, summary = _story(fields, story, meta)
     document = Document(title=title, summary=summary, text=body,
-                        url=fields.get("canonical_url") or fields.get("url") or "")
+                        url=fields.get("canonical_url") or fields.get("url") or "",
+                        categories=tuple(categories(fields.get("categories") or (),
+                                                    meta.get("categories") or ())),
+                        focus=fields.get("focus") or "")
     try:  # what the later stages would do with it; if anything fails, they do it themselves
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
@@ -247,18 +275,16 @@ def page_metadata(page: str, url: str) -> dict[str, Any]:
     og = (data.get("opengraph") or [{}])[0] if data.get("opengraph") else {}
     if article:
         meta["type"] = _first(article.get("@type"))
-        meta["title"] = _str(article.get("headline") or article.get("name"))
         meta["published"] = parse_date(_str(article.get("datePublished")))
         meta["modified"] = parse_date(_str(article.get("dateModified")))
         meta["author"] = _names(article.get("author"))
         meta["publisher"] = _names(article.get("publisher"))
         meta["section"] = _str(article.get("articleSection"))
         meta["keywords"] = _str(article.get("keywords"))
+        meta["categories"] = _labels(article.get("articleSection")) + _labels(article.get("keywords"))
         meta["description"] = _str(article.get("description"))
     selector = Selector(text=page)
-    meta.setdefault("title", "")
-    if not meta["title"]:
-        meta["title"] = _str(og.get("og:title")) or (selector.css("title::text").get() or "")
+    meta.update(page_titles(selector, article, og, data.get("json-ld") or []))
     if not meta.get("description"):
         meta["description"] = _str(og.get("og:description")) or (
             selector.css('meta[name="description"]::attr(content)').get() or "")
@@ -302,14 +328,53 @@ def _first_doi(page: str) -> re.Match[str] | None:
     return None
 
 
-def _main_jsonld(items: list[Any]) -> dict[str, Any]:
-    """The page's article object among its JSON-LD (which may be a @graph of several)."""
+#: The page's own headings: not the logo or the site's name in the header, nor a sidebar's.
+_HEADLINE_H1 = ("//h1[not(ancestor::nav or ancestor::footer or ancestor::aside)"
+                " and not(ancestor::header[not(ancestor::article or ancestor::main)])"
+                " and not(re:test(concat(@class, ' ', @id), 'logo|site-(title|name)|brand', 'i'))]")
+
+
+def page_titles(selector: Selector, article: Mapping[str, Any], og: Mapping[str, Any],
+                jsonld: list[Any]) -> dict[str, Any]:
+    """The page's title (JSON-LD headline, else og:title, else <title>), and what the page
+    calls its headline and itself elsewhere, for telling the site's name in a title
+    (hsctwatch.scraped.without_site_name)."""
+    headline = _str(article.get("headline") or article.get("name")) if article else ""
+    og_title = clean_line(_str(og.get("og:title")))
+    h1s = [clean_line(" ".join(h.css("::text").getall())) for h in selector.xpath(_HEADLINE_H1)[:3]]
+    if "&" in headline:  # JSON-LD written HTML-escaped ("It&#8217;s"): the h1 or og:title says how it reads
+        decoded = clean_line(html.unescape(headline))
+        headline = next((h for h in (og_title, *h1s) if h and h.casefold() == decoded.casefold()), headline)
+    headline = clean_line(headline)
+    names = [_str(og.get("og:site_name")), _names(article.get("publisher")) if article else ""]
+    names += [_str(node.get("name")) for node in _flat_jsonld(jsonld)
+              if {"WebSite", "Organization"} & set(_types(node))]
+    names += selector.css('meta[name="application-name"]::attr(content), '
+                          'meta[name="apple-mobile-web-app-title"]::attr(content)').getall()
+    title = headline or og_title or clean_line(selector.css("title::text").get() or "")
+    return {"title": title, "headlines": [h for h in (headline, og_title, *h1s) if h],
+            "site_names": sorted({clean_line(n) for n in names if n and n.strip()})}
+
+
+def _types(node: Mapping[str, Any]) -> list[str]:
+    types = node.get("@type")
+    return [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+
+
+def _flat_jsonld(items: list[Any]) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, those of a @graph included."""
     flat: list[dict[str, Any]] = []
     for node in items:
         if isinstance(node, dict) and isinstance(node.get("@graph"), list):
             flat.extend(n for n in node["@graph"] if isinstance(n, dict))
         elif isinstance(node, dict):
             flat.append(node)
+    return flat
+
+
+def _main_jsonld(items: list[Any]) -> dict[str, Any]:
+    """The page's article object among its JSON-LD (which may be a @graph of several)."""
+    flat = _flat_jsonld(items)
     for wanted in (ARTICLE_TYPES - {"WebPage"}, NOT_ARTICLE_TYPES, {"WebPage"}):
         for node in flat:
             types = node.get("@type")
@@ -331,6 +396,13 @@ def _str(value: Any) -> str:
     return str(value).strip() if isinstance(value, (str, int, float)) else ""
 
 
+def _labels(value: Any) -> list[str]:
+    """JSON-LD's articleSection or keywords as a list of labels: a list, or one string of
+    comma-separated keywords (as schema.org allows)."""
+    values = value if isinstance(value, list) else [value]
+    return [label.strip() for v in values if isinstance(v, str) for label in v.split(",") if label.strip()]
+
+
 def _names(value: Any) -> str:
     if isinstance(value, dict):
         return _str(value.get("name"))
@@ -345,13 +417,3 @@ def _drop_leading_title(text: str, title: str) -> str:
         return rest
     return text
 
-
-_READ_MORE = re.compile(r"\s*(?:\[(?:…|&hellip;|\.\.\.)\]|…|\.\.\.|Continue reading.*|Read more.*)$")
-
-
-def _without_read_more(summary: str) -> str:
-    """WordPress excerpts end in "[…]" or "Continue reading": keep one ellipsis, if cut mid-sentence."""
-    if not _READ_MORE.search(summary):
-        return summary
-    cut = _READ_MORE.sub("", summary).rstrip()
-    return cut if cut.endswith((".", "!", "?", "”", '"')) else cut + "…"

@@ -10,12 +10,13 @@ from scrapy.exceptions import DropItem
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.timing import timed
 from hsctwatch.dates import parse_date
-from hsctwatch.scraped import clean_line, html_to_text
+from hsctwatch.scraped import text_line
 from hsctwatch.urls import canonical_url
 
 
 class NormalizePipeline:
-    """Canonical URL (no tracking, AMP or comment-reply parameters), UTC dates, tidy strings."""
+    """Canonical URL (no tracking, AMP or comment-reply parameters), UTC dates, tidy strings:
+    titles and authors as one line of plain text, with no bidirectional or zero-width tricks."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -36,9 +37,9 @@ class NormalizePipeline:
             item[field] = parse_date(item.get(field))
         if item.get("published") is None and item.get("updated") is not None:
             item["published"] = item["updated"]
-        for field in ("title", "author"):
-            item[field] = clean_line(_text(item.get(field)))
-        item["guid"] = clean_line(_text(item.get("guid")))
+        for field in ("title", "author", "guid"):
+            # plain text from the spider (which read its format's markup): never unescaped again
+            item[field] = text_line(_text(item.get(field)))
         self.crawler.stats.inc_value("hsctwatch/normalize/items")
         return item
 
@@ -48,5 +49,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v)
-    text = str(value)
-    return html_to_text(text) if "<" in text else text
+    return str(value)

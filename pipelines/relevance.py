@@ -2,12 +2,16 @@
 
 Nothing is dropped: irrelevant articles are stored, unpublished, with their score and reasons,
 so that `explain` can show why and a change of the rules (`reprocess`) can bring them back.
+The learned model (HSCTWATCH_MODEL, hsctwatch/rules/learned.py), when on, adds its evidence to
+the rules' decision; items just under the threshold (HSCTWATCH_BORDERLINE_MARGIN) are marked
+borderline, for an editor to see first.
 An item with neither title nor text has nothing to judge and passes through untouched (the
 extract stage drops non-articles before this one).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -16,17 +20,30 @@ from scrapy.crawler import Crawler
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.rules import Document, Rules
+from hsctwatch.rules.learned import Learned
+
+log = logging.getLogger(__name__)
 
 
 class RelevancePipeline:
-    def __init__(self, crawler: Crawler, rules: Rules):
+    def __init__(self, crawler: Crawler, rules: Rules, learned: Learned | None = None, margin: float = 0.15):
         self.crawler = crawler
         self.rules = rules
+        self.learned = learned or Learned()
+        self.margin = margin
+        if self.learned.note:
+            log.warning("learned model not used: %s", self.learned.note)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply."""
-        return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
+        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply.
+        HSCTWATCH_MODEL names the learned model's file; unset, the rules decide alone."""
+        settings = crawler.settings
+        rules = Rules.load(settings.get("HSCTWATCH_RULES") or None)
+        weight = settings.getfloat("HSCTWATCH_MODEL_WEIGHT", 0.6)
+        learned = Learned.load(settings.get("HSCTWATCH_MODEL") or None, rules_digest=rules.digest,
+                               weight=weight, threshold=rules.threshold)
+        return cls(crawler, rules, learned, settings.getfloat("HSCTWATCH_BORDERLINE_MARGIN", 0.15))
 
     @timed("relevance")
     def process_item(self, item: Article) -> Article:
@@ -41,6 +58,12 @@ class RelevancePipeline:
         else:
             decision, seconds = judged
             charge(self, "relevance", seconds)
+        learned = self.learned.combine(doc, decision)  # the rules' decision itself when the model is off
+        if learned.relevant != decision.relevant:
+            changed = "kept" if learned.relevant else "dropped"
+            self.crawler.stats.inc_value(f"hsctwatch/relevance/model_{changed}")
+        decision = learned
+        item["borderline"] = decision.borderline(self.rules.threshold, self.margin)
         item["relevant"] = decision.relevant
         item["relevance_score"] = decision.score
         item["relevance_reasons"] = list(decision.reasons)
@@ -68,6 +91,8 @@ def has_content(item: Article) -> bool:
 
 
 def document(item: Article) -> Document:
-    """What the rules read: the extracted plain text, not the HTML."""
+    """What the rules read: the extracted plain text, not the HTML; the post's categories and
+    its source's declared focus."""
     return Document(title=item.get("title") or "", summary=item.get("summary") or "",
-                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "")
+                    text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "",
+                    categories=tuple(item.get("categories") or ()), focus=item.get("focus") or "")

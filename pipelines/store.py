@@ -60,12 +60,14 @@ class StorePipeline:
 
     def check_again(self, session: Session, item: Article, match: StoryMatch | None) -> StoryMatch | None:
         """The dedup stage's answer, brought up to date under the lock: a story another process
-        stored since may be this item's (the same URL, guid or text, or nearly the same text)."""
-        if match is not None and match.reason != "near-duplicate":
+        stored since may be this item's (the same URL, guid or text, nearly the same text, or a
+        partial copy of it)."""
+        if match is not None and match.reason not in ("near-duplicate", "partial-copy"):
             return match  # a stored copy's URL, guid or text: that holds
         found = find_story(session, item)
-        if found is None and match is None:
-            found, _ = near_match(self.index, item_signature(None, item))
+        if found is None and match is None and item.get("text"):
+            near = near_match(self.index, item["text"], item_signature(None, item))
+            found = StoryMatch(near.story_id, near.reason) if near else None
         if found is not None and match is None:  # stored meanwhile, by another crawl
             self.crawler.stats.inc_value("hsctwatch/store/found_under_lock")
         return found or match

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -18,8 +19,10 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from hsctwatch.config import ConfigError, SourceConfig, load_config
+from hsctwatch.crawl.extensions import add_warning, printable
 from hsctwatch.crawl.items import Article
-from hsctwatch.crawl.middlewares import NotModified
+from hsctwatch.crawl.limits import ARTICLE
+from hsctwatch.crawl.middlewares import Skipped
 from hsctwatch.crawl.storage import crawl_store
 from hsctwatch.dates import parse_date
 from hsctwatch.stories.models import Copy, SourceRun
@@ -27,6 +30,7 @@ from hsctwatch.urls import url_key
 
 ERRORS_STAT = "hsctwatch/errors"
 MESSAGES_STAT = "hsctwatch/error_messages"
+SKIPPED_LINKS_STAT = "hsctwatch/skipped_links"
 MAX_MESSAGES = 20
 
 
@@ -73,12 +77,38 @@ class SourceSpider(scrapy.Spider):
         if self.unchanged_since_stored(url, entry.get("updated") or entry.get("published")):
             self.crawler.stats.inc_value("hsctwatch/skipped_unchanged")
             return None
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.article_failed,
-            cb_kwargs={"entry": entry or {}},
-        )
+        return self.request(url, callback=self.parse_article, errback=self.article_failed,
+                            cb_kwargs={"entry": entry}, meta={ARTICLE: True})
+
+    def request(self, url: str, **kwargs: Any) -> scrapy.Request | None:
+        """A request for a URL a source gave (a link, a sitemap's loc, a next page), or None with
+        a warning when it is not a web address: one bad link never stops the rest of a source."""
+        if not self.web_url(url):
+            return None
+        try:
+            return scrapy.Request(url, **kwargs)
+        except ValueError as exc:
+            self.skip_link(url, str(exc))
+            return None
+
+    def web_url(self, url: Any) -> bool:
+        """True for an http(s) URL with a host. Anything else a source names (javascript:,
+        mailto:, file:, data:, ftp: …) is never requested: it is skipped with a warning."""
+        try:
+            parts = urlsplit(url.strip())
+            ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        except (ValueError, AttributeError):  # a broken IPv6 address; not text at all
+            ok = False
+        if not ok:
+            self.skip_link(str(url), "not an http(s) URL")
+        return ok
+
+    def skip_link(self, url: str, why: str) -> None:
+        """A link of the source that is not followed: logged, counted, and named (once per
+        reason) in the run summary as a warning — the source has not failed."""
+        self.logger.warning("skipped %s: %s", printable(url, 200), why)
+        self.crawler.stats.inc_value(SKIPPED_LINKS_STAT)
+        add_warning(self.crawler.stats, f"skipped a link: {why}", example=url)
 
     def unchanged_since_stored(self, url: str, changed: Any) -> bool:
         when = parse_date(changed)
@@ -117,8 +147,8 @@ class SourceSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Article]:
         """A page could not be fetched: say so, and keep what the feed or API gave us."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(NotModified):
-            return  # unchanged since the last run: nothing to do
+        if failure.check(Skipped):
+            return  # unchanged since the last run, over a limit, or refused: reported elsewhere
         entry = request.cb_kwargs.get("entry") or {}
         self.report(f"{request.url}: {describe_failure(failure)}")
         if entry.get("content_html") or entry.get("summary_html"):
@@ -127,9 +157,11 @@ class SourceSpider(scrapy.Spider):
     def article_item(self, url: str, entry: dict[str, Any]) -> Article:
         item = Article(source=self.source.name, url=url, fetched_at=datetime.now(UTC))
         for field in ("guid", "title", "summary_html", "content_html", "published", "updated",
-                      "author"):
+                      "author", "categories"):
             if entry.get(field):
                 item[field] = entry[field]
+        if self.source.focus:  # what the source declared itself devoted to, for the rules
+            item["focus"] = self.source.focus
         return item
 
     # -- failures -------------------------------------------------------------------------------
@@ -137,8 +169,8 @@ class SourceSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> None:
         """A feed, sitemap, API page or listing could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(NotModified):
-            return  # unchanged since the last run
+        if failure.check(Skipped):
+            return  # unchanged since the last run, over a limit, or refused: reported elsewhere
         self.report(f"{request.url}: {describe_failure(failure)}")
 
     def report(self, message: str) -> None:
@@ -150,6 +182,15 @@ class SourceSpider(scrapy.Spider):
         if len(messages) < MAX_MESSAGES:
             messages.append(message)
             stats.set_value(MESSAGES_STAT, messages)
+
+
+def join_url(base: str, href: str) -> str:
+    """``href`` made absolute against the page it is on; as it stands when it can't be read
+    (then it is skipped as a link that is not a web address)."""
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return href
 
 
 def describe_failure(failure: Failure) -> str:

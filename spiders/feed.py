@@ -10,15 +10,15 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
-from spiders.base import SourceSpider, _content_type
+from hsctwatch.scraped import has_markup, html_line
+from spiders.base import SourceSpider, _content_type, join_url
 
 #: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
 #: The config loader reads both from here (hsctwatch.kinds.source_kinds).
@@ -55,9 +55,11 @@ class FeedSpider(SourceSpider):
             self.crawler.stats.inc_value("hsctwatch/feed/malformed")
         full_text = bool(self.source.option("full_text"))
         for entry in parsed.entries:
-            data = entry_data(entry, response.url)
+            data = entry_data(entry, response.url, atom=str(parsed.get("version", "")).startswith("atom"))
             if not data.get("url"):
                 self.crawler.stats.inc_value("hsctwatch/feed/entry_without_link")
+                continue
+            if not self.web_url(data["url"]):
                 continue
             self.crawler.stats.inc_value("hsctwatch/feed/entries")
             if full_text:
@@ -68,7 +70,7 @@ class FeedSpider(SourceSpider):
                 yield self.article_item(data["url"], data)
 
 
-def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
+def entry_data(entry: Any, base_url: str, *, atom: bool = False) -> dict[str, Any]:
     """What a feed entry tells about its article, in Article field names."""
     link = entry.get("link") or ""
     if not link:
@@ -77,25 +79,44 @@ def entry_data(entry: Any, base_url: str) -> dict[str, Any]:
                 link = candidate["href"]
                 break
     if link:
-        link = urljoin(base_url, link.strip())
+        link = join_url(base_url, link)
     content = ""
     if entry.get("content"):
         content = max((c.get("value", "") for c in entry["content"]), key=len)
     return {
         "url": link,
         "guid": entry.get("id") or "",
-        "title": entry.get("title", ""),
+        "title": entry_title(entry, atom=atom),
         "summary_html": entry.get("summary", ""),
         "content_html": content,
         # dict.get: feedparser's own .get() quietly swaps updated and published
         "published": _when(dict.get(entry, "published_parsed")) or dict.get(entry, "published"),
         "updated": _when(dict.get(entry, "updated_parsed")) or dict.get(entry, "updated"),
         "author": entry.get("author", ""),
+        "categories": entry_categories(entry),
     }
 
 
+def entry_categories(entry: Any) -> list[str]:
+    """The entry's <category> (RSS) or category term (Atom): a label when the feed gives one,
+    else the term. A blog's "HSCT" or "Day by day" tells what its post is about."""
+    return categories((tag.get("label") or tag.get("term") or "") for tag in entry.get("tags") or []
+                      if isinstance(tag, dict))
 
 
+def entry_title(entry: Any, *, atom: bool = False) -> str:
+    """The entry's title as plain text, its entities decoded once.
+
+    feedparser gives a title as text, or as HTML when an Atom feed says type="html" or an RSS
+    title looks like markup. An Atom HTML title is read as HTML. An RSS title is text once the
+    XML is read: feedparser calls `&lt;img&gt;` HTML for its entities, but the publisher wrote
+    the text "&lt;img&gt;" — only a title with real tags in it is read as HTML.
+    """
+    title = str(entry.get("title") or "")
+    kind = str((entry.get("title_detail") or {}).get("type") or "text/plain")
+    if kind in ("text/html", "application/xhtml+xml") and (atom or has_markup(title)):
+        return html_line(title)
+    return title
 
 
 def _when(parsed: struct_time | None) -> datetime | None:

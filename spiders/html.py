@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response
 
 from hsctwatch.kinds import Option
-from spiders.base import SourceSpider, _is_html
+from spiders.base import SourceSpider, _is_html, join_url
 
 #: What this kind's `urls` are ("" : it takes none), and its options in a [[sources]] table.
 #: The config loader reads both from here (hsctwatch.kinds.source_kinds).
@@ -31,10 +31,12 @@ class HtmlSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.urls:
-            yield self.listing_request(url, page=1)
+            request = self.listing_request(url, page=1)
+            if request is not None:
+                yield request
 
-    def listing_request(self, url: str, page: int) -> scrapy.Request:
-        return scrapy.Request(
+    def listing_request(self, url: str, page: int) -> scrapy.Request | None:
+        return self.request(
             url, callback=self.parse_listing, errback=self.listing_failed, cb_kwargs={"page": page},
             dont_filter=page == 1,  # a redirect loop on the start page is reported, not filtered
         )
@@ -53,7 +55,7 @@ class HtmlSpider(SourceSpider):
             href = link.attrib.get("href") or link.css("a::attr(href)").get()
             if not href:
                 continue
-            url = response.urljoin(href)
+            url = join_url(response.url, href)
             self.crawler.stats.inc_value("hsctwatch/html/links")
             request = self.article_request(url, {"url": url})
             if request is not None:
@@ -62,5 +64,6 @@ class HtmlSpider(SourceSpider):
         if next_selector and page < int(self.source.option("max_pages")):
             next_links = response.css(next_selector)
             href = next_links.attrib.get("href") if next_links else None
-            if href:
-                yield self.listing_request(response.urljoin(href), page + 1)
+            next_request = self.listing_request(join_url(response.url, href), page + 1) if href else None
+            if next_request is not None:
+                yield next_request

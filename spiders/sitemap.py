@@ -52,7 +52,9 @@ class SitemapSpider(SourceSpider):
             if not found:
                 self.report(f"{response.url}: robots.txt names no sitemap; list the sitemap URL instead")
             for url in found:
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.listing_failed)
+                request = self.request(url, callback=self.parse_sitemap, errback=self.listing_failed)
+                if request is not None:
+                    yield request
             return
         body = self._sitemap_body(response)
         if body is None:
@@ -65,9 +67,10 @@ class SitemapSpider(SourceSpider):
             return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                if entry.get("loc"):
-                    yield scrapy.Request(entry["loc"], callback=self.parse_sitemap,
-                                         errback=self.listing_failed)
+                request = self.request(entry["loc"], callback=self.parse_sitemap,
+                                       errback=self.listing_failed) if entry.get("loc") else None
+                if request is not None:
+                    yield request
         elif sitemap.type == "urlset":
             for entry in sitemap:
                 request = self._article(entry)

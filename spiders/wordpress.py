@@ -2,7 +2,8 @@
 
 Asks for posts matching each ``search`` term (all posts when there is none), newest change
 first, and pages through ``X-WP-TotalPages``. The API gives the full content, so article pages
-are fetched only with ``full_text = true`` (for their JSON-LD and rel=canonical).
+are fetched only with ``full_text = true`` (for their JSON-LD and rel=canonical). The post's
+categories and tags come embedded (``_embed=wp:term``) by name, for the relevance rules.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from hsctwatch.crawl.items import Article
+from hsctwatch.crawl.items import Article, categories
 from hsctwatch.kinds import Option
+from hsctwatch.scraped import html_line
 from spiders.base import SourceSpider
 
-FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author"
+# _links and _embedded: with _fields, WordPress embeds only what these two let through
+FIELDS = "id,date_gmt,modified_gmt,link,guid,title,excerpt,content,author,_links,_embedded"
+EMBED = "wp:term"  # the post's categories and tags, with their names
 MAX_PAGES = 100
 
 
@@ -40,7 +44,7 @@ class WordPressSpider(SourceSpider):
     kind = "wordpress"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.seen_posts: set[tuple[str, int]] = set()
+        self.seen_posts: set[tuple[str, str]] = set()
         # the first run backfills the archive; later runs ask only for what changed since the
         # last complete run (a day's margin for clocks and late edits)
         last = self.last_finished_run()
@@ -63,6 +67,7 @@ class WordPressSpider(SourceSpider):
             "orderby": "modified",
             "order": "desc",
             "_fields": FIELDS,
+            "_embed": EMBED,
         }
         if term:
             query["search"] = term
@@ -98,25 +103,41 @@ class WordPressSpider(SourceSpider):
                 yield self.posts_request(root, term, next_page)
 
     def post_article(self, root: str, post: Any) -> Article | scrapy.Request | None:
-        if not isinstance(post, dict) or not post.get("link"):
+        if not isinstance(post, dict) or not post.get("link") or not self.web_url(post["link"]):
             return None
-        key = (root, int(post.get("id") or 0))
+        key = (root, str(post.get("id") or post["link"]))  # one post, asked for by several terms
         if key in self.seen_posts:
             return None
         self.seen_posts.add(key)
         self.crawler.stats.inc_value("hsctwatch/wordpress/posts")
         entry = {
             "url": post["link"],
-            "guid": _rendered(post.get("guid")) or f"{root.rstrip('/')}/?p={post.get('id')}",
-            "title": _rendered(post.get("title")),
+            # rendered HTML: read once here, so the title is plain text from now on
+            "guid": html_line(_rendered(post.get("guid"))) or f"{root.rstrip('/')}/?p={post.get('id')}",
+            "title": html_line(_rendered(post.get("title"))),
             "summary_html": _rendered(post.get("excerpt")),
             "content_html": _rendered(post.get("content")),
             "published": _gmt(post.get("date_gmt")),
             "updated": _gmt(post.get("modified_gmt")),
+            "categories": post_terms(post),
         }
         if self.source.option("full_text"):
             return self.article_request(entry["url"], entry)  # None when stored and unchanged
         return self.article_item(entry["url"], entry)
+
+
+TAXONOMIES = ("category", "post_tag")
+
+
+def post_terms(post: dict[str, Any]) -> list[str]:
+    """The names of the post's categories, then its tags, from ``_embedded["wp:term"]`` (a list
+    per taxonomy). A site that does not embed them gives none: their ids alone say nothing."""
+    embedded = post.get("_embedded")
+    groups = embedded.get("wp:term") if isinstance(embedded, dict) else None
+    terms = [t for group in groups if isinstance(group, list) for t in group
+             if isinstance(t, dict)] if isinstance(groups, list) else []
+    return categories(str(t.get("name") or "") for taxonomy in TAXONOMIES for t in terms
+                      if t.get("taxonomy") == taxonomy)
 
 
 def _rendered(value: Any) -> str:

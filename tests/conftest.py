@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ from scrapy.utils.test import get_crawler
 from tests.services import database
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+
+# Commands the tests start (`python -m hsctwatch …`, often in a temporary folder) run this
+# checkout's code, not whatever copy of the package the interpreter has installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 _RESPONSE_CLASSES = {
     ".html": (HtmlResponse, "text/html; charset=utf-8"),
@@ -94,13 +100,14 @@ def make_spider(tmp_path: Path) -> Callable[..., scrapy.Spider]:
     classes = {"feed": FeedSpider, "sitemap": SitemapSpider, "wordpress": WordPressSpider,
                "html": HtmlSpider, "pubmed": PubMedSpider, "clinicaltrials": ClinicalTrialsSpider}
 
-    def build(kind: str, name: str = "test-source", **options: Any) -> scrapy.Spider:
+    def build(kind: str, name: str = "test-source", settings: dict[str, Any] | None = None,
+              **options: Any) -> scrapy.Spider:
         lines = ["[[sources]]", f'name = "{name}"', f'kind = "{kind}"']
         for key, value in options.items():
             lines.append(f"{key} = {json.dumps(value)}")
         config = tmp_path / "hsct-watch.toml"
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        crawler = get_crawler(classes[kind], {"HSCTWATCH_CONFIG": str(config)})
+        crawler = get_crawler(classes[kind], {"HSCTWATCH_CONFIG": str(config), **(settings or {})})
         crawler.spider = classes[kind].from_crawler(crawler, source=name)
         crawler.stats.open_spider()
         return crawler.spider

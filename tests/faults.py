@@ -27,19 +27,42 @@ def _three(base: str) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Three</title>{items}</channel></rss>'
 
 
+def _links(base: str, secret: str) -> str:
+    """A feed whose entries link to a local file, to loopback and link-local addresses, to a
+    page that redirects to loopback, and to one ordinary page."""
+    links = [f"file://{secret}", f"{base}/page/1", "http://169.254.169.254/latest/meta-data/",
+             "http://news.example/redirect-home", "http://news.example/page/3"]
+    items = "".join(f"<item><title>Link {n}</title><link>{link}</link><guid>l{n}</guid></item>"
+                    for n, link in enumerate(links))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Links</title>{items}</channel></rss>'
+
+
+def _index(paths: list[str], base: str) -> bytes:
+    entries = "".join(f"<sitemap><loc>{base}{path}</loc></sitemap>" for path in paths)
+    return (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{entries}</sitemapindex>").encode()
+
+
 class FaultServer:
-    """Serves /<fault> paths on 127.0.0.20 (and counts the requests per path)."""
+    """Serves /<fault> paths on 127.0.0.20 (and counts the requests per path).
+
+    It is an HTTP proxy too: a request for ``http://news.example/path`` sent through it is
+    answered as ``/path`` and counted as ``news.example/path`` — a "public" site for the tests.
+    """
 
     def __init__(self, host: str = "127.0.0.20", robots: str = "User-agent: *\nDisallow: /private/\n"):
         self.host = host
         self.hits: dict[str, int] = {}
         self.times: list[float] = []
         self.robots = robots.encode()
+        self.secret = "/nonexistent"  # the local file the /links feed links to
         # made before serving: compressing on request would be slow enough to time out instead
         self.bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=6)
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
             "/robots.txt": lambda h: self._send(h, 200, self.robots, "text/plain"),
             "/three": lambda h: self._send(h, 200, _three(self.base).encode(), "application/rss+xml"),
+            "/links": lambda h: self._send(h, 200, _links(self.base, self.secret).encode(), "application/rss+xml"),
+            "/redirect-home": lambda h: self._redirect(h, f"{self.base}/page/2"),
             "/page/1": self._page, "/page/2": self._page, "/page/3": self._page,
             "/server-error": lambda h: self._send(h, 503, b"<h1>Service unavailable</h1>", "text/html"),
             "/timeout": self._timeout,
@@ -80,9 +103,16 @@ class FaultServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?")[0]
-                server.hits[path] = server.hits.get(path, 0) + 1
+                if path.startswith("http://"):  # as a proxy
+                    host, _, rest = path.removeprefix("http://").partition("/")
+                    self.path = path = "/" + rest
+                    server.hits[host + path] = server.hits.get(host + path, 0) + 1
+                else:
+                    server.hits[path] = server.hits.get(path, 0) + 1
                 server.times.append(time.monotonic())
                 route = server.routes.get(path)
+                if route is None and path.startswith(("/bomb/", "/chain/", "/slow/")):
+                    route = server._endless
                 if route is None:
                     server._send(self, 404, b"not found", "text/plain")
                 else:
@@ -103,6 +133,16 @@ class FaultServer:
             h.send_header(key, value)
         h.end_headers()
         h.wfile.write(body)
+
+    def _endless(self, h: BaseHTTPRequestHandler) -> None:
+        """Sitemap indexes that never end: /bomb/N names three new ones, /chain/N one deeper,
+        /slow/N three new ones after a second's wait."""
+        kind, _, number = h.path.strip("/").partition("/")
+        n = int(number.removesuffix(".xml") or 0)
+        if kind == "slow":
+            time.sleep(1)
+        children = [n + 1] if kind == "chain" else [3 * n + 1, 3 * n + 2, 3 * n + 3]
+        self._send(h, 200, _index([f"/{kind}/{c}.xml" for c in children], self.base), "application/xml")
 
     @staticmethod
     def _page(h: BaseHTTPRequestHandler) -> None:

@@ -56,6 +56,15 @@ def test_a_good_file(tmp_path: Path) -> None:
     assert charity.option("links") == "article h2 a"
     assert charity.option("max_pages") == 5  # the default
     assert config.source("ms-news").option("full_text") is True
+    assert config.source("ms-news").focus == ""  # a general source unless it says otherwise
+
+
+def test_a_source_declares_its_focus(tmp_path: Path) -> None:
+    feed = 'urls = ["https://example.org/feed/"]'
+    text = GOOD.replace(feed, feed + '\nfocus = "hsct"')
+    assert load_config(write(tmp_path, text)).source("ms-news").focus == "hsct"
+    builtin = {s.name: s.focus for s in load_config(None, search=False).sources}
+    assert builtin["adios-ms"] == "hsct" and builtin["ms-news-today"] == ""
 
 
 def test_built_in_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,6 +131,8 @@ BAD = [
         'links = "article h2 a"', "per_page = -5"), 23, "per_page must be 1 or more, not -5"),
     ("an API that is not a URL", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
         'links = "article h2 a"', 'api = "not a url"'), 23, "api 'not a url' is not an http(s) URL"),
+    ("a focus that is not one", GOOD.replace('kind = "feed"', 'kind = "feed"\nfocus = "ms"'), 17,
+     'source \'ms-news\': focus must be "hsct" (a blog or forum devoted to the treatment), not \'ms\''),
     ("an API on another scheme", GOOD.replace('kind = "html"', 'kind = "wordpress"').replace(
         'links = "article h2 a"', 'api = "file:///etc/"'), 23, "api 'file:///etc/' is not an http(s) URL"),
 ]
@@ -180,3 +191,64 @@ def test_unknown_source_on_the_command_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(path), "crawl", "--source", "ms-newz"])
     assert result.exit_code == 2
     assert "no source named 'ms-newz'; did you mean 'ms-news'?" in result.output
+
+
+# -- the email digest and the hub ---------------------------------------------------------------
+
+DIGEST = GOOD.replace("max_items = 50\n", 'max_items = 50\nhub = "https://hub.example.org/"\n') + """
+[digest]
+host = "smtp.example.org"
+security = "ssl"
+user = "hsct"
+password_env = "HSCT_WATCH_SMTP_PASSWORD"
+from = "HSCT for MS <digest@example.org>"
+to = ["reader@example.org", "Another Reader <other@example.net>"]
+
+[digest.tags]
+ppms = ["ppms-readers@example.org"]
+"""
+
+
+def test_a_good_digest_and_hub(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, DIGEST))
+    assert config.feeds.hub == "https://hub.example.org/"
+    digest = config.digest
+    assert digest is not None and digest.port == 465  # the port of its security when not given
+    assert digest.lists == {"all": ("reader@example.org", "Another Reader <other@example.net>"),
+                            "tag:ppms": ("ppms-readers@example.org",)}
+    assert digest.subscribe_link == "mailto:digest@example.org"
+    assert load_config(write(tmp_path, GOOD)).digest is None
+
+
+DIGEST_BAD = [
+    ("hub not a URL", ('hub = "https://hub.example.org/"', 'hub = "hub.example.org"'),
+     'hub = "hub.example.org"', "[feeds] hub 'hub.example.org' is not an http(s) URL"),
+    ("password in the file", ('password_env = "HSCT_WATCH_SMTP_PASSWORD"', 'password = "hunter2"'),
+     'password = "hunter2"', "do not write the password in the file"),
+    ("no sender", ('from = "HSCT for MS <digest@example.org>"\n', ""), "[digest]", "[digest] needs from ="),
+    ("not an address", ('"reader@example.org"', '"reader at example.org"'), "to = [",
+     "[digest] to: 'reader at example.org' is not an email address"),
+    ("no recipients", ('to = ["reader@example.org", "Another Reader <other@example.net>"]\n\n'
+                       '[digest.tags]\nppms = ["ppms-readers@example.org"]\n', ""),
+     "[digest]", "has no recipients"),
+    ("unknown security", ('security = "ssl"', 'security = "tls"'), 'security = "tls"',
+     'use "starttls", "ssl" or "none"'),
+    ("a user without a password", ('password_env = "HSCT_WATCH_SMTP_PASSWORD"\n', ""), 'user = "hsct"',
+     "user and password_env go together"),
+    ("a bad tag list", ('ppms = ["ppms-readers@example.org"]', 'ppms = ["nobody"]'), 'ppms = ["nobody"]',
+     "[digest.tags] ppms must be a list of email addresses"),
+    ("a typo", ('host = "smtp.example.org"', 'hots = "smtp.example.org"'), "hots =",
+     "unknown key 'hots' in [digest]; did you mean 'host'?"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "marker", "message"), DIGEST_BAD, ids=[b[0] for b in DIGEST_BAD])
+def test_bad_digest_or_hub_is_one_clear_line(tmp_path: Path, case: str, change: tuple[str, str], marker: str,
+                                             message: str) -> None:
+    text = DIGEST.replace(*change)
+    assert text != DIGEST
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith(marker))
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.line == line, str(caught.value)
+    assert message in str(caught.value)

@@ -17,8 +17,8 @@ PAIRS = load_pairs(Path(__file__).parent / "dedup_pairs.toml")
 
 def test_the_set_covers_every_kind() -> None:
     kinds = Counter(p.kind for p in PAIRS)
-    assert len(PAIRS) >= 60
-    assert set(kinds) == {"reprint", "edited-reprint", "same-event", "unrelated-same-topic"}
+    assert len(PAIRS) >= 80
+    assert set(kinds) == {"reprint", "edited-reprint", "partial-copy", "same-event", "unrelated-same-topic"}
     assert min(kinds.values()) >= 10
 
 

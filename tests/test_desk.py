@@ -299,6 +299,43 @@ def test_sources_page_shows_each_sources_health(desk: Desk, editor: Editor) -> N
     assert re.findall(r"<td[^>]*>(.*?)</td>", blog)[3] == "never"
 
 
+def add_runs(desk: Desk, source: str, items: list[int], *, failed_at: int | None = None) -> None:
+    """Finished runs of ``source``, one an hour, oldest first, finding ``items`` each."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with desk.store.session() as session:
+        for i, found in enumerate(items):
+            failed = i == failed_at
+            session.add(SourceRun(source=source, started_at=start + timedelta(hours=i),
+                                  finished_at=start + timedelta(hours=i, minutes=1), items=found,
+                                  errors=1 if failed else 0,
+                                  finish_reason="shutdown" if failed else "finished"))
+
+
+def test_sources_page_draws_items_per_run_so_a_quiet_source_shows(desk: Desk, editor: Editor) -> None:
+    add_runs(desk, "news", [8, 7, 9, 6, 0, 0, 0])  # gone quiet
+    add_runs(desk, "blog", [3, 4, 3], failed_at=1)
+    html = editor.get("/sources").get_data(as_text=True)
+    assert "<script" not in html.split("<main>")[1]  # a picture, not a program
+    news = html[html.index('data-source="news"'):html.index('data-source="blog"')]
+    svg = re.search(r'<svg class="runs" role="img" aria-label="([^"]+)"[^>]*>(.*?)</svg>', news, re.DOTALL)
+    assert svg is not None
+    assert svg.group(1) == "news: items found in each of its last 7 runs, oldest first: 8, 7, 9, 6, 0, 0, 0"
+    bars = re.findall(r'<rect class="(\w+)" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)">'
+                      r"<title>([^<]+)</title>", svg.group(2))
+    assert [b[0] for b in bars] == ["items"] * 4 + ["none"] * 3
+    heights = [int(b[4]) for b in bars]
+    assert heights[2] == 30 and heights[0] == round(8 / 9 * 30) and heights[3] == 20  # to scale
+    assert heights[4:] == [2, 2, 2]  # a run that found nothing is still seen
+    assert [int(b[1]) for b in bars] == sorted(int(b[1]) for b in bars)  # oldest on the left
+    assert bars[-1][5] == "2026-03-01 06:01 UTC: 0 item(s)"
+    assert "no items in the last 3 runs" in news  # the same sign in words
+    blog = html[html.index('data-source="blog"'):html.index('data-source="hostile"')]
+    assert re.findall(r'<rect class="(\w+)"', blog) == ["items", "failed", "items"]
+    assert "2026-03-01 01:01 UTC: 4 item(s), 1 error(s), failed" in blog
+    hostile = html[html.index('data-source="hostile"'):]
+    assert "no runs yet" in hostile and "<svg" not in hostile
+
+
 # -- publishing mode ------------------------------------------------------------------------------------
 
 
@@ -360,5 +397,11 @@ def test_feeds_are_served_with_validators_304s_and_gzip(desk: Desk) -> None:
     assert anon.get("/feeds/feed.json").headers["Content-Type"].startswith("application/feed+json")
     assert anon.get("/feeds/").headers["Content-Type"].startswith("text/html")
     assert anon.get("/feeds/tags/mist.xml").status_code == 200
+    # the readable site beside the feeds: its pages, stylesheet and OPML, each as what it is
+    page = anon.get("/feeds/tags/mist.html")
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "script-src" not in page.headers["Content-Security-Policy"]  # nothing runs on the site
+    assert anon.get("/feeds/site.css").headers["Content-Type"] == "text/css; charset=utf-8"
+    assert anon.get("/feeds/feeds.opml").headers["Content-Type"] == "text/x-opml; charset=utf-8"
     for path in ("/feeds/../hsct-watch.toml", "/feeds/%2e%2e/store.db", "/feeds/nothing.xml"):
         assert anon.get(path).status_code == 404, path

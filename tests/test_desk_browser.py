@@ -20,6 +20,7 @@ import pytest
 from waitress.server import create_server  # type: ignore[import-untyped,unused-ignore]
 
 from tests.desk import HOSTILE_URL, NEWS, OTHER, PASSWORD, Desk, desk_app, item_id, make_desk
+from tests.test_borderline import add_near_miss
 
 CHROMIUM = os.environ.get("HSCT_WATCH_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -142,6 +143,28 @@ def test_retag_in_the_browser_changes_the_feed(served: tuple[Desk, str, Any], pa
     assert "ppms" in terms and "mist" not in terms
 
 
+def test_near_misses_come_first_and_have_their_own_tab(served: tuple[Desk, str, Any], page: Any) -> None:
+    desk, base, _ = served
+    near = str(add_near_miss(desk.store))
+    sign_in(page, base)
+    assert page.locator("table.queue tbody tr").count() == 4
+    first = page.locator("table.queue tbody tr").first
+    assert first.get_attribute("data-id") == near and selected_id(page) == near
+    assert "borderline" in (first.get_attribute("class") or "").split()
+    assert first.locator(".borderline-label").is_visible()
+    assert first.evaluate("row => getComputedStyle(row).outlineStyle") == "solid"  # selected, still marked
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desk-queue-borderline.png"), full_page=True)
+    page.click("nav.statuses a[data-status=borderline]")
+    page.wait_for_url(re.compile(r"status=borderline"))
+    assert [page.locator("table.queue tbody tr").nth(i).get_attribute("data-id")
+            for i in range(page.locator("table.queue tbody tr").count())] == [near]
+    page.keyboard.press("a")  # approved: no longer a near miss awaiting review
+    page.wait_for_url(re.compile(r"status=borderline&sel=0"))
+    assert page.locator("table.queue tbody tr").count() == 0
+    assert page.inner_text("nav.statuses a[data-status=borderline] .count") == "0"
+
+
 def test_hostile_item_runs_no_script_in_the_browser(served: tuple[Desk, str, Any], page: Any) -> None:
     desk, base, _ = served
     dialogs: list[str] = []
@@ -153,6 +176,29 @@ def test_hostile_item_runs_no_script_in_the_browser(served: tuple[Desk, str, Any
     page.wait_for_timeout(300)
     assert dialogs == [] and page.evaluate("document.title") != "owned"
     assert page.locator("main script").count() == 0 and page.locator("main img").count() == 0
+
+
+def test_sources_page_shows_a_quiet_source_at_a_glance(served: tuple[Desk, str, Any], page: Any) -> None:
+    from tests.test_desk import add_runs
+
+    desk, base, _ = served
+    add_runs(desk, "news", [8, 7, 9, 6, 8, 7, 0, 0, 0])  # gone quiet
+    add_runs(desk, "blog", [3, 4, 3, 5, 4, 4, 3], failed_at=4)
+    sign_in(page, base)
+    page.goto(f"{base}/sources")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desk-sources.png"), full_page=True)
+    chart = page.locator("tr[data-source=news] svg.runs")
+    assert chart.is_visible() and chart.get_attribute("role") == "img"
+    assert chart.locator("rect").count() == 9
+    quiet = chart.locator("rect.none").all()
+    assert len(quiet) == 3
+    colour = quiet[0].evaluate("e => getComputedStyle(e).fill")
+    assert colour == "rgb(196, 43, 28)" != chart.locator("rect.items").first.evaluate(
+        "e => getComputedStyle(e).fill")  # drawn in the desk's own style sheet, allowed by its CSP
+    box = quiet[0].bounding_box()
+    assert box is not None and box["height"] >= 2  # seen, though it found nothing
+    assert page.locator("tr[data-source=blog] svg.runs rect.failed").count() == 1
 
 
 def _status(desk: Desk, url: str) -> str:

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -87,6 +88,49 @@ def test_every_feed_file_is_valid(demo: Demo) -> None:
     assert data["items"]
     index = (public / "index.html").read_text(encoding="utf-8")
     assert "rss.xml" in index and "atom.xml" in index and "feed.json" in index
+
+
+def test_the_demo_reads_without_a_feed_reader_and_its_self_links_work(demo: Demo) -> None:
+    """The site is there to read, and every address the feeds, the site and the OPML give for
+    themselves is one `hsct-watch serve` answers, on the port the demo's desk uses."""
+    from lxml import html
+
+    from hsctwatch.config import load_config
+    from hsctwatch.web import create_app
+
+    config = load_config(demo.config)
+    origin = f"{config.serve.host}:{config.serve.port}"
+    assert config.feeds.base_url == f"http://{origin}/feeds/"
+    public = demo.folder / "public"
+    index = html.fromstring((public / "index.html").read_bytes())
+    entries = rss(demo).entries
+    headlines = [a.get("href") for a in index.cssselect("article h3 a")]
+    assert headlines == [e.link for e in entries]  # every story, newest first, linked to its publisher
+    assert index.cssselect("aside#subscribe a[href^='mailto:digest@example.org']")  # the demo's digest
+
+    self_links = [feedparser.parse((public / name).read_bytes()).feed.get("links", []) for name in (
+        "rss.xml", "atom.xml", "tags/ppms.xml")]
+    addresses = [link.href for links in self_links for link in links if link.rel == "self"]
+    addresses.append(json.loads((public / "feed.json").read_text(encoding="utf-8"))["feed_url"])
+    addresses += [o.get("xmlUrl") for o in etree.parse(str(public / "feeds.opml")).iter("outline")
+                  if o.get("xmlUrl")]
+    addresses += [o.get("htmlUrl") for o in etree.parse(str(public / "feeds.opml")).iter("outline")
+                  if o.get("htmlUrl")]
+    addresses.append(index.cssselect("#feed-address")[0].get("value"))
+    assert len(addresses) > 30
+    desk = create_app(config, rebuild=False).test_client()
+    for address in addresses:
+        parts = urlsplit(address)
+        assert parts.netloc == origin, address
+        assert desk.get(parts.path).status_code == 200, address
+
+
+def test_the_demo_digest_prints_with_dry_run(demo: Demo) -> None:
+    result = demo.run("digest", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    count = len(rss(demo).entries)
+    assert f"Subject: HSCT for MS (demo): {count} new stories" in result.stdout
+    assert "RESEARCH" in result.stdout and "CLINICAL TRIAL" in result.stdout
 
 
 def test_relevant_stories_appear_once_each_and_irrelevant_ones_never(demo: Demo) -> None:

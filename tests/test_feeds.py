@@ -47,14 +47,17 @@ def test_rss_atom_and_tag_feeds(tmp_path: Path) -> None:
                        copies=(FeedCopy("https://blog.example.net/copy/", "A patient blog"),),
                        updated=T0 + timedelta(days=5), author="Jane Roe")]
     report = write_feeds(items, META, tmp_path)
-    assert sorted(report.files) == ["atom.xml", "feed.json", "index.html", "rss.xml",
-                                    "tags/ppms.xml", "tags/research.xml", "tags/rrms.xml"]
+    feed_files = ["atom.xml", "feed.json", "rss.xml", "tags/ppms.xml", "tags/research.xml", "tags/rrms.xml"]
+    site = ["feeds.opml", "index.html", "lang/en.html", "site.css", "tags/ppms.html", "tags/research.html",
+            "tags/rrms.html"]
+    assert sorted(report.files) == sorted(feed_files + site)
     rss = parse(tmp_path / "rss.xml")
     assert [e.title for e in rss.entries] == ["Story 2", "Story 1"]  # newest first
     first = rss.entries[0]
     assert first.id == "tag:hsct-watch,2026:0002" and first.guidislink is False
     assert first.link == "https://news.example.org/story-2/"
     assert [(t.term, t.scheme) for t in first.tags] == [("ppms", "ms-type")]
+    assert "<p>Tags: Primary progressive MS</p>" in first.summary  # the label a person reads
     assert "Also published at" in first.summary and "https://blog.example.net/copy/" in first.summary
     assert first.published_parsed[:3] == (2026, 3, 3)
     assert first.author == "Jane Roe"  # dc:creator
@@ -82,6 +85,10 @@ def test_json_feed_follows_the_spec(tmp_path: Path) -> None:
     assert entry["id"] == "tag:hsct-watch,2026:0001"  # id is a string, required
     assert entry["url"] == "https://news.example.org/story-1/"
     assert entry["content_html"] and entry["tags"] == ["research", "rrms"]
+    assert entry["_hsct_watch"]["tags"] == [  # readable labels beside the slugs
+        {"slug": "research", "facet": "type", "label": "Research"},
+        {"slug": "rrms", "facet": "ms-type", "label": "Relapsing MS"}]
+    assert "Tags: Research, Relapsing MS" in entry["content_html"]
     for key in ("date_published", "date_modified"):
         assert datetime.fromisoformat(entry[key]).tzinfo is not None
     assert entry["date_modified"] > entry["date_published"]
@@ -119,7 +126,7 @@ def test_max_items_and_stale_tag_feeds(tmp_path: Path) -> None:
     assert len(parse(tmp_path / "rss.xml").entries) == 3
     assert (tmp_path / "tags/mist.xml").exists()
     report = write_feeds([item(n) for n in range(5)], META, tmp_path, max_items=3)
-    assert not (tmp_path / "tags/mist.xml").exists() and report.removed == ["tags/mist.xml"]
+    assert not (tmp_path / "tags/mist.xml").exists() and report.removed == ["tags/mist.html", "tags/mist.xml"]
 
 
 def test_unchanged_input_leaves_files_untouched(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from scrapy.utils.test import get_crawler
 from hsctwatch.crawl import worker as offload
 from hsctwatch.crawl.items import Article
 from pipelines.extract import ExtractPipeline
-from pipelines.relevance import RelevancePipeline
+from pipelines.relevance import RelevancePipeline, document
 from pipelines.tag import TagPipeline
 
 PAGE = (Path(__file__).parent / "fixtures" / "pages" / "msnt-article.html").read_text(encoding="utf-8")
@@ -30,7 +30,8 @@ def stages(workers: int) -> tuple[Any, ...]:
 
 
 async def through(workers: int) -> dict[str, Any]:
-    item: Any = Article(source="msnews", url=URL, canonical_url=URL, page_html=PAGE)
+    item: Any = Article(source="msnews", url=URL, canonical_url=URL, page_html=PAGE, categories=["Columns"],
+                        focus="hsct")
     for stage in stages(workers):
         item = stage.process_item(item)
         if inspect.isawaitable(item):
@@ -60,6 +61,11 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     assert judgement.relevance is not None and judgement.tags is not None and judgement.signature is not None
     assert judgement.relevance.relevant == here["relevant"]
     assert [t.as_dict() for t in judgement.tags] == here["tags"]
+    # judged for the very document the later stages read: its categories and focus included
+    assert judgement.document == document(Article(there))
+    assert judgement.document.categories == ("Columns", "News", "aHSCT", "aggressive MS",
+                                             "stem cell transplant")
+    assert judgement.document.focus == "hsct"
     assert there == here
 
 

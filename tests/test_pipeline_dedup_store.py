@@ -198,7 +198,9 @@ def test_the_index_reloads_from_stored_signatures(pipeline: Pipeline, store: Sto
     first = pipeline(url=NEWS, text=REPORT)
     with store.session() as session:
         stored = session.get(Story, first["story_id"])
-        assert stored is not None and stored.minhash is not None and len(stored.minhash) == 128 * 8
+        # the signature (128 × 8 bytes), then the opening's fingerprints (4 bytes each)
+        assert stored is not None and stored.minhash is not None
+        assert len(stored.minhash) > 128 * 8 and (len(stored.minhash) - 128 * 8) % 4 == 0
     reloaded = NearDuplicateIndex.from_store(store)  # as after a restart
     assert len(reloaded) == 1
     match = reloaded.find("Reproduced with permission.\n\n" + REPORT)

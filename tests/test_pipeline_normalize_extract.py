@@ -92,8 +92,8 @@ def test_extract_main_text_without_boilerplate() -> None:
     assert text.startswith("Autologous hematopoietic stem cell transplant (aHSCT) stopped")
     assert "RAM-MS trial in Norway" in text
     for boilerplate in ("We use cookies", "Related articles", "Get the latest MS news",
-                        "Does anyone know if the NHS", "strictly a news and information website",
-                        "Subscribe"):
+                        "Does anyone know if the NHS", "I had HSCT in 2019", "3 comments",
+                        "strictly a news and information website", "Subscribe"):
         assert boilerplate not in text
     assert "\n\n" in text  # paragraphs kept apart
 
@@ -111,6 +111,20 @@ def test_extract_metadata_from_json_ld_and_og() -> None:
     assert item["metadata"]["publisher"] == "Multiple Sclerosis News Today"
     assert item["metadata"]["site_name"] == "Multiple Sclerosis News Today"
     assert len(item["content_hash"]) == 64
+
+
+def test_extract_adds_the_pages_keywords_and_section_to_the_posts_categories() -> None:
+    """JSON-LD articleSection and keywords join what the feed or API said, without repeats, and
+    are kept with the story (for reprocess)."""
+    html = (FIXTURES / "pages/msnt-article.html").read_text(encoding="utf-8")
+    item = extract(normalize(url=ARTICLE, final_url=ARTICLE, page_html=html, categories=["aHSCT", "Columns"]))
+    assert item["categories"] == ["aHSCT", "Columns", "News", "aggressive MS", "stem cell transplant"]
+    assert item["metadata"]["categories"] == item["categories"]
+    keywords = html.replace('"keywords":["aHSCT","aggressive MS","stem cell transplant"]',
+                            '"keywords":"HSCT, Moscow ,  ,Day by day"')
+    assert keywords != html
+    item = extract(normalize(url=ARTICLE, final_url=ARTICLE, page_html=keywords))
+    assert item["categories"] == ["News", "HSCT", "Moscow", "Day by day"]
 
 
 def test_extract_feed_content_when_no_page() -> None:

@@ -149,3 +149,23 @@ def test_a_bad_rules_file_stops_the_crawl_with_its_name(tmp_path: Path) -> None:
     broken.write_text("[relevance\n", encoding="utf-8")
     with pytest.raises(ValueError, match=f"{broken}: not valid TOML"):
         RelevancePipeline.from_crawler(crawler(HSCTWATCH_RULES=str(broken)))
+
+
+def test_the_rules_read_the_items_categories_and_its_sources_focus(
+        pipelines: tuple[Crawler, RelevancePipeline, TagPipeline]) -> None:
+    """A post that never names MS, filed under "HSCT Moscow", is about the transplant for MS; a post
+    from a source devoted to HSCT needs less; neither rescues a post that never discusses it."""
+    _, relevance, tag = pipelines
+    day = Article(source="blog", url="https://blog.example/day-6", title="+6", text="\n\n".join([
+        "Day +6. Neutrophils 0.1 this morning, so this is the zero week everyone warned me about.",
+        "Temp 38.2 in the night, blood cultures and a new antibiotic. Mask on, door shut."]))
+    assert run(day, relevance, tag)["relevant"] is False
+    filed = run(Article(day, categories=["HSCT Moscow", "Day by day"]), relevance, tag)
+    assert filed["relevant"] is True and "russia" in {t["slug"] for t in filed["tags"]}
+    back = Article(source="blog", url="https://blog.example/back", title="Back at work", text="\n\n".join([
+        "First week back at the office since the transplant. Four days, mornings only.",
+        "The afternoons are hard after the transplant. My MS fatigue is there too, but I can plan "
+        "around it."]))
+    assert run(back, relevance, tag)["relevant"] is False
+    assert run(Article(back, focus="hsct"), relevance, tag)["relevant"] is True
+    assert run(Article(DRUG_NEWS, focus="hsct", categories=["HSCT"]), relevance, tag)["relevant"] is False

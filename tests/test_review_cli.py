@@ -155,3 +155,32 @@ def test_reprocess_after_a_rules_change(setup: tuple[Path, Store], tmp_path: Pat
     assert "0 newly relevant, 2 dropped" in out and "tags removed:" in out
     code, out = hw(config, "explain", "1")
     assert "not relevant" in out and "threshold 1.01" in out
+
+
+def test_reprocess_reads_the_stored_categories_and_the_sources_focus(tmp_path: Path) -> None:
+    """A story is judged again with the categories it was stored with and its source's focus as
+    the config now declares it."""
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n\n[[sources]]\n'
+                      'name = "diary"\nkind = "feed"\nurls = ["https://diary.example.org/feed/"]\n'
+                      'focus = "hsct"\n', encoding="utf-8")
+    pipeline = Pipeline(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    unjudged = {"relevant": False, "relevance_score": 0.0, "relevance_reasons": [], "tags": []}
+    pipeline(url="https://news.example.org/day-6/", source="news", title="+6", **unjudged,
+             text="Day +6. Neutrophils 0.1 this morning, so this is the zero week everyone warned me "
+                  "about.\n\n"
+                  "Temp 38.2 in the night, blood cultures and a new antibiotic. Mask on, door shut.",
+             metadata={"categories": ["HSCT Moscow", "Day by day"]})
+    pipeline(url="https://diary.example.org/back-at-work/", source="diary", title="Back at work", **unjudged,
+             text="First week back at the office since the transplant. Four days, mornings only.\n\n"
+                  "The afternoons are hard after the transplant. My MS fatigue is there too, but I can plan "
+                  "around it.")
+    pipeline(url="https://diary.example.org/vitamin-d/", source="diary", title="Vitamin D and MS", **unjudged,
+             text="A new study of vitamin D supplements in relapsing MS found no effect on relapses.")
+    code, out = hw(config, "reprocess")
+    assert code == 0 and "3 item(s) checked: 2 newly relevant, 0 dropped" in out, out
+    code, out = hw(config, "explain", "1")
+    assert "Filed as:  HSCT Moscow · Day by day" in out  # the post's own categories
+    assert "HSCT named in the categories ('HSCT Moscow')" in out
+    code, out = hw(config, "explain", "2")
+    assert "the source is devoted to HSCT" in out and "threshold 0.40" in out

@@ -52,6 +52,25 @@ def test_wordpress_rss2_entries_become_page_requests(msnt) -> None:
     assert msnt.crawler.stats.get_value("hsctwatch/feed/entry_without_link") == 1
 
 
+def test_entries_carry_their_categories(msnt, make_spider) -> None:
+    """A feed's <category> (RSS) or category label, else term (Atom), as the post's categories,
+    for the relevance rules; an entry without any has none."""
+    first, second = parse(msnt, "feed/wordpress-rss2.rss", MSNT_FEED)
+    assert first.cb_kwargs["entry"]["categories"] == ["News", "aHSCT"]
+    assert second.cb_kwargs["entry"]["categories"] == ["News"]
+    spider = make_spider("feed", urls=["https://medicalxpress.com/feed"], full_text=False)
+    items = parse(spider, "feed/atom.atom", "https://medicalxpress.com/rss-feed/search/?search=stem+cell")
+    assert items[0]["categories"] == ["Stem cell transplant", "Multiple sclerosis"]
+    assert "categories" not in items[1]
+
+
+def test_a_focused_source_stamps_its_items(make_spider) -> None:
+    spider = make_spider("feed", urls=[MSNT_FEED], full_text=False, focus="hsct")
+    assert all(item["focus"] == "hsct" for item in parse(spider, "feed/wordpress-rss2.rss", MSNT_FEED))
+    general = make_spider("feed", name="general", urls=[MSNT_FEED], full_text=False)
+    assert all("focus" not in item for item in parse(general, "feed/wordpress-rss2.rss", MSNT_FEED))
+
+
 def test_full_text_false_keeps_the_feed_content(make_spider) -> None:
     spider = make_spider("feed", urls=[MSNT_FEED], full_text=False)
     results = parse(spider, "feed/wordpress-rss2.rss", MSNT_FEED)

@@ -20,6 +20,9 @@ def test_one_query_per_search_term(make_spider) -> None:
     assert urlsplit(requests[1].url).path == "/wp-json/wp/v2/posts"
     assert query["search"] == ["stem cell"] and query["per_page"] == ["2"] and query["page"] == ["1"]
     assert query["orderby"] == ["modified"]
+    # the post's categories and tags come embedded, by name; with _fields, only if these pass
+    assert query["_embed"] == ["wp:term"]
+    assert {"_links", "_embedded"} <= set(query["_fields"][0].split(","))
 
 
 def test_pages_through_total_pages_and_reads_posts(make_spider) -> None:
@@ -42,6 +45,17 @@ def test_pages_through_total_pages_and_reads_posts(make_spider) -> None:
     page2 = run_callback(pages[0], response_for(pages[0], "wordpress/posts-page2.json",
                                                 headers={"X-WP-TotalPages": "3"}))
     assert [r["title"] for r in page2] == ["BEAT-MS trial completes enrolment"]
+
+
+def test_posts_carry_their_categories_then_tags_by_name(make_spider) -> None:
+    spider = make_spider("wordpress", urls=[ROOT])
+    first = start_requests(spider)[0]
+    news, column = run_callback(first, response_for(first, "wordpress/posts-page1.json"))
+    assert news["categories"] == ["News", "Research", "aHSCT", "Q&A"]  # entities decoded, no repeats
+    assert column["categories"] == ["Columns", "HSCT", "Moscow"]
+    # a site that does not embed its terms (or an older WordPress) gives no categories
+    page2 = run_callback(first, response_for(first, "wordpress/posts-page2.json"))
+    assert "categories" not in page2[0]
 
 
 def test_full_text_fetches_the_page(make_spider) -> None:

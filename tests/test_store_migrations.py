@@ -1,6 +1,6 @@
 """The store's schema across versions (Alembic), on SQLite and on PostgreSQL: a store made by 0.1.0
 is upgraded in place, on open and by `hsct-watch db upgrade`, keeping every row; the models and the
-migrations describe the same schema; a server that is down is one line and exit status 73."""
+migrations describe the same schema; a server that is down is one line and exit status 74."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, inspect, select
 
-from hsctwatch.console import EXIT_STORE
+from hsctwatch.console import EXIT_UNUSABLE
 from hsctwatch.stories import migrations
-from hsctwatch.stories.models import Base, Copy, Store, StoreUnavailable, Story, Tag
+from hsctwatch.stories.models import Base, Copy, DeskSession, DigestList, Store, StoreError, Story, Tag
 from tests.test_pipeline_dedup_store import REPORT, Pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,6 +64,61 @@ def test_a_store_of_0_1_0_is_upgraded_when_opened_and_keeps_its_rows(store_url: 
     assert item["outcome"] == "copy" and item["story_id"] == story.id
     with store.session() as session:
         assert session.query(Copy).count() == 3 and session.query(Tag).count() == 2
+    store.close()
+
+
+#: what a store gained between 0.1.0 and migrations, made then by create_all when it opened
+BEFORE_MIGRATIONS = sa.MetaData()
+sa.Table("desk_sessions", BEFORE_MIGRATIONS,
+         sa.Column("key_hash", sa.String(64), primary_key=True),
+         sa.Column("user", sa.String(100), nullable=False, index=True),
+         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
+sa.Table("digest_lists", BEFORE_MIGRATIONS,
+         sa.Column("name", sa.String(100), primary_key=True),
+         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+         sa.Column("last_sent_at", sa.DateTime(timezone=True)))
+sa.Table("articles", BEFORE_MIGRATIONS, sa.Column("id", sa.Integer, primary_key=True))
+sa.Table("digest_sent", BEFORE_MIGRATIONS,
+         sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("list_name", sa.String(100), nullable=False),
+         sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False,
+                   index=True),
+         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+         sa.UniqueConstraint("list_name", "article_id"))
+
+
+def load_before_migrations(url: str) -> None:
+    """A store as the last version before migrations left it: 0.1.0's tables and rows, with the
+    tables it made since (desk sessions, the digest's) and articles.borderline, set on a story."""
+    load_0_1_0(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        no, yes = ("0", "1") if engine.dialect.name == "sqlite" else ("false", "true")
+        connection.exec_driver_sql(f"ALTER TABLE articles ADD COLUMN borderline BOOLEAN NOT NULL "
+                                   f"DEFAULT {no}")
+        connection.exec_driver_sql("CREATE INDEX ix_articles_borderline ON articles (borderline)")
+        connection.exec_driver_sql(f"UPDATE articles SET borderline = {yes}")
+        BEFORE_MIGRATIONS.create_all(connection, tables=[t for t in BEFORE_MIGRATIONS.sorted_tables
+                                                         if t.name != "articles"])
+        connection.exec_driver_sql("INSERT INTO digest_lists (name, since) "
+                                   "VALUES ('all', '2026-01-05 00:00:00')")
+        connection.exec_driver_sql("INSERT INTO desk_sessions (key_hash, \"user\", created_at) "
+                                   "VALUES ('k', 'ed', '2026-01-05 00:00:00')")
+    engine.dispose()
+
+
+def test_a_store_made_before_migrations_with_the_later_tables_is_upgraded(store_url: str) -> None:
+    load_before_migrations(store_url)
+    store = Store(store_url)
+    assert store.revision == migrations.head()
+    with store.session() as session:
+        [story] = session.scalars(select(Story)).all()
+        assert story.borderline is True and story.signature_seq is None
+        assert [d.name for d in session.scalars(select(DigestList))] == ["all"]
+        assert [s.user for s in session.scalars(select(DeskSession))] == ["ed"]
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert "story_lock" in inspect(connection).get_table_names()
     store.close()
 
 
@@ -118,18 +174,18 @@ def test_a_store_newer_than_this_version_is_refused(store_url: str) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     engine.dispose()
-    with pytest.raises(StoreUnavailable, match="revision 9999, which this hsct-watch does not know"):
+    with pytest.raises(StoreError, match="revision 9999, which this hsct-watch does not know"):
         Store(store_url)
 
 
-def test_a_server_that_is_down_is_one_line_and_exit_73(tmp_path: Path) -> None:
+def test_a_server_that_is_down_is_one_line_and_exit_74(tmp_path: Path) -> None:
     config = tmp_path / "hsct-watch.toml"
     config.write_text('[store]\nurl = "postgresql+psycopg://hsct:secret@127.0.0.1:9/hsct"\n',
                       encoding="utf-8")
     for command in (["run"], ["feeds"], ["review", "list"], ["reprocess", "--dry-run"], ["db", "upgrade"]):
         result = hsct_watch(config, *command)
-        assert result.returncode == EXIT_STORE == 73, (command, result.stderr)
+        assert result.returncode == EXIT_UNUSABLE == 74, (command, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-        assert result.stderr.startswith("hsct-watch: cannot use the store at "
-                                        "postgresql+psycopg://hsct:***@127.0.0.1:9/hsct: ")
+        assert result.stderr.startswith("hsct-watch: cannot reach the database "
+                                        "postgresql+psycopg://hsct:***@127.0.0.1:9/hsct (")
         assert "secret" not in result.stderr

@@ -92,7 +92,8 @@ RELEVANT = [c for c in CASES if c.relevant]
 
 @pytest.mark.parametrize("case", RELEVANT, ids=[c.id for c in RELEVANT])
 def test_every_tag_has_evidence_that_occurs_where_it_says(rules: Rules, case: Case) -> None:
-    text = {"title": case.document.title, "summary": case.document.summary, "body": case.document.text}
+    text = {"title": case.document.title, "summary": case.document.summary, "body": case.document.text,
+            "categories": " · ".join(case.document.categories)}
     for tag in rules.tags(case.document):
         assert tag.evidence, tag.slug
         for evidence in tag.evidence:
@@ -426,6 +427,9 @@ def test_a_bad_rules_file_is_named_with_the_problem(tmp_path: Path, content: str
     ("mention = 0.15", "", "[relevance.weights] is missing mention"),
     ("[procedure.weak]", "[procedure_weak]", "missing table [procedure.weak]"),
     ("[[tags]]\nslug = \"astims\"", "[[tags]]\nslug = \"astims\"\nnear_within = -1", "'near_within' must be"),
+    ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\nnot_with = ["nope"]', "'not_with' names no tag: nope"),
+    ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\nnot_in = "nowhere"',
+     "'not_in' names no [page_forms.nowhere]"),
 ])
 def test_a_broken_rule_is_named(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = edited(tmp_path, old, new)
@@ -437,6 +441,17 @@ def test_a_broken_rule_is_named(tmp_path: Path, old: str, new: str, message: str
 def test_a_missing_rules_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read the rules file"):
         Rules.load(tmp_path / "nowhere.toml")
+
+
+def test_the_corpus_loader_reads_categories_and_folders_of_batches(tmp_path: Path) -> None:
+    batch = tmp_path / "batches" / "en-9"
+    batch.mkdir(parents=True)
+    (batch / "diary.toml").write_text('title = "+6"\nrelevant = true\ntags = ["patient-story"]\n'
+                                      'categories = ["HSCT Moscow"]\ntext = "Day +6. Counts at zero."\n',
+                                      encoding="utf-8")
+    [case] = load_corpus(tmp_path / "batches")
+    assert case.id == "en-9/diary" and case.document.categories == ("HSCT Moscow",)
+    assert load_corpus(batch)[0].id == "diary"
 
 
 def test_eval_prints_figures_for_the_labelled_corpus() -> None:

@@ -97,3 +97,50 @@ def test_quiet_run_prints_nothing_when_all_is_well(tmp_path: Path, store_url: st
         config.write_text(sites.config_toml(store_url), encoding="utf-8")
         result = hsct_watch(config, "run", "--quiet")
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (from /proc; zombies count as gone)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_run_takes_its_crawl_with_it(tmp_path: Path) -> None:
+    """`kill -9` of the run alone (not its process group): its crawl process and the crawl's
+    worker end with it, and until they have, the lock stays taken."""
+    with SampleSites(port=0, delay=3.0) as sites:  # slow: the crawl has long to go when killed
+        config = tmp_path / "hsct-watch.toml"
+        config.write_text(sites.config_toml(), encoding="utf-8")
+        run = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "run"],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        family: list[int] = []
+        while time.monotonic() < deadline:  # the crawl, and its worker reading pages
+            crawls = _children(run.pid)
+            family = crawls + [w for c in crawls for w in _children(c)]
+            if len(family) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(family) >= 2, "the run started no crawl with a worker"
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 3  # each answer of the sites takes 3 s: no crawl ends by itself
+        while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in family if _alive(pid)], "the crawl outlived its run"
+        with RunLock(tmp_path):  # free: nothing of the killed run holds it
+            pass

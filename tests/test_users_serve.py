@@ -106,3 +106,87 @@ def test_serve_binds_to_loopback_serves_feeds_and_asks_for_a_login(tmp_path: Pat
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "No editor accounts yet" in err
+
+
+class _Browser:
+    """A client of the desk behind a (pretend) reverse proxy: every request carries the proxy's
+    X-Forwarded-For/-Proto, as nginx sends them; the session cookie is kept by hand (it is
+    Secure, and this speaks plain HTTP to the desk, as the proxy does)."""
+
+    def __init__(self, port: int, client_address: str):
+        self.port = port
+        self.forwarded = {"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https"}
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                referer: str | None = None) -> tuple[int, dict[str, str], str]:
+        import http.client
+        from urllib.parse import urlencode
+
+        headers = dict(self.forwarded)
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if referer is not None:
+            headers["Referer"] = referer
+        body = urlencode(form) if form is not None else None
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        found = dict(response.getheaders())
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("hsct_watch_session="):
+                self.cookie = value.split(";", 1)[0]
+                found["Set-Cookie"] = value
+        connection.close()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', text)
+        if token:
+            self.token = token.group(1)
+        return response.status, found, text
+
+    def sign_in(self, name: str, password: str, referer: str | None = None) -> tuple[int, dict[str, str]]:
+        if not self.token:
+            self.request("GET", "/login")
+        origin = f"https://127.0.0.1:{self.port}/login"
+        status, headers, _ = self.request("POST", "/login", {"name": name, "password": password,
+                                                             "csrf_token": self.token},
+                                          referer=origin if referer is None else referer)
+        return status, headers
+
+
+def test_behind_a_proxy_the_desk_sees_the_client_and_https(tmp_path: Path) -> None:
+    """`hsct-watch serve` with behind_proxy = true, on a real waitress server on loopback."""
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text(CONFIG + '[serve]\nbehind_proxy = true\ntrusted_proxy = "127.0.0.1"\n',
+                      encoding="utf-8")
+    code, _ = hw(config, "users", "add", "editor", "--password-stdin", input="a long editor password\n")
+    assert code == 0
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "serve",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        # HTTPS at the proxy: a sign-in from another site's page is refused (strict Referer check)
+        status, _ = _Browser(port, "203.0.113.5").sign_in("editor", "a long editor password",
+                                                          referer="https://evil.example/login")
+        assert status == 400
+        # ... and the session cookie is Secure
+        status, headers = _Browser(port, "203.0.113.5").sign_in("editor", "a long editor password")
+        assert status == 302 and "Secure" in headers["Set-Cookie"]
+        # ten failed tries from one client lock that client out, not everyone
+        attacker = _Browser(port, "198.51.100.66")
+        codes = [attacker.sign_in(f"guess{n}", "wrong password!")[0] for n in range(11)]
+        assert codes == [401] * 10 + [429]
+        status, _ = _Browser(port, "203.0.113.9").sign_in("editor", "a long editor password")
+        assert status == 302
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)

@@ -29,6 +29,12 @@ def apply_config(settings: BaseSettings, config: Config) -> None:
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="project")
     settings.set("HSCTWATCH_STORE_URL", config.store_url, priority="project")
     settings.set("HSCTWATCH_RULES", config.rules, priority="project")
+    settings.set("HSCTWATCH_MODEL", str(config.model_path or ""), priority="project")
+    settings.set("HSCTWATCH_MODEL_WEIGHT", config.model.weight, priority="project")
+    settings.set("HSCTWATCH_BORDERLINE_MARGIN", config.review.borderline_margin, priority="project")
     settings.set("USER_AGENT", user_agent(config), priority="project")
+    settings.set("HSCTWATCH_ALLOW_PRIVATE", config.crawl.allow_private, priority="project")
+    for key, value in vars(config.limits).items():
+        settings.set(f"HSCTWATCH_LIMIT_{key.upper()}", value, priority="project")
     for key, value in config.scrapy.items():
         settings.set(key, value, priority="project")

@@ -29,6 +29,24 @@ FIGURES = {
     "dropped": "item_dropped_count",
 }
 PROGRESS_EVERY = 10
+WARNINGS_STAT = "hsctwatch/warning_messages"
+MAX_MESSAGES = 20
+
+
+def add_warning(stats: Any, message: str, *, example: str = "") -> None:
+    """A warning line for the run summary — a link skipped, a request refused, a limit reached:
+    the source has not failed. Once per message, with its first example (capped, and with
+    control characters escaped: the example is often a scraped URL)."""
+    warnings = list(stats.get_value(WARNINGS_STAT) or [])
+    if len(warnings) < MAX_MESSAGES and not any(w.startswith(message) for w in warnings):
+        warnings.append(f"{message} (e.g. {printable(example, 100)})" if example else message)
+        stats.set_value(WARNINGS_STAT, warnings)
+
+
+def printable(text: str, limit: int) -> str:
+    """Scraped text made safe for a terminal line: control characters escaped, length capped."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunRecorder:
@@ -121,7 +139,7 @@ class RunRecorder:
             messages = list(stats.get_value("hsctwatch/error_messages") or [])
             if crashed:
                 messages.append(f"{crashed} error(s) while processing pages; see hsct-watch.log")
-            row.messages = messages
+            row.messages = messages + list(stats.get_value(WARNINGS_STAT) or [])
             row.duration = round(time.monotonic() - self.started, 2)
             if finished:
                 row.finished_at = utcnow()

@@ -8,12 +8,17 @@ normalize → extract → relevance → tag → dedup → store
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import scrapy
 
 from hsctwatch.rules import Document, Relevance, TagMatch
+from hsctwatch.scraped import clean_line
+
+MAX_CATEGORIES = 30  # a page's own labels: a few; more is a tag cloud
+MAX_CATEGORY_CHARS = 100
 
 
 class Article(scrapy.Item):
@@ -29,6 +34,10 @@ class Article(scrapy.Item):
     published = scrapy.Field()  # datetime or string as given; normalize makes it UTC
     updated = scrapy.Field()  # datetime or string as given (feed updated, WP modified, lastmod)
     author = scrapy.Field()
+    # list[str]: the post's own categories and tags (a feed's <category>, WordPress terms);
+    # extract adds the page's JSON-LD keywords and articleSection
+    categories = scrapy.Field()
+    focus = scrapy.Field()  # the source's declared focus ("hsct"), when it has one
     fetched_at = scrapy.Field()  # when the spider got it (UTC)
     record_type = scrapy.Field()  # "paper" or "trial" for records from research APIs, else unset
     record = scrapy.Field()  # dict: what the API said (pmid, doi, journal, status, phase, …)
@@ -50,6 +59,7 @@ class Article(scrapy.Item):
     relevant = scrapy.Field()  # bool
     relevance_score = scrapy.Field()  # float
     relevance_reasons = scrapy.Field()  # list[str]
+    borderline = scrapy.Field()  # bool: not relevant, but just under the threshold (for an editor)
 
     # -- tag ---------------------------------------------------------------------------------
     tags = scrapy.Field()  # list[dict(facet, slug, evidence=list[dict(phrase, where)])]
@@ -60,6 +70,20 @@ class Article(scrapy.Item):
 
     # -- store -------------------------------------------------------------------------------
     outcome = scrapy.Field()  # "new", "updated", "unchanged", "copy"
+
+
+def categories(*groups: Iterable[Any]) -> list[str]:
+    """A post's categories from every place that gives them, in order: cleaned (scraped
+    text), without repeats (whatever their case) and within sensible bounds."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for group in groups:
+        for value in group or ():
+            name = clean_line(str(value))[:MAX_CATEGORY_CHARS].strip() if isinstance(value, str) else ""
+            if name and name.casefold() not in seen and len(out) < MAX_CATEGORIES:
+                seen.add(name.casefold())
+                out.append(name)
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,12 @@ from hsctwatch.stories.models import Store, Validator, utcnow
 UNCONDITIONAL = "hsctwatch_unconditional"
 
 
-class NotModified(IgnoreRequest):
+class Skipped(IgnoreRequest):
+    """A request dropped on purpose and accounted for elsewhere (a 304, a limit, a refused
+    address): the spiders' errbacks pass it by instead of reporting a failure."""
+
+
+class NotModified(Skipped):
     """The server answered 304: nothing changed since the last complete run."""
 
 

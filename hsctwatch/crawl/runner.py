@@ -4,12 +4,17 @@ The crawl runs in a child process because Twisted's reactor can run only once pe
 the CLI (and a test, or the web app) can start any number of crawls, and a crash of the crawl
 can't take the caller down. The child records each source's figures in the store (RunRecorder),
 which is where the parent reads the summary from.
+
+The child shares the parent's run lock and dies with the parent (hsctwatch.crawl.lock), so a
+killed run leaves no crawl behind and no second run starts beside one. It stops itself at the
+run's time limit ([limits] run_minutes); should it not, the parent ends it a little later.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,8 +24,21 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from hsctwatch.config import Config, SourceConfig, load_config
-from hsctwatch.stories.models import CrawlRun, SourceRun, Store, open_store, utcnow
+from hsctwatch.config import Config, ConfigError, SourceConfig, load_config
+from hsctwatch.crawl.lock import die_with_parent, held_descriptors
+from hsctwatch.stories.models import (
+    CrawlRun,
+    SourceRun,
+    Store,
+    StoreError,
+    configure_stores,
+    open_store,
+    utcnow,
+)
+
+EXIT_USAGE = 2  # the child's config was unreadable (as hsctwatch.console)
+EXIT_UNUSABLE = 74  # the child could not use the store (as hsctwatch.console)
+GRACE_SECONDS = 120  # past the run's time limit, before the parent ends a crawl that went on
 
 
 @dataclass
@@ -67,6 +85,7 @@ def crawl(
 ) -> RunResult:
     """Crawl the named sources (all enabled ones when none are named) and report per source."""
     sources = [config.source(n) for n in source_names] if source_names else list(config.enabled_sources)
+    started = time.time()
     store = open_store(config.store_url)
     with store.session() as session:
         run = CrawlRun(command=command, started_at=utcnow(), status="running")
@@ -74,6 +93,7 @@ def crawl(
         session.flush()
         run_id = run.id
     names = [source.name for source in sources]
+    deadline = started + config.limits.run_minutes * 60 + GRACE_SECONDS if config.limits.run_minutes else None
 
     def progress() -> None:
         if on_progress:
@@ -85,10 +105,12 @@ def crawl(
 
         returncode = crawl_on_cluster(config, run_id, names, verbose, progress)
     else:
-        child = start_crawl(config, run_id, names, verbose=verbose)
+        child = start_crawl(config, run_id, names, verbose=verbose, started=started)
         while child.poll() is None:
             time.sleep(0.5)
             progress()
+            if deadline is not None and time.time() > deadline:
+                _end(child)
         returncode = child.returncode
     result = summarize(config, run_id, sources)
     result.returncode = returncode
@@ -102,10 +124,12 @@ def crawl(
 
 
 def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose: bool = False,
-                cluster: Sequence[str] = ()) -> subprocess.Popen[bytes]:
-    """The crawl's child process (`python -m hsctwatch.crawl.runner`), started; `cluster` adds its
-    role in a cluster (--cluster seed|work --worker ID)."""
-    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id), *cluster]
+                cluster: Sequence[str] = (), started: float | None = None) -> subprocess.Popen[bytes]:
+    """The crawl's child process (`python -m hsctwatch.crawl.runner`), started; it dies with this
+    process and counts the run's time limit from `started` (now if None). `cluster` adds its role
+    in a cluster (--cluster seed|work --worker ID)."""
+    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
+            "--parent", str(os.getpid()), "--started", repr(started or time.time()), *cluster]
     if config.path:
         args += ["--config", str(Path(config.path).absolute())]
     if verbose:
@@ -116,7 +140,18 @@ def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose:
     if config.path:
         env.pop("HSCT_WATCH_CONFIG", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
-    return subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None)
+    return subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
+                            pass_fds=held_descriptors())
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """A crawl that outlived the run's time limit: asked to stop, then stopped."""
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _project_root() -> str:
@@ -170,26 +205,49 @@ _FIGURES = {"fetched": "responses", "new": "new", "updated": "updated", "unchang
 
 
 def _child(argv: Sequence[str] | None = None) -> int:
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
-
-    from hsctwatch.crawl.addon import apply_config
-
     parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl.runner")
     parser.add_argument("--config")
     parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--parent", type=int)
+    parser.add_argument("--started", type=float)
     parser.add_argument("--source", action="append", default=[])
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--cluster", choices=("seed", "work"), help="this crawl's part in a cluster run")
     parser.add_argument("--worker", default="", help="the cluster worker's id")
     options = parser.parse_args(argv)
+    if options.parent:
+        die_with_parent(options.parent)
+    try:
+        return _crawl_here(options)
+    except ConfigError as exc:
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def _crawl_here(options: argparse.Namespace) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from hsctwatch.crawl.addon import apply_config
+    from hsctwatch.rules import Rules
 
     config = load_config(options.config, search=False)
+    configure_stores(wait_seconds=config.store.wait_seconds)
+    open_store(config.store_url)  # a store that can't be used is one line, before Scrapy starts
+    try:
+        Rules.load(config.rules)  # compiled once per process: the pipelines take this one
+    except ValueError as exc:  # a rules file that is TOML but not rules: the config's mistake
+        print(f"hsct-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     settings = Settings()
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
     apply_config(settings, config)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
+    settings.set("HSCTWATCH_RUN_STARTED", options.started or time.time(), priority="cmdline")
     if options.cluster:
         from hsctwatch.crawl.cluster import apply_cluster
 

@@ -40,6 +40,12 @@ REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# -- only the web ----------------------------------------------------------------------------
+# Scrapy can also read file:, data:, ftp: and s3: URLs; a link in a feed must never make it read
+# the machine's files or anything but a web page (hsctwatch.crawl.guard refuses them as well).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+HSCTWATCH_ALLOW_PRIVATE = False  # [crawl] allow_private: any source may reach private addresses
+
 # -- the pipeline: one concern per stage, with gaps for new stages ---------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
@@ -51,6 +57,9 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # web addresses only; private ones only for a source that lives on one (before robots.txt,
+    # so a refused host's robots.txt is not fetched either)
+    "hsctwatch.crawl.guard.AddressGuard": 50,
     # retries wait longer each time (5xx, timeouts, resets): a struggling site gets room
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hsctwatch.crawl.middlewares.BackoffRetryMiddleware": 550,
@@ -58,6 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     "hsctwatch.crawl.middlewares.CrawlDelayMiddleware": 560,
     # after HttpCompression (590) and Redirect (600) in the response path, so it sees the final answer
     "hsctwatch.crawl.middlewares.ConditionalRequestsMiddleware": 580,
+    # next to the downloader: counts every request that goes out against [limits]
+    "hsctwatch.crawl.limits.LimitsMiddleware": 950,
 }
 
 EXTENSIONS = {

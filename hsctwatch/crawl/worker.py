@@ -102,7 +102,8 @@ def _start(workers: int) -> ProcessPoolExecutor | None:
             _listener = logging.handlers.QueueListener(records, _ToLogger())
             _listener.start()
             _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                        initargs=(records, logging.getLogger().getEffectiveLevel()))
+                                        initargs=(records, logging.getLogger().getEffectiveLevel(),
+                                                  os.getpid()))
             log.info("pages are read in %d worker process(es)", workers)
         except (OSError, ValueError) as exc:
             log.warning("no worker process (%s): extracting in the crawl's own process", exc)
@@ -112,7 +113,10 @@ def _start(workers: int) -> ProcessPoolExecutor | None:
     return _pool
 
 
-def _init_worker(records: Any, level: int) -> None:
+def _init_worker(records: Any, level: int, crawl: int) -> None:
+    from hsctwatch.crawl.lock import die_with_parent
+
+    die_with_parent(crawl)  # a crawl killed outright takes its worker with it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the crawl, which stops the worker
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(records)]

@@ -7,6 +7,10 @@ rules were tuned. A folder of TOML files, in either of two shapes:
   tag set is clear-cut), the case's id being the file's name;
 - several articles per file, as [[case]] tables with an `id` and the same keys.
 
+A case may give the post's own `categories` (a list of strings), which the rules read as the
+page would give them. A folder with no TOML files of its own is a folder of such folders (the
+blind batches), each case named by its folder.
+
 Relevance is scored on every case. Tags are scored on the cases labelled relevant, whatever the
 relevance rules decided, so that the two figures measure different things; per facet and
 micro-averaged over all tags.
@@ -15,7 +19,7 @@ micro-averaged over all tags.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +44,8 @@ def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
         return Case(
             id=case_id,
             document=Document(title=raw["title"], summary=raw.get("summary", ""),
-                              text=raw.get("text", "").strip()),
+                              text=raw.get("text", "").strip(),
+                              categories=tuple(str(c) for c in raw.get("categories", ()))),
             relevant=bool(raw["relevant"]),
             tags=frozenset(raw.get("tags", [])),
             note=raw.get("note", ""),
@@ -51,9 +56,15 @@ def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
 
 
 def load_corpus(folder: str | Path = DEFAULT_CORPUS) -> list[Case]:
-    """Every labelled case in the folder's TOML files, in file order."""
+    """Every labelled case in the folder's TOML files, in file order; in a folder without any,
+    the cases of each folder in it, their ids prefixed with the folder's name."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        return [replace(case, id=f"{sub.name}/{case.id}")
+                for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for case in load_corpus(sub)]
     cases = []
-    for path in sorted(Path(folder).glob("*.toml")):
+    for path in files:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

@@ -1,4 +1,5 @@
-"""The article's form: a first-hand story, an interview."""
+"""The article's form: a first-hand story, an interview, or no article at all but a list of
+teasers (a topic or tag index, an author's page, search results)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,59 @@ _ATTRIBUTED = re.compile(
 
 def question_answer(view: View, cues: Terms, lines_min: int,
                      quotes_min: int) -> tuple[Evidence, ...] | None:
-    """Built around an interview: question-and-answer or speaker lines, or an interview with
-    quoted answers."""
+    """Built around an interview: question-and-answer or speaker lines; or an interview (one
+    of the cues) with quoted answers, or with questions standing as paragraphs of their own, each
+    answered by the next (an FAQ page has the questions, but no interview)."""
     lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
     if len(lines) >= lines_min:
         return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
     cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
-    if cue and len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
-        sentence, a, b = cue
+    if cue is None:
+        return None
+    sentence, a, b = cue
+    if len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
         return (Evidence(sentence.raw[a:b], sentence.where),)
+    asked = _questions(view)
+    if len(asked) > lines_min:
+        return (Evidence(sentence.raw[a:b], sentence.where), Evidence(asked[0], "body"))
     return None
+
+
+def _questions(view: View) -> list[str]:
+    """The questions that stand as paragraphs of their own and are answered by the next one."""
+    body = [p for p in view.parts if p.where == "body"]
+    return [p.raw for p, after in zip(body, body[1:], strict=False)
+            if p.text.rstrip().endswith("?") and len(p.text.split()) <= 40
+            and not after.text.rstrip().endswith("?")]
+
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?:,? \d{{4}})?"
+         rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
+         r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2}"
+         r"|(?:an?|\d+) (?:minute|hour|day|week|month|year)s? ago|yesterday|last (?:week|month|year))")
+_SEPARATOR = r"(?:\s[|›·»—–-]\s|\s?[|›·»]\s?)"
+#: A teaser's dateline: a date with a section or a snippet ("14 March | Research", "09/04 – The
+#: decision forum says …", "News › 14 March", "Updated 2 months ago"), a short line of its own.
+_DATELINE = re.compile(rf"^(?:{_DATE}{_SEPARATOR}.*"
+                       rf"|(?:[^\n]{{0,60}}{_SEPARATOR})?(?:updated |posted |last post )?{_DATE}"
+                       rf"(?:{_SEPARATOR}[^\n]{{0,60}})?\.?)$", re.IGNORECASE)
+#: A search result's snippet, cut short at both ends ("…the StarMS trial compares aHSCT with…").
+_RESULT = re.compile(r"^(?:\.\.\.|…).{10,300}(?:\.\.\.|…)$")
+
+
+def teasers(view: View, prose_words: int) -> tuple[int, int]:
+    """How many teaser lines the body has (datelines, snippets cut short), and how
+    many paragraphs of prose (at least `prose_words` words, without a teaser line): a list of
+    articles is many of the first and hardly any of the second, whatever its title says."""
+    entries = prose = 0
+    for part in view.parts:
+        if part.where != "body":
+            continue
+        lines = [line.strip() for line in part.raw.splitlines() if line.strip()]
+        found = sum(1 for line in lines if len(line.split()) <= 40
+                    and (_DATELINE.match(line) or _RESULT.match(line)))
+        entries += found
+        if not found and len(part.text.split()) >= prose_words:
+            prose += 1
+    return entries, prose

@@ -13,7 +13,7 @@ from typing import Any
 
 from hsctwatch.rules.model import RulesError
 from hsctwatch.rules.relevance import RelevanceRules
-from hsctwatch.rules.tags import TagRules, read_tag
+from hsctwatch.rules.tags import TagRules, read_page_forms, read_tag
 from hsctwatch.rules.terms import Terms, compile_terms, cue_before, normalize, strings
 
 
@@ -46,6 +46,7 @@ class Rules(RelevanceRules, TagRules):
         relevance = required_table(data, "relevance")
         try:
             self.threshold = float(relevance.get("threshold", 0.5))
+            self.focus_threshold = float(relevance.get("focus_threshold", self.threshold))
             self.weights = {k: float(v) for k, v in relevance.get("weights", {}).items()}
             self.penalties = {k: float(v) for k, v in relevance.get("penalties", {}).items()}
         except (TypeError, ValueError):
@@ -64,6 +65,7 @@ class Rules(RelevanceRules, TagRules):
         ms = required_table(data, "ms")
         negative = required_table(data, "negative")
         self.procedure = Terms.read("[procedure]", procedure)
+        self._read_steps(procedure)
         self.weak_procedure = Terms.read("[procedure.weak]", weak)
         self.weak_not_after = cue_before("[procedure.weak] not_after", weak.get("not_after"))
         self.chemo = Terms.of_phrases("[procedure.weak] context", weak.get("context"))
@@ -87,8 +89,26 @@ class Rules(RelevanceRules, TagRules):
         pages = data.get("non_article", {})
         self.page_min = int(pages.get("min", 2))
         self.page_max_prose = int(pages.get("max_prose", 1))
+        self.page_teasers_min = int(pages.get("teasers_min", 4))
+        self.page_prose_words = int(pages.get("prose_words", 40))
         self.page_kinds = {kind: Terms.of_phrases(f"[non_article.kinds] {kind!r}", signs)
                            for kind, signs in pages.get("kinds", {}).items()}
+
+    def _read_steps(self, procedure: Mapping[str, Any]) -> None:
+        """The procedure told in its steps, and the places it is done at (see rules.toml)."""
+        steps = procedure.get("steps", {})
+        kinds = {k: v for k, v in steps.items() if isinstance(v, dict)}
+        self.step_kinds = {kind: Terms.read(f"[procedure.steps.{kind}]", table)
+                           for kind, table in kinds.items()}
+        everything = {key: [t for table in kinds.values() for t in strings(key, table.get(key))]
+                      for key in ("phrases", "patterns", "exact")}
+        self.steps = Terms.read("[procedure.steps]", everything)
+        self.steps_min_kinds = int(steps.get("min_kinds", 2))
+        places = procedure.get("places", {})
+        self.places = Terms.read("[procedure.places]", places)
+        self.place_near = Terms.of_phrases("[procedure.places] near", places.get("near"))
+        self.place_near_within = int(places.get("near_within", 6))
+        self.centres = Terms.read("[procedure.centres]", procedure.get("centres", {}))
 
     def _read_tags(self, data: Mapping[str, Any]) -> None:
         raw_tags = data.get("tags", [])
@@ -98,8 +118,17 @@ class Rules(RelevanceRules, TagRules):
         self.headline_counts = int(tagging.get("headline_counts", 2))
         self.dense_terms = int(tagging.get("dense_terms", 3))
         facet_defaults = data.get("facets", {})
+        self.crowded = {facet: (int(table["crowded"]), Terms.of_phrases(
+                            f"[facets.{facet}] crowded_unless", table.get("crowded_unless")))
+                        for facet, table in facet_defaults.items()
+                        if isinstance(table, dict) and "crowded" in table}
         seen: set[str] = set()
-        self.tag_rules = [read_tag(i, raw, facet_defaults, seen) for i, raw in enumerate(raw_tags)]
+        page_forms = read_page_forms(data.get("page_forms", {}))
+        self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms)
+                          for i, raw in enumerate(raw_tags)]
+        unknown = {s for t in self.tag_rules for s in t.not_with} - seen
+        if unknown:
+            raise RulesError(f"'not_with' names no tag: {', '.join(sorted(unknown))}")
 
 
 
@@ -115,6 +144,11 @@ def _rules_text(path: str | Path | None) -> tuple[str, str]:
         return Path(path).read_text(encoding="utf-8"), str(path)
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the rules file ({exc.strerror})") from None
+
+
+def rules_digest(path: str | Path | None = None) -> str:
+    """The digest `Rules.load(path).digest` has, without compiling the rules."""
+    return hashlib.sha256(_rules_text(path)[0].encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,24 @@ class Relevance:
     score: float
     reasons: tuple[str, ...]
 
+    def borderline(self, threshold: float, margin: float) -> bool:
+        """A near miss: left out, but within ``margin`` under the threshold — for an editor to see."""
+        return not self.relevant and self.score > 0 and self.score >= threshold - margin
+
 
 @dataclass(frozen=True)
 class Document:
+    """What the rules read. Besides the prose, the signals a page gives about itself: its own
+    categories and tags (a feed's <category>, WordPress terms, JSON-LD keywords and section),
+    and its source's declared focus ("hsct" for a blog or forum devoted to the treatment).
+    They set the light the prose is read in; they never make an off-topic post relevant."""
+
     title: str
     summary: str = ""
     text: str = ""
     url: str = ""
+    categories: tuple[str, ...] = ()
+    focus: str = ""
 
 
 class RulesError(ValueError):

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from hsctwatch.rules.forms import teasers
 from hsctwatch.rules.model import Document, Relevance
 from hsctwatch.rules.terms import Terms
 from hsctwatch.rules.views import Part, Sentence, View
@@ -22,6 +23,25 @@ class _Mention:
     text: str
     sentence: int
     secondary: bool = False  # one item of a list, or MS named only as a comparison
+    kind: str = ""  # "step" or "place": a step of the procedure or a place it is done at, not a name
+
+    @property
+    def described(self) -> bool:
+        return bool(self.kind)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What a page says of itself besides its prose: the categories it files the post under,
+    and its source's declared focus. They set the light the prose is read in: what names count,
+    which disease is meant when the post names none. They never add to the score of a post whose
+    text neither names nor describes the procedure."""
+
+    procedure: str = ""  # a category that names the procedure ("HSCT", "aHSCT")
+    weak: str = ""  # one that names it only beside chemotherapy ("Transplant"), or where it is done
+    ms: str = ""  # one that names MS ("My MS", "RRMS")
+    diseases: tuple[str, ...] = ()  # categories that name other diseases ("Lymphoma")
+    focus: bool = False  # the source is devoted to the treatment
 
 
 @dataclass
@@ -59,6 +79,14 @@ class RelevanceRules:
     weights: dict[str, float]
     penalties: dict[str, float]
     procedure: Terms  # names that mean the procedure on their own
+    steps: Terms  # the procedure told in its steps ...
+    step_kinds: dict[str, Terms]  # ... of these kinds
+    steps_min_kinds: int  # this many kinds of steps describe it
+    places: Terms  # where it is done, as patients name it ...
+    place_near: Terms  # ... with one of these words near (treated, accepted, flew) ...
+    place_near_within: int  # ... within this many words, in a sentence naming no drug
+    centres: Terms  # centres whose name means it, for MS
+    focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
     chemo: Terms
@@ -74,31 +102,118 @@ class RelevanceRules:
     secondary_ms: re.Pattern[str] | None
     page_min: int
     page_max_prose: int
+    page_teasers_min: int  # a list of articles: this many teaser lines ...
+    page_prose_words: int  # ... and no more than page_max_prose paragraphs of this many words
     page_kinds: dict[str, Terms]
 
     def relevance(self, doc: Document) -> Relevance:
         """Is HSCT for MS the article's subject, or a substantial part of it (a paragraph or more)?"""
         view = View.of(doc)
-        page = self._non_article(view)
-        if page:
-            return Relevance(False, 0.0, (f"not an article: {page}",))
+        kind = self._non_article(view)
+        if kind:
+            return Relevance(False, 0.0, (f"not an article: {kind}",))
         senses = self._senses(view)
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
-        readings = self._read(view, senses)
+        page = self._page(doc)
+        in_view = self._in_view(view, senses, page, reasons)
+        readings = self._read(view, senses, in_view)
         if not any(r.procedure for r in readings):
-            return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named"))
-        if not any(r.ms for r in readings):
+            return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named or described"))
+        ms_implied = self._ms_implied(page, readings, reasons)
+        if not any(r.ms for r in readings) and not ms_implied:
             return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
-        score, discussed = self._score(view, readings, reasons)
-        score = round(min(self._penalise(view, readings, discussed, score, reasons), 1.0), 3)
-        relevant = score >= self.threshold
-        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {self.threshold:.2f}")
+        score, discussed = self._score(view, readings, reasons, page, ms_implied)
+        score = round(min(self._penalise(view, readings, discussed, score, reasons, page), 1.0), 3)
+        threshold = self.focus_threshold if page.focus else self.threshold
+        relevant = score >= threshold
+        devoted = " (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""
+        reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {threshold:.2f}{devoted}")
         return Relevance(relevant, score, tuple(reasons))
+
+    def _page(self, doc: Document) -> _Page:
+        """The categories' and the source's word on what the post is about."""
+        def first(terms: Terms) -> str:
+            return next((c for c in doc.categories if terms.search(c)), "")
+
+        return _Page(procedure=first(self.procedure),
+                     weak=first(self.weak_procedure) or first(self.steps) or first(self.places),
+                     ms=first(self.ms),
+                     diseases=tuple(c for c in doc.categories if self.diseases.search(c)),
+                     focus=doc.focus == "hsct")
+
+    def _in_view(self, view: View, senses: dict[str, str], page: _Page, reasons: list[str]) -> str:
+        """How the article has the procedure in view, which decides whether its steps, the places
+        it is done at and its short names ("transplant") mean it. "told": it is told in steps of
+        enough kinds, or in one with a short name of it, or named by where it is done, or by the
+        post's categories or source — then they mean it everywhere. "named": only named — then
+        they add to the paragraphs that name it, and make none of their own (lymphodepleting
+        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
+        kinds = self._step_kinds(view)
+        told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
+        strong = [] if "HSCT" in senses else view.spans(self.procedure)
+        named = strong + view.spans(self.steps)  # a short name that is not one of the steps
+        weak = [view.text[a:b] for a, b in view.spans(self.weak_procedure)
+                if not any(x < b and a < y for x, y in named) and not (
+                    self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a]))]
+        places = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s)]
+        centres = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s, self.centres)]
+        if len(kinds) >= self.steps_min_kinds or (kinds and weak):
+            reasons.append(f"the transplant told in its steps: {told}"
+                           + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
+        elif centres or (weak and places):
+            reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
+        elif page.procedure or (page.weak and view.has(self.chemo)):
+            reasons.append(f"read in the light of the categories ({page.procedure or page.weak!r})")
+        elif page.focus:
+            reasons.append("the source is devoted to HSCT")
+        else:
+            return "named" if strong else ""
+        return "told"
+
+    def _step_kinds(self, view: View) -> list[tuple[str, str]]:
+        """The kinds of steps the article tells, each with the first step of its kind: the steps
+        are found once, then each is given its kind."""
+        first: dict[str, str] = {}
+        for a, b in view.spans(self.steps):
+            step = view.text[a:b]
+            kind = next((k for k, terms in self.step_kinds.items() if terms.search(step)), None)
+            if kind and kind not in first:
+                first[kind] = step
+        return [(kind, first[kind]) for kind in self.step_kinds if kind in first]
+
+    def _places(self, view: View, sentence: Sentence, terms: Terms | None = None) -> list[tuple[int, int]]:
+        """Where a sentence names a place the transplant is done at (or a centre, with `terms`) as
+        the place of a treatment ("Moscow accepted me", "flew to Puebla", "a quote from the
+        Pirogov centre"): with a word of treatment, travel or payment near, and no drug named in
+        the sentence ("ofatumumab will be available in Monterrey")."""
+        spans = view.spans(self.places if terms is None else terms, sentence)
+        if not spans or view.has(self.options, sentence.start, sentence.text):
+            return []
+        return [(a, b) for a, b in spans if self.place_near.search(
+            _around(sentence.text, a, b, self.place_near_within))]
+
+    def _ms_implied(self, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
+        """MS as the disease of a post that never names it: named by its categories, or a post
+        filed under HSCT (or from a source devoted to it) that names no other disease."""
+        if page.ms:
+            if not any(r.ms for r in readings):
+                reasons.append(f"MS named in the categories ({page.ms!r})")
+            return True
+        if (page.procedure or page.focus) and not page.diseases and not any(r.diseases for r in readings):
+            if not any(r.ms for r in readings):
+                reasons.append("MS taken as the disease: the post is filed under HSCT and names no other")
+            return True
+        return False
 
     def _non_article(self, view: View) -> str | None:
         """A login wall, cookie notice, search results, tag index or event listing: signs of such
-        a page, and hardly any prose."""
+        a page, and hardly any prose. Or, whatever its words, the form of a list of articles:
+        many teasers (a date and a section, a numbered result, a cut snippet) and hardly any prose
+        — a topic page titled "HSCT – latest news", an author's page, search results."""
         signs = Counter({kind: len(view.spans(terms)) for kind, terms in self.page_kinds.items()})
+        entries, prose_parts = teasers(view, self.page_prose_words)
+        if entries >= self.page_teasers_min and prose_parts <= self.page_max_prose:
+            return signs.most_common(1)[0][0] if signs.total() else "a list of articles"
         if sum(signs.values()) < self.page_min:
             return None
         prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
@@ -122,27 +237,29 @@ class RelevanceRules:
                 found[abbr] = name
         return found
 
-    def _read(self, view: View, senses: dict[str, str]) -> list[_Reading]:
+    def _read(self, view: View, senses: dict[str, str], in_view: str) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
-        strong_in_doc = "HSCT" not in senses and view.has(self.procedure)
         readings = []
         for part in view.parts:
             chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
-            weak_ok = bool(strong_in_doc or chemo)
+            weak_ok = bool(in_view or chemo)
             reading = _Reading(part)
             items = list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items)
+                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, bool(in_view))
+            if in_view == "named" and all(m.kind == "step" for m in reading.procedure):
+                reading.procedure = []  # steps where the procedure is not named
             readings.append(reading)
         return readings
 
     def _read_sentence(self, view: View, reading: _Reading, n: int, sentence: Sentence,
-                       senses: dict[str, str], weak_ok: bool, list_item: bool = False) -> None:
+                       senses: dict[str, str], weak_ok: bool, list_item: bool = False,
+                       in_view: bool = False) -> None:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
         listed = list_item or self._is_list(view, sentence)
-        strong = [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
-                  if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))]
+        strong = _undefined(text, [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
+                                   if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))])
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
@@ -152,6 +269,15 @@ class RelevanceRules:
                         self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
                     continue
                 reading.procedure.append(_Mention(text[a:b], n, listed))
+        if in_view and not cells:  # its steps and places, where they are not part of a name
+            named = view.spans(self.weak_procedure, sentence) + strong
+            for kind, spans in (("step", view.spans(self.steps, sentence)),
+                                ("place", self._places(view, sentence, self.centres)),
+                                ("place", self._places(view, sentence))):
+                for a, b in spans:
+                    if not any(x < b and a < y for x, y in named):
+                        reading.procedure.append(_Mention(text[a:b], n, listed, kind))
+                        named.append((a, b))
         diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
         reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
@@ -168,8 +294,8 @@ class RelevanceRules:
             return False
         return items >= 2 or view.has(self.list_markers, sentence.start, sentence.text)
 
-    def _score(self, view: View, readings: list[_Reading],
-               reasons: list[str]) -> tuple[float, list[_Reading]]:
+    def _score(self, view: View, readings: list[_Reading], reasons: list[str], page: _Page = _Page(),
+               ms_implied: bool = False) -> tuple[float, list[_Reading]]:
         w, title = self.weights, readings[0]
         score = 0.0
         lede = [r for r in readings if r.part.index in view.lede]
@@ -178,15 +304,24 @@ class RelevanceRules:
         if title.free_procedure and not (title.diseases and not title.free_ms) and not (
                 title.strong == 0 and lede_elsewhere):
             score += w["headline_procedure"]
-            reasons.append(f"HSCT named in the headline ({title.free_procedure[0].text!r})")
+            verb, first = _named(title.free_procedure)
+            reasons.append(f"HSCT {verb} in the headline ({first!r})")
         if title.free_ms:
             score += w["headline_ms"] + (w["headline_both"] if title.free_procedure else 0.0)
             reasons.append("MS named in the headline")
-        if any(r.free_procedure and not (r.diseases and not r.free_ms) for r in lede):
+        lede_named = [m for r in lede if not (r.diseases and not r.free_ms) for m in r.free_procedure]
+        if lede_named:
             score += w["lede_procedure"]
-            reasons.append("HSCT named in the lede")
+            verb, first = _named(lede_named)
+            reasons.append("HSCT named in the lede" if verb == "named"
+                           else f"HSCT described in the lede ({first!r})")
+        in_text = any(r.free_procedure for r in readings)
+        if (page.procedure or page.weak) and in_text and not page.diseases:
+            score += w.get("categories", 0.0)
+            reasons.append(f"HSCT named in the categories ({page.procedure or page.weak!r})")
+        no_other = not page.diseases and not any(r.diseases for r in readings)
         ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
-            any(r.free_ms for r in readings) and not any(r.diseases for r in readings))  # MS alone
+            (any(r.free_ms for r in readings) or page.ms or ms_implied) and no_other)  # MS alone
         discussed = [r for r in readings[1:] if r.discusses(ms_is_subject)]
         if discussed:
             mentions = sum(min(len(r.free_procedure) * w["mention"], w["paragraph_cap"]) for r in discussed)
@@ -200,7 +335,7 @@ class RelevanceRules:
         return score, discussed
 
     def _penalise(self, view: View, readings: list[_Reading], discussed: list[_Reading], score: float,
-                  reasons: list[str]) -> float:
+                  reasons: list[str], page: _Page = _Page()) -> float:
         p, title = self.penalties, readings[0]
         named = [m for r in readings for m in r.procedure]
         free = [m for r in readings for m in r.free_procedure]
@@ -209,10 +344,13 @@ class RelevanceRules:
                            else "HSCT only named in lists of treatment options")
         lede = [r for r in readings if r.part.index in view.lede]
         up_front = title.free_procedure or any(r.free_procedure for r in lede)
-        if len(free) == 1 and not up_front:
+        # named once, and what tells of it (its steps, where it is done) is in that paragraph only
+        once = len([m for m in free if not m.described]) <= 1 and sum(
+            1 for r in readings if r.free_procedure) <= 1
+        if free and once and not up_front:
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")
-        disease = self._other_disease(readings, discussed)
+        disease = self._other_disease(readings, discussed, page.diseases)
         if disease:
             score *= p["other_disease"]
             reasons.append(f"transplant discussed for {disease}, not MS")
@@ -229,17 +367,32 @@ class RelevanceRules:
         return score
 
     @staticmethod
-    def _other_disease(readings: list[_Reading], discussed: list[_Reading]) -> str | None:
+    def _other_disease(readings: list[_Reading], discussed: list[_Reading],
+                       categories: Sequence[str] = ()) -> str | None:
         """The disease the transplant is for, when it is not MS: other diseases outweigh MS
-        (a headline counts thrice) and MS has less than a paragraph of its own."""
+        (a headline counts thrice, and so does a category) and MS has less than a paragraph of
+        its own."""
         title = readings[0]
         diseases = Counter(d.lower() for r in readings for d in r.diseases)
         diseases.update({d.lower(): 2 for d in title.diseases})
+        diseases.update({d.lower(): 3 for d in categories})
         ms = 3 * len(title.free_ms) + sum(len(r.free_ms) for r in readings[1:])
-        own_paragraphs = sum(len(r.free_procedure) for r in discussed)
+        own_paragraphs = sum(1 for r in discussed for m in r.free_procedure if not m.described)
         if diseases and diseases.total() > ms and own_paragraphs < 2:
             return diseases.most_common(1)[0][0]
         return None
+
+
+def _around(text: str, start: int, end: int, within: int) -> str:
+    """The words within `within` words either side of text[start:end], and it."""
+    return " ".join([*text[:start].split()[-within:], text[start:end], *text[end:].split()[:within]])
+
+
+def _named(mentions: Sequence[_Mention]) -> tuple[str, str]:
+    """("named", the first name), or ("described", the first step) when only the procedure's
+    steps or places are there."""
+    named = [m for m in mentions if not m.described]
+    return ("named", named[0].text) if named else ("described", mentions[0].text)
 
 
 _LIST_MARK = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-•*–])(?:\s|$)")
@@ -259,6 +412,20 @@ def list_items(sentences: Sequence[Sentence], least: int = 3) -> set[int]:
 
 _COMPARISON = re.compile(r"\b(?:versus|vs\.?|compar\w+|than|randomi[sz]ed|against|head-to-head)\b",
                          re.IGNORECASE)
+
+
+def _undefined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without the abbreviations that only define the name before them: "autologous
+    haematopoietic stem cell transplantation (aHSCT)" is one mention, not two."""
+    kept: list[tuple[int, int]] = []
+    for a, b in spans:
+        if kept and _DEFINING.fullmatch(text, kept[-1][1], a):
+            continue
+        kept.append((a, b))
+    return kept
+
+
+_DEFINING = re.compile(r"\s*\(\s*")
 
 
 def _is_abbreviation(text: str, span: tuple[int, int], abbr: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hsctwatch.rules.forms import first_person, question_answer
 from hsctwatch.rules.model import WHERE, Document, Evidence, RulesError, TagMatch
-from hsctwatch.rules.terms import Terms, cue_after, cue_before, strings
+from hsctwatch.rules.terms import Terms, cue_after, cue_before, normalize, strings
 from hsctwatch.rules.views import Sentence, View
 
 
@@ -28,9 +28,13 @@ class Trigger:
     not_after: re.Pattern[str] | None = None
     not_before: re.Pattern[str] | None = None
     enough_with: Terms = field(default_factory=Terms)
+    not_in: Terms = field(default_factory=Terms)  # the trigger is off in an article with ...
+    not_in_min: int = 3  # ... this many sentences that have one of these
+    in_categories: bool = False  # a post's category that names it counts like its headline
 
     @classmethod
-    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Trigger:
+    def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
+             page_forms: Mapping[str, tuple[Terms, int]] | None = None) -> Trigger:
         merged = {**defaults, **raw}
         places = strings(f"{where} where", merged.get("where", list(WHERE)))
         if not places or set(places) - set(WHERE):
@@ -41,6 +45,15 @@ class Trigger:
         within = merged.get("near_within", 0)
         if not isinstance(within, int) or within < 0:
             raise RulesError(f"{where}: 'near_within' must be a whole number of words")
+        not_in, not_in_min = merged.get("not_in"), merged.get("not_in_min", 3)
+        if isinstance(not_in, str):  # the name of a kind of page, [page_forms.<name>]: its signs
+            if not_in not in (page_forms or {}):
+                raise RulesError(f"{where}: 'not_in' names no [page_forms.{not_in}]")
+            not_in, not_in_min = (page_forms or {})[not_in]
+        if not isinstance(not_in_min, int) or not_in_min < 1:
+            raise RulesError(f"{where}: 'not_in_min' must be a whole number, 1 or more")
+        if not isinstance(not_in, Terms):
+            not_in = Terms.of_phrases(f"{where} not_in", not_in)
         return cls(
             terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
             near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
@@ -48,6 +61,8 @@ class Trigger:
             not_after=cue_before(f"{where} not_after", merged.get("not_after")),
             not_before=cue_after(f"{where} not_before", merged.get("not_before")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
+            not_in=not_in, not_in_min=not_in_min,
+            in_categories=bool(merged.get("in_categories", False)),
         )
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
@@ -73,16 +88,45 @@ class TagRule:
     label: str
     triggers: tuple[Trigger, ...]
     form: Mapping[str, Any]
+    not_with: tuple[str, ...] = ()  # not given beside these tags (a type that a form outranks)
 
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
-                          "not_after", "not_before", "enough_with"})
+                          "not_after", "not_before", "enough_with", "not_in", "not_in_min",
+                          "in_categories"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
-TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres"}
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+_ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
+
+
+def _heading(view: View, sentence: Sentence) -> Sentence | None:
+    """The heading of the list a sentence is an item of ("- Primary progressive MS" under
+    "Exclusion criteria:"), in the same paragraph; None for a sentence that is no list item."""
+    if not _ITEM.match(sentence.text):
+        return None
+    before = [s for s in view.parts[sentence.part].sentences if s.start < sentence.start]
+    return next((s for s in reversed(before) if not _ITEM.match(s.text)), None)
+
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
 FORMS = ("first-person", "question-answer")
 
 
-def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str]) -> TagRule:
+def read_page_forms(raw: Any) -> dict[str, tuple[Terms, int]]:
+    """[page_forms.<name>]: the signs of a kind of page and how many sentences make one, compiled
+    once for every trigger that names it."""
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise RulesError("[page_forms] must hold tables: [page_forms.<name>] with phrases and min")
+    forms = {}
+    for name, table in raw.items():
+        least = table.get("min", 3)
+        if not isinstance(least, int) or least < 1:
+            raise RulesError(f"[page_forms.{name}] 'min' must be a whole number, 1 or more")
+        forms[name] = (Terms.read(f"[page_forms.{name}]", table), least)
+    return forms
+
+
+def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[str],
+             page_forms: Mapping[str, tuple[Terms, int]] | None = None) -> TagRule:
     if not isinstance(raw, dict):
         raise RulesError(f"tag #{index + 1} must be a table ([[tags]])")
     slug = raw.get("slug")
@@ -104,15 +148,17 @@ def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[
     defaults = facet_defaults.get(raw["facet"], {})
     triggers = []
     if any(k in raw for k in ("phrases", "patterns", "exact")):
-        triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults))
+        triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults,
+                                     page_forms))
     if raw.get("centres"):
         triggers.append(Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, {}))
     for n, extra in enumerate(raw.get("triggers", [])):
         if not isinstance(extra, dict) or set(extra) - TRIGGER_KEYS:
             raise RulesError(f"{where} trigger #{n + 1}: use only {', '.join(sorted(TRIGGER_KEYS))}")
-        triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults))
+        triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults, page_forms))
     form = {k: raw[k] for k in FORM_KEYS if k in raw}
-    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form)
+    not_with = tuple(strings(f"{where} not_with", raw.get("not_with")))
+    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with)
 
 
 
@@ -120,6 +166,8 @@ class TagRules:
     """The tag half of `Rules`: the tag rules it applies are read by `Rules`."""
 
     tag_rules: list[TagRule]
+    crowded: dict[str, tuple[int, Terms]]  # facet: a sentence naming this many of its tags names
+    # none of them, unless it has one of these terms
     headline_counts: int  # a headline's mention counts as this many sentences
     dense_terms: int  # a sentence with this many different terms counts twice
 
@@ -143,13 +191,35 @@ class TagRules:
     def tags(self, doc: Document) -> list[TagMatch]:
         """Every tag whose subject the article really discusses, with its evidence."""
         view = View.of(doc)
-        found = [m for rule in self.tag_rules if (m := self._tag(rule, view))]
+        crowded = {facet: self._crowded(view, facet, least, unless)
+                   for facet, (least, unless) in self.crowded.items()}
+        found = [m for rule in self.tag_rules
+                 if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset())))]
+        given = {m.slug for m in found}
+        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
             title = (doc.title or "").strip()
             found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
         return found
 
-    def _tag(self, rule: TagRule, view: View) -> TagMatch | None:
+    def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
+        """The sentences that name `least` tags of the facet, or two with an "or" — a list of
+        places, where people go for the treatment in general ("to Russia or Mexico"), not where
+        this piece's treatment or study happens — unless the sentence has one of `unless`
+        ("sites in the UK, Sweden and Brazil")."""
+        named: dict[int, set[str]] = {}
+        for rule in self.tag_rules:
+            if rule.facet == facet:
+                for trigger in rule.triggers:
+                    for i in view.mentions(trigger.terms):
+                        named.setdefault(i, set()).add(rule.slug)
+        sentences = view.sentences
+        return frozenset(i for i, slugs in named.items() if (len(slugs) >= least or (
+            len(slugs) >= 2 and _OR.search(sentences[i].text))) and not (
+                unless and view.has(unless, sentences[i].start, sentences[i].text)))
+
+    def _tag(self, rule: TagRule, view: View, categories: tuple[str, ...] = (),
+             skip: frozenset[int] = frozenset()) -> TagMatch | None:
         form = rule.form.get("form")
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
@@ -162,18 +232,32 @@ class TagRules:
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for trigger in rule.triggers:
-            evidence = self._triggered(trigger, view)
+            evidence = self._triggered(trigger, view, categories, skip)
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         return None
 
-    def _triggered(self, trigger: Trigger, view: View) -> tuple[Evidence, ...] | None:
+    def _triggered(self, trigger: Trigger, view: View, categories: tuple[str, ...] = (),
+                   skip: frozenset[int] = frozenset()) -> tuple[Evidence, ...] | None:
+        if trigger.not_in and len(view.mentions(trigger.not_in)) >= trigger.not_in_min:
+            return None
         count = 0
         evidence: list[Evidence] = []
+        if trigger.in_categories:  # "Moscow" or "India" as the post's own category: where it is
+            for category in categories:
+                spans = trigger.terms.spans(normalize(category))
+                if spans:
+                    count += self.headline_counts
+                    evidence.append(Evidence(category[spans[0][0]:spans[0][1]], "categories"))
         for i, found in view.mentions(trigger.terms).items():
+            if i in skip:
+                continue
             sentence = view.sentences[i]
             if sentence.where not in trigger.where or view.has(trigger.unless, sentence.start, sentence.text):
                 continue
+            heading = _heading(view, sentence)
+            if heading and trigger.unless and view.has(trigger.unless, heading.start, heading.text):
+                continue  # an item of a list whose heading rules it out ("Exclusion criteria:")
             spans = [s for s in found if trigger.allows(sentence.text, *s)]
             if not spans:
                 continue

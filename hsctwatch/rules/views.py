@@ -75,7 +75,21 @@ class View:
 
     def mentions(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         """The terms' matches by sentence (index in `sentences`, offsets within the sentence),
-        found in one pass over the whole text rather than one per sentence."""
+        found in one pass over the whole text rather than one per sentence; once per terms (the
+        tag stage asks again for a facet's terms and a kind of page's signs). Do not change the
+        dict it gives."""
+        known = self._mentions.get(id(terms))
+        if known is not None and known[0] is terms:
+            return known[1]
+        found = self._mentions_of(terms)
+        self._mentions[id(terms)] = (terms, found)
+        return found
+
+    @cached_property
+    def _mentions(self) -> dict[int, tuple[Terms, dict[int, list[tuple[int, int]]]]]:
+        return {}
+
+    def _mentions_of(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         found: dict[int, list[tuple[int, int]]] = {}
         for a, b, exact in self.matches(terms, 0, self.text):
             i = bisect_right(self._starts, a) - 1
@@ -236,12 +250,31 @@ class View:
 
 
 
+#: Where readers' comments start under a post: a heading of its own ("Comments (5)", "3 comments",
+#: "12 responses to “…”", "Leave a reply"), not a sentence that mentions comments.
+_COMMENTS = re.compile(
+    r"^[ \t]*(?:(?:\d+ )?(?:reader )?comments?(?: \(\d+\))?"
+    r"|\d+ (?:responses|replies|thoughts) (?:to|on) .{0,200}"
+    r"|leave a (?:reply|comment)|join the discussion|what readers say)[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def without_comments(text: str) -> str:
+    """The article's text without the readers' comments under it: what they write never makes
+    a post relevant, nor gives it a tag. The extract stage leaves them out of a page; a feed's or
+    an archive's text may still have them, after a heading of their own."""
+    for m in _COMMENTS.finditer(text):
+        if text[:m.start()].strip():  # the heading is not all there is
+            return text[:m.start()].rstrip()
+    return text
+
+
 @lru_cache(maxsize=8)
 def view_of(doc: Document) -> View:
     raws = [("title", (doc.title or "").strip())]
     if (doc.summary or "").strip():
         raws.append(("summary", doc.summary.strip()))
-    raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", doc.text or "") if p.strip()]
+    raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", without_comments(doc.text or "")) if p.strip()]
     parts, offset = [], 0
     for i, (where, raw) in enumerate(raws):
         parts.append(Part(where, i, normalize(raw), raw, split_sentences(where, i, raw, offset), offset))

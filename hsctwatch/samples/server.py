@@ -2,8 +2,9 @@
 
 Five fictional sites, each on its own address (127.0.0.2, .3, …), render the articles of
 articles.toml the way their real counterparts do: a WordPress news site (RSS feed of the latest
-10 posts, REST API, sitemaps, JSON-LD pages, an AMP version), a WordPress.com patient blog that
-reproduces a column, a charity with listing pages and no feed, a medical-news aggregator with an
+10 posts, each excerpt with the "The post … appeared first on …" footer, REST API, sitemaps,
+JSON-LD pages, an AMP version), a WordPress.com patient blog that reproduces a column and
+reblogs the opening of a news story, a charity with listing pages and no feed, a medical-news aggregator with an
 Atom feed of reprinted press releases, and a university press office with only a sitemap.
 Every page carries real boilerplate: navigation, cookie banner, related links, comments.
 
@@ -31,6 +32,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from hsctwatch.config import ServeConfig
+
 SITES = ("msnews", "blog", "charity", "mednews", "press", "research")
 TITLES = {
     "msnews": "MS News Daily",
@@ -40,6 +43,7 @@ TITLES = {
     "press": "Northwestern University News",
     "research": "Research APIs (PubMed and ClinicalTrials.gov)",
 }
+DEMO_SERVE = ServeConfig()  # the demo's desk, on the default address: it serves the feeds at /feeds/
 FEED_SIZE = 10  # WordPress's default: the feed shows only the latest posts
 LISTING_SIZE = 4
 esc = html.escape
@@ -64,6 +68,10 @@ def load_articles() -> dict[str, Any]:
         if "copy_of" in article:  # the blog reproducing the news site's column
             source = by_path[("msnews", article["copy_of"])]
             article["body"] = article["prefix"] + "\n\n" + source["body"].strip()
+        if "partial_of" in article:  # the blog reblogging a news story's opening paragraphs
+            source = by_path[("msnews", article["partial_of"])]
+            opening = source["body"].strip().split("\n\n")[: article["paragraphs"]]
+            article["body"] = "\n\n".join([article["prefix"], *opening, article["suffix"]])
         if "copy_of_press" in article:  # the aggregator reprinting the press release
             source = by_path[("press", article["copy_of_press"])]
             article["summary"] = source["summary"]
@@ -171,7 +179,21 @@ url = "{store_url}"
 [feeds]
 out = "{feeds_out}"
 title = "HSCT for MS (demo)"
-base_url = "http://127.0.0.1:8000/feeds/"
+# where `hsct-watch serve` (below) publishes the folder, so the feeds' self links work there
+base_url = "http://{DEMO_SERVE.host}:{DEMO_SERVE.port}/feeds/"
+
+[serve]
+host = "{DEMO_SERVE.host}"
+port = {DEMO_SERVE.port}
+
+[digest]
+# `hsct-watch digest --dry-run` shows the email digest; sending it needs an SMTP server here
+# (for a try: `python -m aiosmtpd -n -l 127.0.0.1:8025` prints what it receives)
+host = "127.0.0.1"
+port = 8025
+security = "none"
+from = "HSCT for MS (demo) <digest@example.org>"
+to = ["reader@example.org"]
 
 [scrapy]
 # fast on loopback; real sites get the polite defaults

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,8 @@ from hsctwatch.urls import url_key
 @dataclass(frozen=True)
 class StoryMatch:
     article_id: int
-    reason: str  # same-url | rel-canonical | canonical-of | feed-guid | identical-text | near-duplicate
+    # same-url | rel-canonical | canonical-of | feed-guid | identical-text | near-duplicate | partial-copy
+    reason: str
 
 
 def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
@@ -97,6 +98,8 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
     if current is None or is_more_original(new_copy, current):
         for other in article.copies:
             other.is_original = other is new_copy
+        if current is not None and not current.match_reason:  # why it is a copy, as if it came second
+            current.match_reason, new_copy.match_reason = new_copy.match_reason, ""
         article.link = new_copy.url
         article.source = new_copy.source
         _fill_article(session, article, item, now, keep_first_seen=True)
@@ -104,18 +107,34 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
 
 
 def is_more_original(candidate: Copy, current: Copy) -> bool:
-    """Whether ``candidate`` is more likely the original publisher's copy than ``current``."""
-    if current.rel_canonical and current.rel_canonical == candidate.url_key:
-        return True
-    if candidate.rel_canonical and candidate.rel_canonical == current.url_key:
-        return False
-    if _attributes_to(current, candidate):
-        return True
-    if _attributes_to(candidate, current):
-        return False
-    if candidate.published and current.published:
-        return candidate.published < current.published
-    return False
+    """Whether ``candidate`` is more likely the original publisher's copy than ``current``.
+
+    When one copy names the other as its original (rel=canonical, then an attribution line),
+    the other is. Else the earlier date wins (a copy without one counts as the latest), then the
+    copy without an attribution line of its own, and last the address. The answer never depends
+    on which copy arrived first, so neither do the item's title, author and excerpt."""
+    for says_original in (_canonical_to, _attributes_to):
+        current_says, candidate_says = says_original(current, candidate), says_original(candidate, current)
+        if current_says != candidate_says:  # one names the other (both naming each other settles nothing)
+            return current_says
+    return _original_key(candidate) < _original_key(current)
+
+
+_NO_DATE = datetime.max.replace(tzinfo=UTC)
+
+
+def _original_key(copy: Copy) -> tuple[datetime, bool, str]:
+    """Smaller is more original: the earlier date (none counts as the latest), then no
+    attribution line, then the address (only so that the choice is always the same)."""
+    published = copy.published
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return (published or _NO_DATE, bool(copy.attribution), copy.url_key or copy.url)
+
+
+def _canonical_to(copy: Copy, other: Copy) -> bool:
+    """Does ``copy``'s rel=canonical name ``other``?"""
+    return bool(copy.rel_canonical) and copy.rel_canonical == other.url_key
 
 
 def _attributes_to(copy: Copy, other: Copy) -> bool:
@@ -132,6 +151,8 @@ def _seen_again(session: Session, copy: Copy, item: Mapping[str, Any], now: date
     copy.last_seen = now
     article = copy.article
     article.last_seen = now
+    if copy.is_original:
+        _fill_gaps(article, copy, item)
     new_hash = item.get("content_hash") or ""
     if not new_hash or new_hash == copy.content_hash:
         return "unchanged"
@@ -146,6 +167,18 @@ def _seen_again(session: Session, copy: Copy, item: Mapping[str, Any], now: date
         if note:
             article.note = note
     return "updated"
+
+
+def _fill_gaps(article: Story, copy: Copy, item: Mapping[str, Any]) -> None:
+    """The same page seen through another source (a site's REST API and its feed) may know what
+    the first sighting did not — the author's name, the excerpt: fill what is empty, so the
+    item reads the same whichever source came first."""
+    if not article.author and item.get("author"):
+        article.author = item["author"]
+    if not article.summary and item.get("summary"):
+        article.summary = item["summary"]
+    if not copy.summary and item.get("summary"):
+        copy.summary = item["summary"]
 
 
 def status_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
@@ -193,13 +226,17 @@ def _fill_article(session: Session, article: Story, item: Mapping[str, Any], now
     article.summary = item.get("summary") or ""
     article.text = item.get("text") or ""
     article.author = item.get("author") or ""
-    article.published = item.get("published") or article.published or now
+    # undated: when the story was first seen, whichever copy that was
+    article.published = item.get("published") or article.first_seen or now
     if item.get("updated") and item.get("updated") != article.published:
         article.updated = item["updated"]
+    elif keep_first_seen:  # another copy became the original: its date, not the old one's
+        article.updated = None
     article.content_hash = item.get("content_hash") or ""
     article.relevant = bool(item.get("relevant"))
     article.relevance_score = float(item.get("relevance_score") or 0.0)
     article.relevance_reasons = list(item.get("relevance_reasons") or [])
+    article.borderline = bool(item.get("borderline"))
     article.metadata_ = dict(item.get("metadata") or {})
     set_rule_tags(article, item.get("tags") or [])
 

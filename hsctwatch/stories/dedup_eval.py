@@ -1,7 +1,8 @@
 """Measuring duplicate detection on a labelled set of pairs (tests/dedup_pairs.toml).
 
 Each pair is judged the way the pipeline judges a new article against a stored one:
-identical text, else MinHash-LSH near-duplicate (hsctwatch.stories.neardup).
+identical text, else MinHash-LSH near-duplicate, else partial copy (hsctwatch.stories.neardup) —
+both ways round, since either copy may arrive first.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from hsctwatch.samples.server import load_articles, paragraphs
 from hsctwatch.scraped import content_hash
-from hsctwatch.stories.neardup import NearDuplicateIndex
+from hsctwatch.stories.neardup import NearDuplicateIndex, partial_copy
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Pair:
 class Judgement:
     pair: Pair
     predicted: bool
-    similarity: float
+    similarity: float  # estimated Jaccard of the two texts' shingles
+    containment: float = 0.0  # of the shorter in the longer, when it carries the longer's opening
+    reason: str = ""  # how a duplicate was found: identical-text, near-duplicate, partial-copy
 
     @property
     def correct(self) -> bool:
@@ -58,6 +61,8 @@ def load_pairs(path: Path) -> list[Pair]:
 
 def _edit(text: str, edit: dict[str, Any]) -> str:
     parts = text.split("\n\n")
+    if edit.get("keep_first"):  # a partial copy: the first N paragraphs
+        parts = parts[: int(edit["keep_first"])]
     if edit.get("drop_last"):
         parts = parts[: -int(edit["drop_last"])]
     if edit.get("insert"):
@@ -69,13 +74,25 @@ def _edit(text: str, edit: dict[str, Any]) -> str:
 
 
 def judge(pair: Pair) -> Judgement:
+    """A pair is a duplicate when either text, stored first, makes the other its copy; the two
+    orders must agree, or the pair is judged wrong."""
     if content_hash(pair.a) == content_hash(pair.b):
-        return Judgement(pair, True, 1.0)
+        return Judgement(pair, True, 1.0, 1.0, "identical-text")
+    found = [_found(stored, new) for stored, new in ((pair.a, pair.b), (pair.b, pair.a))]
     index = NearDuplicateIndex()
     index.add(1, pair.a)
-    found = index.find(pair.b)
-    similarity = found[1] if found else index.similarity(1, pair.b)
-    return Judgement(pair, found is not None, similarity)
+    similarity, containment = index.similarity(1, pair.b), partial_copy(pair.a, pair.b)
+    if (found[0] is None) != (found[1] is None):  # one order merges, the other does not
+        return Judgement(pair, not pair.duplicate, similarity, containment, "order-dependent")
+    reason = found[0] or ""
+    return Judgement(pair, bool(reason), similarity, containment, reason)
+
+
+def _found(stored: str, new: str) -> str | None:
+    index = NearDuplicateIndex(texts=lambda ids: {1: stored})
+    index.add(1, stored)
+    match = index.find_copy(new)
+    return match.reason if match else None
 
 
 def evaluate(path: Path) -> dict[str, Any]:
@@ -94,7 +111,7 @@ def evaluate(path: Path) -> dict[str, Any]:
         "pairs": len(judgements), "precision": precision, "recall": recall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "by_kind": {k: {"correct": c, "total": t} for k, (c, t) in by_kind.items()},
-        "errors": [(j.pair.label, j.pair.duplicate, round(j.similarity, 3))
+        "errors": [(j.pair.label, j.pair.duplicate, round(j.similarity, 3), round(j.containment, 3))
                    for j in judgements if not j.correct],
         "judgements": judgements,
     }

@@ -13,6 +13,7 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
     with store.session() as session:
         article = find(session, store, ref)
         verdict = "relevant" if article.relevant else "not relevant"
+        categories = (article.metadata_ or {}).get("categories")  # the post's own, as its page gave them
         published = "in the feeds" if is_published(article, publish) else "not published"
         lines = [
             f"Item {article.id} · {article.status} · {verdict} "
@@ -22,6 +23,7 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
             *([f"Excerpt:   {article.edit.summary}"] if article.edit and article.edit.summary else []),
             f"Link:      {article.link}",
             f"Source:    {article.source}",
+            *([f"Filed as:  {' · '.join(map(str, categories))}"] if categories else []),
             f"Published: {article.published:%Y-%m-%d %H:%M} UTC" if article.published
             else "Published: unknown",
         ]
@@ -35,7 +37,13 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
             if copy.attribution:
                 lines.append(f"      attribution: {copy.attribution}")
         lines.append("Why it is in:" if article.relevant else "Why it is out:")
-        lines += [f"  - {reason}" for reason in article.relevance_reasons or ["(no reasons stored)"]]
+        rules, learned = split_reasons(article.relevance_reasons or ["(no reasons stored)"])
+        lines += [f"  - {reason}" for reason in rules]
+        if learned:
+            lines.append("  and the learned model (from the corpus and editors' decisions):")
+            lines += [f"    - {reason}" for reason in learned]
+        if article.borderline and article.status == "new":
+            lines.append("Borderline: just under the threshold, first in the editors' queue")
         lines.append("Tags:" if article.tags else "Tags: none")
         for tag in sorted(article.tags, key=lambda t: (t.facet, t.slug)):
             if tag.origin == "removed":
@@ -55,3 +63,9 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
                 detail = f" {decision.detail}" if decision.detail else ""
                 lines.append(f"  {decision.at:%Y-%m-%d %H:%M} {decision.action} by {decision.editor}{detail}")
     return "\n".join(lines)
+
+
+def split_reasons(reasons: list[str]) -> tuple[list[str], list[str]]:
+    """The rules' reasons, and the learned model's (which follow them, hsctwatch.rules.learned)."""
+    at = next((i for i, r in enumerate(reasons) if r.startswith("learned model")), len(reasons))
+    return reasons[:at], [r.removeprefix("learned model: ") for r in reasons[at:]]

@@ -3,7 +3,7 @@
 SQLAlchemy over any database URL: a SQLite file by default, or a PostgreSQL server
 (``postgresql+psycopg://…``). Every write happens in one transaction, so a killed run leaves each
 story either fully stored or not at all. Opening a store brings its schema up to date
-(hsctwatch.stories.migrations); a server that cannot be reached is a StoreUnavailable.
+(hsctwatch.stories.migrations); a store that can't be used is a StoreError.
 
 Vocabulary: an *article* row is one story (one feed item); a *copy* is one URL where that
 story was seen. The article's ``link`` is the copy of its original publisher; its ``guid``
@@ -12,10 +12,13 @@ is fixed when the story is first stored and never changes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -33,13 +36,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     func,
     select,
     text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -54,6 +58,7 @@ from sqlalchemy.types import TypeDecorator
 from hsctwatch.urls import url_key
 
 STATUSES = ("new", "approved", "rejected")
+MAX_ID = 2**63 - 1  # the largest row id a database stores; a bigger number names no row
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -117,6 +122,9 @@ class Story(Base):
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # a near miss: not relevant, but scored just under the threshold; shown first to editors
+    borderline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                             index=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
@@ -232,6 +240,19 @@ class User(Base):
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class DeskSession(Base):
+    """An editor signed in at the desk. The session cookie carries a random key; only its hash is
+    kept here. Signing out, a new password and removing the account delete the row, which ends
+    the session wherever its cookie is (a signed cookie alone would stay valid until it expires).
+    """
+
+    __tablename__ = "desk_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Decision(Base):
     """An editor's decision, with who and when: approve, reject, tag, untag, merge, split, edit."""
 
@@ -243,6 +264,33 @@ class Decision(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     editor: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestList(Base):
+    """A recipient list of the email digest: "all", or "tag:<slug>" for a tag's own list.
+
+    Its stories are the published ones first seen since ``since`` (its first digest, less the
+    config's look-back) that were not sent to it yet (DigestSent).
+    """
+
+    __tablename__ = "digest_lists"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DigestSent(Base):
+    """A story sent to a digest list: written only once the mail server took the message, so a
+    failed send leaves the story for the next digest, and a sent one is never sent again."""
+
+    __tablename__ = "digest_sent"
+    __table_args__ = (UniqueConstraint("list_name", "article_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(100))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Validator(Base):
@@ -318,11 +366,6 @@ class StoryLock(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class StoreUnavailable(Exception):
-    """The store cannot be used: its server is down or refuses us, or its schema is too new.
-    str() is one line naming the store (without its password)."""
-
-
 def safe_url(url: str) -> str:
     """The store's URL as it may be shown: without the password."""
     try:
@@ -344,27 +387,43 @@ def new_guid(canonical_url: str, first_seen: datetime) -> str:
     return f"tag:hsct-watch,{first_seen:%Y}:{digest}"
 
 
-class Store:
-    """A database of stories. One instance per process and URL is enough; it is thread-safe."""
+class StoreError(Exception):
+    """The store can't be used: its folder is missing, it is damaged or locked, its server is
+    down, its driver is not installed. str() is one line naming the database and the fix."""
 
-    def __init__(self, url: str, *, upgrade: bool = True):
-        """Open the store at a URL, bringing its schema up to date unless `upgrade` is False."""
+
+class Store:
+    """A database of stories. One instance per process and URL is enough; it is thread-safe.
+
+    ``wait_seconds``: how long a write waits for another process's lock (SQLite's busy timeout)
+    before the store is reported as locked.
+    """
+
+    def __init__(self, url: str, *, wait_seconds: float = 30, upgrade: bool = True):
+        """Open the store at a URL, bringing its schema up to date (hsctwatch.stories.migrations)
+        unless `upgrade` is False. A store that can't be used is a StoreError."""
         from hsctwatch.stories import migrations
 
         self.url = url
-        sqlite = url.startswith("sqlite")
-        try:  # a server may restart under a long-lived process (the desk, a worker): pings first
-            self.engine: Engine = create_engine(url, pool_pre_ping=not sqlite)
-        except (ImportError, ArgumentError) as exc:
-            raise StoreUnavailable(f"cannot use the store at {safe_url(url)}: {exc} (for PostgreSQL: pip "
-                                   "install 'hsct-watch[postgres]', URL postgresql+psycopg://…)") from None
-        if sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.wait_seconds = wait_seconds
+        _check_sqlite_folder(url)
+        try:
+            sqlite = make_url(url).get_backend_name() == "sqlite"
+            # a server may restart under a long-lived process (the desk, a worker): pings first
+            self.engine: Engine = create_engine(
+                url, future=True, pool_pre_ping=not sqlite,
+                connect_args={"timeout": wait_seconds} if sqlite else {})
+            if sqlite:
+                event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, wait_seconds))
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(describe_store_error(url, exc, wait_seconds)) from None
         with self._usable():
             self.revision = migrations.upgrade(self.engine)[1] if upgrade else migrations.check(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if upgrade and sqlite and self._statistics_stale():
-            self.analyze()
+        if upgrade and sqlite:
+            with contextlib.suppress(SQLAlchemyError):  # statistics only speed queries up, and
+                if self._statistics_stale():  # each run's end refreshes them
+                    self.analyze()
 
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to the newest revision (done on open): the revisions before and after."""
@@ -377,18 +436,18 @@ class Store:
 
     @contextmanager
     def _usable(self) -> Iterator[None]:
-        """A server that is down or refuses us, or a schema too new, as one StoreUnavailable line."""
+        """A store that is damaged, locked, unreachable, or whose schema is too new, as one
+        StoreError line."""
         from hsctwatch.stories import migrations
 
         try:
             yield
-        except DBAPIError as exc:
+        except (SQLAlchemyError, ImportError) as exc:
             self.engine.dispose()
-            raise StoreUnavailable(
-                f"cannot use the store at {safe_url(self.url)}: {first_line(exc.orig)}") from None
+            raise StoreError(describe_store_error(self.url, exc, self.wait_seconds)) from None
         except migrations.SchemaTooNew as exc:
             self.engine.dispose()
-            raise StoreUnavailable(f"the store at {safe_url(self.url)}: {exc}") from None
+            raise StoreError(f"the store {safe_url(self.url)}: {exc}") from None
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
@@ -482,7 +541,7 @@ class Store:
     def get_article(self, session: Session, ref: str) -> Story | None:
         """An article by id, guid, or any URL it was seen at."""
         if ref.isdigit():
-            return session.get(Story, int(ref))
+            return session.get(Story, int(ref)) if int(ref) <= MAX_ID else None
         article = session.scalars(select(Story).where(Story.guid == ref)).first()
         if article:
             return article
@@ -494,28 +553,85 @@ class Store:
         return copy.article if copy else None
 
 
-def first_line(error: object) -> str:
-    """A database error as one line (drivers add hints and context on further lines)."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(wait_seconds: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")  # first: WAL may wait too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _check_sqlite_folder(url: str) -> None:
+    """SQLite makes a missing store file, but not its folder: say so before it fails obscurely."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if not path.parent.is_dir():
+        raise StoreError(f"the store's folder {path.parent.absolute()} does not exist; create it, "
+                         "or point [store] url at another place")
+    if path.is_dir():
+        raise StoreError(f"the store {path.absolute()} is a folder, not a file; point [store] url "
+                         "at a file, e.g. sqlite:///hsct-watch.db")
+
+
+def describe_store_error(url: str, exc: BaseException, wait_seconds: float = 30) -> str:
+    """One line for an error of the store, naming the database and what to do."""
+    try:
+        parsed = make_url(url)
+        shown = parsed.database if parsed.get_backend_name() == "sqlite" else \
+            parsed.render_as_string(hide_password=True)
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        shown = url
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    reason = message.splitlines()[0] if message else type(exc).__name__
+    lowered = reason.lower()
+    if isinstance(exc, ImportError):
+        module = getattr(exc, "name", None) or reason
+        return (f"the database driver '{module}' for the store {shown} is not installed; install it "
+                f"(pip install {module}) or change [store] url")
+    if isinstance(exc, NoSuchModuleError):
+        return f"the store {shown}: unknown database; change [store] url"
+    if "locked" in lowered or "busy" in lowered:
+        return (f"the store {shown} stayed locked by another process for {wait_seconds:g} s; try again "
+                "later, or raise [store] wait_seconds")
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (f"the store {shown} is not a readable database (damaged, or another kind of file): "
+                f"{reason}; restore it from a backup, or point [store] url at another file")
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return (f"cannot write to the store {shown} ({reason}); check the permissions of the file "
+                "and its folder")
+    if _on_a_server(url):
+        return (f"cannot reach the database {shown} ({reason}); is the server running, and are the "
+                "URL's host, port, name and password right?")
+    return f"the store {shown} can't be used: {reason}"
+
+
+def _on_a_server(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() != "sqlite"
+    except (ArgumentError, ValueError):
+        return False
+
+
 _OPEN: dict[str, Store] = {}
+_WAIT = {"seconds": 30.0}
+
+
+def configure_stores(*, wait_seconds: float) -> None:
+    """How long this process's stores wait for a lock ([store] wait_seconds), set once when the
+    config is read, before the first store is opened."""
+    _WAIT["seconds"] = float(wait_seconds)
 
 
 def open_store(url: str) -> Store:
     """The process's Store for a URL: the crawlers of one run share one engine."""
     if url not in _OPEN:
-        _OPEN[url] = Store(url)
+        _OPEN[url] = Store(url, wait_seconds=_WAIT["seconds"])
     return _OPEN[url]
 
 

@@ -1,11 +1,19 @@
-"""Near-duplicates: reprints with a new intro, a changed headline or an extra line.
+"""Near-duplicates: reprints with a new intro, a changed headline or an extra line, and
+partial copies — a reblog of an article's first paragraphs with an intro line and a link back.
 
-MinHash-LSH (datasketch) over word shingles of the *extracted* text, so boilerplate plays no
-part. Each story's signature is stored with it, so the index is reloaded from the store (not
-rehashed) when a crawl starts, and it is shared by every crawler of the process: a new article
-is checked against every stored story, not only this run's. Crawls in other processes store
-stories too: `refresh` loads the signatures written since the index last looked (in the order of
-the store's story lock, Story.signature_seq).
+Reprints: MinHash-LSH (datasketch) over word shingles of the *extracted* text, so boilerplate
+plays no part. A partial copy shares too little of the whole to reach the Jaccard line, so its
+candidates come from a second index, of fingerprints chosen by winnowing (Schleimer, Wilkerson
+and Aiken, 2003) from each text's opening: any run of 19 words two openings share gives both the
+same fingerprint. A candidate is a copy when most of the shorter text lies in the longer
+(containment, on the exact shingles) and the shorter carries the longer's opening paragraph — a
+blog that quotes a paragraph among its own, or another outlet's own report, stays apart.
+
+Each story's signature and fingerprints are stored with it, so the index is reloaded from the
+store (not rehashed) when a crawl starts, and it is shared by every crawler of the process: a new
+article is checked against every stored story, not only this run's. Crawls in other processes
+store stories too: `refresh` loads the signatures and fingerprints written since the index last
+looked (in the order of the store's story lock, Story.signature_seq).
 """
 
 from __future__ import annotations
@@ -13,6 +21,10 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -34,6 +46,33 @@ BANDS, ROWS = 42, 3
 RESORT_AFTER = 5000
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 MIN_SHINGLES = 60  # shorter texts (teasers) are not compared: too little to tell copies apart
+#: Partial copies. Fingerprints come from each text's first OPENING_WORDS words, one per WINDOW
+#: consecutive shingles at least: a shared run of WINDOW + SHINGLE - 1 = 19 words always gives
+#: one. A stored story sharing MIN_PRINTS of them is a candidate, and a copy when at least
+#: MIN_CONTAINMENT of the shorter text's shingles lie in the longer (and MIN_SHARED shingles, a
+#: paragraph, at least), and the shorter carries LEDE_SHARE of the longer's first LEDE_WORDS
+#: words: a partial copy reproduces the start. On the labelled pairs (bench/eval_dedup.py)
+#: partial copies contain 0.64 and more, articles quoting an opening paragraph 0.17 at most.
+OPENING_WORDS = 250
+WINDOW = 16
+MIN_PRINTS = 2
+MIN_CONTAINMENT = 0.5
+MIN_SHARED = 30
+LEDE_WORDS = 40
+LEDE_SHARE = 0.5
+MAX_CANDIDATES = 5  # the stories sharing most fingerprints whose texts are compared
+COMMON_PRINT = 200  # a fingerprint in more stories than this is a stock phrase: it is skipped
+_SIGNATURE_BYTES = NUM_PERM * 8
+_WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
+                     dtype=np.uint64)
+
+
+class Match(NamedTuple):
+    """The stored story an article copies, how alike they are, and how it was found."""
+
+    story_id: int
+    similarity: float  # estimated Jaccard (near-duplicate) or containment (partial copy)
+    reason: str  # "near-duplicate" | "partial-copy"
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
@@ -72,12 +111,48 @@ def _empty() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
-def to_bytes(minhash: LeanMinHash) -> bytes:
-    return np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes()
+def fingerprints(text: str) -> np.ndarray:
+    """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
+    consecutive shingle hashes, the smallest. Stable across processes and versions of Python."""
+    words = re.findall(r"\w+", text.lower())[:OPENING_WORDS]
+    if len(words) < SHINGLE:
+        return np.zeros(0, dtype=np.uint32)
+    hashed = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+    grams = len(words) - SHINGLE + 1
+    mixed = sum((hashed[i:i + grams] * _WORD_MIX[i] for i in range(SHINGLE)),
+                start=np.zeros(grams, dtype=np.uint64))
+    values = (mixed >> np.uint64(32)).astype(np.uint32)
+    if grams <= WINDOW:
+        return np.unique(values.min(keepdims=True))
+    windows = np.lib.stride_tricks.sliding_window_view(values, WINDOW)
+    return np.unique(windows.min(axis=1))
+
+
+def to_bytes(minhash: LeanMinHash, prints: np.ndarray | None = None) -> bytes:
+    """What a story keeps: its signature (uint64 each), then its fingerprints (uint32 each)."""
+    data = np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes()
+    return data if prints is None else data + np.asarray(prints, dtype=np.uint32).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype=np.uint64).astype(np.uint32)
+    """The signature of a stored story."""
+    return np.frombuffer(data[:_SIGNATURE_BYTES], dtype=np.uint64).astype(np.uint32)
+
+
+def partial_copy(a: str, b: str) -> float:
+    """How much of the shorter text lies in the longer (the share of its shingles), when the
+    shorter carries the longer's opening paragraph; 0.0 otherwise (a quote among its own words,
+    a shared closing paragraph, a common phrase)."""
+    first, second = shingles(a), shingles(b)
+    short, long_text = (first, b) if len(first) <= len(second) else (second, a)
+    if not short:
+        return 0.0
+    long_grams = second if short is first else first
+    shared = len(short & long_grams)
+    lede = shingles(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
+    if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
+        return 0.0
+    return shared / len(short)
 
 
 class NearDuplicateIndex:
@@ -86,10 +161,13 @@ class NearDuplicateIndex:
     datasketch's MinHashLSH keeps a Python set per bucket per band: measured at about 9 KB a
     story, 900 MB for 100k stories. Here every signature is one row of a uint32 matrix, and each
     band's keys a sorted array searched with numpy (new stories wait in a small dict until the
-    next re-sort): about 1 KB a story. datasketch still makes the signatures.
+    next re-sort): about 1 KB a story. datasketch still makes the signatures. The fingerprints
+    of the stories' openings, for partial copies, are one more sorted array (with the row of
+    each): about 250 bytes a story.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024,
+                 texts: Callable[[Iterable[int]], dict[int, str]] | None = None) -> None:
         self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
         self.ids = np.zeros(capacity, dtype=np.int64)
         self.rows: dict[int, int] = {}
@@ -99,19 +177,31 @@ class NearDuplicateIndex:
         self.sorted_rows = np.zeros((BANDS, 0), dtype=np.int32)
         self.pending: dict[tuple[int, int], list[int]] = {}
         self.pending_rows = 0
+        # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
+        self.prints = np.zeros(0, dtype=np.uint64)  # fingerprint << 32 | row, sorted
+        # the fingerprints of rows appended since the last sort, compact while a store loads:
+        # their values, and each row with its number of them
+        self.unsorted_keys = array("I")
+        self.unsorted_rows = array("I")
+        self.unsorted_counts = array("I")
+        self.pending_prints: dict[int, list[int]] = {}
+        # the stored stories' texts, by id, for telling a partial copy from a shared quote
+        self.texts = texts
         self.lock = threading.Lock()
         self.seq = 0  # the newest Story.signature_seq loaded: later ones were stored since
 
     def refresh(self, session: Session) -> int:
-        """Load the signatures stored (or changed) since the index last looked, by this process
-        or any other; returns how many. Cheap when there are none (one indexed query)."""
+        """Load the signatures and fingerprints stored (or changed) since the index last looked,
+        by this process or any other; returns how many. Cheap when there are none (one indexed
+        query)."""
         rows = session.execute(select(Story.id, Story.minhash, Story.signature_seq)
                                .where(Story.signature_seq > self.seq).order_by(Story.signature_seq)).all()
         with self.lock:
             for article_id, blob, seq in rows:
                 self._remove(article_id)
-                if blob:
-                    self._index_row(self._append(article_id, from_bytes(blob)))
+                if blob and len(blob) >= _SIGNATURE_BYTES:
+                    prints = np.frombuffer(blob[_SIGNATURE_BYTES:], dtype=np.uint32)
+                    self._index_row(self._append(article_id, from_bytes(blob), prints), prints)
                 self.seq = max(self.seq, int(seq or 0))
         return len(rows)
 
@@ -122,47 +212,56 @@ class NearDuplicateIndex:
 
     @classmethod
     def from_store(cls, store: Store) -> NearDuplicateIndex:
-        """Load every stored signature; hash (and save) the texts stored without one."""
+        """Load every stored signature and fingerprints; hash (and save) the texts stored
+        without them (before a version that kept them, or never hashed)."""
         with store.session() as session:
             count = session.scalar(select(func.count()).select_from(Story)) or 0
-            index = cls(capacity=max(1024, int(count * 1.1)))
+            index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
             # what is stored from here on is loaded by refresh (again, if the scan below sees it)
             index.seq = session.scalar(select(func.max(Story.signature_seq))) or 0
             missing: list[tuple[int, bytes]] = []
             rows = session.execute(select(Story.id, Story.minhash).execution_options(yield_per=2000))
             for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
-                if blob:
-                    index._append(article_id, from_bytes(blob))
+                if blob and len(blob) > _SIGNATURE_BYTES:
+                    row = index._append(article_id, from_bytes(blob))
+                    index._add_prints(row, blob[_SIGNATURE_BYTES:])
                     continue
                 text = session.scalar(select(Story.text).where(Story.id == article_id)) or ""
                 minhash = signature(text)
                 if minhash is not None:
-                    index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32))
-                    missing.append((article_id, to_bytes(minhash)))
+                    prints = fingerprints(text)
+                    index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
+                    missing.append((article_id, to_bytes(minhash, prints)))
             for article_id, data in missing:
                 session.execute(update(Story).where(Story.id == article_id).values(minhash=data))
         index._sort()
         return index
 
     def add(self, article_id: int, text: str) -> bytes | None:
-        """Index (or re-index) a story's text; returns the signature to store with it."""
+        """Index (or re-index) a story's text; returns the signature and fingerprints to store
+        with it."""
         minhash = signature(text)
+        prints = fingerprints(text) if minhash is not None else None
         with self.lock:
             self._remove(article_id)
-            if minhash is None:
+            if minhash is None or prints is None:
                 return None
-            self._index_row(self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32)))
-        return to_bytes(minhash)
+            self._index_row(self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints),
+                            prints)
+        return to_bytes(minhash, prints)
 
-    def _index_row(self, row: int) -> None:
-        """Make a new row findable: its band keys wait in `pending` until the next re-sort."""
+    def _index_row(self, row: int, prints: np.ndarray) -> None:
+        """Make a new row findable: its band keys and fingerprints wait in `pending` and
+        `pending_prints` until the next re-sort."""
         for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
             self.pending.setdefault((band, int(key)), []).append(row)
+        for key in prints.tolist():
+            self.pending_prints.setdefault(key, []).append(row)
         self.pending_rows += 1
         if self.pending_rows > RESORT_AFTER:
             self._sort()
 
-    def _append(self, article_id: int, hashvalues: np.ndarray) -> int:
+    def _append(self, article_id: int, hashvalues: np.ndarray, prints: np.ndarray | None = None) -> int:
         if self.size == len(self.matrix):
             grow = max(1024, self.size)
             self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
@@ -172,7 +271,16 @@ class NearDuplicateIndex:
         self.ids[row] = article_id
         self.rows[article_id] = row
         self.size += 1
+        if prints is not None:
+            self._add_prints(row, np.asarray(prints, dtype=np.uint32).tobytes())
         return row
+
+    def _add_prints(self, row: int, prints: bytes) -> None:
+        """A row's fingerprints (uint32 bytes), sorted in with the next _sort."""
+        if prints:
+            self.unsorted_keys.frombytes(prints)
+            self.unsorted_rows.append(row)
+            self.unsorted_counts.append(len(prints) // 4)
 
     def _remove(self, article_id: int) -> None:
         row = self.rows.pop(article_id, None)
@@ -188,8 +296,26 @@ class NearDuplicateIndex:
             order = np.argsort(keys, kind="stable")
             self.sorted_rows[band] = order
             self.sorted_keys[band] = keys[order]
+        self._sort_prints()
         self.pending.clear()
+        self.pending_prints.clear()
         self.pending_rows = 0
+
+    def _sort_prints(self) -> None:
+        """Merge the fingerprints of the rows appended since the last sort into the sorted array
+        (one uint64 each, the fingerprint above its row: sorted in place, no index array)."""
+        if not self.unsorted_keys:
+            return
+        added = np.frombuffer(self.unsorted_keys, dtype=np.uint32).astype(np.uint64)
+        self.unsorted_keys = array("I")
+        added <<= np.uint64(32)
+        added |= np.repeat(np.frombuffer(self.unsorted_rows, dtype=np.uint32),
+                           np.frombuffer(self.unsorted_counts, dtype=np.uint32))
+        self.unsorted_rows, self.unsorted_counts = array("I"), array("I")
+        merged = np.concatenate([self.prints, added]) if len(self.prints) else added
+        del added
+        merged.sort()
+        self.prints = merged
 
     def _candidates(self, hashvalues: np.ndarray) -> set[int]:
         keys = _band_keys(hashvalues[None, :])[0]
@@ -220,6 +346,55 @@ class NearDuplicateIndex:
             article_id, score = int(self.ids[rows[best]]), float(similarity[best])
         return (article_id, score) if score >= MIN_JACCARD else None
 
+    def find_copy(self, text: str, hashvalues: np.ndarray | None = None) -> Match | None:
+        """The stored story a text copies: a near-duplicate (by its signature, `hashvalues`
+        when the caller has them), else a partial copy."""
+        if hashvalues is None:
+            minhash = signature(text)
+            if minhash is None:
+                return None
+            hashvalues = np.asarray(minhash.hashvalues, dtype=np.uint32)
+        near = self.find_signature(hashvalues)
+        if near is not None:
+            return Match(near[0], near[1], "near-duplicate")
+        return self.find_partial(text)
+
+    def find_partial(self, text: str) -> Match | None:
+        """The stored story of which this text is a partial copy, or which is a partial copy
+        of it: candidates by shared fingerprints, judged on both texts (`partial_copy`)."""
+        if self.texts is None:
+            return None
+        prints = fingerprints(text)
+        with self.lock:
+            shared = self._print_candidates(prints)
+        candidates = [i for i, n in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+                      if n >= MIN_PRINTS][:MAX_CANDIDATES]
+        if not candidates:
+            return None
+        stored = self.texts(candidates)
+        scored = [(partial_copy(text, stored.get(i) or ""), i) for i in candidates]
+        score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
+        return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
+
+    def _print_candidates(self, prints: np.ndarray) -> dict[int, int]:
+        """How many of the fingerprints each stored story shares (a fingerprint common to more
+        than COMMON_PRINT stories — a stock phrase — tells nothing and is skipped)."""
+        counts: dict[int, int] = {}
+        if not len(prints):
+            return counts
+        keys = prints.astype(np.uint64) << np.uint64(32)
+        lo = np.searchsorted(self.prints, keys, side="left")
+        hi = np.searchsorted(self.prints, keys | np.uint64(0xFFFFFFFF), side="right")
+        for key, start, stop in zip(prints.tolist(), lo.tolist(), hi.tolist(), strict=True):
+            rows: set[int] = set()
+            if stop - start <= COMMON_PRINT:
+                rows.update((self.prints[start:stop] & np.uint64(0xFFFFFFFF)).tolist())
+            rows.update(self.pending_prints.get(key, ())[:COMMON_PRINT])
+            for row in rows - self.removed:
+                story = int(self.ids[row])
+                counts[story] = counts.get(story, 0) + 1
+        return counts
+
     def similarity(self, article_id: int, text: str) -> float:
         """The estimated Jaccard similarity of a text to one stored story (for evaluation)."""
         minhash = signature(text)
@@ -243,6 +418,13 @@ def _band_keys(matrix: np.ndarray) -> np.ndarray:
     in one pass."""
     values = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
     return (values * _MIX).sum(axis=2, dtype=np.uint64)
+
+
+def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
+    """The texts of some stored stories, by id."""
+    with store.session() as session:
+        return {int(i): t or "" for i, t in session.execute(select(Story.id, Story.text)
+                                                            .where(Story.id.in_(list(ids))))}
 
 
 _INDEXES: dict[str, NearDuplicateIndex] = {}

@@ -2,21 +2,34 @@
 
 `[feeds] publish = "auto"` publishes every relevant story an editor has not rejected;
 `"approved"` only the ones an editor approved.
+
+Builds take turns: a run's, a command's and the desk's (after each decision) may overlap, and
+a build that read the store before an editor's approval must not finish after the approval's
+build and put the older feeds back. Each build holds a lock (`hsct-watch-feeds.lock` beside the
+config) from before it reads the store until its last file is written, so the build that
+writes last is the one that read last.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
-from feeds.writer import FeedReport
+from feeds.websub import changed_feeds, notify
+from feeds.writer import FeedFolderError, FeedReport
 from hsctwatch.config import Config
 from hsctwatch.rules import Vocabulary
 from hsctwatch.stories.models import Copy, Source, Story, open_store
 
+BUILD_LOCK = "hsct-watch-feeds.lock"
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 PMID = re.compile(r"\bPMID:?\s*(\d{6,9})\b")
 
@@ -27,13 +40,32 @@ def build_feeds(config: Config) -> FeedReport:
     Only what the feeds show is loaded: the newest `max_items` items, and the newest `max_items`
     of each tag in use — not the whole store, which may hold a hundred thousand stories.
     """
+    with building(config.data_dir):
+        return _build(config)
+
+
+@contextmanager
+def building(folder: Path) -> Iterator[None]:
+    """Wait for any other build of this installation to end, and hold the lock meanwhile."""
+    path = Path(folder) / BUILD_LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FeedFolderError(f"cannot make the feeds' build lock {path} ({exc.strerror}); "
+                              "check the permissions of the config's folder") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing it lets the next build go
+
+
+def _build(config: Config) -> FeedReport:
     store = open_store(config.store_url)
     rules = Vocabulary.load(config.rules)  # the labels only: compiling the rules takes longer
     publish, limit = config.feeds.publish, config.feeds.max_items
     with store.session() as session:
-        titles = {s.name: s.title for s in session.query(Source).all()}
-        for source in config.sources:
-            titles.setdefault(source.name, source.display_title)
+        titles = source_titles(session, config)
         papers = _papers(session.scalars(
             select(Story).join(Copy, Copy.article_id == Story.id)
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
@@ -53,15 +85,36 @@ def build_feeds(config: Config) -> FeedReport:
             tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
             tag_items[tag] = items(store.published_articles(session, publish=publish, limit=limit, tag=slug))
             tag_totals[tag] = count
-    meta = FeedMeta(
+    meta = feed_meta(config)
+    report = write_feeds(top, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
+                         tag_totals=tag_totals)
+    if config.feeds.hub:
+        topics = [meta.base_url + name for name in changed_feeds(report.changed)]
+        report.messages += notify(config.feeds.hub, topics)
+    return report
+
+
+def feed_meta(config: Config) -> FeedMeta:
+    """What the feeds and the site say about themselves, from the config."""
+    base_url = config.feeds.base_url
+    digest = config.digest
+    return FeedMeta(
         title=config.feeds.title,
         description=config.feeds.description,
-        base_url=config.feeds.base_url if config.feeds.base_url.endswith("/")
-        else config.feeds.base_url + "/",
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
         language=config.feeds.language,
+        hub=config.feeds.hub,
+        email=digest.subscribe_link if digest else "",
+        email_tags=tuple(sorted(digest.tags)) if digest else (),
     )
-    return write_feeds(top, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
-                       tag_totals=tag_totals)
+
+
+def source_titles(session: Session, config: Config) -> dict[str, str]:
+    """Each source's name as readers see it: stored, else configured, else its short name."""
+    titles = {s.name: s.title for s in session.query(Source).all() if s.title}
+    for source in config.sources:
+        titles.setdefault(source.name, source.display_title)
+    return titles
 
 
 def _papers(articles: Sequence[Story]) -> dict[str, Story]:

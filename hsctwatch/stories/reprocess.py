@@ -1,18 +1,21 @@
 """Re-running relevance and tags over every stored story, after the rules changed.
 
-Only what the rules decide is recomputed: relevance, its score and reasons, and the tags of
-origin "rules". Editors' decisions — status, tags they added or removed, merges and splits —
-are data the rules don't touch, so they survive.
+Only what the rules decide is recomputed: relevance (with the learned model's evidence, when it
+is on), its score and reasons, whether it is a near miss, and the tags of origin "rules".
+Editors' decisions — status, tags they added or removed, merges and splits — are data the rules
+don't touch, so they survive.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from hsctwatch.rules import Document, Rules
+from hsctwatch.rules.learned import Learned
 from hsctwatch.stories.copies import set_rule_tags
 from hsctwatch.stories.models import Store, Story
 
@@ -22,6 +25,7 @@ class ReprocessReport:
     stories: int = 0
     newly_relevant: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
+    borderline: int = 0  # near misses, for an editor to see first
     tags_added: Counter[str] = field(default_factory=Counter)
     tags_removed: Counter[str] = field(default_factory=Counter)
 
@@ -30,9 +34,15 @@ class ReprocessReport:
         return bool(self.newly_relevant or self.dropped or self.tags_added or self.tags_removed)
 
 
-def reprocess(store: Store, rules: Rules, batch: int = 500, *, dry_run: bool = False) -> ReprocessReport:
-    """Re-judge every story; with `dry_run`, only report: each batch is rolled back unwritten."""
+def reprocess(store: Store, rules: Rules, batch: int = 500, *, learned: Learned | None = None,
+              margin: float = 0.15, focus: Mapping[str, str] | None = None,
+              dry_run: bool = False) -> ReprocessReport:
+    """Re-judge every story. ``learned``: the model as the relevance stage applies it (default:
+    off); ``margin``: how far under the threshold a story is borderline; ``focus``: each source's
+    declared focus (by name), as the config now says; ``dry_run``: only report, each batch rolled
+    back unwritten."""
     report = ReprocessReport()
+    learned = learned or Learned()
     last_id = 0
     while True:
         with store.trial() if dry_run else store.session() as session:
@@ -42,14 +52,17 @@ def reprocess(store: Store, rules: Rules, batch: int = 500, *, dry_run: bool = F
             if not articles:
                 return report
             for article in articles:
-                _one(article, rules, report)
+                _one(article, rules, learned, margin, report, (focus or {}).get(article.source, ""))
             last_id = articles[-1].id
 
 
-def _one(article: Story, rules: Rules, report: ReprocessReport) -> None:
+def _one(article: Story, rules: Rules, learned: Learned, margin: float, report: ReprocessReport,
+         focus: str) -> None:
     report.stories += 1
-    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link)
-    decision = rules.relevance(document)
+    categories = (article.metadata_ or {}).get("categories") or ()
+    document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link,
+                        categories=tuple(str(c) for c in categories), focus=focus)
+    decision = learned.combine(document, rules.relevance(document))
     if decision.relevant and not article.relevant:
         report.newly_relevant.append(article.id)
     elif article.relevant and not decision.relevant:
@@ -57,6 +70,8 @@ def _one(article: Story, rules: Rules, report: ReprocessReport) -> None:
     article.relevant = decision.relevant
     article.relevance_score = decision.score
     article.relevance_reasons = list(decision.reasons)
+    article.borderline = decision.borderline(rules.threshold, margin)
+    report.borderline += article.borderline
     before = {t.slug for t in article.tags if t.origin == "rules"}
     tags = [t.as_dict() for t in rules.tags(document)] if decision.relevant else []
     set_rule_tags(article, tags)

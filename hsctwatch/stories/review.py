@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hsctwatch.rules import Vocabulary
 from hsctwatch.stories.copies import is_more_original
 from hsctwatch.stories.models import STATUSES, Copy, Decision, ItemEdit, Store, Story, Tag, new_guid, utcnow
 from hsctwatch.urls import url_key
+
+#: the queue's own filter: near misses still awaiting an editor (listed first in the "new" queue)
+BORDERLINE = "borderline"
 
 
 class ReviewError(Exception):
@@ -42,6 +45,7 @@ class Row:
     id: int
     status: str
     relevant: bool
+    borderline: bool
     score: float
     published: str
     source: str
@@ -52,8 +56,9 @@ class Row:
 def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str | None,
                  include_irrelevant: bool) -> Any:
     """The queue's filters other than status (so the counts per status follow them)."""
-    if not include_irrelevant:
-        query = query.where(Story.relevant.is_(True) | (Story.status == "approved"))
+    if not include_irrelevant:  # near misses are there for an editor to decide
+        query = query.where(Story.relevant.is_(True) | (Story.status == "approved")
+                            | Story.borderline.is_(True))
     if tag:
         query = query.where(Story.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
     if source:
@@ -66,30 +71,45 @@ def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str
     return query
 
 
+_AWAITING = Story.borderline.is_(True) & (Story.status == "new")
+
+
+def _by_status(query: Any, status: str | None) -> Any:
+    """Narrowed to a status ("borderline": near misses awaiting review) and in queue order:
+    near misses awaiting review first, then newest first."""
+    if status == BORDERLINE:
+        query = query.where(_AWAITING)
+    elif status and status != "all":
+        query = query.where(Story.status == status)
+    first = case((_AWAITING, 0), else_=1)
+    return query.order_by(first, Story.published.desc().nulls_last(), Story.id.desc())
+
+
 def list_items(store: Store, *, status: str | None = "new", tag: str | None = None,
                source: str | None = None, search: str | None = None, include_irrelevant: bool = False,
                limit: int = 50, offset: int = 0) -> tuple[list[Row], dict[str, int]]:
-    """The queue, newest first, and the count per status under the same filters.
+    """The queue — near misses awaiting review first, then newest first — and the count per
+    status under the same filters.
 
-    The counts also have "all" (every status) and "matching" (the rows the status filter selects,
-    of which ``rows`` is the page at ``offset``).
+    The counts also have "borderline" (near misses awaiting review, counted among "new"), "all"
+    (every status) and "matching" (the rows the status filter selects, of which ``rows`` is the
+    page at ``offset``).
     """
     filters: dict[str, Any] = {"tag": tag, "source": source, "search": search,
                                "include_irrelevant": include_irrelevant}
     with store.session() as session:
-        query = _queue_query(select(Story), **filters).options(selectinload(Story.tags))
-        if status and status != "all":
-            query = query.where(Story.status == status)
-        query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc())
+        query = _by_status(_queue_query(select(Story), **filters).options(selectinload(Story.tags)), status)
         rows = [
-            Row(a.id, a.status, a.relevant, a.relevance_score,
+            Row(a.id, a.status, a.relevant, a.borderline and a.status == "new", a.relevance_score,
                 f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.shown_title,
                 [t.slug for t in a.tags if t.origin != "removed"])
             for a in session.scalars(query.offset(offset).limit(limit))
         ]
         counted = _queue_query(select(Story.status, func.count()), **filters).group_by(Story.status)
         by_status: dict[str, int] = {str(k): int(str(v)) for k, v in session.execute(counted).all()}
-    counts = {s: by_status.get(s, 0) for s in STATUSES}
+        near = session.scalar(
+            _queue_query(select(func.count()).select_from(Story), **filters).where(_AWAITING))
+    counts = {BORDERLINE: int(near or 0), **{s: by_status.get(s, 0) for s in STATUSES}}
     counts["all"] = sum(by_status.values())
     counts["matching"] = counts["all"] if not status or status == "all" else counts.get(status, 0)
     return rows, counts
@@ -102,10 +122,7 @@ def queue_ids(store: Store, *, status: str | None = "new", tag: str | None = Non
     with store.session() as session:
         query = _queue_query(select(Story.id), tag=tag, source=source, search=search,
                              include_irrelevant=include_irrelevant)
-        if status and status != "all":
-            query = query.where(Story.status == status)
-        query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc()).limit(limit)
-        return [int(i) for i in session.scalars(query)]
+        return [int(i) for i in session.scalars(_by_status(query, status).limit(limit))]
 
 
 def set_status(store: Store, refs: Sequence[str], status: str, editor: str | None = None) -> list[int]:
@@ -224,7 +241,8 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
             guid=new_guid(copy.url, now), link=copy.url, source=copy.source, title=copy.title,
             summary=copy.summary, text=copy.text, published=copy.published or now, first_seen=now,
             last_seen=now, content_hash=copy.content_hash, relevant=article.relevant,
-            relevance_score=article.relevance_score, relevance_reasons=list(article.relevance_reasons),
+            borderline=article.borderline, relevance_score=article.relevance_score,
+            relevance_reasons=list(article.relevance_reasons),
             metadata_={}, status="new",
         )
         with session.no_autoflush:  # a copy between two stories is not an orphan to delete

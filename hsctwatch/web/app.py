@@ -4,8 +4,15 @@ under /feeds/, the published feed folder.
 Security, in one place:
 - every page but /login, /feeds/ and /static/ needs a signed-in editor (GET: redirect to the login
   page; any other method: 401);
-- sessions live in signed cookies (HttpOnly, SameSite=Lax, Secure when the request came over
-  HTTPS), expire after ``[serve] session_hours`` and end when the account is removed;
+- the session cookie is signed (HttpOnly, SameSite=Lax, Secure when the request came over HTTPS)
+  and names a session kept in the store, which signing out, a new password and removing the
+  account delete: a copied cookie is worth nothing after that; sessions expire after
+  ``[serve] session_hours``;
+- after signing in, only a path on this site is a place to go (no open redirects);
+- /feeds/ serves the feed files only (never a dot-file, the store or the config);
+- behind a reverse proxy (``[serve] behind_proxy``), waitress believes X-Forwarded-For/-Proto
+  from the proxy's address only (``[serve] trusted_proxy``; hsctwatch.web.commands.serve), so
+  the cookie is Secure, the Referer is checked strictly and sign-in limits are per client;
 - every form carries a CSRF token (Flask-WTF); a POST without a valid one is refused with 400;
 - login attempts are rate-limited per address and per name (Flask-Limiter);
 - scraped text is escaped by the templates (autoescape) and links to anything but http(s) are
@@ -17,11 +24,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Flask,
@@ -50,8 +58,10 @@ from hsctwatch.config import Config
 from hsctwatch.crawl.health import source_health
 from hsctwatch.dates import ago
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.models import STATUSES, Decision, Store, Story, is_published, open_store
+from hsctwatch.stories.explain import split_reasons
+from hsctwatch.stories.models import MAX_ID, STATUSES, Decision, Store, Story, is_published, open_store
 from hsctwatch.stories.review import (
+    BORDERLINE,
     ReviewError,
     edit,
     list_items,
@@ -61,20 +71,38 @@ from hsctwatch.stories.review import (
     set_status,
     split,
 )
+from hsctwatch.web.charts import run_chart
 from hsctwatch.web.rebuild import FeedRebuilder
 from hsctwatch.web.render import Mark, paragraphs, safe_href
-from hsctwatch.web.users import authenticate, exists
+from hsctwatch.web.users import authenticate, end_session, session_user, start_session
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+QUEUE_STATUSES = (BORDERLINE, *STATUSES, "all")  # the queue's tabs
 SECRET_FILE = ".hsct-watch-secret"
 PUBLIC_ENDPOINTS = {"login", "feeds", "static"}
+ITEM = f"int(max={MAX_ID})"  # an item number in a route: a bigger one is a 404, not a 500
+MAX_PAGE = 100_000
+#: What /feeds/ serves: the feeds, the tag and language feeds, the OPML list, the index and the
+#: site's pages — names the writer makes; never a dot-file (the desk's key, a temp file), the
+#: store, the config or the log, whatever else is in the folder.
+FEED_FILE = re.compile(r"^(?:[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.(?:xml|json|html|opml)"
+                       r"|(?:tags|lang)/[a-z0-9][a-z0-9_-]*\.xml)$")
 FEED_TYPES = {
     "atom.xml": "application/atom+xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
-    "index.html": "text/html; charset=utf-8",
 }
+#: The rest of the folder by suffix: RSS feeds, the readable site and the OPML list of feeds.
+SUFFIX_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+}
+#: The site's pages need nothing but their stylesheet.
+SITE_CSP = ("default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -105,10 +133,14 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
-def create_app(config: Config, *, store: Store | None = None, rebuild: bool = True) -> Flask:
+def create_app(config: Config, *, store: Store | None = None, rebuild: bool = True,
+               proxy_fix: bool = True) -> Flask:
     """The desk for ``config``'s store and feed folder.
 
     ``rebuild=False`` leaves the feeds alone after decisions (for a read-only look at a store).
+    ``proxy_fix=False``: the WSGI server itself applies the proxy's X-Forwarded-* headers (as
+    `hsct-watch serve` has waitress do); otherwise, with ``[serve] behind_proxy``, werkzeug's
+    ProxyFix does, trusting one proxy in front.
     """
     app = Flask(__name__)
     store = store or open_store(config.store_url)
@@ -132,7 +164,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         COMPRESS_MIN_SIZE=500,
     )
     app.session_interface = _SessionInterface()
-    if config.serve.behind_proxy:
+    if config.serve.behind_proxy and proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     CSRFProtect(app)
     Compress(app)
@@ -140,9 +172,21 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                       headers_enabled=True)
 
     def build() -> object:
+        """The feeds after a decision; then the learned model, if enough decisions came since."""
+        from hsctwatch.stories.learning import retrain_if_due
         from hsctwatch.stories.publish import build_feeds
 
-        return build_feeds(config)
+        report = build_feeds(config)
+        for message in report.messages:  # a hub that refused its ping: the feeds are written
+            log.warning("after rebuilding the feeds: %s", message)
+        try:
+            trained = retrain_if_due(config, store, decisions_only=True)
+        except ValueError as exc:
+            log.warning("the learned model was due for retraining but was not retrained: %s", exc)
+        else:
+            if trained is not None:
+                log.info("%s", trained.line())
+        return report
 
     rebuilder = FeedRebuilder(build) if rebuild else None
     app.extensions["hsctwatch"] = {"store": store, "vocabulary": vocabulary, "rebuilder": rebuilder,
@@ -153,14 +197,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     # -- every request ----------------------------------------------------------------------------
 
+    hours = config.serve.session_hours
+
     @app.before_request
     def require_login() -> Response | None:
-        g.user = None
-        name = session.get("user")
-        if name and exists(store, name):
-            g.user = name
-        elif name:
-            session.clear()  # the account was removed
+        key = session.get("sid")
+        g.user = session_user(store, key, hours) if isinstance(key, str) else None
+        if key and g.user is None:
+            session.clear()  # signed out, expired, a new password, or the account removed
         if g.user or request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if request.method in ("GET", "HEAD"):
@@ -179,7 +223,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        return {"safe_href": safe_href, "user": g.get("user"), "statuses": STATUSES,
+        return {"safe_href": safe_href, "user": g.get("user"), "statuses": STATUSES, "tabs": QUEUE_STATUSES,
                 "rebuilder": rebuilder, "publish_mode": publish}
 
     @app.template_filter("when")
@@ -226,7 +270,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             if authenticate(store, name, request.form.get("password", "")):
                 session.clear()
                 session.permanent = True
-                session["user"] = name
+                session["sid"] = start_session(store, name, hours)
                 log.info("editor %s signed in from %s", name, request.remote_addr)
                 return redirect(target or url_for("queue"))
             log.warning("failed sign-in for %r from %s", name, request.remote_addr)
@@ -236,6 +280,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.post("/logout")
     def logout() -> Response:
+        end_session(store, session["sid"])  # the cookie, wherever it is copied, is worth nothing now
         session.clear()
         flash("Signed out.", "info")
         return redirect(url_for("login"))
@@ -245,7 +290,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def _filters() -> dict[str, Any]:
         status = request.args.get("status", "new")
         return {
-            "status": status if status in (*STATUSES, "all") else "new",
+            "status": status if status in QUEUE_STATUSES else "new",
             "tag": request.args.get("tag") or None,
             "source": request.args.get("source") or None,
             "search": (request.args.get("q") or "").strip()[:200] or None,
@@ -262,6 +307,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
     def queue() -> str:
         filters = _filters()
         page = max(1, request.args.get("page", 1, type=int) or 1)
+        if page > MAX_PAGE:
+            abort(404)
         rows, counts = list_items(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
         selected = max(0, min(request.args.get("sel", 0, type=int) or 0, max(len(rows) - 1, 0)))
         return render_template(
@@ -273,7 +320,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     # -- an item ----------------------------------------------------------------------------------
 
-    @app.get("/item/<int:item_id>")
+    @app.get(f"/item/<{ITEM}:item_id>")
     def item(item_id: int) -> str:
         filters = _filters()
         with store.session() as s:
@@ -285,6 +332,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                 abort(404)
             decisions = s.scalars(select(Decision).where(Decision.article_id == item_id)
                                   .order_by(Decision.at.desc())).all()
+            reasons, model_reasons = split_reasons(list(article.relevance_reasons or []))
             marks = [Mark(e.get("phrase", ""), t.slug, t.facet)
                      for t in article.tags if t.origin != "removed" for e in (t.evidence or [])]
             view = {
@@ -293,6 +341,8 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                 "text": paragraphs(article.text, marks),
                 "tags": sorted((t for t in article.tags), key=lambda t: (t.facet, t.slug)),
                 "copies": list(article.copies),
+                "reasons": reasons,
+                "model_reasons": model_reasons,
                 "decisions": decisions,
                 "published": is_published(article, publish),
             }
@@ -326,7 +376,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             flash(str(exc), "error")
             return None
 
-    @app.post("/item/<int:item_id>/status")
+    @app.post(f"/item/<{ITEM}:item_id>/status")
     def item_status(item_id: int) -> Response:
         status = request.form.get("status", "")
         if status not in STATUSES:
@@ -345,7 +395,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             return _to("item", qs, item_id=target)
         return _to("queue", qs)
 
-    @app.post("/item/<int:item_id>/tags")
+    @app.post(f"/item/<{ITEM}:item_id>/tags")
     def item_tags(item_id: int) -> Response:
         add = [s for s in request.form.getlist("add") if s]
         remove = [s for s in request.form.getlist("remove") if s]
@@ -359,7 +409,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         _decided(f"Tags changed ({' '.join(changes)}).")
         return _to("item", request.form.get("qs", ""), item_id=item_id)
 
-    @app.post("/item/<int:item_id>/edit")
+    @app.post(f"/item/<{ITEM}:item_id>/edit")
     def item_edit(item_id: int) -> Response:
         done = _do(lambda: edit(store, str(item_id), request.form.get("title", ""),
                                 request.form.get("summary", ""), editor=g.user))
@@ -368,7 +418,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         _decided("Title and excerpt saved; the feeds show them.")
         return _to("item", request.form.get("qs", ""), item_id=item_id)
 
-    @app.post("/item/<int:item_id>/merge")
+    @app.post(f"/item/<{ITEM}:item_id>/merge")
     def item_merge(item_id: int) -> Response:
         into = request.form.get("into", "").strip().lstrip("#")
         if not into:
@@ -380,7 +430,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         _decided(f"Item {item_id} is now a copy of item {kept}.")
         return _to("item", item_id=kept)
 
-    @app.post("/item/<int:item_id>/split")
+    @app.post(f"/item/<{ITEM}:item_id>/split")
     def item_split(item_id: int) -> Response:
         url = request.form.get("url", "")
         new = _do(lambda: split(store, str(item_id), url, editor=g.user))
@@ -393,7 +443,9 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
     @app.get("/sources")
     def sources() -> str:
-        return render_template("sources.html", rows=source_health(config))
+        rows = source_health(config)
+        return render_template("sources.html", rows=rows, charts={r.name: run_chart(r.name, r.history)
+                                                                  for r in rows})
 
     # -- the published feeds ----------------------------------------------------------------------
 
@@ -405,13 +457,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
         Read whole (feed files are small and written atomically), so gzip applies and the ETag
         of the compressed body differs from the plain one, as it must.
         """
-        path = safe_join(str(feeds_dir), name)
+        path = safe_join(str(feeds_dir), name) if FEED_FILE.match(name) else None
         if path is None or not os.path.isfile(path):
             abort(404)
         data = Path(path).read_bytes()
-        kind = FEED_TYPES.get(name) or ("application/rss+xml; charset=utf-8" if name.endswith(".xml")
-                                        else None)
+        kind = FEED_TYPES.get(name) or SUFFIX_TYPES.get(Path(name).suffix)
         response = Response(data, content_type=kind or "application/octet-stream")
+        if name.endswith(".html"):
+            response.headers["Content-Security-Policy"] = SITE_CSP
         response.set_etag(hashlib.sha256(data).hexdigest()[:32])
         response.last_modified = datetime.fromtimestamp(int(os.path.getmtime(path)), UTC)
         response.cache_control.public = True
@@ -422,7 +475,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
 
 
 def _local(target: str) -> str:
-    """Only a path on this site is a place to go after signing in (no open redirects)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return ""
+    """Only a path on this site is a place to go after signing in (no open redirects).
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil"
+    and "/\\evil" both lead off-site: a target with any of them, with any space or control
+    character, or that a URL parser reads as having a host or scheme, is refused."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return ""
+    if any(not ch.isprintable() or ch.isspace() for ch in target):
+        return ""
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else ""

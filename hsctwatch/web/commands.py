@@ -4,11 +4,25 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hsctwatch.console import EXIT_USAGE, State, build, pass_state, print_table, review_call, short
+from hsctwatch.console import (
+    EXIT_USAGE,
+    State,
+    build,
+    pass_state,
+    print_problems,
+    print_table,
+    retrain,
+    review_call,
+    short,
+)
 from hsctwatch.dates import ago
+
+if TYPE_CHECKING:
+    from hsctwatch.stories.review import Row
 
 # -- review ---------------------------------------------------------------------------------
 
@@ -24,8 +38,9 @@ def review() -> None:
 
 
 @review.command("list")
-@click.option("--status", type=click.Choice(["new", "approved", "rejected", "all"]), default="new",
-              show_default=True, help="Which items to list.")
+@click.option("--status", type=click.Choice(["borderline", "new", "approved", "rejected", "all"]),
+              default="new", show_default=True,
+              help="Which items to list; borderline: near misses (just under the threshold) awaiting review.")
 @click.option("--tag", metavar="SLUG", help="Only items with this tag.")
 @click.option("--source", metavar="NAME", help="Only items seen at this source.")
 @click.option("--search", metavar="TEXT", help="Only items whose title or text contains TEXT.")
@@ -34,16 +49,21 @@ def review() -> None:
 @pass_state
 def review_list(state: State, status: str, tag: str | None, source: str | None, search: str | None,
                 irrelevant: bool, limit: int) -> None:
-    """The review queue, newest first, with the count per status."""
+    """The review queue — near misses awaiting review first, then newest first — with the count per
+    status."""
     from hsctwatch.stories.models import open_store
     from hsctwatch.stories.review import list_items
 
     rows, counts = list_items(open_store(state.config.store_url), status=status, tag=tag, source=source,
                               search=search, include_irrelevant=irrelevant, limit=limit)
     click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
-    table = [(str(r.id), r.status, f"{r.score:.2f}" + ("" if r.relevant else " (out)"), r.published,
+    table = [(str(r.id), r.status, f"{r.score:.2f}" + _verdict(r), r.published,
               r.source, short(r.title, 60), ",".join(r.tags)) for r in rows]
     print_table(("item", "status", "score", "date", "source", "title", "tags"), table)
+
+
+def _verdict(row: Row) -> str:
+    return "" if row.relevant else " (borderline)" if row.borderline else " (out)"
 
 
 @review.command("show")
@@ -63,7 +83,7 @@ def review_approve(state: State, items: tuple[str, ...]) -> None:
     """Approve items (published also when [feeds] publish = "approved")."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "approved"))
+    done = review_call(lambda store: set_status(store, items, "approved"), rebuilds=True)
     _rebuild(state, f"approved item(s) {', '.join(map(str, done))}")
 
 
@@ -74,7 +94,7 @@ def review_reject(state: State, items: tuple[str, ...]) -> None:
     """Reject items: they leave the feeds and stay out, whatever later crawls find."""
     from hsctwatch.stories.review import set_status
 
-    done = review_call(lambda store: set_status(store, items, "rejected"))
+    done = review_call(lambda store: set_status(store, items, "rejected"), rebuilds=True)
     _rebuild(state, f"rejected item(s) {', '.join(map(str, done))}")
 
 
@@ -94,7 +114,7 @@ def review_tag(state: State, item: str, changes: tuple[str, ...]) -> None:
         raise click.UsageError(f"write each change as +slug or -slug, not {bad[0]!r}")
     vocabulary = Vocabulary.load(state.config.rules)
     try:
-        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary))
+        tags = review_call(lambda store: retag(store, item, add, remove, vocabulary), rebuilds=True)
     except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     _rebuild(state, f"item {item} now has tags: {', '.join(tags) or '(none)'}")
@@ -108,7 +128,7 @@ def review_merge(state: State, keep: str, duplicate: str) -> None:
     """Mark DUPLICATE as a copy of KEEP: one item, KEEP's guid, every copy listed."""
     from hsctwatch.stories.review import merge
 
-    kept = review_call(lambda store: merge(store, keep, duplicate))
+    kept = review_call(lambda store: merge(store, keep, duplicate), rebuilds=True)
     _rebuild(state, f"merged {duplicate} into item {kept}")
 
 
@@ -120,13 +140,16 @@ def review_split(state: State, item: str, url: str) -> None:
     """Split the copy at URL off ITEM into an item of its own (not the same story after all)."""
     from hsctwatch.stories.review import split
 
-    new = review_call(lambda store: split(store, item, url))
+    new = review_call(lambda store: split(store, item, url), rebuilds=True)
     _rebuild(state, f"split {url} off into new item {new}")
 
 
 def _rebuild(state: State, message: str) -> None:
+    """After a decision: the feeds, and the learned model when enough decisions came since."""
     report = build(state.config)
     click.echo(f"{message}; feeds rebuilt ({report.items} items)")
+    print_problems(report)
+    retrain(state.config, decisions_only=True)
 
 
 
@@ -158,7 +181,7 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
     host = host or config.serve.host
     port = port or config.serve.port
     store = open_store(config.store_url)
-    app = create_app(config, store=store)
+    app = create_app(config, store=store, proxy_fix=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Review desk on http://{host}:{port}/  (feeds: http://{host}:{port}/feeds/)")
     if not has_users(store):
@@ -167,10 +190,28 @@ def serve(state: State, host: str | None, port: int | None, threads: int) -> Non
         click.echo(f"Warning: listening on {host} without HTTPS; put a reverse proxy with HTTPS in "
                    "front and set [serve] behind_proxy = true.", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hsct-watch",
+                       **_proxy_settings(config.serve))
     except OSError as exc:
         click.echo(f"hsct-watch: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _proxy_settings(serve: Any) -> dict[str, Any]:
+    """Waitress's own handling of a reverse proxy's headers. By default waitress removes every
+    X-Forwarded-* header before the app sees it; behind a proxy, it applies those of the proxy at
+    ``[serve] trusted_proxy`` (one hop) and still removes them from anyone else, so the desk
+    sees the client's address and scheme: a Secure cookie, a strict Referer check over HTTPS,
+    sign-in limits per client rather than one bucket for all."""
+    if not serve.behind_proxy:
+        return {}
+    return {
+        "trusted_proxy": serve.trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                  "x-forwarded-port"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 @click.group()

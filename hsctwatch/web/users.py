@@ -6,15 +6,17 @@ way in, and the password is asked for at a prompt (or read from stdin for script
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from hsctwatch.stories.models import Store, User, utcnow
+from hsctwatch.stories.models import DeskSession, Store, User, utcnow
 
 MIN_PASSWORD = 10
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -54,6 +56,7 @@ def add_user(store: Store, name: str, password: str, *, replace: bool = False) -
             session.add(User(name=name, password_hash=_hasher.hash(password), created_at=utcnow()))
         else:
             user.password_hash = _hasher.hash(password)
+            session.execute(delete(DeskSession).where(DeskSession.user == name))  # signed out everywhere
 
 
 def remove_user(store: Store, name: str) -> None:
@@ -62,6 +65,7 @@ def remove_user(store: Store, name: str) -> None:
         if user is None:
             raise UserError(f"no user {name!r}")
         session.delete(user)
+        session.execute(delete(DeskSession).where(DeskSession.user == name))
 
 
 def list_users(store: Store) -> list[Account]:
@@ -89,6 +93,37 @@ def authenticate(store: Store, name: str, password: str) -> bool:
             user.password_hash = _hasher.hash(password)
         user.last_login = utcnow()
         return True
+
+
+# -- sessions: the desk's cookie names one of these; deleting it signs the editor out ------------
+
+
+def start_session(store: Store, name: str, hours: float) -> str:
+    """A new session for an editor who just signed in; returns the key for the cookie. Sessions
+    older than ``hours`` (everyone's) are cleared out while at it."""
+    key = secrets.token_urlsafe(32)
+    with store.session() as session:
+        session.execute(delete(DeskSession).where(DeskSession.created_at < utcnow() - timedelta(hours=hours)))
+        session.add(DeskSession(key_hash=_hash(key), user=name, created_at=utcnow()))
+    return key
+
+
+def session_user(store: Store, key: str, hours: float) -> str | None:
+    """The editor whose live session ``key`` is, or None (signed out, expired, account removed)."""
+    with store.session() as session:
+        row = session.get(DeskSession, _hash(key))
+        if row is None or row.created_at < utcnow() - timedelta(hours=hours):
+            return None
+        return row.user if session.get(User, row.user) is not None else None
+
+
+def end_session(store: Store, key: str) -> None:
+    with store.session() as session:
+        session.execute(delete(DeskSession).where(DeskSession.key_hash == _hash(key)))
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
 def exists(store: Store, name: str) -> bool:

@@ -1,0 +1,118 @@
+"""Relevance by the rules alone and with the learned model, cross-validated on a labelled corpus.
+
+k-fold: the cases are split into k parts; each part is scored by a model trained on the other
+k − 1, so no case is ever scored by a model that saw it. A held-out folder (a later blind batch,
+hsctwatch.rules.learned.held_out) is scored by a model trained on all the other cases and is never
+trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from hsctwatch.rules.evaluate import Case
+from hsctwatch.rules.learned import Example, Model, combined, training_corpus, vetoed
+from hsctwatch.rules.loading import Rules
+from hsctwatch.rules.model import Relevance
+
+
+@dataclass(frozen=True)
+class Figures:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def figures(pairs: Sequence[tuple[bool, bool]]) -> Figures:
+    """Precision and recall of (decided, labelled) pairs."""
+    return Figures(sum(d and t for d, t in pairs), sum(d and not t for d, t in pairs),
+                   sum(t and not d for d, t in pairs))
+
+
+@dataclass
+class CrossValidation:
+    folds: int
+    weight: float
+    trained_on: int  # cases in the pool the folds are cut from
+    # name, cases, rules alone, combined
+    rows: list[tuple[str, int, Figures, Figures]] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # what the model changed, case by case
+
+
+def cross_validate(groups: Mapping[str, Sequence[Case]], rules: Rules, *, weight: float, folds: int = 10,
+                   held: Sequence[str] = (), seed: int = 0) -> CrossValidation:
+    """Each group's relevance figures, rules alone and combined with a model it was never
+    trained on. ``held`` names the groups that are only scored (by a model trained on the others,
+    or on the default training corpus when every group is held out)."""
+    pool = [c for name, cases in groups.items() if name not in held for c in cases]
+    probability = _out_of_fold(pool, folds, seed)
+    outside = [c for name in held for c in groups[name]]
+    if outside:
+        model = Model.train(_examples(pool or training_corpus()))
+        probability.update(zip(outside, model.probabilities([c.document for c in outside]),
+                               strict=True))
+    result = CrossValidation(min(folds, _folds_possible(pool)) if pool else 0, weight, len(pool))
+    everything: list[tuple[Relevance, Relevance, bool]] = []
+    for name, cases in groups.items():
+        decided = []
+        for case in cases:
+            alone = rules.relevance(case.document)
+            both = alone if vetoed(alone) else combined(alone, probability[case], weight, rules.threshold)
+            decided.append((alone, both, case.relevant))
+            if alone.relevant != both.relevant:
+                result.changes.append(_change(case, alone, both, probability[case]))
+        everything += decided
+        result.rows.append((name, len(cases), figures([(a.relevant, t) for a, _, t in decided]),
+                            figures([(b.relevant, t) for _, b, t in decided])))
+    if len(groups) > 1:
+        result.rows.append(("all", len(everything), figures([(a.relevant, t) for a, _, t in everything]),
+                            figures([(b.relevant, t) for _, b, t in everything])))
+    return result
+
+
+def _examples(cases: Sequence[Case]) -> list[Example]:
+    return [Example(c.document, c.relevant) for c in cases]
+
+
+def _folds_possible(cases: Sequence[Case]) -> int:
+    return min(sum(c.relevant for c in cases), sum(not c.relevant for c in cases))
+
+
+def _out_of_fold(cases: Sequence[Case], folds: int, seed: int) -> dict[Case, float]:
+    """Each case's probability from the model trained on the folds it is not in."""
+    if not cases:
+        return {}
+    from sklearn.model_selection import StratifiedKFold
+
+    k = min(folds, _folds_possible(cases))
+    if k < 2:
+        raise ValueError("cross-validation needs at least two relevant and two irrelevant cases")
+    labels = [c.relevant for c in cases]
+    out: dict[Case, float] = {}
+    for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels):
+        model = Model.train(_examples([cases[i] for i in train]))
+        scored = [cases[i] for i in test]
+        out.update(zip(scored, model.probabilities([c.document for c in scored]), strict=True))
+    return out
+
+
+def _change(case: Case, alone: Relevance, both: Relevance, p: float) -> str:
+    verb = "kept" if both.relevant else "dropped"
+    right = "right" if both.relevant == case.relevant else "wrong"
+    label = "relevant" if case.relevant else "not relevant"
+    return (f"{case.id}: {verb} by the model ({right}: labelled {label}; rules {alone.score:.2f} → "
+            f"{both.score:.2f}, probability {p:.2f})")

@@ -1,0 +1,379 @@
+"""The genres the feed is for, read the way their writers write: a diarist counting days from the
+transplant, a forum poster naming the clinic's city, a press office describing the procedure
+without naming it, a trial registry's fields, a Q&A; and the look-alikes that must stay out
+(another disease's transplant diary, a donor's story, an MS drug post on a blog devoted to HSCT,
+readers' comments, lists of teasers). The texts are written for these tests, not taken from the
+labelled corpus, so that they check the rules' reading of a genre, not one case."""
+
+from __future__ import annotations
+
+import pytest
+
+from hsctwatch.rules import Document, Rules
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return Rules.load()
+
+
+def doc(title: str, *paragraphs: str, summary: str = "", categories: tuple[str, ...] = (),
+        focus: str = "") -> Document:
+    return Document(title=title, summary=summary, text="\n\n".join(paragraphs), categories=categories,
+                    focus=focus)
+
+
+def slugs(rules: Rules, document: Document) -> set[str]:
+    return {t.slug for t in rules.tags(document)}
+
+
+# -- first-person treatment narratives -------------------------------------------------------------
+
+DIARY_NO_NAME = doc(
+    "Mobilisation week",
+    "Quick update from the flat. The cyclophosphamide dose on Monday knocked me flat for two days, and "
+    "now it's the G-CSF injections every morning, which make my bones ache.",
+    "Apheresis is booked for Friday. If they collect enough stem cells in one go I get a week off "
+    "before admission for the conditioning.",
+    "My MS has been quiet this month, which is a small mercy. Thanks for all the messages.")
+FORUM_HOME = doc(
+    "Home from Puebla at last!",
+    "Landed in Toronto last night. For anyone who followed my thread: cells went back in on the 3rd, "
+    "counts came back on day +10 and they let me fly home on day +15.",
+    "The relapsing MS fatigue is still there but honestly I feel better than I did before I left. Four "
+    "weeks of chemo, fevers and hotel food and I'd still do it again.")
+DAY_COUNT_BY_CATEGORY = doc(
+    "+6",
+    "Day +6. Neutrophils 0.1 this morning, so this is the zero week everyone warned me about.",
+    "Temp up to 38.2 in the night, blood cultures and a new antibiotic. Mouth sore, mask on, door shut.",
+    categories=("HSCT Moscow", "Day by day"))
+
+
+@pytest.mark.parametrize("document", [DIARY_NO_NAME, FORUM_HOME, DAY_COUNT_BY_CATEGORY],
+                         ids=["steps-without-a-name", "forum-cells-back-in", "day-count-filed-under-hsct"])
+def test_a_treatment_told_in_its_steps_is_the_procedure(rules: Rules, document: Document) -> None:
+    decision = rules.relevance(document)
+    assert decision.relevant, decision.reasons
+
+
+def test_the_reasons_show_the_steps_and_the_categories(rules: Rules) -> None:
+    reasons = rules.relevance(DIARY_NO_NAME).reasons
+    assert any(r.startswith("the transplant told in its steps: collection ('Mobilisation')") for r in reasons)
+    assert "HSCT named in the headline ('Mobilisation')" in reasons  # a short name, with its steps
+    reasons = rules.relevance(DAY_COUNT_BY_CATEGORY).reasons
+    assert "HSCT named in the categories ('HSCT Moscow')" in reasons
+    assert "MS taken as the disease: the post is filed under HSCT and names no other" in reasons
+
+
+def test_a_forum_names_the_treatment_by_the_place_it_is_done(rules: Rules) -> None:
+    thread = doc(
+        "58 with SPMS – will anywhere take me?",
+        "Has anyone over 55 been accepted for HSCT? My neuro says I'm too old for the NHS.",
+        "Moscow has been known to take older patients with progressive MS if there's still activity on "
+        "the scans. Send them your MRIs.",
+        "Puebla will treat higher EDSS too, but they are honest that results in SPMS are weaker.",
+        "I was 57 when Moscow accepted me. Four years on I've drifted a little but no relapses.")
+    assert rules.relevance(thread).relevant
+
+
+# -- descriptions of the procedure without its name -------------------------------------------------
+
+@pytest.mark.parametrize("lede", [
+    "The hospital will offer blood stem cell transplantation to people with aggressive multiple sclerosis.",
+    "The treatment wipes out the immune system with chemotherapy and regenerates it from the patient's own "
+    "blood stem cells, collected and frozen beforehand.",
+    "Doctors will offer a high-dose immune therapy with stem cell rescue to people with highly active "
+    "multiple sclerosis.",
+])
+def test_a_press_release_that_describes_the_procedure_is_about_it(rules: Rules, lede: str) -> None:
+    release = doc(
+        "University hospital to treat aggressive MS with patients' own stem cells", lede,
+        "Patients spend about four weeks in hospital, in isolation while their counts recover, and the new "
+        "immune system that grows back no longer attacks the nerves, the neurologists said.",
+        "The treatment is for adults under 50 with relapsing MS who keep relapsing despite the best drugs.")
+    decision = rules.relevance(release)
+    assert decision.relevant, decision.reasons
+
+
+# -- look-alikes that stay out ---------------------------------------------------------------------
+
+LOOK_ALIKES = {
+    "a lymphoma transplant diary": doc(
+        "Day +7: the dip",
+        "Day +7 after my stem cells went back in. BEAM was brutal and now I'm in the zero week, neutrophils "
+        "nil, fevers, IV antibiotics.",
+        "My haematologist says the lymphoma scan in three months will tell us whether this worked.",
+        categories=("Transplant diary",)),
+    "a myeloma diary naming a sister's MS": doc(
+        "Melphalan and me",
+        "Two days after high-dose melphalan, my myeloma team say the worst week is ahead. My own stem cells "
+        "went back in yesterday and my counts will hit zero by Friday.",
+        "My sister has MS and asked whether this is the same thing she read about. The myeloma transplant "
+        "is for the cancer; hers would be a different protocol altogether.",
+        "I'm in isolation now, and the myeloma nurses check my temperature every four hours."),
+    "a donor's story": doc(
+        "Why I donated my stem cells to a stranger",
+        "Last month I gave my stem cells to a stranger with leukaemia. Five days of G-CSF injections, then "
+        "six hours on the apheresis machine.",
+        "My cousin has MS and had her own stem cells collected for a transplant two years ago, which is why "
+        "I signed up to the register.",
+        "The recipient's doctors say her counts are recovering. I hope to meet her one day."),
+    "a scleroderma diary filed under HSCT": doc(
+        "Day +5",
+        "Day +5 and my counts are at zero. Cyclophosphamide and ATG are done, my cells are back in.",
+        "The scleroderma has tightened my hands so much this year that typing is slow, but the doctors "
+        "hope the transplant will stop my systemic sclerosis from reaching my lungs.",
+        categories=("HSCT", "Scleroderma")),
+    "a breast cancer chemo diary with a friend with MS": doc(
+        "Chemo round 4",
+        "Round four of chemotherapy for my breast cancer is done. Hair gone, nausea, the works. My "
+        "neutrophils dropped so they delayed the next cycle.",
+        "A friend with MS came to sit with me. She is thinking about a stem cell transplant herself one day.",
+        categories=("Breast cancer",)),
+    "CAR-T cells with lymphodepleting chemotherapy, the transplant named once": doc(
+        "CAR-T cells tried in progressive MS",
+        "Doctors treated two people with progressive multiple sclerosis with CAR-T cells after "
+        "lymphodepleting chemotherapy with fludarabine and cyclophosphamide.",
+        "The cells were infused back and B cells disappeared from the blood within days.",
+        "Some researchers compare the idea to autologous stem cell transplantation, another intensive "
+        "treatment used in aggressive MS."),
+    "a drug approval in Mexico naming HSCT once": doc(
+        "Mexico's regulator approves ofatumumab for relapsing MS",
+        "Mexico's health regulator has approved ofatumumab for adults with relapsing multiple sclerosis.",
+        "The monthly injection will be available in public hospitals in Mexico City, Guadalajara and "
+        "Monterrey from next year.",
+        "Patients in Mexico have fewer options than in Europe, and many have turned to HSCT in private "
+        "clinics."),
+    "a vitamin D study at the Pirogov centre": doc(
+        "Pirogov centre study: vitamin D levels in MS patients",
+        "Neurologists at the Pirogov centre in Moscow measured vitamin D in 300 people with multiple "
+        "sclerosis.",
+        "The Pirogov team found lower levels in people with relapsing MS than in healthy volunteers.",
+        "The researchers at Pirogov say supplements may help, but trials are needed."),
+    "an MS congress in Moscow": doc(
+        "Moscow hosts regional MS congress",
+        "More than 2,000 neurologists gathered in Moscow this week for a congress on multiple sclerosis, "
+        "with sessions on B-cell therapies, vitamin D and MRI.",
+        "A session on aHSCT drew a full hall. Moscow's clinics have treated many foreign patients.",
+        "Organisers said next year's congress will be held in St Petersburg."),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOOK_ALIKES))
+def test_a_look_alike_stays_out(rules: Rules, kind: str) -> None:
+    decision = rules.relevance(LOOK_ALIKES[kind])
+    assert not decision.relevant, decision.reasons
+
+
+# -- a source's declared focus and a post's categories ----------------------------------------------
+
+OFF_TOPIC = {
+    "vitamin D news": doc("Vitamin D and MS: what the new study says",
+                          "A new study of vitamin D supplements in relapsing MS found no effect on relapses.",
+                          "The researchers gave 400 people with MS high doses or a placebo."),
+    "a Lemtrada infusion diary": doc(
+        "Lemtrada round two, day 3",
+        "Day 3 of 3 of alemtuzumab for my relapsing MS. The rash is back and my blood will be checked every "
+        "month for four years.",
+        "Lemtrada wipes out a lot of lymphocytes, so I'm avoiding crowds and soft cheese for a few weeks.",
+        categories=("Lemtrada", "MS")),
+    "a kitten": doc("Meet Biscuit", "We adopted a kitten this weekend. She is ginger and loud.",
+                    categories=("HSCT", "Life")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OFF_TOPIC))
+def test_focus_and_categories_never_promote_an_off_topic_post(rules: Rules, kind: str) -> None:
+    post = OFF_TOPIC[kind]
+    for focus in ("", "hsct"):
+        for categories in (post.categories, ("HSCT", "aHSCT", "My MS")):
+            decision = rules.relevance(Document(post.title, post.summary, post.text, categories=categories,
+                                                focus=focus))
+            assert not decision.relevant, (focus, categories, decision.reasons)
+
+
+def test_a_source_devoted_to_hsct_lowers_the_bar_for_posts_that_discuss_it(rules: Rules) -> None:
+    post = doc("Back at work",
+               "First week back at the office since the transplant. Four days, mornings only.",
+               "The afternoons are hard after the transplant. My MS fatigue is there too, but I can plan "
+               "around it.")
+    general = rules.relevance(post)
+    focused = rules.relevance(Document(post.title, text=post.text, focus="hsct"))
+    assert not general.relevant and focused.relevant, (general.reasons, focused.reasons)
+    assert rules.focus_threshold <= focused.score < rules.threshold
+    assert focused.reasons[-1].endswith("(the source is devoted to HSCT)")
+
+
+def test_categories_that_name_ms_set_the_disease(rules: Rules) -> None:
+    post = doc("Home", "Discharged after five weeks. The stem cell transplant is done: my cells went back "
+                       "in on day zero and my counts came back on day +11.")
+    assert not rules.relevance(post).relevant  # which disease? the text never says
+    decision = rules.relevance(Document(post.title, text=post.text, categories=("My MS", "Recovery")))
+    assert decision.relevant and "MS named in the categories ('My MS')" in decision.reasons
+
+
+# -- comments are never the article ----------------------------------------------------------------
+
+def test_readers_comments_never_make_a_post_relevant(rules: Rules) -> None:
+    post = ("Every summer my legs turn to jelly in the heat. Here are my tips: a cooling vest, cold "
+            "showers, errands before ten, and iced drinks all day. What are yours?")
+    comments = ("Trish says:\nSince I had HSCT in Mexico for my MS my heat tolerance is much better. "
+                "Chemo, my own stem cells back, no relapses since.\n\nDavey says:\nSame here, aHSCT in "
+                "Moscow for relapsing MS, and the transplant was worth it.")
+    for heading in ("Comments (2)", "2 comments", "Leave a reply", "2 responses to “My heat hacks”"):
+        decision = rules.relevance(doc("My heat hacks for MS", post, heading, comments))
+        assert not decision.relevant and decision.score == 0.0, (heading, decision.reasons)
+    # a forum thread's replies are the thread itself
+    thread = doc("Heat after HSCT?", post, "Reply from Trish", comments)
+    assert rules.relevance(thread).relevant
+
+
+# -- pages that are not articles, whatever their title ---------------------------------------------
+
+@pytest.mark.parametrize(("title", "body", "kind"), [
+    ("HSCT – latest news and research | MS Reporter",
+     ["MS Reporter > Topics > HSCT",
+      "Stem cell transplant results hold at ten years\n14 March | Research\nMost patients stayed free of "
+      "relapses a decade after aHSCT for MS, a cohort study finds.",
+      "UK transplant trial finishes recruiting\n2 March | Clinical trials\nThe last of 200 people with MS "
+      "has been randomised to aHSCT or a drug.",
+      "Fertility after aHSCT: your questions\n27 February | Living with MS\nOur nurse explains egg "
+      "freezing before the chemotherapy.",
+      "Insurer covers MS transplant\n19 February | Access\nA US health plan will pay for HSCT in MS."],
+     "a tag or category index"),
+    ("Jane Smith, Author at Stem Cell Stories",
+     ["Jane Smith is a health writer who has covered multiple sclerosis and stem cell transplantation "
+      "(aHSCT) for ten years, from Sheffield's transplant unit to the clinics of Moscow and Puebla.",
+      "Why I changed my mind about aHSCT\nMarch 3, 2025",
+      "Inside Sheffield's transplant unit\nFebruary 12, 2025",
+      "The cost of HSCT abroad for MS\nJanuary 28, 2025", "What MIST told us about HSCT\nDecember 9, 2024"],
+     "an author's page"),
+    ("Search results for: aHSCT multiple sclerosis",
+     ["About 57 results",
+      "aHSCT – information sheet\n...aHSCT is a treatment for highly active relapsing multiple sclerosis...\n"
+      "Resources › Treatments › Updated 2 months ago",
+      "Stem cell trial for MS finishes recruiting\n...the StarMS trial compares aHSCT with drugs...\n"
+      "News › 14 March",
+      "Fundraising for HSCT abroad\n...if you are considering aHSCT in another country...\n"
+      "Money › 28 February",
+      "Research round-up\n...three new studies of aHSCT in MS...\nResearch › 3 February"],
+     "search results"),
+])
+def test_a_list_of_articles_is_not_an_article(rules: Rules, title: str, body: list[str], kind: str) -> None:
+    decision = rules.relevance(doc(title, *body))
+    assert not decision.relevant and decision.reasons == (f"not an article: {kind}",)
+
+
+def test_dates_in_an_article_do_not_make_it_a_list(rules: Rules) -> None:
+    timeline = doc(
+        "Ten years of HSCT for MS in Sheffield",
+        "Sheffield's hospital has treated more than 1,000 people with multiple sclerosis with aHSCT.",
+        "2013 – first patient with relapsing MS treated\n2016 – a documentary brings thousands of enquiries\n"
+        "2019 – MIST trial results published\n2023 – StarMS trial opens",
+        "Most patients are free of relapses years later, and the hospital's waiting list is six months.")
+    thread = doc(
+        "Day +40 and my MS hand is better?",
+        "Posted by sandy_g · 3 days ago",
+        "I had HSCT in Moscow last month for my RRMS. My numb hand can feel the keys again. Has anyone else "
+        "had this so soon after transplant?",
+        "Reply from Tom_K · 2 days ago", "Not imagining it! My foot drop improved after my transplant too.",
+        "Reply from sandy_g · 1 day ago", "Thanks Tom, that makes me so happy to hear.")
+    assert rules.relevance(timeline).relevant and rules.relevance(thread).relevant
+
+
+# -- tags for every genre ---------------------------------------------------------------------------
+
+REGISTRY_RECORD = doc(
+    "aHSCT versus ocrelizumab in relapsing multiple sclerosis (NCT09999999)",
+    "Official Title: A randomised study of autologous haematopoietic stem cell transplantation versus "
+    "ocrelizumab in relapsing multiple sclerosis",
+    "Study Type: Interventional. Phase 3.\nEstimated Enrollment: 120\nRecruitment Status: Recruiting\n"
+    "Study Start: 2024-01\nPrimary Completion: 2029-12",
+    "Brief Summary: This study compares the efficacy and safety of aHSCT with ocrelizumab. Researchers "
+    "will analyse relapses and disability in a cohort followed for five years.",
+    "Primary Outcome Measure: proportion with no evidence of disease activity (NEDA) at 2 years.\n"
+    "Secondary Outcome Measures: adverse events; treatment-related mortality; cost-effectiveness.",
+    "Eligibility: ages 18 to 50; relapsing-remitting MS; EDSS 0 to 5.5.\nExclusion criteria:\n"
+    "- Primary progressive MS\n- Secondary progressive MS without relapses",
+    "Intervention: mobilisation with cyclophosphamide and G-CSF; conditioning with cyclophosphamide and "
+    "rabbit ATG.")
+
+
+def test_a_registry_record_is_a_trial_with_its_eligibility_not_its_outcome_measures(rules: Rules) -> None:
+    tags = slugs(rules, REGISTRY_RECORD)
+    assert {"trial", "rrms", "eligibility", "conditioning"} <= tags
+    assert not {"research", "news", "outcomes", "safety", "cost", "ppms", "spms"} & tags
+
+
+def test_a_registry_record_with_results_is_also_research(rules: Rules) -> None:
+    results = doc(REGISTRY_RECORD.title, REGISTRY_RECORD.text,
+                  "Results: progression occurred in 3 of 55 in the transplant arm and 30 of 55 in the "
+                  "drug arm; hazard ratio 0.09 (95% CI 0.03 to 0.3); p less than 0.001.",
+                  "NEDA at 2 years: 90% with aHSCT and 40% with ocrelizumab; event-free survival 88% "
+                  "versus 52%.")
+    assert {"trial", "research", "outcomes"} <= slugs(rules, results)
+
+
+def test_an_interview_is_told_by_its_questions_an_faq_is_not(rules: Rules) -> None:
+    questions = ["Who can have the transplant?", "Adults under 50 with relapsing MS that keeps breaking "
+                 "through the best drugs. We present every candidate to a joint panel.",
+                 "What happens in hospital?", "Conditioning with cyclophosphamide and ATG, then the stem "
+                 "cells go back on day zero. The counts recover in about ten days.",
+                 "And the risks?", "Infection in the first weeks, thyroid problems later, and infertility."]
+    interview = doc("'We say no more often than yes': a neurologist on aHSCT for MS",
+                    "We sat down with the head of the MS unit about who benefits from aHSCT.", *questions)
+    faq = doc("aHSCT for MS: your questions answered", "This page explains aHSCT for MS.", *questions)
+    assert "interview" in slugs(rules, interview)
+    assert "interview" not in slugs(rules, faq)
+
+
+def test_guidance_outranks_the_studies_it_weighs(rules: Rules) -> None:
+    decision = doc(
+        "Decision: aHSCT for relapsing MS – national decision forum",
+        "The decision forum has decided that aHSCT is not introduced as routine treatment for relapsing MS.",
+        "The health technology assessment found that studies show high rates of freedom from disease "
+        "activity, but the randomised evidence against the best drugs is insufficient.",
+        "Patients can be assessed for the randomised study instead, which the regional health authorities "
+        "fund.")
+    types = {t.slug for t in rules.tags(decision) if t.facet == "type"}
+    assert types == {"guidance"}
+
+
+@pytest.mark.parametrize(("sentence", "country"), [
+    ("She had her aHSCT for relapsing MS at the university hospital in Monterrey.", "mexico"),
+    ("He was treated with aHSCT for relapsing MS at the hospital in São Paulo.", "brazil"),
+])
+def test_treatment_cities_settle_the_country(rules: Rules, sentence: str, country: str) -> None:
+    assert country in slugs(rules, doc("aHSCT for MS", sentence))
+
+
+def test_country_is_where_the_treatment_happens_not_a_list_or_a_currency(rules: Rules) -> None:
+    story = doc("My aHSCT in Ottawa for relapsing MS",
+                "I was treated at The Ottawa Hospital, where the protocol is myeloablative.",
+                "People ask why not the clinics in Mexico and Russia, which use milder chemo, or Israel.",
+                "Abroad it would have cost $60,000 US, but here it is covered.")
+    assert slugs(rules, story) & {"canada", "mexico", "russia", "israel", "usa"} == {"canada"}
+    home = doc("My HSCT for MS", "I had my HSCT for MS in Puebla. Back here in the US, my neurologist was "
+                                 "sceptical about the treatment.")
+    assert slugs(rules, home) & {"mexico", "usa"} == {"mexico"}
+    filed = doc("Week three", "Week three of my transplant for MS and the counts are at zero.",
+                categories=("Reboot Diaries", "India"))
+    assert "india" in slugs(rules, filed)
+    evidence = {t.slug: t.evidence for t in rules.tags(filed)}["india"]
+    assert [(e.phrase, e.where) for e in evidence] == [("India", "categories")]
+
+
+def test_a_review_of_the_evidence_is_research(rules: Rules) -> None:
+    review = doc("Stem cell transplant for progressive MS: what a review of the evidence says",
+                 "A review of 25 studies of aHSCT in progressive multiple sclerosis concludes that the "
+                 "transplant works best when there is still inflammation.",
+                 "The authors pooled data on 1,200 patients. Those with recent relapses did best.",
+                 "The review calls for trials in progressive MS.")
+    assert {t.slug for t in rules.tags(review) if t.facet == "type"} == {"research"}
+
+
+def test_an_accreditation_is_not_where_the_treatment_happens(rules: Rules) -> None:
+    clinic = doc("My aHSCT for MS in Puebla",
+                 "I had aHSCT for my relapsing MS at the clinic in Puebla.",
+                 "The clinic is accredited by a US body and follows its transplant standards.")
+    assert slugs(rules, clinic) & {"mexico", "usa"} == {"mexico"}

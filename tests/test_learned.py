@@ -1,0 +1,312 @@
+"""The learned model: trained on the corpus and the desk's decisions, applied beside the rules with a
+bounded weight, versioned with the rules, retrained on its own, and measured cross-validated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hsctwatch.cli import cli
+from hsctwatch.config import ConfigError, ModelConfig, load_config
+from hsctwatch.crawl.items import Article
+from hsctwatch.rules import Document, Relevance, Rules
+from hsctwatch.rules.evaluate import DEFAULT_CORPUS, load_corpus
+from hsctwatch.rules.learned import Example, Learned, Model, held_out, training_corpus
+from hsctwatch.stories.learning import desk_examples, due
+from hsctwatch.stories.models import open_store
+from hsctwatch.stories.review import retag, set_status
+from pipelines.relevance import RelevancePipeline
+from tests.test_pipeline_dedup_store import Pipeline
+from tests.test_relevance_tag_pipelines import DRUG_NEWS, crawler
+
+ROOT = Path(__file__).resolve().parent.parent
+BLIND_EN = DEFAULT_CORPUS / "blind" / "en-1"
+
+#: a diary that describes the transplant in its own words (written for this test, in no corpus)
+DIARY = Document(
+    title="Day +9: counts at zero and a very boring room",
+    text="\n\n".join([
+        "Nine days since my stem cells went back in. My neutrophils are at zero, so I am in isolation "
+        "and the nurses come in gowned and masked. The chemo, four days of cyclophosphamide and ATG, "
+        "wiped out the immune system that was attacking my brain and spine.",
+        "I was diagnosed with relapsing-remitting multiple sclerosis in 2019 and had three relapses "
+        "on two drugs before I came to the clinic in Puebla for the transplant.",
+        "The haematologist says my counts should start to climb in a day or two. I am tired, my hair "
+        "is coming out in handfuls, and I miss my dog. Day +100 feels a long way off.",
+    ]),
+)
+DRUG = Document(title=DRUG_NEWS["title"], summary=DRUG_NEWS["summary"], text=DRUG_NEWS["text"])
+
+#: a tiny labelled corpus, for the tests that train more than once
+SMALL_CORPUS = """
+[[case]]
+id = "diary-1"
+title = "My HSCT diary: day +5 in Moscow"
+relevant = true
+text = "My stem cells went back in after cyclophosphamide. I have relapsing MS and the transplant is my hope."
+[[case]]
+id = "diary-2"
+title = "HSCT for MS: home after the transplant"
+relevant = true
+text = "The transplant reset my immune system. Multiple sclerosis took my legs; stem cells gave them back."
+[[case]]
+id = "news-1"
+title = "aHSCT trial for MS recruits"
+relevant = true
+text = "A trial of the stem cell transplant for relapsing MS is recruiting at three centres."
+[[case]]
+id = "diet"
+title = "Diet and MS fatigue"
+relevant = false
+text = "A diet study in people with MS found less fatigue after twelve weeks of vegetables."
+[[case]]
+id = "lymphoma"
+title = "Stem cell transplant for lymphoma"
+relevant = false
+text = "A transplant after chemotherapy helps people with lymphoma, a cancer of the blood."
+[[case]]
+id = "drug"
+title = "New MS drug approved"
+relevant = false
+text = "Regulators approved a new tablet for relapsing MS after a trial of two years."
+"""
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return Rules.load()
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory: pytest.TempPathFactory, rules: Rules) -> Path:
+    """A model trained on the shipped corpus (tests/corpus and blind/en-1), as `train` makes it."""
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    cases = training_corpus()
+    Model.train([Example(c.document, c.relevant) for c in cases], rules_digest=rules.digest).save(path)
+    return path
+
+
+def learned(path: Path | None, rules: Rules, digest: str | None = None) -> Learned:
+    return Learned.load(path, weight=0.6, threshold=rules.threshold,
+                        rules_digest=rules.digest if digest is None else digest)
+
+
+def small_setup(tmp_path: Path, extra: str = "") -> Path:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "seed.toml").write_text(SMALL_CORPUS, encoding="utf-8")
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n'
+                      f'[model]\ncorpus = ["corpus"]\npath = "model.joblib"\n{extra}', encoding="utf-8")
+    return config
+
+
+def hw(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], env={"HSCT_WATCH_EDITOR": "ed"})
+    return result.exit_code, result.output
+
+
+# -- what it is trained on ------------------------------------------------------------------------
+
+
+def test_training_reads_the_corpus_and_never_a_held_out_batch(tmp_path: Path) -> None:
+    assert held_out(DEFAULT_CORPUS / "blind" / "de-2") and held_out("tests/corpus/blind/es-3")
+    assert not held_out(BLIND_EN) and not held_out(DEFAULT_CORPUS)
+    assert len(training_corpus()) == len(load_corpus(DEFAULT_CORPUS)) + len(load_corpus(BLIND_EN))
+    (tmp_path / "xx-2").mkdir()
+    with pytest.raises(ValueError, match="held-out batch"):
+        training_corpus([tmp_path / "xx-2"])
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[model]\ncorpus = ["tests/corpus/blind/de-2"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r":2: \[model\] corpus: tests/corpus/blind/de-2 is a held-out"):
+        load_config(config)
+
+
+def test_desk_decisions_label_the_stories_editors_touched(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    add = Pipeline(store)
+    stories = [("kept", "HSCT for MS kept", True), ("missed", "A diary the rules missed", False),
+               ("wrong", "A lymphoma transplant", True), ("tags", "HSCT news retagged", True),
+               ("untouched", "HSCT untouched", True)]
+    ids = [add(url=f"https://news.example.org/{name}/", title=title, text=f"{title}. " * 30,
+               relevant=relevant, relevance_score=0.9 if relevant else 0.2)["story_id"]
+           for name, title, relevant in stories]
+    set_status(store, [str(ids[0]), str(ids[1])], "approved", editor="ed")
+    set_status(store, [str(ids[2])], "rejected", editor="ed")
+    from hsctwatch.rules import Vocabulary
+
+    retag(store, str(ids[3]), ["ppms"], [], Vocabulary.load(), editor="ed")
+    examples, kinds, last = desk_examples(store)
+    assert dict(kinds) == {"approved": 1, "rescued": 1, "rejected": 1, "retagged": 1}
+    assert [(e.document.title, e.relevant) for e in examples] == [
+        ("HSCT for MS kept", True), ("A diary the rules missed", True), ("A lymphoma transplant", False),
+        ("HSCT news retagged", True)]
+    assert last == 4  # three status decisions and one retagging
+
+
+# -- what it does beside the rules ------------------------------------------------------------------
+
+
+def test_the_model_adds_bounded_evidence_and_the_words_that_weighed(model_file: Path, rules: Rules) -> None:
+    model = learned(model_file, rules)
+    assert model.model is not None
+    for doc in (DIARY, DRUG):
+        alone = rules.relevance(doc)
+        both = model.combine(doc, alone)
+        p = model.model.probability(doc)
+        assert both.reasons[:len(alone.reasons)] == alone.reasons  # the rules' reasons, unchanged
+        assert both.score == round(min(max(alone.score + 0.6 * (2 * p - 1), 0.0), 1.0), 3)
+        assert abs(both.score - alone.score) <= 0.6 + 1e-9
+        assert both.relevant == (both.score >= rules.threshold)
+        added = both.reasons[len(alone.reasons):]
+        evidence = 0.6 * (2 * p - 1)
+        assert added[0] == f"learned model: relevant with probability {p:.2f} ({evidence:+.2f} to the score)"
+        assert re.fullmatch(r"words that weighed for it: '[^']+' \+\d\.\d\d(, '[^']+' \+\d\.\d\d)*", added[1])
+        assert added[2].startswith("words that weighed against it: '")
+        assert added[3].startswith(f"score with the model {both.score:.2f}")
+    assert model.model.probability(DIARY) > 0.8 > 0.2 > model.model.probability(DRUG)
+    words_for, _ = model.model.weighing(DIARY)
+    assert any(word in DIARY.text.lower() for word, _ in words_for)
+
+
+def test_off_missing_or_stale_the_rules_decide_alone(model_file: Path, rules: Rules, tmp_path: Path) -> None:
+    alone = rules.relevance(DIARY)
+    assert Learned().combine(DIARY, alone) is alone  # off: not even a note
+    assert learned(None, rules).combine(DIARY, alone) is alone
+    (tmp_path / "broken.joblib").write_bytes(b"not a model")
+    for path, digest, note in [(tmp_path / "none.joblib", None, "no model file at"),
+                               (model_file, "0" * 64, "trained beside other rules"),
+                               (tmp_path / "broken.joblib", None, "cannot read the model")]:
+        decision = learned(path, rules, digest).combine(DIARY, alone)
+        assert (decision.relevant, decision.score, decision.reasons[:-1]) == (
+            alone.relevant, alone.score, alone.reasons)
+        assert decision.reasons[-1].startswith("learned model not used: ") and note in decision.reasons[-1]
+        assert decision.reasons[-1].endswith("; `hsct-watch train` retrains it; the rules decide alone") or \
+            decision.reasons[-1].endswith("; `hsct-watch train` makes one; the rules decide alone")
+    page = Relevance(False, 0.0, ("not an article: tag index",))
+    assert learned(model_file, rules).combine(DIARY, page) is page  # never promoted
+
+
+def test_the_relevance_stage_applies_the_model_named_in_its_settings(model_file: Path, rules: Rules) -> None:
+    diary = Article(source="blog", url="https://blog.example/day-9/", title=DIARY.title, summary="",
+                    text=DIARY.text)
+    off = RelevancePipeline.from_crawler(crawler()).process_item(Article(diary))
+    assert off["relevance_reasons"] == list(rules.relevance(DIARY).reasons)
+    made = crawler(HSCTWATCH_MODEL=str(model_file), HSCTWATCH_MODEL_WEIGHT=0.6)
+    on = RelevancePipeline.from_crawler(made).process_item(Article(diary))
+    assert on["relevance_reasons"][:len(off["relevance_reasons"])] == off["relevance_reasons"]
+    assert any(r.startswith("learned model: relevant with probability") for r in on["relevance_reasons"])
+    # the model's evidence is added (the score is capped at 1: the rules may already give it all)
+    assert on["relevance_score"] == min(1.0, on["relevance_score"]) >= off["relevance_score"]
+    assert any("to the score)" in r and "(+" in r for r in on["relevance_reasons"])
+    if on["relevant"] and not off["relevant"]:
+        assert made.stats.get_value("hsctwatch/relevance/model_kept") == 1
+
+
+# -- training, by command and on its own --------------------------------------------------------------
+
+
+def test_train_saves_a_versioned_model_and_retrains_after_n_decisions(tmp_path: Path) -> None:
+    config_file = small_setup(tmp_path, "retrain_after = 2\n")
+    config = load_config(config_file)
+    store = open_store(config.store_url)
+    add = Pipeline(store)
+    for n in range(3):
+        add(url=f"https://news.example.org/{n}/", title=f"HSCT for MS, part {n}", text=f"Story {n}. " * 40)
+    assert due(config, store) == "no usable model yet"
+    code, out = hw(config_file, "train")
+    assert code == 0, out
+    assert out.startswith("learned model trained (asked) on 6 articles: 6 labelled cases and 0 from the desk "
+                          f"(none yet); saved to {tmp_path / 'model.joblib'}")
+    meta = Model.load(tmp_path / "model.joblib").meta
+    assert meta["rules_digest"] == Rules.load().digest and meta["examples"] == 6 and meta["relevant"] == 3
+    assert due(config, store) == ""
+
+    code, out = hw(config_file, "review", "approve", "1")  # one decision: not yet
+    assert code == 0 and "learned model trained" not in out
+    code, out = hw(config_file, "review", "reject", "2")  # the second: retrained on its own
+    assert code == 0 and "learned model trained (2 new decisions) on 8 articles: 6 labelled cases and 2 " \
+                         "from the desk (1 approved, 1 rejected)" in out
+    meta = Model.load(tmp_path / "model.joblib").meta
+    assert (meta["decisions"], meta["decisions_upto"], meta["examples"]) == (2, 2, 8)
+
+    rules_copy = tmp_path / "my-rules.toml"  # other rules: the model is stale until retrained
+    rules_copy.write_text((ROOT / "hsctwatch/rules/rules.toml").read_text(encoding="utf-8") + "\n# mine\n",
+                          encoding="utf-8")
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "[store]", 'rules = "my-rules.toml"\n[store]'), encoding="utf-8")
+    assert due(load_config(config_file), store) == "the rules changed"
+
+
+def test_a_crawl_trains_a_missing_model_first(tmp_path: Path) -> None:
+    config = small_setup(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '[[sources]]\nname = "x"\nkind = "feed"\nurls = ["http://127.0.0.9:9/feed"]\n',
+                      encoding="utf-8")
+    code, out = hw(config, "crawl")
+    assert out.splitlines()[0].startswith("learned model trained (no usable model yet) on 6 articles")
+    assert code == 1 and (tmp_path / "model.joblib").is_file()
+    code, out = hw(config, "crawl", "--quiet")  # now current: not retrained
+    assert "learned model" not in out
+
+
+def test_train_without_anything_to_learn_from_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    config = tmp_path / "hsct-watch.toml"
+    config.write_text('[store]\nurl = "sqlite:///store.db"\n[model]\ncorpus = ["empty"]\n', encoding="utf-8")
+    code, out = hw(config, "train")
+    assert code == 2 and out.strip().splitlines() == [
+        "hsct-watch: nothing to train on: no labelled corpus here and no editors' decisions yet"]
+
+
+# -- measured ---------------------------------------------------------------------------------------
+
+
+def table_row(out: str, name: str) -> list[float]:
+    line = next(line for line in out.splitlines() if line.startswith(name + " "))
+    return [float(v) for v in line.split()[-7:]]
+
+
+def newest_english_batch() -> Path:
+    """The newest English blind batch: the one nobody tuned the rules or the model on."""
+    return max((DEFAULT_CORPUS / "blind").glob("en-*"), key=lambda p: int(p.name.split("-")[1]))
+
+
+def test_eval_compares_rules_alone_and_combined_and_the_default_follows_the_figures() -> None:
+    """The model is on by default only if it raises relevance recall on the newest blind batch,
+    held out from its training, without lowering precision (README, "The learned model")."""
+    corpus, blind, newest = str(DEFAULT_CORPUS), str(BLIND_EN), newest_english_batch()
+    assert newest != BLIND_EN, "the newest batch is held out, so it is not the one the model learns from"
+    result = CliRunner().invoke(cli, ["eval", corpus, blind, str(newest)])
+    code, out = result.exit_code, result.output
+    assert code == 0, out
+    assert re.search(r"Relevance, rules alone and combined with the learned model \(weight 0\.60, (on|off) "
+                     r"in the config\), 10-fold cross-validated over 283 cases; .* held out:", out)
+    cases, rules_p, rules_r, _, model_p, model_r, _ = table_row(out, f"{newest} (held out)")
+    assert cases == len(load_corpus(newest))
+    from hsctwatch.rules.evaluate import evaluate
+
+    alone = evaluate(load_corpus(newest))["relevance"]
+    assert (rules_p, rules_r) == (round(alone["precision"], 3), round(alone["recall"], 3))
+    better = model_r > rules_r and model_p >= rules_p
+    assert ModelConfig().enabled == better, (
+        f"on the blind cases, rules alone P {rules_p} R {rules_r}, combined P {model_p} R {model_r}: "
+        f"the model must be {'on' if better else 'off'} by default")
+
+
+def test_eval_scores_a_held_out_batch_without_training_on_it(tmp_path: Path) -> None:
+    held = tmp_path / "zz-2"
+    held.mkdir()
+    (held / "seed.toml").write_text(SMALL_CORPUS, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(DEFAULT_CORPUS), str(held), "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    corpus_cases = len(load_corpus(DEFAULT_CORPUS))
+    assert f"3-fold cross-validated over {corpus_cases} cases; {held} held out:" in result.output
+    assert table_row(result.output, f"{held} (held out)")[0] == 6
+
+
+def test_eval_rules_only_skips_the_model() -> None:
+    result = CliRunner().invoke(cli, ["eval", str(DEFAULT_CORPUS), "--rules-only"])
+    assert result.exit_code == 0 and "learned model" not in result.output
