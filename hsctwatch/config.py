@@ -75,7 +75,7 @@ CLUSTER_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "prefix": (str, "hsct-watch"),
 }
 MODEL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
-    "enabled": (bool, True),
+    "enabled": (bool, True),  # on: it raises recall on the newest blind batch, held out (README)
     "path": (str, "hsct-watch-model.joblib"),
     "weight": ((int, float), 0.6),
     "retrain_after": (int, 20),

@@ -136,7 +136,8 @@ def post_terms(post: dict[str, Any]) -> list[str]:
     groups = embedded.get("wp:term") if isinstance(embedded, dict) else None
     terms = [t for group in groups if isinstance(group, list) for t in group
              if isinstance(t, dict)] if isinstance(groups, list) else []
-    return categories(str(t.get("name") or "") for taxonomy in TAXONOMIES for t in terms
+    # WordPress escapes a term's name as HTML ("Q&amp;A"): read it as HTML, once
+    return categories(html_line(str(t.get("name") or "")) for taxonomy in TAXONOMIES for t in terms
                       if t.get("taxonomy") == taxonomy)
 
 

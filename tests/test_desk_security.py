@@ -133,10 +133,12 @@ def test_the_feed_folder_serves_feed_files_only(desk: Desk) -> None:
     for name, text in secrets.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
-    (out / "lang").mkdir()
+    (out / "lang").mkdir(exist_ok=True)  # the build makes it when a language is in use
     (out / "lang" / "en.xml").write_bytes((out / "rss.xml").read_bytes())
     (out / "feeds.opml").write_text("<opml/>")
     (out / "about.html").write_text("<p>about</p>")
+    (out / "tags" / "mist.html").write_text("<p>MIST</p>")  # the readable site's pages
+    (out / "site.css").write_text("body{}")
     anon = desk_app(desk).test_client()
     for name in secrets:
         assert anon.get(f"/feeds/{name}").status_code == 404, name
@@ -144,6 +146,6 @@ def test_the_feed_folder_serves_feed_files_only(desk: Desk) -> None:
                  "/feeds/./.hsct-watch-secret", "/feeds/tags/../.hsct-watch-secret"):
         assert anon.get(path).status_code == 404, path
     for name in ("rss.xml", "atom.xml", "feed.json", "index.html", "tags/mist.xml", "lang/en.xml",
-                 "feeds.opml", "about.html"):
+                 "feeds.opml", "about.html", "tags/mist.html", "site.css"):
         assert anon.get(f"/feeds/{name}").status_code == 200, name
     assert anon.get("/feeds/").status_code == 200

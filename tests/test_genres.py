@@ -377,3 +377,298 @@ def test_an_accreditation_is_not_where_the_treatment_happens(rules: Rules) -> No
                  "I had aHSCT for my relapsing MS at the clinic in Puebla.",
                  "The clinic is accredited by a US body and follows its transplant standards.")
     assert slugs(rules, clinic) & {"mexico", "usa"} == {"mexico"}
+
+
+# -- the lede is the first paragraph of substance -------------------------------------------------
+
+LETTER_HOME = doc(
+    "Letters home, week three",
+    "Hello everyone,",
+    "Sorry it has been quiet. The wifi here comes and goes like the tram.",
+    "Day +8 today. Eight days since they put my own cells back in, and my counts have been at zero since "
+    "the weekend. The nurses gown up before they come in and I am not allowed fresh fruit.",
+    "The team here has treated a lot of MS patients from abroad, which is why I picked them.",
+    "More when I can taste food again.")
+THREAD_BY_LINE = doc(
+    "What did Puebla actually cost you?",
+    "Posted by sunnyside_steph",
+    "Budgeting for HSCT for my relapsing MS and the quotes I see online never include flights or the extra "
+    "week. What did you all spend in the end?",
+    "Reply from gav_in_glasgow",
+    "Puebla, March 2023. Package $55k, flights £1,100 for two, Airbnb £900. Around £46k all in.",
+    "Reply from tess_nz",
+    "Moscow, 2021. Clinic fee 45,000 EUR plus about 6k for flights and my sister's flat.")
+REBLOG = doc(
+    "Worth your time",
+    "Found this in Saturday's paper. Grab a cuppa.",
+    '"Mark Evans could barely climb the stairs of his terraced house. His relapsing multiple sclerosis had '
+    "flared four times in two years. Last spring he had autologous haematopoietic stem cell transplantation "
+    "at King's College Hospital: his stem cells were collected, chemotherapy wiped out his immune system and "
+    'the stored cells were given back. A year later he has had no relapses."',
+    "Read the full piece on their site.")
+
+
+@pytest.mark.parametrize("document", [LETTER_HOME, THREAD_BY_LINE, REBLOG],
+                         ids=["letter-after-a-greeting", "thread-after-its-by-line", "reblog-after-an-intro"])
+def test_the_lede_is_the_first_paragraph_of_substance(rules: Rules, document: Document) -> None:
+    decision = rules.relevance(document)
+    assert decision.relevant, decision.reasons
+    lede = ("HSCT named in the lede", "HSCT described in the lede")
+    assert any(r.startswith(lede) for r in decision.reasons)
+    assert "HSCT only mentioned once, in passing" not in decision.reasons
+
+
+def test_a_short_first_paragraph_that_says_what_it_is_about_is_the_lede(rules: Rules) -> None:
+    """News in short paragraphs: the first one names the disease, so the lede ends there, and HSCT
+    named once three paragraphs down stays a passing mention."""
+    news = doc("New pill for relapsing MS approved",
+               "Regulators approved a new oral drug for relapsing multiple sclerosis.",
+               "Two trials showed fewer relapses than with teriflunomide.",
+               "Neurologists said a few people with very active disease would still be offered HSCT.")
+    decision = rules.relevance(news)
+    assert not decision.relevant and "HSCT only mentioned once, in passing" in decision.reasons
+    assert "HSCT named in the lede" not in decision.reasons
+
+
+# -- a diary that tells the transplant without naming it, or its disease ----------------------------
+
+def test_a_paragraph_that_tells_the_transplant_is_no_passing_mention(rules: Rules) -> None:
+    diary = doc("Quick update",
+                "I am home from the unit and writing from the sofa with the cat on my feet.",
+                "Mobilisation and collection were done in May, with the bone ache everyone warns about. "
+                "Conditioning started on the 2nd and the cells went back in on the 7th. My counts hit zero "
+                "three days later.",
+                "My MS nurse rang to say the team is happy with me. More soon.")
+    decision = rules.relevance(diary)
+    assert decision.relevant, decision.reasons
+    assert "HSCT only mentioned once, in passing" not in decision.reasons
+
+
+def test_a_diary_that_speaks_of_its_ms_without_naming_it(rules: Rules) -> None:
+    diary = doc("A year on",
+                "A year ago today my own stem cells dripped back into me. It was an anticlimax: a small bag "
+                "and twenty minutes.",
+                "My EDSS was 5.0 before; at the review they scored me at 4.0. The MRI showed no new lesions.",
+                "My neurologist is pleased. The fatigue is still there, and my hair grew back curly.",
+                summary="Twelve months since my new immune system arrived.")
+    decision = rules.relevance(diary)
+    assert decision.relevant, decision.reasons
+    assert any(r.startswith("MS taken as the disease: the post speaks of it (") for r in decision.reasons)
+
+
+def test_another_disease_named_as_a_comparison_is_not_the_transplants(rules: Rules) -> None:
+    diary = doc("Money, honestly",
+                "Quick update before the admission tomorrow.",
+                "People keep asking what this costs. AHSCT for MS is not funded here the way it is for blood "
+                "cancers, so my health fund pays the bed and I pay the gap, around $25,000 for the stem cell "
+                "collection, storage and drugs.",
+                "Tomorrow: line in, then chemo on Wednesday.",
+                categories=("AHSCT", "Money"))
+    assert rules.relevance(diary).relevant
+    for compared in (
+        "Unlike MS, Crohn's disease did not respond well to autologous stem cell transplantation in "
+        "the ASTIC trial. Patients with Crohn's had chemotherapy and their own stem cells back, and many "
+        "relapsed.",
+        "The hospital will offer autologous haematopoietic stem cell transplantation to people with severe "
+        "systemic sclerosis, as it already does for MS. Scleroderma patients with lung involvement "
+        "come first."):
+        assert not rules.relevance(doc("Transplant for autoimmune disease", compared)).relevant, compared
+
+
+GENRE_LOOK_ALIKES = {
+    "a lymphoma diary after a greeting": doc(
+        "Letters home, week three", "Hello everyone,", "Sorry it has been quiet. The wifi comes and goes.",
+        "Day +8 today. Eight days since they put my own cells back in after BEAM, and my counts have been at "
+        "zero since the weekend.",
+        "My haematologist says the lymphoma scan in three months will tell. My friend with MS sent flowers."),
+    "a donor's story with an aunt's MS": doc(
+        "Donation day", "Hi all,",
+        "Yesterday I gave my stem cells to a stranger with leukaemia. Four days of G-CSF, then five hours on "
+        "the apheresis machine.",
+        "My aunt has MS and had her own stem cells put back after chemo two years ago, so I know a little of "
+        "what the recipient faces.", "I hope her counts recover soon."),
+    "an infusion day after a greeting": doc(
+        "Infusion day", "Hi everyone,", "Quick one from the infusion chair.",
+        "Ocrevus round six today. Six hours, a sandwich and a nap. My neurologist says the MRI shows no new "
+        "lesions and no relapses this year, so we carry on.",
+        "Some people in my group have gone abroad for HSCT; for now my drug is working."),
+    "a myeloma diary with relapses and lesions": doc(
+        "Day +10", "Hi all,",
+        "Day +10 after my autologous transplant. Melphalan was rough, my counts hit zero and I had a fever.",
+        "My myeloma team say the relapse risk is lower after a transplant. The lesions in my spine are "
+        "stable, and my neurologist has stopped worrying about the numb feet."),
+    "a breast cancer diary whose hair grew back": doc(
+        "Hair update", "Hi all,",
+        "My hair started falling out on day 14 of the chemo, so I shaved it. My white cells are low.",
+        "The breast cancer nurses say it grows back curly. My neighbour with MS knitted me a hat.",
+        categories=("Chemo",)),
+    "a child's revaccination after leukaemia": doc(
+        "Vaccination catch-up", "Hi everyone,",
+        "Our son had his childhood vaccinations redone this week after his leukaemia treatment. His white "
+        "cells are finally normal.", "My husband, who has MS, took him. Both got lollipops."),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(GENRE_LOOK_ALIKES))
+def test_the_genre_readings_keep_look_alikes_out(rules: Rules, kind: str) -> None:
+    decision = rules.relevance(GENRE_LOOK_ALIKES[kind])
+    assert not decision.relevant, decision.reasons
+
+
+# -- tags, as each genre gives them ---------------------------------------------------------------
+
+def test_a_forum_signature_names_where_the_writer_was_treated(rules: Rules) -> None:
+    assert {"mexico", "russia", "cost", "patient-story"} <= slugs(rules, THREAD_BY_LINE)
+    back = doc("Back home",
+               "I flew from Dublin to Moscow in March for my HSCT for relapsing MS. Now I'm six weeks out "
+               "from Moscow and home, and the Vancouver clinic I was born near is none of it.",
+               "I went to Moscow because the waiting list at home was two years.")
+    assert "russia" in slugs(rules, back)
+    flew = doc("Two years on", "Two years ago I flew from Vancouver to Mexico City for my HSCT for MS, and "
+                               "had the transplant in Puebla.")
+    assert slugs(rules, flew) & {"canada", "mexico"} == {"mexico"}
+
+
+def test_places_that_are_not_where_the_treatment_happens(rules: Rules) -> None:
+    run = doc("My aHSCT for MS in Monterrey",
+              "I had aHSCT for my relapsing MS at a private hospital in Monterrey, through a US-run "
+              "programme.")
+    assert slugs(rules, run) & {"mexico", "usa"} == {"mexico"}
+    trials = doc("Ocrevus or HSCT?",
+                 "I'm weighing HSCT for my RRMS against staying on Ocrevus. The trials now running "
+                 "(BEAT-MS in the US, RAM-MS in Scandinavia, StarMS in the UK) should settle it.")
+    assert not slugs(rules, trials) & {"usa", "uk", "norway", "sweden"}
+    expert = doc("Transplant beats drugs in Nordic MS trial",
+                 "aHSCT for relapsing MS kept more patients free of disease activity than drugs at Haukeland "
+                 "University Hospital in Bergen, Norway.",
+                 '"Two years is short," said a neurologist at University College London who was not '
+                 'involved.')
+    assert slugs(rules, expert) & {"norway", "uk"} == {"norway"}
+
+
+def test_a_list_of_study_sites_under_its_heading_gives_their_countries(rules: Rules) -> None:
+    record = doc("aHSCT versus best therapy in MS (NCT09999998)",
+                 "A randomised trial of aHSCT against best available therapy for relapsing multiple "
+                 "sclerosis.",
+                 "Study locations\nKarolinska University Hospital, Stockholm, Sweden; Haukeland University "
+                 "Hospital, Bergen, Norway; Rigshospitalet, Copenhagen, Denmark.")
+    assert {"sweden", "norway"} <= slugs(rules, record)
+
+
+def test_a_trial_named_once_then_called_the_trial(rules: Rules) -> None:
+    report = doc("Stem cell transplant outperforms drugs in MS trial",
+                 "A one-off stem cell transplant kept relapsing multiple sclerosis quiet more often "
+                 "than the best "
+                 "drugs, according to results presented this week.",
+                 "The MOST trial, led from Chicago, randomly assigned 120 people with relapsing MS "
+                 "to aHSCT or "
+                 "to a high-efficacy drug.",
+                 "The trial will follow participants for five years.")
+    assert "most" in slugs(rules, report)
+    aside = doc("Bergen becomes national aHSCT centre for MS",
+                "Haukeland University Hospital in Bergen will be Norway's national centre for aHSCT "
+                "in multiple "
+                "sclerosis.",
+                "The hospital also leads the RAM-MS trial. Officials said the trial's results would shape "
+                "future criteria.")
+    assert "ram-ms" not in slugs(rules, aside)  # named once; "the trial's results" is not its subject
+    filed = doc("Month eight", "No relapses so far in the transplant arm; my six-month scan was clean.",
+                "I was randomised to aHSCT for my relapsing MS.", categories=("RAM-MS", "Trial life"))
+    assert "ram-ms" in slugs(rules, filed)
+
+
+def test_a_question_heads_its_answer(rules: Rules) -> None:
+    interview = doc("In conversation: a haematologist on aHSCT for MS",
+                    "We spoke to a haematologist who treats people with MS with aHSCT.",
+                    "Q: Who do you turn away?",
+                    "A: People whose MS is quiet on their current drug, and people with long-standing "
+                    "progressive disease.",
+                    "Q: How does it compare with the drugs?",
+                    "A: It stops relapses better than ocrelizumab or anything else we have.")
+    assert {"interview", "eligibility", "dmt-comparison"} <= slugs(rules, interview)
+
+
+def test_patient_information_is_guidance_a_take_part_page_is_the_trials(rules: Rules) -> None:
+    leaflet = doc("aHSCT for MS: information for patients",
+                  "This leaflet is for people referred to our aHSCT service for multiple sclerosis.",
+                  "Who can have it?", "Adults with relapsing MS that stays active despite treatment.",
+                  "What are the risks?", "Infection, infertility and, rarely, death.")
+    assert {t.slug for t in rules.tags(leaflet) if t.facet == "type"} == {"guidance"}
+    take_part = doc("The StarMS trial: information for patients",
+                    "StarMS is a clinical trial comparing aHSCT with the best drugs for relapsing MS. Our "
+                    "hospital is recruiting.",
+                    "Who can take part? Adults aged 18 to 55. Inclusion criteria are on the trial's page.",
+                    "To take part, ask your neurologist. Enrolment closes in June.")
+    assert {t.slug for t in rules.tags(take_part) if t.facet == "type"} == {"trial"}
+
+
+def test_a_site_joining_a_trial_and_a_review_citing_trials(rules: Rules) -> None:
+    site = doc("Our hospital joins MS transplant trial",
+               "The university hospital is now enrolling participants in BEAT-MS, a trial of aHSCT "
+               "against the "
+               "best available drugs for relapsing multiple sclerosis.",
+               "The study will enroll 150 people nationwide. Researchers will compare relapses and "
+               "disability "
+               "over six years.", "To take part, call the study coordinator.")
+    assert {t.slug for t in rules.tags(site) if t.facet == "type"} == {"trial"}
+    review = doc("aHSCT in progressive MS: a narrative review",
+                 "We reviewed 30 studies of aHSCT in progressive multiple sclerosis published since 2000.",
+                 "The pooled data suggest benefit mainly where inflammation persists. Randomised trials in "
+                 "progressive MS are needed.",
+                 "Future trials should select patients by MRI activity. No randomised trial has yet "
+                 "tested it.")
+    assert {t.slug for t in rules.tags(review) if t.facet == "type"} == {"research"}
+
+
+def test_a_reporters_profile_and_a_short_diary_entry_are_stories(rules: Rules) -> None:
+    profile = doc("Teacher walks again after stem cell transplant",
+                  "Sarah Jones, 38, from Leeds, had aHSCT for her relapsing MS in Sheffield last year.",
+                  "The 38-year-old says she has not had a relapse since, and she is back in the classroom.")
+    assert "patient-story" in slugs(rules, profile)
+    entry = doc("Day +11", "Counts up! My neutrophils are 0.8 and I'm allowed out of my room tomorrow. Ate "
+                           "toast, kept it down, and I am so tired.", categories=("HSCT", "Puebla"))
+    assert "patient-story" in slugs(rules, entry)
+    family = doc("Dad's big trip",
+                 "My dad, Colin, has had MS for twenty years. Last month he flew to Moscow for a stem cell "
+                 "transplant.",
+                 "He had the chemo, the stem cells went back in, and now he is in isolation waiting for his "
+                 "counts to recover.")
+    assert "patient-story" in slugs(rules, family)
+
+
+def test_results_told_as_time_since_the_transplant(rules: Rules) -> None:
+    since = doc("Two years on",
+                "Two years since my HSCT for relapsing MS in Moscow, and this is the update I hoped "
+                "to write.",
+                "No relapses so far, and my last MRI was clean.")
+    assert "outcomes" in slugs(rules, since)
+    signed = doc("Anyone been to Bangalore?",
+                 "Had HSCT for my RRMS in Bangalore last year, for those asking.",
+                 "Bangalore, 2024. Clean scans at 12 months, no relapses.")
+    assert "outcomes" in slugs(rules, signed)
+    before = doc("Why I chose HSCT", "My HSCT for relapsing MS is booked for March in Moscow.",
+                 "No relapses, no new lesions on my last scan, but my neurologist says that will not last.")
+    assert "outcomes" not in slugs(rules, before)
+
+
+def test_an_insurers_words_are_cost_money_for_a_trial_is_not(rules: Rules) -> None:
+    policy = doc("Medical policy: HCT for MS",
+                 "Autologous hematopoietic cell transplantation for relapsing multiple sclerosis is "
+                 "considered "
+                 "medically necessary when the criteria below are met.",
+                 "Prior authorization is required. Out-of-network services are subject to the deductible.")
+    assert "cost" in slugs(rules, policy)
+    grant = doc("Charity gives £3 million to MS stem cell trial",
+                "An MS charity has committed £3 million to StarMS, the UK trial comparing aHSCT "
+                "with the best "
+                "drugs for relapsing MS.", "The trial, co-funded by the government, will recruit 200 people.")
+    assert "cost" not in slugs(rules, grant)
+
+
+def test_relapsing_ms_named_once_in_a_piece_about_progressive_ms(rules: Rules) -> None:
+    diary = doc("The wrong kind of MS",
+                "I have primary progressive MS. The NHS centres treat relapsing MS, so I went to Puebla for "
+                "HSCT.",
+                "PPMS patients do worse than others, the clinic said. My PPMS has been slow but steady.",
+                "Four months after HSCT my primary progressive MS is no worse. PPMS is a long game.")
+    assert slugs(rules, diary) & {"rrms", "ppms", "spms"} == {"ppms"}

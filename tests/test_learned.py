@@ -99,7 +99,8 @@ def small_setup(tmp_path: Path, extra: str = "") -> Path:
     (tmp_path / "corpus" / "seed.toml").write_text(SMALL_CORPUS, encoding="utf-8")
     config = tmp_path / "hsct-watch.toml"
     config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n'
-                      f'[model]\ncorpus = ["corpus"]\npath = "model.joblib"\n{extra}', encoding="utf-8")
+                      f'[model]\nenabled = true\ncorpus = ["corpus"]\npath = "model.joblib"\n{extra}',
+                      encoding="utf-8")
     return config
 
 
@@ -190,19 +191,21 @@ def test_off_missing_or_stale_the_rules_decide_alone(model_file: Path, rules: Ru
 
 
 def test_the_relevance_stage_applies_the_model_named_in_its_settings(model_file: Path, rules: Rules) -> None:
-    diary = Article(source="blog", url="https://blog.example/day-9/", title=DIARY.title, summary="",
-                    text=DIARY.text)
-    off = RelevancePipeline.from_crawler(crawler()).process_item(Article(diary))
-    assert off["relevance_reasons"] == list(rules.relevance(DIARY).reasons)
+    model = learned(model_file, rules).model
+    assert model is not None
     made = crawler(HSCTWATCH_MODEL=str(model_file), HSCTWATCH_MODEL_WEIGHT=0.6)
-    on = RelevancePipeline.from_crawler(made).process_item(Article(diary))
-    assert on["relevance_reasons"][:len(off["relevance_reasons"])] == off["relevance_reasons"]
-    assert any(r.startswith("learned model: relevant with probability") for r in on["relevance_reasons"])
-    # the model's evidence is added (the score is capped at 1: the rules may already give it all)
-    assert on["relevance_score"] == min(1.0, on["relevance_score"]) >= off["relevance_score"]
-    assert any("to the score)" in r and "(+" in r for r in on["relevance_reasons"])
-    if on["relevant"] and not off["relevant"]:
-        assert made.stats.get_value("hsctwatch/relevance/model_kept") == 1
+    for doc, url in ((DIARY, "https://blog.example/day-9/"), (DRUG, "https://news.example/drug/")):
+        article = Article(source="site", url=url, title=doc.title, summary=doc.summary, text=doc.text)
+        off = RelevancePipeline.from_crawler(crawler()).process_item(Article(article))
+        assert off["relevance_reasons"] == list(rules.relevance(doc).reasons)
+        on = RelevancePipeline.from_crawler(made).process_item(Article(article))
+        assert on["relevance_reasons"][:len(off["relevance_reasons"])] == off["relevance_reasons"]
+        assert any(r.startswith("learned model: relevant with probability") for r in on["relevance_reasons"])
+        evidence = 0.6 * (2 * model.probability(doc) - 1)
+        assert on["relevance_score"] == round(min(max(off["relevance_score"] + evidence, 0.0), 1.0), 3)
+        if on["relevant"] and not off["relevant"]:
+            assert made.stats.get_value("hsctwatch/relevance/model_kept") == 1
+    assert on["relevance_score"] < off["relevance_score"]  # the drug story, pulled further down
 
 
 # -- training, by command and on its own --------------------------------------------------------------

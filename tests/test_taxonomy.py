@@ -430,6 +430,12 @@ def test_a_bad_rules_file_is_named_with_the_problem(tmp_path: Path, content: str
     ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\nnot_with = ["nope"]', "'not_with' names no tag: nope"),
     ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\nnot_in = "nowhere"',
      "'not_in' names no [page_forms.nowhere]"),
+    ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\noutweighed_by = ["nope"]',
+     "'outweighed_by' names no tag: nope"),
+    ('phrases = ["ASTIMS"]', 'phrases = ["ASTIMS"]\ndense_terms = -2',
+     "'dense_terms' must be a whole number"),
+    ("questions_count = 2", "questions_count = 0", "[tagging] questions_count must be a whole number"),
+    ("lede_words = 20", 'lede_words = "twenty"', "[relevance] lede_words, told_sentences and [ms.signs] min"),
 ])
 def test_a_broken_rule_is_named(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = edited(tmp_path, old, new)

@@ -14,12 +14,16 @@ _FIRST_PERSON = re.compile(
     r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself|[Mm]ine)\b")
 
 
-def first_person(view: View, minimum: int, share: float) -> tuple[Evidence, ...] | None:
+def first_person(view: View, minimum: int, share: float, short: int = 0,
+                 short_minimum: int = 0) -> tuple[Evidence, ...] | None:
     """A first-hand story: first-person words outside quotations, enough of them and a large
-    enough share of the text (a report quoting a patient's "I" is not one)."""
+    enough share of the text (a report quoting a patient's "I" is not one). A diary entry of
+    fewer than `short` words ("Day +9. Neutrophils 0.6!!") needs only `short_minimum` of them."""
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
-    hits = len(_FIRST_PERSON.findall(unquoted))
-    if hits < minimum or hits / max(len(unquoted.split()), 1) < share:
+    hits, words = len(_FIRST_PERSON.findall(unquoted)), len(unquoted.split())
+    if short and short_minimum and words < short:
+        minimum = min(minimum, short_minimum)
+    if hits < minimum or hits / max(words, 1) < share:
         return None
     evidence = [Evidence(s.raw.strip()[:120].strip(), "body") for s in view.sentences
                 if s.where == "body" and _FIRST_PERSON.search(_QUOTED.sub(" ", s.text))]

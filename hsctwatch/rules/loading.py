@@ -34,6 +34,8 @@ class Rules(RelevanceRules, TagRules):
         self._read_relevance(data)
         self._read_vocabulary(data)
         self._read_tags(data)
+        self._read_genres(data)
+        self._read_tag_genres(data)
 
     # -- loading -----------------------------------------------------------------------------------
 
@@ -126,9 +128,10 @@ class Rules(RelevanceRules, TagRules):
         page_forms = read_page_forms(data.get("page_forms", {}))
         self.tag_rules = [read_tag(i, raw, facet_defaults, seen, page_forms)
                           for i, raw in enumerate(raw_tags)]
-        unknown = {s for t in self.tag_rules for s in t.not_with} - seen
-        if unknown:
-            raise RulesError(f"'not_with' names no tag: {', '.join(sorted(unknown))}")
+        for key in ("not_with", "outweighed_by"):
+            unknown = {s for t in self.tag_rules for s in getattr(t, key)} - seen
+            if unknown:
+                raise RulesError(f"'{key}' names no tag: {', '.join(sorted(unknown))}")
 
 
 

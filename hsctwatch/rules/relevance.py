@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from hsctwatch.rules.forms import teasers
-from hsctwatch.rules.model import Document, Relevance
-from hsctwatch.rules.terms import Terms
+from hsctwatch.rules.model import Document, Relevance, RulesError
+from hsctwatch.rules.terms import Terms, compile_terms, strings
 from hsctwatch.rules.views import Part, Sentence, View
 
 # == what a part of the article says ===============================================================
@@ -105,6 +106,29 @@ class RelevanceRules:
     page_teasers_min: int  # a list of articles: this many teaser lines ...
     page_prose_words: int  # ... and no more than page_max_prose paragraphs of this many words
     page_kinds: dict[str, Terms]
+    lede_words: int = 20  # the lede runs to the first body paragraph of this many words
+    told_sentences: int = 2  # a told procedure in this many sentences of its paragraph is no passing mention
+    ms_signs: Terms = Terms()  # what a diarist writes of her MS without naming it ...
+    ms_signs_min: int = 2  # ... this many different ones make MS the disease of a post naming no other
+    secondary_disease: re.Pattern[str] | None = None  # another disease named as a comparison
+
+    def _read_genres(self, data: Mapping[str, Any]) -> None:
+        """How the genres write (rules.toml): where the lede ends, when a told procedure is more
+        than a passing mention, the signs of MS a diarist writes, another disease as a comparison."""
+        relevance, ms = data.get("relevance", {}), data.get("ms", {})
+        signs = ms.get("signs", {})
+        try:
+            self.lede_words = int(relevance.get("lede_words", 20))
+            self.told_sentences = int(relevance.get("told_sentences", 2))
+            self.ms_signs_min = int(signs.get("min", 2))
+        except (TypeError, ValueError):
+            raise RulesError("[relevance] lede_words, told_sentences and [ms.signs] min must be "
+                             "whole numbers") from None
+        self.ms_signs = Terms.read("[ms.signs]", signs)
+        secondary = data.get("negative", {}).get("secondary_disease", {}).get("patterns")
+        self.secondary_disease = compile_terms(
+            "[negative.secondary_disease]", strings("[negative.secondary_disease] patterns", secondary),
+            re.IGNORECASE)
 
     def relevance(self, doc: Document) -> Relevance:
         """Is HSCT for MS the article's subject, or a substantial part of it (a paragraph or more)?"""
@@ -119,11 +143,12 @@ class RelevanceRules:
         readings = self._read(view, senses, in_view)
         if not any(r.procedure for r in readings):
             return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named or described"))
-        ms_implied = self._ms_implied(page, readings, reasons)
+        ms_implied = self._ms_implied(view, page, readings, reasons)
         if not any(r.ms for r in readings) and not ms_implied:
             return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
         score, discussed = self._score(view, readings, reasons, page, ms_implied)
-        score = round(min(self._penalise(view, readings, discussed, score, reasons, page), 1.0), 3)
+        score = round(min(self._penalise(view, readings, discussed, score, reasons, page,
+                                         in_view == "told"), 1.0), 3)
         threshold = self.focus_threshold if page.focus else self.threshold
         relevant = score >= threshold
         devoted = " (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""
@@ -192,18 +217,40 @@ class RelevanceRules:
         return [(a, b) for a, b in spans if self.place_near.search(
             _around(sentence.text, a, b, self.place_near_within))]
 
-    def _ms_implied(self, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
+    def _ms_implied(self, view: View, page: _Page, readings: list[_Reading], reasons: list[str]) -> bool:
         """MS as the disease of a post that never names it: named by its categories, or a post
-        filed under HSCT (or from a source devoted to it) that names no other disease."""
+        filed under HSCT (or from a source devoted to it) that names no other disease, or one
+        that names no other and speaks of MS the way someone who has it does (an EDSS, lesions,
+        relapses, a neurologist: `[ms.signs]`)."""
         if page.ms:
             if not any(r.ms for r in readings):
                 reasons.append(f"MS named in the categories ({page.ms!r})")
             return True
-        if (page.procedure or page.focus) and not page.diseases and not any(r.diseases for r in readings):
+        no_other = not page.diseases and not any(r.diseases for r in readings)
+        if (page.procedure or page.focus) and no_other:
             if not any(r.ms for r in readings):
                 reasons.append("MS taken as the disease: the post is filed under HSCT and names no other")
             return True
+        signs = sorted({view.text[a:b].lower() for a, b in view.spans(self.ms_signs)}) if no_other else []
+        if len(signs) >= self.ms_signs_min:
+            if not any(r.ms for r in readings):
+                reasons.append(f"MS taken as the disease: the post speaks of it ({', '.join(signs[:3])}) "
+                               "and names no other")
+            return True
         return False
+
+    def _lede(self, readings: list[_Reading]) -> list[_Reading]:
+        """The standfirst, and the body's paragraphs up to the first of substance — one of
+        `lede_words` words, or one naming the disease or the treatment: a diary's "Dear all," or
+        "Quick update before I head in", a thread's "Posted by …", a reblog's "Spotted this and
+        had to share" stand before the paragraph that says what the piece is about."""
+        lede = [r for r in readings if r.part.where == "summary"]
+        for n, reading in enumerate(r for r in readings if r.part.where == "body"):
+            lede.append(reading)
+            if n >= 2 or len(reading.part.text.split()) >= self.lede_words or (
+                    reading.procedure or reading.ms or reading.diseases):
+                break
+        return lede
 
     def _non_article(self, view: View) -> str | None:
         """A login wall, cookie notice, search results, tag index or event listing: signs of such
@@ -278,14 +325,23 @@ class RelevanceRules:
                     if not any(x < b and a < y for x, y in named):
                         reading.procedure.append(_Mention(text[a:b], n, listed, kind))
                         named.append((a, b))
-        diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)]
-        reading.diseases += diseases
         elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
+        diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)
+                    if not self._compared(view, sentence, a, elsewhere)]
+        reading.diseases += diseases
         for a, b in view.spans(self.ms, sentence, shouty=True):
             if any(x <= a < y for x, y in elsewhere) or ("MS" in senses and text[a:b] == "MS"):
                 continue
             secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
             reading.ms.append(_Mention(text[a:b], n, secondary))
+
+    def _compared(self, view: View, sentence: Sentence, at: int, elsewhere: list[tuple[int, int]]) -> bool:
+        """Is the disease named at `at` a comparison in a sentence about MS ("not covered the way
+        it is for blood cancers", "long used in lymphoma"), not the disease the transplant is for?"""
+        if not (self.secondary_disease and self.secondary_disease.search(sentence.text[:at])):
+            return False
+        return any(not any(x <= a < y for x, y in elsewhere)
+                   for a, _ in view.spans(self.ms, sentence, shouty=True))
 
     def _is_list(self, view: View, sentence: Sentence) -> bool:
         """Is this sentence a list of treatment options, HSCT one item among drugs?"""
@@ -298,7 +354,7 @@ class RelevanceRules:
                ms_implied: bool = False) -> tuple[float, list[_Reading]]:
         w, title = self.weights, readings[0]
         score = 0.0
-        lede = [r for r in readings if r.part.index in view.lede]
+        lede = self._lede(readings)
         lede_elsewhere = any(r.diseases and not r.free_ms for r in lede)  # the lede names another disease
         # a bare "transplant" in a headline is read in the light of the lede
         if title.free_procedure and not (title.diseases and not title.free_ms) and not (
@@ -335,18 +391,21 @@ class RelevanceRules:
         return score, discussed
 
     def _penalise(self, view: View, readings: list[_Reading], discussed: list[_Reading], score: float,
-                  reasons: list[str], page: _Page = _Page()) -> float:
+                  reasons: list[str], page: _Page = _Page(), told: bool = False) -> float:
         p, title = self.penalties, readings[0]
         named = [m for r in readings for m in r.procedure]
         free = [m for r in readings for m in r.free_procedure]
         if named and not free:
             reasons.append("HSCT only named once, in a list of options" if len(named) == 1
                            else "HSCT only named in lists of treatment options")
-        lede = [r for r in readings if r.part.index in view.lede]
+        lede = self._lede(readings)
         up_front = title.free_procedure or any(r.free_procedure for r in lede)
         # named once, and what tells of it (its steps, where it is done) is in that paragraph only
-        once = len([m for m in free if not m.described]) <= 1 and sum(
-            1 for r in readings if r.free_procedure) <= 1
+        having = [r for r in readings if r.free_procedure]
+        once = len([m for m in free if not m.described]) <= 1 and len(having) <= 1
+        told_here = {m.sentence for m in having[0].free_procedure} if having and told else set()
+        if once and len(told_here) >= self.told_sentences:
+            once = False  # a paragraph that tells the transplant sentence after sentence is no aside
         if free and once and not up_front:
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")

@@ -4,7 +4,7 @@ phrases that triggered it and where they are."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,10 +27,13 @@ class Trigger:
     unless: Terms = field(default_factory=Terms)
     not_after: re.Pattern[str] | None = None
     not_before: re.Pattern[str] | None = None
+    dated: re.Pattern[str] | None = None  # a mention followed by this (a date) counts without `near`
     enough_with: Terms = field(default_factory=Terms)
     not_in: Terms = field(default_factory=Terms)  # the trigger is off in an article with ...
     not_in_min: int = 3  # ... this many sentences that have one of these
     in_categories: bool = False  # a post's category that names it counts like its headline
+    dense_terms: int = 0  # a sentence with this many different terms counts twice (0: [tagging]'s) ...
+    dense_with: Terms = field(default_factory=Terms)  # ... when it has one of these, if any are given
 
     @classmethod
     def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
@@ -45,6 +48,9 @@ class Trigger:
         within = merged.get("near_within", 0)
         if not isinstance(within, int) or within < 0:
             raise RulesError(f"{where}: 'near_within' must be a whole number of words")
+        dense = merged.get("dense_terms", 0)
+        if not isinstance(dense, int) or dense < 0:
+            raise RulesError(f"{where}: 'dense_terms' must be a whole number")
         not_in, not_in_min = merged.get("not_in"), merged.get("not_in_min", 3)
         if isinstance(not_in, str):  # the name of a kind of page, [page_forms.<name>]: its signs
             if not_in not in (page_forms or {}):
@@ -57,12 +63,17 @@ class Trigger:
         return cls(
             terms=Terms.read(where, raw), min=minimum, where=frozenset(places),
             near=Terms.of_phrases(f"{where} near", merged.get("near")), near_within=within,
-            unless=Terms.of_phrases(f"{where} unless", merged.get("unless")),
-            not_after=cue_before(f"{where} not_after", merged.get("not_after")),
-            not_before=cue_after(f"{where} not_before", merged.get("not_before")),
+            unless=Terms.read(f"{where} unless", {"phrases": merged.get("unless"),
+                                                  "patterns": merged.get("unless_patterns")}),
+            not_after=cue_before(f"{where} not_after", merged.get("not_after"),
+                                 merged.get("not_after_patterns")),
+            not_before=cue_after(f"{where} not_before", merged.get("not_before"),
+                                 merged.get("not_before_patterns")),
+            dated=cue_after(f"{where} dated_patterns", None, merged.get("dated_patterns")),
             enough_with=Terms.of_phrases(f"{where} enough_with", merged.get("enough_with")),
             not_in=not_in, not_in_min=not_in_min,
-            in_categories=bool(merged.get("in_categories", False)),
+            in_categories=bool(merged.get("in_categories", False)), dense_terms=dense,
+            dense_with=Terms.of_phrases(f"{where} dense_with", merged.get("dense_with")),
         )
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
@@ -70,6 +81,8 @@ class Trigger:
             return False
         if self.not_before and self.not_before.search(sentence[end:end + 40]):
             return False
+        if self.dated and self.dated.search(sentence[end:end + 40]):
+            return True
         return not self.near or self.near.search(self._around(sentence, start, end))
 
     def _around(self, sentence: str, start: int, end: int) -> str:
@@ -89,12 +102,17 @@ class TagRule:
     triggers: tuple[Trigger, ...]
     form: Mapping[str, Any]
     not_with: tuple[str, ...] = ()  # not given beside these tags (a type that a form outranks)
+    outweighed_by: tuple[str, ...] = ()  # not given when named in one sentence and one of these ...
+    outweighed_ratio: int = 0  # ... in at least this many: a contrast, not the piece's subject
 
 
 TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near", "near_within", "unless",
-                          "not_after", "not_before", "enough_with", "not_in", "not_in_min",
-                          "in_categories"})
-FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "qa_lines_min", "quotes_min"})
+                          "unless_patterns", "not_after", "not_before", "not_after_patterns",
+                          "not_before_patterns", "dated_patterns",
+                          "enough_with", "not_in", "not_in_min", "in_categories", "dense_terms",
+                          "dense_with"})
+FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "first_person_short",
+                       "first_person_short_min", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
 
@@ -107,7 +125,31 @@ def _heading(view: View, sentence: Sentence) -> Sentence | None:
     before = [s for s in view.parts[sentence.part].sentences if s.start < sentence.start]
     return next((s for s in reversed(before) if not _ITEM.match(s.text)), None)
 
-TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with"}
+def _headed(view: View, i: int) -> list[Sentence]:
+    """Sentence i, and the heading line just above it in its paragraph ("Study locations"), which
+    says what the line is a list of."""
+    sentence = view.sentences[i]
+    above = view.sentences[i - 1] if i > 0 else None
+    if above and above.part == sentence.part and len(above.text.split()) <= 5 \
+            and not above.text.rstrip().endswith("."):
+        return [sentence, above]
+    return [sentence]
+
+
+_QUESTION_LINE = re.compile(r"^(?:Q|Question|HOST|INTERVIEWER)\s?:\s")
+
+
+def _is_question(view: View, sentence: Sentence) -> bool:
+    """A question that stands as a paragraph of its own ("What are the risks?", "Q: Who do you turn
+    away?"): in a Q&A or an FAQ, it heads its answer as a headline heads its article."""
+    part = view.parts[sentence.part]
+    if part.where != "body" or len(part.text.split()) > 25:
+        return False
+    return part.text.rstrip().endswith("?") or bool(_QUESTION_LINE.match(part.text))
+
+
+TAG_KEYS = TRIGGER_KEYS | FORM_KEYS | {"slug", "facet", "label", "triggers", "centres", "not_with",
+                                      "outweighed_by", "outweighed_ratio"}
 FORMS = ("first-person", "question-answer")
 
 
@@ -158,7 +200,12 @@ def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[
         triggers.append(Trigger.read(f"{where} trigger #{n + 1}", extra, defaults, page_forms))
     form = {k: raw[k] for k in FORM_KEYS if k in raw}
     not_with = tuple(strings(f"{where} not_with", raw.get("not_with")))
-    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with)
+    outweighed = tuple(strings(f"{where} outweighed_by", raw.get("outweighed_by")))
+    ratio = raw.get("outweighed_ratio", 4 if outweighed else 0)
+    if not isinstance(ratio, int) or ratio < 0:
+        raise RulesError(f"{where}: 'outweighed_ratio' must be a whole number")
+    return TagRule(slug, raw["facet"], raw.get("label", slug), tuple(triggers), form, not_with,
+                   outweighed, ratio)
 
 
 
@@ -170,6 +217,25 @@ class TagRules:
     # none of them, unless it has one of these terms
     headline_counts: int  # a headline's mention counts as this many sentences
     dense_terms: int  # a sentence with this many different terms counts twice
+    crowded_also: dict[str, Terms] = {}  # facet: names outside its tags that crowd a sentence too
+    anaphora: dict[str, Terms] = {}  # facet: "the trial", which names the tag named last before it
+    questions_count: int = 1  # a question standing as a paragraph counts as this many sentences
+
+    def _read_tag_genres(self, data: Mapping[str, Any]) -> None:
+        """How the genres name a facet's subject (rules.toml): the places outside the vocabulary
+        that make a sentence a list of places, the words that name a trial named before ("the
+        trial"), and a Q&A's questions, which head their answers."""
+        facets = data.get("facets", {})
+        self.crowded_also = {facet: Terms.of_phrases(f"[facets.{facet}] crowded_also", table["crowded_also"])
+                             for facet, table in facets.items()
+                             if isinstance(table, dict) and table.get("crowded_also")}
+        self.anaphora = {facet: Terms.of_phrases(f"[facets.{facet}] anaphora", table["anaphora"])
+                         for facet, table in facets.items()
+                         if isinstance(table, dict) and table.get("anaphora")}
+        questions = data.get("tagging", {}).get("questions_count", 1)
+        if not isinstance(questions, int) or questions < 1:
+            raise RulesError("[tagging] questions_count must be a whole number, 1 or more")
+        self.questions_count = questions
 
     @cached_property
     def _by_slug(self) -> dict[str, TagRule]:
@@ -193,14 +259,31 @@ class TagRules:
         view = View.of(doc)
         crowded = {facet: self._crowded(view, facet, least, unless)
                    for facet, (least, unless) in self.crowded.items()}
+        anaphors = {slug: found for facet in self.anaphora
+                    for slug, found in self._anaphors(view, facet).items()}
         found = [m for rule in self.tag_rules
-                 if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset())))]
+                 if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset()),
+                                    anaphors.get(rule.slug, ())))]
         given = {m.slug for m in found}
-        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)]
+        found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)
+                 and not self._outweighed(self._by_slug[m.slug], view, given)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
             title = (doc.title or "").strip()
             found.append(TagMatch(self.facet("news"), "news", (Evidence(title, "title"),) if title else ()))
         return found
+
+    def _sentences(self, slug: str, view: View) -> int:
+        """How many sentences name a tag (by any of its triggers' terms)."""
+        return len({i for trigger in self._by_slug[slug].triggers for i in view.mentions(trigger.terms)})
+
+    def _outweighed(self, rule: TagRule, view: View, given: set[str]) -> bool:
+        """Named in one sentence of a piece that names another tag of `outweighed_by` in
+        `outweighed_ratio` or more: relapsing MS named once in a piece about primary progressive
+        MS is the comparison ("the NHS treats relapsing MS"), not who the piece is about."""
+        others = [slug for slug in rule.outweighed_by if slug in given]
+        if not others or self._sentences(rule.slug, view) > 1:
+            return False
+        return any(self._sentences(slug, view) >= rule.outweighed_ratio for slug in others)
 
     def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
         """The sentences that name `least` tags of the facet, or two with an "or" — a list of
@@ -213,13 +296,37 @@ class TagRules:
                 for trigger in rule.triggers:
                     for i in view.mentions(trigger.terms):
                         named.setdefault(i, set()).add(rule.slug)
+        also = self.crowded_also.get(facet)
+        for i, spans in (view.mentions(also).items() if also else ()):
+            if i in named:  # "Norway, Sweden, Denmark and the Netherlands": four places, two tags
+                named[i].update(view.sentences[i].text[a:b].lower() for a, b in spans)
         sentences = view.sentences
         return frozenset(i for i, slugs in named.items() if (len(slugs) >= least or (
             len(slugs) >= 2 and _OR.search(sentences[i].text))) and not (
-                unless and view.has(unless, sentences[i].start, sentences[i].text)))
+                unless and any(view.has(unless, s.start, s.text) for s in _headed(view, i))))
+
+    def _anaphors(self, view: View, facet: str) -> dict[str, list[int]]:
+        """The sentences whose subject is a tag of the facet, not named but spoken of — they begin
+        "The trial …" after "The RAM-MS study, led from Bergen, …" — by the tag they speak of: the
+        one named last before them, when one sentence named it alone."""
+        named: dict[int, set[str]] = {}
+        for rule in self.tag_rules:
+            if rule.facet == facet:
+                for trigger in rule.triggers:
+                    for i in view.mentions(trigger.terms):
+                        named.setdefault(i, set()).add(rule.slug)
+        words = view.mentions(self.anaphora[facet])
+        found: dict[str, list[int]] = {}
+        last = None
+        for i in range(len(view.sentences)):
+            if i in named:
+                last = next(iter(named[i])) if len(named[i]) == 1 else None
+            elif last and any(a <= 1 for a, _ in words.get(i, ())):  # at the start, after a quote
+                found.setdefault(last, []).append(i)
+        return found
 
     def _tag(self, rule: TagRule, view: View, categories: tuple[str, ...] = (),
-             skip: frozenset[int] = frozenset()) -> TagMatch | None:
+             skip: frozenset[int] = frozenset(), anaphors: Sequence[int] = ()) -> TagMatch | None:
         form = rule.form.get("form")
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
@@ -228,17 +335,22 @@ class TagRules:
             return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
         if form == "first-person":
             evidence = first_person(view, int(rule.form.get("first_person_min", 8)),
-                                     float(rule.form.get("first_person_share", 0.025)))
+                                     float(rule.form.get("first_person_share", 0.025)),
+                                     int(rule.form.get("first_person_short", 0)),
+                                     int(rule.form.get("first_person_short_min", 0)))
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
-        for trigger in rule.triggers:
-            evidence = self._triggered(trigger, view, categories, skip)
+        for n, trigger in enumerate(rule.triggers):
+            evidence = self._triggered(trigger, view, categories, skip, anaphors if n == 0 else ())
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         return None
 
     def _triggered(self, trigger: Trigger, view: View, categories: tuple[str, ...] = (),
-                   skip: frozenset[int] = frozenset()) -> tuple[Evidence, ...] | None:
+                   skip: frozenset[int] = frozenset(),
+                   anaphors: Sequence[int] = ()) -> tuple[Evidence, ...] | None:
+        """The evidence, when the trigger's terms are in enough sentences; `anaphors` are more
+        sentences that speak of its subject without naming it ("the trial")."""
         if trigger.not_in and len(view.mentions(trigger.not_in)) >= trigger.not_in_min:
             return None
         count = 0
@@ -266,6 +378,12 @@ class TagRules:
                 phrase = sentence.raw[a:b]
                 if len(evidence) < 3 and all(e.phrase.lower() != phrase.lower() for e in evidence):
                     evidence.append(Evidence(phrase, sentence.where))
+        for i in anaphors:
+            if i not in skip and count:
+                count += 1
+                if len(evidence) < 3:
+                    sentence = view.sentences[i]
+                    evidence.append(Evidence(sentence.raw.strip()[:80], sentence.where))
         return tuple(evidence) if count >= trigger.min else None
 
     def _weight(self, view: View, trigger: Trigger, sentence: Sentence,
@@ -276,4 +394,10 @@ class TagRules:
             return trigger.min
         if sentence.where == "title":
             return self.headline_counts
-        return 2 if len({sentence.text[a:b].lower() for a, b in spans}) >= self.dense_terms else 1
+        if self.questions_count > 1 and _is_question(view, sentence):
+            return self.questions_count
+        dense = self.dense_terms
+        if trigger.dense_terms and (not trigger.dense_with
+                                    or view.has(trigger.dense_with, sentence.start, sentence.text)):
+            dense = trigger.dense_terms
+        return 2 if len({sentence.text[a:b].lower() for a, b in spans}) >= dense else 1

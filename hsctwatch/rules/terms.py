@@ -266,18 +266,21 @@ def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     return sorted(found)
 
 
-def cue_before(where: str, cues: Any) -> re.Pattern[str] | None:
+def cue_before(where: str, cues: Any, patterns: Any = None) -> re.Pattern[str] | None:
     """Words that disqualify a mention right after them. Names, "and", "the" and commas may
-    stand between, so that "from Germany and the UK" is still "from" for the UK."""
+    stand between, so that "from Germany and the UK" is still "from" for the UK. `patterns`
+    are regular expressions of such words ("from", but not "back from")."""
     regexes = [phrase_regex(c) for c in strings(where, cues)]
+    regexes += [normalize(p) for p in strings(where, patterns)]
     if not regexes:
         return None
     between = r"(?:[\s,]+(?:(?-i:[A-Z][\w'.-]*)|and|or|the))*[\s,]*$"  # a name: capitalised
     return compile_terms(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
 
 
-def cue_after(where: str, cues: Any) -> re.Pattern[str] | None:
+def cue_after(where: str, cues: Any, patterns: Any = None) -> re.Pattern[str] | None:
     regexes = [phrase_regex(c) for c in strings(where, cues)]
+    regexes += [normalize(p) for p in strings(where, patterns)]
     return compile_terms(where, [rf"^[\s,]*(?:{'|'.join(regexes)})"], re.IGNORECASE) if regexes else None
 
 

@@ -241,13 +241,6 @@ class View:
     def _sentence_matches(self) -> dict[int, tuple[Terms, dict[int, tuple[Sentence, Found]]]]:
         return {}
 
-    @cached_property
-    def lede(self) -> frozenset[int]:
-        """The standfirst and the first paragraph: where an article says what it is about."""
-        summary = [p.index for p in self.parts if p.where == "summary"]
-        body = [p.index for p in self.parts if p.where == "body"]
-        return frozenset(summary + body[:1])
-
 
 
 #: Where readers' comments start under a post: a heading of its own ("Comments (5)", "3 comments",

@@ -87,8 +87,8 @@ MAX_PAGE = 100_000
 #: What /feeds/ serves: the feeds, the tag and language feeds, the OPML list, the index and the
 #: site's pages — names the writer makes; never a dot-file (the desk's key, a temp file), the
 #: store, the config or the log, whatever else is in the folder.
-FEED_FILE = re.compile(r"^(?:[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.(?:xml|json|html|opml)"
-                       r"|(?:tags|lang)/[a-z0-9][a-z0-9_-]*\.xml)$")
+FEED_FILE = re.compile(r"^(?:[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.(?:xml|json|html|opml|css)"
+                       r"|(?:tags|lang)/[a-z0-9][a-z0-9_-]*\.(?:xml|html))$")
 FEED_TYPES = {
     "atom.xml": "application/atom+xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
