@@ -157,11 +157,11 @@ class _Browser:
         return status, headers
 
 
-def test_behind_a_proxy_the_desk_sees_the_client_and_https(tmp_path: Path) -> None:
+def test_behind_a_proxy_the_desk_sees_the_client_and_https(tmp_path: Path, store_url: str) -> None:
     """`hsct-watch serve` with behind_proxy = true, on a real waitress server on loopback."""
     config = tmp_path / "hsct-watch.toml"
-    config.write_text(CONFIG + '[serve]\nbehind_proxy = true\ntrusted_proxy = "127.0.0.1"\n',
-                      encoding="utf-8")
+    config.write_text(CONFIG.format(store_url=store_url)
+                      + '[serve]\nbehind_proxy = true\ntrusted_proxy = "127.0.0.1"\n', encoding="utf-8")
     code, _ = hw(config, "users", "add", "editor", "--password-stdin", input="a long editor password\n")
     assert code == 0
     port = _free_port()
