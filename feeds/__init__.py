@@ -5,9 +5,9 @@ One output per module (rss, atom, jsonfeed, site, opml, digest; views is what a 
 story, websub the hub); writer puts the folder on disk atomically.
 """
 
-from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag
+from feeds.model import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation
 from feeds.sanitize import clean_text, make_excerpt, sanitize_html
 from feeds.writer import FeedReport, write_feeds
 
-__all__ = ["FeedCopy", "FeedItem", "FeedMeta", "FeedReport", "FeedTag", "clean_text",
+__all__ = ["FeedCopy", "FeedItem", "FeedMeta", "FeedReport", "FeedTag", "FeedTranslation", "clean_text",
            "make_excerpt", "sanitize_html", "write_feeds"]

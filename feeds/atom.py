@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from feeds.common import author, body, generator, safe_url, title
+from feeds.common import author, body, generator, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text
 
 ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def atom_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
@@ -29,15 +30,18 @@ def atom_bytes(items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
         entry.content(body(item), type="html")
         for tag in item.tags:
             entry.category(term=tag.slug, scheme=tag.facet, label=tag.display)
-    return _with_link_relations(fg.atom_str(pretty=True), items)
+    return _with_link_relations(fg.atom_str(pretty=True), items, meta)
 
 
-def _with_link_relations(xml: bytes, items: Sequence[FeedItem]) -> bytes:
+def _with_link_relations(xml: bytes, items: Sequence[FeedItem], meta: FeedMeta) -> bytes:
     """feedgen 1.0 drops the rel of entry links (it shadows its own variable); put them back,
-    so readers see the copies as rel="related" rather than as more alternates."""
+    so readers see the copies as rel="related" rather than as more alternates. And each
+    entry says its language (xml:lang), which feedgen cannot."""
     root = etree.fromstring(xml)
+    root.set(XML_LANG, meta.language)
     entries = root.findall(f"{{{ATOM}}}entry")
     for entry, item in zip(entries, items, strict=True):
+        entry.set(XML_LANG, language(item, meta))
         rels = ["alternate"] + ["related" for c in item.copies if safe_url(c.url)]
         for link, rel in zip(entry.findall(f"{{{ATOM}}}link"), rels, strict=True):
             link.set("rel", rel)

@@ -51,6 +51,8 @@ def body(item: FeedItem) -> str:
         note=item.note,
         copies=tuple((safe_url(c.url), c.source_title) for c in item.copies if safe_url(c.url)),
         see_also=tuple((safe_url(c.url), c.source_title) for c in item.see_also if safe_url(c.url)),
+        translations=tuple((t.language_name, safe_url(t.url), t.title) for t in item.translations
+                           if safe_url(t.url)),
     ) + tag_labels(item)
 
 
@@ -64,6 +66,11 @@ def tag_labels(item: FeedItem) -> str:
     the categories' slugs as they are, so the words a person reads come with the text."""
     labels = [clean_text(t.display) for t in item.tags if clean_text(t.display)]
     return f"<p>Tags: {html.escape(', '.join(labels))}</p>" if labels else ""
+
+
+def language(item: FeedItem, meta: FeedMeta) -> str:
+    """The item's language, or the feed's for an item whose language is not known."""
+    return item.language or meta.language
 
 
 def safe_url(url: str) -> str:

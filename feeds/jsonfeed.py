@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from feeds.common import author, body, excerpt, safe_url, title
+from feeds.common import author, body, excerpt, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.sanitize import clean_text
 
@@ -36,6 +36,7 @@ def _item(item: FeedItem, meta: FeedMeta) -> dict[str, object]:
         "date_modified": (item.updated or item.published).isoformat(),
         "authors": [{"name": author(item, meta)}],
         "tags": [t.slug for t in item.tags],
+        "language": language(item, meta),
     }
     extension: dict[str, object] = {  # the tags' facets and readable labels beside their slugs
         "tags": [{"slug": t.slug, "facet": t.facet, "label": clean_text(t.display)} for t in item.tags],

@@ -28,6 +28,16 @@ class FeedCopy:
 
 
 @dataclass(frozen=True)
+class FeedTranslation:
+    """Another language's version of an item: an item of its own, in its own language's feed."""
+
+    language: str  # its code ("es")
+    language_name: str  # "Spanish"
+    url: str
+    title: str  # untrusted
+
+
+@dataclass(frozen=True)
 class FeedItem:
     guid: str  # stable forever
     title: str  # untrusted
@@ -43,6 +53,7 @@ class FeedItem:
     note: str = ""  # an editorial note shown first, e.g. a trial's status change
     see_also: tuple[FeedCopy, ...] = ()  # e.g. the paper a news story reports on
     language: str = ""  # the article's language (ISO 639-1); "" is the feed's own
+    translations: tuple[FeedTranslation, ...] = ()  # the same article in other languages ("Also in Spanish")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feeds.common import author, body, generator, safe_url, title
+from feeds.common import author, body, generator, language, safe_url, title
 from feeds.model import FeedItem, FeedMeta
 from feeds.websub import with_hub
 
@@ -22,6 +22,7 @@ def rss_bytes(items: Sequence[FeedItem], meta: FeedMeta, *, path: str = "rss.xml
         entry.pubDate(item.published)
         entry.description(body(item))
         entry.dc.dc_creator(author(item, meta))
+        entry.dc.dc_language(language(item, meta))
         for tag in item.tags:
             # feedgen writes an RSS category's label, if any, as its text: the slug is the contract
             entry.category(term=tag.slug, scheme=tag.facet)

@@ -67,8 +67,10 @@ def _first_paragraphs(text: str) -> str:
 
 
 def item_html(excerpt: str, link: str, source_title: str, note: str = "",
-              copies: tuple[tuple[str, str], ...] = (), see_also: tuple[tuple[str, str], ...] = ()) -> str:
-    """The item's body: note, excerpt, a link to the original, the other copies. Sanitized."""
+              copies: tuple[tuple[str, str], ...] = (), see_also: tuple[tuple[str, str], ...] = (),
+              translations: tuple[tuple[str, str, str], ...] = ()) -> str:
+    """The item's body: note, excerpt, a link to the original, the other copies, the same
+    article in other languages ("Also in Spanish: …"). Sanitized."""
     esc = html.escape
     parts = []
     if note:
@@ -80,4 +82,7 @@ def item_html(excerpt: str, link: str, source_title: str, note: str = "",
         parts.append(f"<p>Also published at: {links}</p>")
     for url, title in see_also:
         parts.append(f'<p>See also <a href="{esc(url)}">{esc(clean_text(title))}</a></p>')
+    for name, url, title in translations:
+        parts.append(f'<p>Also in {esc(clean_text(name))}: '
+                     f'<a href="{esc(url)}">{esc(clean_text(title))}</a></p>')
     return sanitize_html("".join(parts))

@@ -59,10 +59,14 @@ class Page:
 
 
 def site_files(top: Sequence[FeedItem], meta: FeedMeta, tag_items: Mapping[FeedTag, Sequence[FeedItem]],
-               tag_totals: Mapping[FeedTag, int], feeds: Collection[str]) -> dict[str, bytes]:
+               tag_totals: Mapping[FeedTag, int], feeds: Collection[str],
+               languages: Mapping[str, Sequence[FeedItem]] | None = None) -> dict[str, bytes]:
     """Every page of the site and its stylesheet, by path. ``top`` and each of ``tag_items`` are
-    the stories of the matching feed, newest first; ``feeds`` the feed files being written."""
-    renderer = _Renderer(meta, tag_totals, _languages(top, meta))
+    the stories of the matching feed, newest first; ``feeds`` the feed files being written;
+    ``languages`` the stories of each language's feed (else the main feed's, by language)."""
+    by_language = {code: list(items) for code, items in languages.items()} if languages is not None \
+        else _languages(top, meta)
+    renderer = _Renderer(meta, tag_totals, by_language, feeds)
     pages = [_index_page(top, meta)]
     for tag, members in sorted(tag_items.items(), key=lambda tm: tm[0].slug):
         if SAFE_SLUG.match(tag.slug):
@@ -153,9 +157,10 @@ class _Renderer:
     page: its HTML is made once per place in the folder, not once per page."""
 
     def __init__(self, meta: FeedMeta, tag_totals: Mapping[FeedTag, int],
-                 languages: dict[str, list[FeedItem]]):
+                 languages: dict[str, list[FeedItem]], feeds: Collection[str] = ()):
         self.meta = meta
         self.languages = languages
+        self.feeds = set(feeds)
         self.env = environment()
         self.views: dict[str, StoryView] = {}  # by guid: hashing a whole item costs more
         self.fragments: dict[tuple[str, str], Markup] = {}
@@ -171,7 +176,8 @@ class _Renderer:
         html = self.env.get_template("site/page.html").render(
             page=page, root=page.root, meta=self.meta, site_title=clean_text(self.meta.title),
             stories=stories, topics=self.topics if page.path == "index.html" else (),
-            languages=[(code, language_name(code), len(items)) for code, items in self.languages.items()],
+            languages=[(code, language_name(code), len(items), f"lang/{code}.xml" in self.feeds)
+                       for code, items in self.languages.items()],
             feed_url=self.meta.base_url + page.feed, opml_url=self.meta.base_url + "feeds.opml",
             email_link=self.email_link(page.email_subject), stylesheet=page.root + STYLESHEET,
             updated=readable_date(newest(page.stories)) if page.stories else "",

@@ -9,6 +9,7 @@ hsctwatch.stories.publish), and a folder that can't be written is one FeedFolder
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from feeds.model import SAFE_SLUG, FeedItem, FeedMeta, FeedTag
 from feeds.opml import opml_bytes
 from feeds.rss import rss_bytes
 from feeds.site import site_files
+from feeds.views import SAFE_LANGUAGE, item_language
 
 #: Folders of the output whose files come and go with the tags (and languages) in use.
 MANAGED = ("tags", "lang")
@@ -65,6 +67,7 @@ def _cannot_write(out_dir: Path, exc: OSError) -> str:
 class FeedReport:
     items: int = 0
     tag_feeds: int = 0
+    language_feeds: int = 0
     files: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -74,10 +77,14 @@ class FeedReport:
 def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max_items: int = 100,
                 now: datetime | None = None,
                 tag_items: Mapping[FeedTag, Sequence[FeedItem]] | None = None,
-                tag_totals: Mapping[FeedTag, int] | None = None) -> FeedReport:
+                tag_totals: Mapping[FeedTag, int] | None = None,
+                language_items: Mapping[str, Sequence[FeedItem]] | None = None,
+                language_names: Mapping[str, str] | None = None) -> FeedReport:
     """Write the feed folder. ``items`` are the candidates of the main feed; ``tag_items`` (with
     ``tag_totals`` for the index) the candidates of each tag feed when the caller has picked them
-    from a large store; without them the tag feeds are made from ``items``."""
+    from a large store; without them the tag feeds are made from ``items``; and the same for
+    each language's feed (``lang/<code>.xml``), by language code, with ``language_names``
+    ("es" → "Spanish") for their titles."""
     ordered = sorted(items, key=lambda i: (i.published, i.guid), reverse=True)
     top = ordered[:max_items]
     if tag_items is None:
@@ -97,11 +104,16 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
         tagged[tag] = sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
         files[f"tags/{tag.slug}.xml"] = rss_bytes(tagged[tag], meta, path=f"tags/{tag.slug}.xml",
                                                   title_suffix=tag.display)
+    by_language = _by_language(ordered, meta, language_items, max_items)
+    for code, members in by_language.items():
+        name = (language_names or {}).get(code, code)
+        files[f"lang/{code}.xml"] = rss_bytes(members, dataclasses.replace(meta, language=code),
+                                              path=f"lang/{code}.xml", title_suffix=name)
     feed_names = list(files)
-    files.update(site_files(top, meta, tagged, counts, feed_names))
+    files.update(site_files(top, meta, tagged, counts, feed_names, by_language))
     files["feeds.opml"] = opml_bytes(meta, feed_names, counts)
 
-    report = FeedReport(items=len(top), tag_feeds=len(tagged))
+    report = FeedReport(items=len(top), tag_feeds=len(tagged), language_feeds=len(by_language))
     out_dir = Path(out_dir)
     try:
         _write_folder(out_dir, files, report)
@@ -126,6 +138,20 @@ def _write_folder(out_dir: Path, files: dict[str, bytes], report: FeedReport) ->
             if stale.suffix in (".xml", ".html") and f"{folder}/{stale.name}" not in files:
                 stale.unlink()
                 report.removed.append(f"{folder}/{stale.name}")
+
+
+def _by_language(ordered: Sequence[FeedItem], meta: FeedMeta, chosen: Mapping[str, Sequence[FeedItem]] | None,
+                 max_items: int) -> dict[str, list[FeedItem]]:
+    """Each language's feed: the newest ``max_items`` of its candidates (the main feed's items
+    by language when the caller picked none), languages with the most stories first."""
+    if chosen is None:
+        grouped: dict[str, list[FeedItem]] = {}
+        for item in ordered:
+            grouped.setdefault(item_language(item, meta.language), []).append(item)
+        chosen = grouped
+    found = {code: sorted(members, key=lambda i: (i.published, i.guid), reverse=True)[:max_items]
+             for code, members in chosen.items() if SAFE_LANGUAGE.match(code) and members}
+    return dict(sorted(found.items(), key=lambda cm: (-len(cm[1]), cm[0])))
 
 
 def tag_counts(items: Sequence[FeedItem]) -> dict[FeedTag, int]:

@@ -215,8 +215,13 @@ def reprocess(state: State, dry_run: bool) -> None:
     from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
+    if dry_run:
+        open_store(config.store_url)  # one that can't be used is one line (status 74), before anything
+    else:
+        check_outputs(config)  # the store and the feed folder it rebuilds, before anything
     try:
         rules = Rules.load(config.rules)
+        rules.check_languages()
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -270,14 +275,25 @@ def eval_command(state: State, corpus: tuple[Path, ...], mistakes: bool, rules_o
     from hsctwatch.rules.evaluate import evaluate, load_corpus
 
     folders = corpus or (Path("tests/corpus"),)
-    groups = {str(folder): load_corpus(folder) for folder in folders}
-    rules = Rules.load(state.config.rules)
-    result = evaluate([c for cases in groups.values() for c in cases], rules)
+    try:
+        groups = {str(folder): load_corpus(folder) for folder in folders}
+        rules = Rules.load(state.config.rules)
+        rules.check_languages()
+        result = evaluate([c for cases in groups.values() for c in cases], rules)
+    except ValueError as exc:
+        click.echo(f"hsct-watch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     click.echo(f"{result['cases']} labelled cases in {', '.join(groups)}")
     rows = [("relevance", result["relevance"]), ("tags (micro)", result["tags"])]
     rows += [(f"  {facet}", figures) for facet, figures in result["facets"].items()]
     table = [(name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}") for name, f in rows]
     print_table(("", "precision", "recall", "F1"), table)
+    if len(result["languages"]) > 1 or set(result["languages"]) - {"en"}:
+        click.echo("\nper language:")
+        print_table(("language", "cases", "relevance P", "relevance R", "tags P", "tags R", "tags F1"), [
+            (code, str(f["cases"]), f"{f['relevance']['precision']:.3f}", f"{f['relevance']['recall']:.3f}",
+             f"{f['tags']['precision']:.3f}", f"{f['tags']['recall']:.3f}", f"{f['tags']['f1']:.3f}")
+            for code, f in result["languages"].items()])
     if mistakes:
         for line in result["mistakes"]:
             click.echo(f"- {line}")

@@ -56,6 +56,7 @@ FEEDS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "publish": (str, "auto"),
     "max_items": (int, 100),
     "language": (str, "en"),
+    "languages": (list, []),
     "hub": (str, ""),
 }
 CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -148,6 +149,7 @@ class FeedsConfig:
     publish: str = "auto"
     max_items: int = 100
     language: str = "en"
+    languages: tuple[str, ...] = ()  # the languages published ("es", "de" …); empty: every language
     hub: str = ""  # a WebSub hub the feeds declare and notify after a build that changed them
 
 
@@ -503,6 +505,13 @@ def _feeds(where: str, lines: _Lines, data: dict[str, Any]) -> FeedsConfig:
         raise ConfigError(where, lines.key_in_table("feeds", "language"),
                           f"[feeds] language '{values['language']}' is not a language code; write e.g. "
                           'language = "en" or "en-GB"')
+    languages = values.get("languages", [])
+    if not all(isinstance(code, str) and re.fullmatch(r"[a-z]{2,3}", code) for code in languages):
+        raise ConfigError(
+            where, lines.key_in_table("feeds", "languages"),
+            '[feeds] languages must be a list of language codes, e.g. languages = ["en", "es", "de"]',
+        )
+    values["languages"] = tuple(dict.fromkeys(languages))
     hub = values.get("hub", "")
     if hub and not HTTP_URL.match(hub):
         raise ConfigError(where, lines.key_in_table("feeds", "hub"),

@@ -96,9 +96,14 @@ def print_problems(report: Any) -> None:
 def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False) -> None:
     """Retrain the learned model when it is due (hsctwatch.stories.learning.due), saying so in
     one line unless ``quiet``; a failure leaves the rules to decide alone."""
+    from hsctwatch.rules import Rules
     from hsctwatch.stories.learning import retrain_if_due
     from hsctwatch.stories.models import open_store
 
+    try:
+        Rules.load(config.rules)
+    except ValueError:
+        return  # a rules file that can't be read: the crawl says so, in one line
     try:
         report = retrain_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
     except ValueError as exc:

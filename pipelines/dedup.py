@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 from scrapy.crawler import Crawler
+from sqlalchemy.orm import Session
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
-from hsctwatch.stories.models import Store
+from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import (
     LeanMinHash,
     Match,
@@ -30,6 +31,7 @@ from hsctwatch.stories.neardup import (
     shared_index,
     signature,
 )
+from hsctwatch.urls import url_key
 
 
 class DedupPipeline:
@@ -53,6 +55,9 @@ class DedupPipeline:
                 match = StoryMatch(near.story_id, near.reason)
                 if near.reason == "near-duplicate":
                     self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
+        if match is not None and match.reason != "same-url" and self._translation(item, match.article_id):
+            self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
+            match = None
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -61,6 +66,23 @@ class DedupPipeline:
         elif match:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
+
+    def _translation(self, item: Article, story_id: int) -> bool:
+        with self.store.session() as session:
+            return is_translation(session, item, story_id)
+
+
+def is_translation(session: Session, item: Article, story_id: int) -> bool:
+    """Is the item another language's version of the story (a translation is linked to it in the
+    feeds, never merged): in another language, or declared as its version by hreflang."""
+    story = session.get(Story, story_id)
+    if story is None:
+        return False
+    language = item.get("language") or ""
+    if language and story.language and language != story.language:
+        return True
+    versions = {url_key(u) for u in (item.get("alternates") or {}).values()}
+    return bool(versions & {c.url_key for c in story.copies})
 
 
 def near_match(index: NearDuplicateIndex, text: str, minhash: LeanMinHash | None) -> Match | None:

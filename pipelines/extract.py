@@ -31,6 +31,7 @@ from hsctwatch.crawl.items import Article, Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
+from hsctwatch.language import LanguageCheck, decide, primary
 from hsctwatch.rules import Document, Rules
 from hsctwatch.scraped import (
     clean_line,
@@ -93,7 +94,8 @@ class ExtractPipeline:
             return self._finish(item, "", {})
         url = item.get("final_url") or item["url"]
         fields = {k: item.get(k) for k in ("title", "content_html", "summary_html", "record_type",
-                                            "canonical_url", "url", "categories", "focus")}
+                                            "canonical_url", "url", "feed_language", "categories",
+                                            "focus")}
         future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
                          self.rules_path, self.rules_digest)
         if future is None:
@@ -147,7 +149,15 @@ class ExtractPipeline:
         item["attribution"] = clean_line(attribution_line(text))[:500]
         item["title"], text, item["summary"] = _story(item, text, meta)
         item["text"] = text
+        # the worker's check, made for this very text, or made here
+        check = meta.get("language") or language_of(item, item["title"], item["summary"], text,
+                                                    meta).as_dict()
+        meta["language"] = check
+        item["language"] = check["code"]
         item["categories"] = categories(item.get("categories") or (), meta.get("categories") or ())
+        if meta.get("alternates"):
+            item["alternates"] = dict(meta["alternates"])
+        self.crawler.stats.inc_value(f"hsctwatch/extract/language/{check['code'] or 'unknown'}")
         if not item.get("author") and meta.get("author"):
             item["author"] = clean_line(meta["author"])
         if not item.get("published"):
@@ -158,9 +168,17 @@ class ExtractPipeline:
         item["content_hash"] = content_hash(text)
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
-                                     "doi", "description", "record")}
+                                     "doi", "description", "record", "language", "alternates")}
         if item["categories"]:  # kept with the story, for `reprocess` to read them again
             item["metadata"]["categories"] = list(item["categories"])
+
+
+def language_of(fields: Mapping[str, Any], title: str, summary: str, text: str,
+                meta: Mapping[str, Any]) -> LanguageCheck:
+    """The article's language: its text's, checked against what the page (<html lang>,
+    og:locale, JSON-LD inLanguage) and the feed say (hsctwatch.language)."""
+    declared = [*(meta.get("page_language") or []), fields.get("feed_language")]
+    return decide(title, summary, text, declared)
 
 
 def attribution_line(text: str) -> str:
@@ -215,11 +233,12 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
     elif word_count(story) < min_words:
         return text, meta, seconds, None
     title, body, summary = _story(fields, story, meta)
+    meta["language"] = language_of(fields, title, summary, body, meta).as_dict()
     document = Document(title=title, summary=summary, text=body,
                         url=fields.get("canonical_url") or fields.get("url") or "",
                         categories=tuple(categories(fields.get("categories") or (),
                                                     meta.get("categories") or ())),
-                        focus=fields.get("focus") or "")
+                        focus=fields.get("focus") or "", language=meta["language"]["code"])
     try:  # what the later stages would do with it; if anything fails, they do it themselves
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
@@ -307,6 +326,9 @@ def page_metadata(page: str, url: str) -> dict[str, Any]:
         meta["published"] = parse_date(found)
     if not meta.get("author"):
         meta["author"] = selector.css('meta[name="author"]::attr(content)').get() or ""
+    meta["page_language"] = [_str(article.get("inLanguage")) if article else "",
+                             selector.xpath("/html/@lang").get() or "", _str(og.get("og:locale"))]
+    meta["alternates"] = alternates(selector, url)
     doi = _first_doi(page)
     if doi:
         meta["doi"] = doi.group(0).rstrip(".,;)")
@@ -326,6 +348,18 @@ def _first_doi(page: str) -> re.Match[str] | None:
             return found
         at = page.find("10.", at + 1)
     return None
+
+
+def alternates(selector: Selector, url: str) -> dict[str, str]:
+    """The page's other language versions, by language: <link rel="alternate" hreflang="es"
+    href="…">, the page's own and "x-default" left out."""
+    found: dict[str, str] = {}
+    for link in selector.css('link[rel~="alternate"][hreflang][href]'):
+        code = primary(link.attrib.get("hreflang"))
+        href = urljoin(url, (link.attrib.get("href") or "").strip())
+        if code and href.startswith(("http://", "https://")) and canonical_url(href) != canonical_url(url):
+            found.setdefault(code, href)
+    return found
 
 
 #: The page's own headings: not the logo or the site's name in the header, nor a sidebar's.

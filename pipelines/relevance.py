@@ -95,4 +95,5 @@ def document(item: Article) -> Document:
     its source's declared focus."""
     return Document(title=item.get("title") or "", summary=item.get("summary") or "",
                     text=item.get("text") or "", url=item.get("canonical_url") or item.get("url") or "",
-                    categories=tuple(item.get("categories") or ()), focus=item.get("focus") or "")
+                    categories=tuple(item.get("categories") or ()), focus=item.get("focus") or "",
+                    language=item.get("language") or "")

@@ -17,7 +17,7 @@ from hsctwatch.crawl.timing import timed
 from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item
 from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import shared_index, to_bytes
-from pipelines.dedup import item_signature, near_match
+from pipelines.dedup import is_translation, item_signature, near_match
 
 
 class StorePipeline:
@@ -68,6 +68,8 @@ class StorePipeline:
         if found is None and match is None and item.get("text"):
             near = near_match(self.index, item["text"], item_signature(None, item))
             found = StoryMatch(near.story_id, near.reason) if near else None
+        if found and found.reason != "same-url" and is_translation(session, item, found.article_id):
+            found = None  # another language's version: linked in the feeds, never merged
         if found is not None and match is None:  # stored meanwhile, by another crawl
             self.crawler.stats.inc_value("hsctwatch/store/found_under_lock")
         return found or match

@@ -157,7 +157,7 @@ class SourceSpider(scrapy.Spider):
     def article_item(self, url: str, entry: dict[str, Any]) -> Article:
         item = Article(source=self.source.name, url=url, fetched_at=datetime.now(UTC))
         for field in ("guid", "title", "summary_html", "content_html", "published", "updated",
-                      "author", "categories"):
+                      "author", "feed_language", "categories"):
             if entry.get(field):
                 item[field] = entry[field]
         if self.source.focus:  # what the source declared itself devoted to, for the rules

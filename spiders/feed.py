@@ -54,8 +54,10 @@ class FeedSpider(SourceSpider):
                                 response.url, parsed.bozo_exception)
             self.crawler.stats.inc_value("hsctwatch/feed/malformed")
         full_text = bool(self.source.option("full_text"))
+        feed_language = parsed.feed.get("language") or ""
         for entry in parsed.entries:
             data = entry_data(entry, response.url, atom=str(parsed.get("version", "")).startswith("atom"))
+            data["feed_language"] = data.get("feed_language") or feed_language
             if not data.get("url"):
                 self.crawler.stats.inc_value("hsctwatch/feed/entry_without_link")
                 continue
@@ -93,6 +95,8 @@ def entry_data(entry: Any, base_url: str, *, atom: bool = False) -> dict[str, An
         "published": _when(dict.get(entry, "published_parsed")) or dict.get(entry, "published"),
         "updated": _when(dict.get(entry, "updated_parsed")) or dict.get(entry, "updated"),
         "author": entry.get("author", ""),
+        # dc:language, or the xml:lang of an Atom entry's content or title
+        "feed_language": entry.get("language") or _detail_language(entry),
         "categories": entry_categories(entry),
     }
 
@@ -117,6 +121,15 @@ def entry_title(entry: Any, *, atom: bool = False) -> str:
     if kind in ("text/html", "application/xhtml+xml") and (atom or has_markup(title)):
         return html_line(title)
     return title
+
+
+def _detail_language(entry: Any) -> str:
+    for key in ("content", "summary_detail", "title_detail"):
+        value = entry.get(key)
+        detail = value[0] if isinstance(value, list) and value else value
+        if isinstance(detail, dict) and detail.get("language"):
+            return str(detail["language"])
+    return ""
 
 
 def _when(parsed: struct_time | None) -> datetime | None:

@@ -65,6 +65,8 @@ def test_an_older_store_gains_the_column_when_it_opens(tmp_path: Path) -> None:
     Pipeline(store)(url="https://news.example.org/a/", title="HSCT for MS")
     store.close()
     with sqlite3.connect(tmp_path / "old.db") as db:  # as a store at the revision before was
+        db.execute("DROP INDEX ix_articles_language")  # 0004's, made since
+        db.execute("ALTER TABLE articles DROP COLUMN language")
         db.execute("DROP INDEX ix_articles_borderline")
         db.execute("ALTER TABLE articles DROP COLUMN borderline")
         for table in ("digest_sent", "digest_lists", "desk_sessions"):

@@ -185,6 +185,20 @@ def test_the_queue_filters_by_status_tag_source_and_text(desk: Desk, editor: Edi
     assert rows(editor.get("/?status=all&q=100%25").get_data(as_text=True)) == []  # % is literal
 
 
+def test_the_queue_shows_each_item_s_language_and_filters_by_it(desk: Desk, editor: Editor) -> None:
+    news, other = item_id(desk, NEWS), item_id(desk, OTHER)
+    with desk.store.session() as session:  # as the extract stage would have told them
+        for story in session.scalars(select(Story)):
+            story.language = "es" if story.id == other else "en"
+    html = editor.get("/?status=all").get_data(as_text=True)
+    assert '<option value="es" >Spanish</option>' in html
+    assert '<td class="lang" title="Spanish">es</td>' in html
+    assert rows(editor.get("/?status=all&lang=es").get_data(as_text=True)) == [str(other)]
+    assert str(news) in rows(editor.get("/?status=all&lang=en").get_data(as_text=True))
+    item = editor.get(f"/item/{other}?lang=es").get_data(as_text=True)
+    assert 'Language: <span lang="es">es</span>' in item  # no check stored: the code alone
+
+
 # -- an item --------------------------------------------------------------------------------------------
 
 

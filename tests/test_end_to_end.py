@@ -69,7 +69,7 @@ def test_first_run_succeeds_with_a_summary(demo: Demo) -> None:
     assert demo.first.returncode == 0, demo.first.stdout + demo.first.stderr
     out = demo.first.stdout
     assert "source" in out and "new" in out and "duplicates" in out
-    for name in ("msnews-wp", "msnews-feed", "blog", "charity", "mednews", "press"):
+    for name in ("msnews-wp", "msnews-feed", "blog", "charity", "mednews", "press", "intl"):
         assert name in out
     assert "feeds:" in out
 
@@ -88,6 +88,41 @@ def test_every_feed_file_is_valid(demo: Demo) -> None:
     assert data["items"]
     index = (public / "index.html").read_text(encoding="utf-8")
     assert "rss.xml" in index and "atom.xml" in index and "feed.json" in index
+
+
+def test_six_language_feeds_each_with_items_in_its_language(demo: Demo) -> None:
+    """The index lists a feed per language; each has items, every one in that language, saying
+    so in RSS (dc:language), Atom (xml:lang) and JSON Feed; a translation is its own item in its
+    own language's feed, linked to the other ("Also in Spanish")."""
+    public = demo.folder / "public"
+    index = (public / "index.html").read_text(encoding="utf-8")
+    codes = {"en", "es", "pt", "ru", "it", "de"}
+    for code in codes:
+        assert f'href="lang/{code}.xml"' in index, code
+        feed = rss(demo, f"lang/{code}.xml")
+        assert feed.entries, code
+        assert {e.get("language") or e.get("dc_language") for e in feed.entries} == {code}, code
+    atom = etree.parse(str(public / "atom.xml")).getroot()
+    langs = {e.get("{http://www.w3.org/XML/1998/namespace}lang")
+             for e in atom.findall("{http://www.w3.org/2005/Atom}entry")}
+    assert langs == codes
+    items = json.loads((public / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert {i["language"] for i in items} == codes
+    spanish = [e for e in rss(demo, "lang/es.xml").entries if "Registro latinoamericano" in e.title]
+    portuguese = [e for e in rss(demo, "lang/pt.xml").entries if "Registro latino-americano" in e.title]
+    assert len(spanish) == len(portuguese) == 1  # two items, not merged
+    assert "Also in Portuguese" in spanish[0].summary and portuguese[0].link in spanish[0].summary
+    assert "Also in Spanish" in portuguese[0].summary and spanish[0].link in portuguese[0].summary
+
+
+def test_explain_and_the_queue_say_the_language(demo: Demo) -> None:
+    listed = demo.run("review", "list", "--lang", "ru", "--status", "all", "--irrelevant")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line for line in listed.stdout.splitlines()[2:] if line.strip()]
+    assert len(rows) == 3 and all(" ru " in row for row in rows)
+    item = rows[0].split()[0]
+    explained = demo.run("explain", item)
+    assert "Language:  ru (the page says so, and the text agrees" in explained.stdout
 
 
 def test_the_demo_reads_without_a_feed_reader_and_its_self_links_work(demo: Demo) -> None:

@@ -47,7 +47,8 @@ def test_rss_atom_and_tag_feeds(tmp_path: Path) -> None:
                        copies=(FeedCopy("https://blog.example.net/copy/", "A patient blog"),),
                        updated=T0 + timedelta(days=5), author="Jane Roe")]
     report = write_feeds(items, META, tmp_path)
-    feed_files = ["atom.xml", "feed.json", "rss.xml", "tags/ppms.xml", "tags/research.xml", "tags/rrms.xml"]
+    feed_files = ["atom.xml", "feed.json", "lang/en.xml", "rss.xml", "tags/ppms.xml", "tags/research.xml",
+                  "tags/rrms.xml"]
     site = ["feeds.opml", "index.html", "lang/en.html", "site.css", "tags/ppms.html", "tags/research.html",
             "tags/rrms.html"]
     assert sorted(report.files) == sorted(feed_files + site)
@@ -167,3 +168,30 @@ def test_index_lists_every_feed(tmp_path: Path) -> None:
                  "tags/norway.xml"):
         assert f'href="{href}"' in index
     assert "Form of MS" in index and "Country" in index
+
+
+def test_each_item_says_its_language_and_each_language_has_a_feed(tmp_path: Path) -> None:
+    from feeds import FeedTranslation
+
+    spanish = item(2, title="Registro latinoamericano", language="es", link="https://news.example.org/es/r/",
+                   translations=(FeedTranslation("pt", "Portuguese", "https://news.example.org/pt/r/",
+                                                 "Registro latino-americano <b>"),))
+    names = {"es": "Spanish", "en": "English"}
+    report = write_feeds([item(1), spanish], META, tmp_path, language_names=names)
+    assert report.language_feeds == 2
+    rss = parse(tmp_path / "rss.xml")
+    assert [e.get("language") for e in rss.entries] == ["es", "en"]  # dc:language; the feed's for the other
+    assert "Also in Portuguese:" in rss.entries[0].summary and "<b>" not in rss.entries[0].summary
+    atom = etree.parse(str(tmp_path / "atom.xml")).getroot()
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert [e.get(lang) for e in atom.findall("{http://www.w3.org/2005/Atom}entry")] == ["es", "en"]
+    data = json.loads((tmp_path / "feed.json").read_text(encoding="utf-8"))
+    assert [i["language"] for i in data["items"]] == ["es", "en"]
+    own = parse(tmp_path / "lang/es.xml")
+    assert [e.title for e in own.entries] == ["Registro latinoamericano"]
+    assert own.feed.language == "es" and own.feed.title == "HSCT for MS — Spanish"
+    assert [e.title for e in parse(tmp_path / "lang/en.xml").entries] == ["Story 1"]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="lang/es.xml"' in index and 'href="lang/en.xml"' in index
+    write_feeds([item(1)], META, tmp_path)  # no Spanish story any more: its feed goes
+    assert not (tmp_path / "lang/es.xml").exists()

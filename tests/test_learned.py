@@ -14,7 +14,7 @@ from hsctwatch.config import ConfigError, ModelConfig, load_config
 from hsctwatch.crawl.items import Article
 from hsctwatch.rules import Document, Relevance, Rules
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, load_corpus
-from hsctwatch.rules.learned import Example, Learned, Model, held_out, training_corpus
+from hsctwatch.rules.learned import LANGUAGE_MIN, Example, Learned, Model, held_out, training_corpus
 from hsctwatch.stories.learning import desk_examples, due
 from hsctwatch.stories.models import open_store
 from hsctwatch.stories.review import retag, set_status
@@ -188,6 +188,29 @@ def test_off_missing_or_stale_the_rules_decide_alone(model_file: Path, rules: Ru
             decision.reasons[-1].endswith("; `hsct-watch train` makes one; the rules decide alone")
     page = Relevance(False, 0.0, ("not an article: tag index",))
     assert learned(model_file, rules).combine(DIARY, page) is page  # never promoted
+
+
+def test_the_model_weighs_in_only_on_the_languages_it_learned(model_file: Path, rules: Rules) -> None:
+    """Trained on English, it knows nothing of a Spanish article's words: the rules decide it alone,
+    and say so. Once it has learned from enough articles in a language, it weighs in on them."""
+    model = learned(model_file, rules)
+    assert model.model is not None and model.model.meta["languages"]["en"] >= LANGUAGE_MIN
+    assert set(model.model.meta["languages"]) == {"en"}
+    diary = Document(title="Día +9 en Puebla", language="es", text=(
+        "Me devolvieron mis células madre tras la quimio; mi neuróloga dice que el trasplante autólogo "
+        "frena la esclerosis múltiple remitente recurrente."))
+    alone = rules.relevance(diary)
+    decision = model.combine(diary, alone)
+    assert (decision.relevant, decision.score, decision.reasons[:-1]) == (alone.relevant, alone.score,
+                                                                           alone.reasons)
+    assert decision.reasons[-1] == ("learned model not used: it learned from too few articles in 'es'; "
+                                    "the rules decide alone")
+    spanish = [Example(Document(f"Trasplante {n}", text=f"esclerosis múltiple trasplante {n}", language="es"),
+                       n % 2 == 0) for n in range(LANGUAGE_MIN)]
+    english = [Example(c.document, c.relevant) for c in training_corpus()[:40]]
+    both = Learned(True, Model.train(english + spanish), 0.6, rules.threshold)
+    assert any(r.startswith("learned model: relevant with probability")
+               for r in both.combine(diary, alone).reasons)
 
 
 def test_the_relevance_stage_applies_the_model_named_in_its_settings(model_file: Path, rules: Rules) -> None:

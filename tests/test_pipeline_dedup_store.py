@@ -238,3 +238,18 @@ def test_the_worker_s_signature_finds_the_copy_and_is_not_stored(pipeline: Pipel
     assert second["story_id"] == first["story_id"] and second["outcome"] == "copy"
     assert "judgement" not in second  # the store stage drops it
     assert pipeline.crawler.stats.get_value("hsctwatch/seconds/dedup") >= 0.25  # charged once
+
+
+def test_a_translation_is_its_own_story_even_when_its_page_points_at_the_original(
+        pipeline: Pipeline, store: Store) -> None:
+    """Another language's version is linked in the feeds, never merged: a translated page whose
+    rel=canonical names the original, or that hreflang declares, stays a story of its own, and
+    stores its language and its declared versions."""
+    spanish = "https://news.example.org/es/2026/03/10/ahsct-em-agresiva/"
+    pipeline(url=NEWS, language="en", alternates={"es": spanish})
+    pipeline(url=spanish, language="es", rel_canonical=NEWS, alternates={"en": NEWS},
+             text=TEXT.replace("relapses", "brotes"))
+    english, translated = stories(store)
+    assert (english.language, translated.language) == ("en", "es")
+    assert translated.link == spanish and count(store, Copy) == 2
+    assert pipeline.stat("hsctwatch/dedup/translation_kept_apart") == 1

@@ -157,3 +157,35 @@ def test_extract_drops_pages_that_are_not_articles(html: str) -> None:
     pipeline = ExtractPipeline.from_crawler(crawler)
     with pytest.raises(DropItem, match="not an article"):
         pipeline.process_item(normalize(url="https://ex.org/tag/hsct/", page_html=html))
+
+
+def test_the_page_s_language_and_its_other_language_versions_are_read() -> None:
+    """What the page says of its language (<html lang>, og:locale, JSON-LD inLanguage) and its
+    translations (<link rel="alternate" hreflang>, not itself or x-default) go with the article;
+    its language is then told from its text and checked against them."""
+    from pipelines.extract import ExtractPipeline, page_metadata
+
+    url = "https://news.example.org/es/2026/03/registro/"
+    page = f"""<!DOCTYPE html><html lang="es-ES"><head><title>Registro</title>
+<meta property="og:locale" content="es_ES">
+<link rel="alternate" hreflang="es" href="{url}">
+<link rel="alternate" hreflang="pt-BR" href="/pt/2026/03/registro/">
+<link rel="alternate" hreflang="x-default" href="https://news.example.org/">
+<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Registro", "inLanguage": "es",
+ "keywords": "Esclerosis múltiple, TAPH"}}</script></head>
+<body><article><h1>Registro</h1><p>{"El trasplante autólogo de progenitores hematopoyéticos frena la "
+"esclerosis múltiple en la mayoría de los pacientes del registro latinoamericano. " * 8}</p></article>
+</body></html>"""
+    meta = page_metadata(page, url)
+    assert meta["page_language"] == ["es", "es-ES", "es_ES"]
+    assert meta["alternates"] == {"pt": "https://news.example.org/pt/2026/03/registro/"}
+    crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": 0})
+    crawler.stats.open_spider()
+    item = ExtractPipeline.from_crawler(crawler).process_item(
+        Article(url=url, canonical_url=url, source="news", page_html=page, feed_language="en"))
+    assert isinstance(item, Article)
+    assert item["language"] == "es"  # the feed said English; the page and its text say Spanish
+    assert item["alternates"] == {"pt": "https://news.example.org/pt/2026/03/registro/"}
+    assert item["categories"] == ["Esclerosis múltiple", "TAPH"]
+    assert item["metadata"]["language"]["declared"] == "es"
+    assert crawler.stats.get_value("hsctwatch/extract/language/es") == 1

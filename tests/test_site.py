@@ -133,7 +133,7 @@ def test_every_link_on_the_site_goes_somewhere(site: Path) -> None:
 
 def test_each_page_offers_its_own_feed(site: Path) -> None:
     for name, feed, formats in [("index.html", "rss.xml", 3), ("tags/ppms.html", "tags/ppms.xml", 1),
-                                ("lang/es.html", "rss.xml", 1)]:  # no feed per language yet: the main one
+                                ("lang/es.html", "lang/es.xml", 1)]:  # each language has its own feed
         doc = page(site, name)
         links = doc.cssselect("head link[rel=alternate]")
         assert len(links) == formats
@@ -207,7 +207,8 @@ def test_opml_lists_every_feed_grouped_by_facet(site: Path) -> None:
     assert root.findtext("head/title") == "HSCT for MS: every feed"
     assert root.findtext("head/docs") == "https://opml.org/spec2.opml"
     groups = root.findall("body/outline")
-    assert [g.get("text") for g in groups] == ["Everything", "Type of article", "Form of MS", "Topic"]
+    assert [g.get("text") for g in groups] == ["Everything", "Type of article", "Form of MS", "Topic",
+                                               "Languages"]
     feeds = [o for g in groups for o in g.findall("outline")]
     for outline in feeds:  # OPML 2.0: every outline has text; a subscription has type and xmlUrl
         assert outline.get("type") == "rss" and outline.get("text") and outline.get("title")

@@ -89,7 +89,8 @@ sa.Table("digest_sent", BEFORE_MIGRATIONS,
 
 def load_before_migrations(url: str) -> None:
     """A store as the last version before migrations left it: 0.1.0's tables and rows, with the
-    tables it made since (desk sessions, the digest's) and articles.borderline, set on a story."""
+    tables it made since (desk sessions, the digest's) and articles.borderline and .language, set
+    on a story."""
     load_0_1_0(url)
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -98,6 +99,9 @@ def load_before_migrations(url: str) -> None:
                                    f"DEFAULT {no}")
         connection.exec_driver_sql("CREATE INDEX ix_articles_borderline ON articles (borderline)")
         connection.exec_driver_sql(f"UPDATE articles SET borderline = {yes}")
+        connection.exec_driver_sql("ALTER TABLE articles ADD COLUMN language VARCHAR(12) NOT NULL DEFAULT ''")
+        connection.exec_driver_sql("CREATE INDEX ix_articles_language ON articles (language)")
+        connection.exec_driver_sql("UPDATE articles SET language = 'en'")
         BEFORE_MIGRATIONS.create_all(connection, tables=[t for t in BEFORE_MIGRATIONS.sorted_tables
                                                          if t.name != "articles"])
         connection.exec_driver_sql("INSERT INTO digest_lists (name, since) "
@@ -113,7 +117,7 @@ def test_a_store_made_before_migrations_with_the_later_tables_is_upgraded(store_
     assert store.revision == migrations.head()
     with store.session() as session:
         [story] = session.scalars(select(Story)).all()
-        assert story.borderline is True and story.signature_seq is None
+        assert story.borderline is True and story.language == "en" and story.signature_seq is None
         assert [d.name for d in session.scalars(select(DigestList))] == ["all"]
         assert [s.user for s in session.scalars(select(DeskSession))] == ["ed"]
     with store.engine.connect() as connection:

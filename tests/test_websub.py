@@ -111,7 +111,7 @@ def test_the_hub_hears_of_each_changed_feed_and_of_nothing_else(tmp_path: Path, 
     set_status(desk.store, [OTHER], "rejected", editor="test")  # the BEAT-MS story leaves the feeds
     code, output = feeds(desk)
     assert code == 0 and "!" not in output
-    assert hub.topics() == [BASE + "atom.xml", BASE + "feed.json", BASE + "rss.xml"]
+    assert hub.topics() == [BASE + "atom.xml", BASE + "feed.json", BASE + "lang/en.xml", BASE + "rss.xml"]
     assert not (public / "tags/beat-ms.xml").exists()  # a feed that is gone is not announced
 
 

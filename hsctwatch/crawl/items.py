@@ -41,6 +41,7 @@ class Article(scrapy.Item):
     fetched_at = scrapy.Field()  # when the spider got it (UTC)
     record_type = scrapy.Field()  # "paper" or "trial" for records from research APIs, else unset
     record = scrapy.Field()  # dict: what the API said (pmid, doi, journal, status, phase, …)
+    feed_language = scrapy.Field()  # the language the feed or API declares for the entry ("es-MX"), if any
 
     # -- normalize ---------------------------------------------------------------------------
     canonical_url = scrapy.Field()  # url without tracking params, www, AMP, trailing slash …
@@ -52,6 +53,8 @@ class Article(scrapy.Item):
     metadata = scrapy.Field()  # dict: what JSON-LD / Open Graph said (publisher, section, …)
     attribution = scrapy.Field()  # a "first appeared on …" line found in the text, if any
     content_hash = scrapy.Field()  # hash of the normalized text, for identical-text dedup
+    language = scrapy.Field()  # the article's language code ("es"), told from its text (hsctwatch.language)
+    alternates = scrapy.Field()  # dict: language → URL of the page's other language versions (hreflang)
 
     judgement = scrapy.Field()  # Judgement: the worker process's reading ahead of the next stages
 

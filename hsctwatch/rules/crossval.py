@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hsctwatch.rules.evaluate import Case
-from hsctwatch.rules.learned import Example, Model, combined, training_corpus, vetoed
+from hsctwatch.rules.learned import (
+    Example,
+    Model,
+    combined,
+    known_languages,
+    language_of,
+    training_corpus,
+    vetoed,
+)
 from hsctwatch.rules.loading import Rules
 from hsctwatch.rules.model import Relevance
 
@@ -57,12 +65,15 @@ def cross_validate(groups: Mapping[str, Sequence[Case]], rules: Rules, *, weight
                    held: Sequence[str] = (), seed: int = 0) -> CrossValidation:
     """Each group's relevance figures, rules alone and combined with a model it was never
     trained on. ``held`` names the groups that are only scored (by a model trained on the others,
-    or on the default training corpus when every group is held out)."""
+    or on the default training corpus when every group is held out). A case in a language the
+    model learned from too few articles of is decided by the rules alone, as in the pipeline."""
     pool = [c for name, cases in groups.items() if name not in held for c in cases]
     probability = _out_of_fold(pool, folds, seed)
     outside = [c for name in held for c in groups[name]]
+    trained_on = pool or (training_corpus() if outside else [])
+    known = known_languages(c.document for c in trained_on)
     if outside:
-        model = Model.train(_examples(pool or training_corpus()))
+        model = Model.train(_examples(trained_on))
         probability.update(zip(outside, model.probabilities([c.document for c in outside]),
                                strict=True))
     result = CrossValidation(min(folds, _folds_possible(pool)) if pool else 0, weight, len(pool))
@@ -71,7 +82,8 @@ def cross_validate(groups: Mapping[str, Sequence[Case]], rules: Rules, *, weight
         decided = []
         for case in cases:
             alone = rules.relevance(case.document)
-            both = alone if vetoed(alone) else combined(alone, probability[case], weight, rules.threshold)
+            both = alone if vetoed(alone) or language_of(case.document) not in known else combined(
+                alone, probability[case], weight, rules.threshold)
             decided.append((alone, both, case.relevant))
             if alone.relevant != both.relevant:
                 result.changes.append(_change(case, alone, both, probability[case]))

@@ -11,6 +11,10 @@ A case may give the post's own `categories` (a list of strings), which the rules
 page would give them. A folder with no TOML files of its own is a folder of such folders (the
 blind batches), each case named by its folder.
 
+A case may say its `language` ("es"; English when it does not). The rules read each case in the
+language the pipeline would give it (hsctwatch.language: the text's, checked against what the
+case says, as against a page's own `lang`), and the figures are also given per language.
+
 Relevance is scored on every case. Tags are scored on the cases labelled relevant, whatever the
 relevance rules decided, so that the two figures measure different things; per facet and
 micro-averaged over all tags.
@@ -23,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from hsctwatch.language import decide
 from hsctwatch.rules import Document, Rules
 
 #: The labelled corpus in a source checkout.
@@ -37,19 +42,23 @@ class Case:
     tags: frozenset[str]
     note: str = ""
     exact: bool = False  # the tag set is clear-cut: tests check it exactly
+    language: str = "en"  # the language the case is written in, as labelled
 
 
 def _case(case_id: str, raw: dict[str, Any], where: Path) -> Case:
     try:
+        title, summary, text = raw["title"], raw.get("summary", ""), raw.get("text", "").strip()
+        language = str(raw.get("language", "en"))
         return Case(
             id=case_id,
-            document=Document(title=raw["title"], summary=raw.get("summary", ""),
-                              text=raw.get("text", "").strip(),
-                              categories=tuple(str(c) for c in raw.get("categories", ()))),
+            document=Document(title=title, summary=summary, text=text,
+                              categories=tuple(str(c) for c in raw.get("categories", ())),
+                              language=decide(title, summary, text, language).code),
             relevant=bool(raw["relevant"]),
             tags=frozenset(raw.get("tags", [])),
             note=raw.get("note", ""),
             exact=bool(raw.get("exact", False)),
+            language=language,
         )
     except KeyError as exc:
         raise ValueError(f"{where}: case {case_id!r} has no {exc.args[0]!r}") from None
@@ -91,26 +100,41 @@ def evaluate(corpus: str | Path | list[Case] = DEFAULT_CORPUS, rules: Rules | No
     relevance = [0, 0, 0]
     facets: dict[str, list[int]] = {}
     mistakes: list[str] = []
+    by_language: dict[str, tuple[list[int], dict[str, list[int]], list[int]]] = {}
     for case in cases:
+        own_relevance, own_facets, count = by_language.setdefault(case.language, ([0, 0, 0], {}, [0]))
+        count[0] += 1
         decision = rules.relevance(case.document)
+        outcome = -1
         if decision.relevant and case.relevant:
-            relevance[0] += 1
+            outcome = 0
         elif decision.relevant:
-            relevance[1] += 1
+            outcome = 1
             mistakes.append(f"{case.id}: kept, but not relevant ({decision.reasons[-1]})")
         elif case.relevant:
-            relevance[2] += 1
+            outcome = 2
             mistakes.append(f"{case.id}: missed ({'; '.join(decision.reasons)})")
+        if outcome >= 0:
+            relevance[outcome] += 1
+            own_relevance[outcome] += 1
         if case.relevant:
-            _score_tags(case, {t.slug for t in rules.tags(case.document)}, rules, facets, mistakes)
-    totals = [sum(counts[i] for counts in facets.values()) for i in range(3)]
+            found = {t.slug for t in rules.tags(case.document)}
+            _score_tags(case, found, rules, facets, mistakes)
+            _score_tags(case, found, rules, own_facets, [])
     return {
         "cases": len(cases),
         "relevance": _prf(*relevance),
-        "tags": _prf(*totals),
+        "tags": _prf(*_totals(facets)),
         "facets": {facet: _prf(*counts) for facet, counts in sorted(facets.items())},
+        "languages": {code: {"cases": count[0], "relevance": _prf(*own_relevance),
+                             "tags": _prf(*_totals(own_facets))}
+                      for code, (own_relevance, own_facets, count) in sorted(by_language.items())},
         "mistakes": mistakes,
     }
+
+
+def _totals(facets: dict[str, list[int]]) -> list[int]:
+    return [sum(counts[i] for counts in facets.values()) for i in range(3)]
 
 
 def _score_tags(case: Case, found: set[str], rules: Rules, facets: dict[str, list[int]],

@@ -4,9 +4,11 @@ teasers (a topic or tag index, an author's page, search results)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 from hsctwatch.rules.model import Evidence
-from hsctwatch.rules.terms import Terms
+from hsctwatch.rules.terms import Terms, normalize
 from hsctwatch.rules.views import View
 
 _QUOTED = re.compile(r"\"[^\"\n]*\"")
@@ -14,20 +16,29 @@ _FIRST_PERSON = re.compile(
     r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself|[Mm]ine)\b")
 
 
-def first_person(view: View, minimum: int, share: float, short: int = 0,
-                 short_minimum: int = 0) -> tuple[Evidence, ...] | None:
+def first_person(view: View, minimum: int, share: float, short: int = 0, short_minimum: int = 0,
+                 words: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
     """A first-hand story: first-person words outside quotations, enough of them and a large
     enough share of the text (a report quoting a patient's "I" is not one). A diary entry of
-    fewer than `short` words ("Day +9. Neutrophils 0.6!!") needs only `short_minimum` of them."""
+    fewer than `short` words ("Day +9. Neutrophils 0.6!!") needs only `short_minimum` of them.
+    `words`: the language's first-person words, instead of English's."""
+    pattern = _words(tuple(words)) if words else _FIRST_PERSON
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
-    hits, words = len(_FIRST_PERSON.findall(unquoted)), len(unquoted.split())
-    if short and short_minimum and words < short:
+    hits, count = len(pattern.findall(unquoted)), len(unquoted.split())
+    if short and short_minimum and count < short:
         minimum = min(minimum, short_minimum)
-    if hits < minimum or hits / max(words, 1) < share:
+    if hits < minimum or hits / max(count, 1) < share:
         return None
     evidence = [Evidence(s.raw.strip()[:120].strip(), "body") for s in view.sentences
-                if s.where == "body" and _FIRST_PERSON.search(_QUOTED.sub(" ", s.text))]
+                if s.where == "body" and pattern.search(_QUOTED.sub(" ", s.text))]
     return tuple(evidence[:2])
+
+
+@lru_cache(maxsize=32)
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words, in any case."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b",
+                      re.IGNORECASE)
 
 
 _QA_LINE = re.compile(r"^(?:Q|A|Question|Answer|[A-Z]{2,}(?: [A-Z]{2,})?)\s?:\s")
@@ -35,24 +46,64 @@ _ATTRIBUTED = re.compile(
     r"\"[^\"\n]{15,}\"\s*,?\s*(?:\w+\s){0,3}?(?:said|says|told|explains|explained|adds|added|asked)\b")
 
 
-def question_answer(view: View, cues: Terms, lines_min: int,
-                     quotes_min: int) -> tuple[Evidence, ...] | None:
+def question_answer(view: View, cues: Terms, lines_min: int, quotes_min: int, said: Sequence[str] = (),
+                    qa_labels: Sequence[str] = (), words: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
     """Built around an interview: question-and-answer or speaker lines; or an interview (one
     of the cues) with quoted answers, or with questions standing as paragraphs of their own, each
-    answered by the next (an FAQ page has the questions, but no interview)."""
-    lines = [p for p in view.parts if p.where == "body" and _QA_LINE.match(p.text)]
+    answered by the next (an FAQ page has the questions, but no interview); or questions set as
+    lines of their own with answers in the first person. `said`, `qa_labels` and `words`: the
+    language's verbs of speech, labels of its questions and answers, and first-person words,
+    besides English's."""
+    qa_line, attributed = _interview_forms(tuple(said), tuple(qa_labels))
+    lines = [(p, m) for p in view.parts if p.where == "body" and (m := qa_line.match(p.raw))]
     if len(lines) >= lines_min:
-        return tuple(Evidence(p.raw.split(":")[0] + ":", "body") for p in lines[:2])
+        return tuple(Evidence(m[0].strip(), "body") for _, m in lines[:2])
     cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
-    if cue is None:
+    if cue is not None:
+        sentence, a, b = cue
+        if len(attributed.findall(view.text)) >= quotes_min:
+            return (Evidence(sentence.raw[a:b], sentence.where),)
+        asked = _questions(view)
+        if len(asked) > lines_min:
+            return (Evidence(sentence.raw[a:b], sentence.where), Evidence(asked[0], "body"))
+    return _asked(view, words, lines_min, cue is not None)
+
+
+def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evidence, ...] | None:
+    """Questions set as lines of their own ("**How did you get there?**"), each answered by
+    the next line or paragraph, the answers in the first person or the piece saying it is an
+    interview (`cue`): an interview without Q: and A: (a FAQ page's answers are neither)."""
+    lines = [normalize(line) for p in view.parts if p.where == "body" for line in p.raw.split("\n")
+             if line.strip()]
+    pattern = _words(tuple(words)) if words else _FIRST_PERSON
+    answered = [(q, a) for q, a in zip(lines, lines[1:], strict=False)
+                if _QUESTION.match(q) and not _QUESTION.match(a)]
+    if len(answered) < max(least, 3):
         return None
-    sentence, a, b = cue
-    if len(_ATTRIBUTED.findall(view.text)) >= quotes_min:
-        return (Evidence(sentence.raw[a:b], sentence.where),)
-    asked = _questions(view)
-    if len(asked) > lines_min:
-        return (Evidence(sentence.raw[a:b], sentence.where), Evidence(asked[0], "body"))
-    return None
+    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a))) for _, a in answered) < len(answered):
+        return None
+    return tuple(Evidence(q.strip("*_ ")[:120], "body") for q, _ in answered[:2])
+
+
+_QUESTION = re.compile(r"^[*_\s]*[¿]?[^\n?]{3,200}\?[*_\s]*$")
+
+
+@lru_cache(maxsize=32)
+def _interview_forms(said: tuple[str, ...],
+                     labels: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns of a question-and-answer line and of an attributed quotation, with a
+    language's labels and verbs of speech added to English's. A speaker's label in capitals
+    may be in any script; a quotation may also be attributed after it with a dash (— said she)."""
+    if not said and not labels:
+        return _QA_LINE, _ATTRIBUTED
+    own = "|".join(map(re.escape, labels))
+    qa_line = re.compile(r"^(?:(?:Q|A|Question|Answer|[A-ZÀ-ÖØ-ÞА-ЯЁ]{2,}(?: [A-ZÀ-ÖØ-ÞА-ЯЁ]{2,})?)\s?:"
+                         + (r"|(?:" + own + r")\s?[:.]" if own else "") + r")\s")
+    verbs = "|".join(map(re.escape, ("said", "says", "told", "explains", "explained", "adds", "added",
+                                     "asked", *said)))
+    attributed = re.compile(r"\"[^\"\n]{15,}\"\s*[,.]?\s*-?\s*(?:\w+\s){0,3}?(?:" + verbs + r")\b",
+                            re.IGNORECASE)
+    return qa_line, attributed
 
 
 def _questions(view: View) -> list[str]:

@@ -17,6 +17,10 @@ is never promoted.
 The model is a file (joblib) versioned with the digest of the rules it was trained beside and the
 size of its training data. Missing, unreadable or made for other rules, it is not used: the rules
 decide alone and the reasons say so.
+
+A model reads words, so it only knows the languages it learned from: it weighs in on an article
+in a language it saw at least `LANGUAGE_MIN` labelled articles of (English, from the corpus; any
+other, once the desk's decisions in it are enough), and leaves the others to the rules, saying so.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import os
 import re
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,14 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, Case, load_corpus
+from hsctwatch.rules.languages import MAIN
 from hsctwatch.rules.model import Document, Relevance
 
-FORMAT = 1  # of the saved file; another format is retrained, not read
+FORMAT = 2  # of the saved file; another format is retrained, not read (2: the languages it learned)
 #: Logistic regression's inverse regularisation: chosen by cross-validation on the corpus (README)
 C = 100.0
 #: The folders trained on by default: the corpus and the first English blind batch
 DEFAULT_TRAINING = (DEFAULT_CORPUS, DEFAULT_CORPUS / "blind" / "en-1")
 _BATCH = re.compile(r"^[A-Za-z]+-(\d{1,2})$")  # a blind batch: <language>-<number>
+#: The labelled articles of a language the model must have learned from to weigh in on one
+LANGUAGE_MIN = 20
 
 
 def held_out(folder: str | Path) -> bool:
@@ -74,6 +82,17 @@ def text_of(doc: Document) -> str:
     return "\n".join((doc.title, doc.summary, doc.text))
 
 
+def language_of(doc: Document) -> str:
+    """The document's language, the main rules' when it has none."""
+    return doc.language or MAIN["code"]
+
+
+def known_languages(docs: Iterable[Document]) -> frozenset[str]:
+    """The languages of which there are enough documents to learn from."""
+    counts = Counter(language_of(d) for d in docs)
+    return frozenset(code for code, n in counts.items() if n >= LANGUAGE_MIN)
+
+
 @dataclass
 class Model:
     """A trained model and what it was trained on."""
@@ -98,12 +117,16 @@ class Model:
         classifier.fit(features, labels)
         meta = {"format": FORMAT, "sklearn": sklearn_version, "examples": len(examples),
                 "relevant": sum(labels), "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                **meta}
+                "languages": dict(Counter(language_of(e.document) for e in examples)), **meta}
         return cls(vectorizer, classifier, meta)
 
     @property
     def rules_digest(self) -> str:
         return str(self.meta.get("rules_digest", ""))
+
+    def knows(self, doc: Document) -> bool:
+        """Did it learn from enough articles in the document's language to weigh in on it?"""
+        return int(self.meta.get("languages", {}).get(language_of(doc), 0)) >= LANGUAGE_MIN
 
     def probabilities(self, docs: Sequence[Document]) -> list[float]:
         rows = self.vectorizer.transform([text_of(d) for d in docs])
@@ -199,6 +222,10 @@ class Learned:
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
         if vetoed(decision):
             return decision
+        if not self.model.knows(doc):
+            note = (f"learned model not used: it learned from too few articles in {language_of(doc)!r}; "
+                    "the rules decide alone")
+            return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
         return combined(decision, self.model.probability(doc), self.weight, self.threshold,
                         self.model.weighing(doc))
 

@@ -48,8 +48,9 @@ class Document:
     summary: str = ""
     text: str = ""
     url: str = ""
-    categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # the post's own categories or tags, as its site gives them
     focus: str = ""
+    language: str = ""  # its language's code ("es"): the rules of that language read it; "": the main rules
 
 
 class RulesError(ValueError):

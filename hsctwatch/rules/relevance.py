@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hsctwatch.rules.forms import teasers
+from hsctwatch.rules.forms import first_person, teasers
 from hsctwatch.rules.model import Document, Relevance, RulesError
 from hsctwatch.rules.terms import Terms, compile_terms, strings
 from hsctwatch.rules.views import Part, Sentence, View
@@ -90,17 +90,24 @@ class RelevanceRules:
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
+    weak_not_before: re.Pattern[str] | None  # "trasplante renal": the other organ after the word
+    weak_with_ms: Terms  # weak names that mean the procedure in a sentence with MS ("transplant for MS")
     chemo: Terms
     ms: Terms
     ms_spelled: Terms
     not_ms: re.Pattern[str] | None
     senses: dict[str, Terms]  # other senses of an abbreviation
+    sense_owners: dict[str, Terms]  # the names an abbreviation of `senses` stands for in the policy's sense
+    procedure_senses: frozenset[str]  # the abbreviations of `senses` that name the procedure
+    comparison: re.Pattern[str] | None  # the language's words that make a sentence a comparison
     diseases: Terms
     cells: Terms
     contrast: Terms
     options: Terms
     list_markers: Terms
     secondary_ms: re.Pattern[str] | None
+    ms_implied: Terms  # signs of MS where it is not named (a neurologist, relapses, the EDSS)
+    first_person: list[str]  # the language's first-person words (hsctwatch.rules.forms)
     page_min: int
     page_max_prose: int
     page_teasers_min: int  # a list of articles: this many teaser lines ...
@@ -145,7 +152,11 @@ class RelevanceRules:
             return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named or described"))
         ms_implied = self._ms_implied(view, page, readings, reasons)
         if not any(r.ms for r in readings) and not ms_implied:
-            return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
+            signs = self._ms_signs(view, readings)
+            if not signs:
+                return Relevance(False, 0.0, (*reasons, "multiple sclerosis is never named"))
+            reasons.append(f"MS is not named, but {signs!r} and no other disease say it is MS")
+            ms_implied = True
         score, discussed = self._score(view, readings, reasons, page, ms_implied)
         score = round(min(self._penalise(view, readings, discussed, score, reasons, page,
                                          in_view == "told"), 1.0), 3)
@@ -175,11 +186,12 @@ class RelevanceRules:
         cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
         kinds = self._step_kinds(view)
         told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
-        strong = [] if "HSCT" in senses else view.spans(self.procedure)
+        strong = view.spans(self.procedure) if self._own_procedure(senses) else []
         named = strong + view.spans(self.steps)  # a short name that is not one of the steps
         weak = [view.text[a:b] for a, b in view.spans(self.weak_procedure)
                 if not any(x < b and a < y for x, y in named) and not (
-                    self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a]))]
+                    self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a])) and not (
+                    self.weak_not_before and self.weak_not_before.search(view.text[b:b + 40]))]
         places = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s)]
         centres = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s, self.centres)]
         if len(kinds) >= self.steps_min_kinds or (kinds and weak):
@@ -270,7 +282,7 @@ class RelevanceRules:
     def _senses(self, view: View) -> dict[str, str]:
         """Abbreviations this article uses in another sense: spelled out as something else
         ("mass spectrometry (MS)"), or that sense named while the disease is never written out."""
-        own = {"MS": self.ms_spelled, "HSCT": self.procedure}
+        own = self.sense_owners
         found: dict[str, str] = {}
         for abbr, names in self.senses.items():
             spans = view.spans(names)
@@ -283,6 +295,25 @@ class RelevanceRules:
                     _defines(view.text, s, abbr) for s in own_written) or not own_written:
                 found[abbr] = name
         return found
+
+    def _own_procedure(self, senses: dict[str, str]) -> bool:
+        """Do the procedure's abbreviations mean the procedure here (not another sense)?"""
+        return not self.procedure_senses & senses.keys()
+
+    def _ms_signs(self, view: View, readings: list[_Reading]) -> str:
+        """MS is not named, and no other disease is, but the article is about the transplant
+        for MS all the same: a strong name for the procedure with a sign of MS (a neurologist,
+        relapses, the EDSS: the language's `[ms] implied_by`), or a first-hand transplant diary
+        in a language whose first-person words the rules know (the blogs that write "Day +9"
+        without naming the disease are those of this treatment). What says so, or ""."""
+        if not self.ms_implied or any(r.diseases for r in readings):
+            return ""
+        found = view.spans(self.ms_implied)
+        if found and any(r.strong for r in readings):
+            return view.text[found[0][0]:found[0][1]]
+        if self.first_person and first_person(view, 8, 0.025, words=self.first_person):
+            return "a first-hand transplant story"
+        return ""
 
     def _read(self, view: View, senses: dict[str, str], in_view: str) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
@@ -305,15 +336,29 @@ class RelevanceRules:
         text = sentence.text
         cells = [text[a:b] for a, b in view.spans(self.cells, sentence)]
         listed = list_item or self._is_list(view, sentence)
+        other = self.procedure_senses & senses.keys()  # "HSCT" here is a health trust, say
         strong = _undefined(text, [(a, b) for a, b in view.spans(self.procedure, sentence, shouty=True)
-                                   if not ("HSCT" in senses and _is_abbreviation(text, (a, b), "HSCT"))])
+                                   if not any(_is_abbreviation(text, (a, b), abbr) for abbr in other)])
         reading.cells += cells
         reading.strong += len(strong)
         reading.procedure += [_Mention(text[a:b], n, listed) for a, b in strong]
-        if weak_ok and not cells:
-            for a, b in view.spans(self.weak_procedure, sentence):
+        elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
+        diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)
+                    if not self._compared(view, sentence, a, elsewhere)]
+        reading.diseases += diseases
+        ms = len(reading.ms)
+        for a, b in view.spans(self.ms, sentence, shouty=True):
+            if any(x <= a < y for x, y in elsewhere) or text[a:b] in senses:
+                continue
+            secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
+            reading.ms.append(_Mention(text[a:b], n, secondary))
+        # a transplant for MS, in so many words ("o transplante para esclerose múltipla"), is HSCT
+        for_ms = bool(self.weak_with_ms) and not diseases and any(not m.secondary for m in reading.ms[ms:])
+        if (weak_ok or for_ms) and not cells:
+            for a, b in view.spans(self.weak_procedure if weak_ok else self.weak_with_ms, sentence):
                 if any(x < b and a < y for x, y in strong) or (
-                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])):
+                        self.weak_not_after and self.weak_not_after.search(text[max(0, a - 40):a])) or (
+                        self.weak_not_before and self.weak_not_before.search(text[b:b + 40])):
                     continue
                 reading.procedure.append(_Mention(text[a:b], n, listed))
         if in_view and not cells:  # its steps and places, where they are not part of a name
@@ -325,15 +370,6 @@ class RelevanceRules:
                     if not any(x < b and a < y for x, y in named):
                         reading.procedure.append(_Mention(text[a:b], n, listed, kind))
                         named.append((a, b))
-        elsewhere = [m.span() for m in self.not_ms.finditer(text)] if self.not_ms else []
-        diseases = [text[a:b] for a, b in view.spans(self.diseases, sentence, shouty=True)
-                    if not self._compared(view, sentence, a, elsewhere)]
-        reading.diseases += diseases
-        for a, b in view.spans(self.ms, sentence, shouty=True):
-            if any(x <= a < y for x, y in elsewhere) or ("MS" in senses and text[a:b] == "MS"):
-                continue
-            secondary = len(diseases) >= 2 or bool(self.secondary_ms and self.secondary_ms.search(text[:a]))
-            reading.ms.append(_Mention(text[a:b], n, secondary))
 
     def _compared(self, view: View, sentence: Sentence, at: int, elsewhere: list[tuple[int, int]]) -> bool:
         """Is the disease named at `at` a comparison in a sentence about MS ("not covered the way
@@ -346,7 +382,8 @@ class RelevanceRules:
     def _is_list(self, view: View, sentence: Sentence) -> bool:
         """Is this sentence a list of treatment options, HSCT one item among drugs?"""
         items = len(view.spans(self.options, sentence))
-        if items == 0 or _COMPARISON.search(sentence.text):
+        if items == 0 or _COMPARISON.search(sentence.text) or (
+                self.comparison and self.comparison.search(sentence.text)):
             return False
         return items >= 2 or view.has(self.list_markers, sentence.start, sentence.text)
 

@@ -236,6 +236,9 @@ class TagRules:
         if not isinstance(questions, int) or questions < 1:
             raise RulesError("[tagging] questions_count must be a whole number, 1 or more")
         self.questions_count = questions
+    first_person: list[str]  # the language's first-person words ([]: English's)
+    said: list[str]  # the language's verbs of speech, besides English's
+    qa_labels: list[str]  # the labels of its questions and answers ("P", "R" …)
 
     @cached_property
     def _by_slug(self) -> dict[str, TagRule]:
@@ -331,13 +334,15 @@ class TagRules:
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
             evidence = question_answer(view, cues, int(rule.form.get("qa_lines_min", 2)),
-                                        int(rule.form.get("quotes_min", 3)))
+                                       int(rule.form.get("quotes_min", 3)), self.said, self.qa_labels,
+                                       self.first_person)
             return TagMatch(rule.facet, rule.slug, evidence) if evidence else None
         if form == "first-person":
             evidence = first_person(view, int(rule.form.get("first_person_min", 8)),
                                      float(rule.form.get("first_person_share", 0.025)),
                                      int(rule.form.get("first_person_short", 0)),
-                                     int(rule.form.get("first_person_short_min", 0)))
+                                     int(rule.form.get("first_person_short_min", 0)),
+                                     words=self.first_person)
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for n, trigger in enumerate(rule.triggers):

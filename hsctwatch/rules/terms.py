@@ -13,12 +13,16 @@ from typing import Any
 
 from hsctwatch.rules.model import RulesError
 
-_NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"})
+_NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-",
+                         # the quotation marks of other languages: «guillemets», „German“ ‚quotes‘
+                         "«": '"', "»": '"', "„": '"', "‚": "'", "‹": "'", "›": "'",
+                         "\u2010": "-", "\u2011": "-", "\u202f": " "})
 
 
 def normalize(text: str) -> str:
-    """Straight quotes and plain dashes. One character for one, so that offsets found in the
-    normalized text also point into the original, which evidence is quoted from."""
+    """Straight quotes and plain dashes, in every language's typography. One character for one,
+    so that offsets found in the normalized text also point into the original, which evidence is
+    quoted from."""
     return text.translate(_NORMAL)
 
 
@@ -27,17 +31,36 @@ _SEPARATOR = r"['\"]?[\s-]+['\"]?"  # between the words of a phrase
 
 def phrase_regex(phrase: str) -> str:
     """A plain phrase as a regex: whole words, any case, a space or hyphen between words (and a
-    quotation mark: chemo 'reboot' of immune system), a final * for any ending — so that editors
-    can add synonyms without knowing regular expressions."""
+    quotation mark: chemo 'reboot' of immune system), a final * for any ending, a first * for
+    any beginning (the tail of a compound: "*transplantation"), and `word{a|b}` for the word
+    with one of these endings or none (how a language's inflections are written: see
+    hsctwatch.rules.languages) — so that editors can add synonyms without knowing regular
+    expressions."""
     words = [w for w in re.split(r"[\s-]+", normalize(phrase).strip()) if w]
-    parts = [r"\S+" if w == "*" else re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
-             for w in words]
-    regex = _SEPARATOR.join(parts)
-    if phrase[:1].isalnum():
+    regex = _SEPARATOR.join(_word_regex(w) for w in words)
+    if words and (words[0][:1].isalnum() or words[0].startswith("*") and words[0] != "*"):
         regex = r"\b" + regex
-    if phrase[-1:].isalnum():
+    if words and (words[-1][-1:].isalnum() or _ENDINGS.fullmatch(words[-1])):
         regex += r"\b"
     return regex
+
+
+_ENDINGS = re.compile(r"(.+)\{([^{}]*)\}")  # word{ending|ending}
+
+
+def _word_regex(word: str) -> str:
+    if word == "*":
+        return r"\S+"
+    head = r"\w*" if word.startswith("*") else ""
+    word = word.removeprefix("*")
+    if word.endswith("*"):
+        return head + re.escape(word[:-1]) + r"\w*"
+    endings = _ENDINGS.fullmatch(word)
+    if endings:
+        stem, alternatives = endings[1], [e for e in endings[2].split("|") if e]
+        ordered = sorted(set(alternatives), key=lambda e: (-len(e), e))  # the longest first
+        return head + re.escape(stem) + ("(?:" + "|".join(map(re.escape, ordered)) + ")?" if ordered else "")
+    return head + re.escape(word)
 
 
 def strings(where: str, value: Any) -> list[str]:
@@ -48,13 +71,33 @@ def strings(where: str, value: Any) -> list[str]:
     return value
 
 
+@cache
+def groups(regex: str, flags: int) -> int:
+    """How many groups the regex has (re.error if it is not one). Kept: every language's rules
+    check the main file's terms again, more of them than the regex module's own cache holds."""
+    return re.compile(regex, flags).groups
+
+
 def compile_terms(where: str, regexes: list[str], flags: int) -> re.Pattern[str] | None:
     for regex in regexes:  # one by one first, so that the message names the broken one
         try:
-            re.compile(regex, flags)
+            groups(regex, flags)
         except re.error as exc:
             raise RulesError(f"{where}: {regex!r} is not a valid regular expression ({exc})") from None
-    return re.compile(_alternation(regexes, flags), flags) if regexes else None
+    if not regexes:
+        return None
+    try:
+        return _compiled(tuple(regexes), flags)
+    except re.error as exc:  # each is valid alone: a flag like (?i) that only works at the start
+        raise RulesError(f"{where}: these regular expressions do not go together ({exc}); "
+                         "write a flag as a group, (?i:...)") from None
+
+
+@cache
+def _compiled(regexes: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    """One regex of them all, compiled once per process: the same lists recur (each country
+    tag's `near`, the main file's lists in every language's rules)."""
+    return re.compile(_alternation(list(regexes), flags), flags)
 
 
 def _alternation(regexes: list[str], flags: int) -> str:
@@ -67,13 +110,13 @@ def _alternation(regexes: list[str], flags: int) -> str:
     one that wins. Other alternatives stay where they are, between such runs. A pattern with a
     group of its own (which a back-reference could name) is left as it is."""
     plain = "|".join(f"(?:{r})" for r in regexes)
-    if any(re.compile(r, flags).groups for r in regexes):
+    if any(groups(r, flags) for r in regexes):
         return plain
     out: list[str] = []
     run: dict[str, list[str]] = {}
     for regex in regexes:
         first = regex[2:3]
-        if (regex.startswith(r"\b") and first.isascii() and first.isalnum()
+        if (regex.startswith(r"\b") and first.isalnum() and plain_case(first)
                 and regex[3:4] not in ("*", "+", "?", "{") and not _alternates(regex)):
             run.setdefault(first.lower() if flags & re.IGNORECASE else first, []).append(regex[3:])
             continue
@@ -149,7 +192,12 @@ class Plan:
 
     @classmethod
     def of(cls, regexes: list[str], flags: int) -> Plan | None:
-        if not regexes or any(re.compile(r, flags).groups for r in regexes):
+        """The plan for these regexes: made once per process for the same list."""
+        return _plan(tuple(regexes), flags)
+
+    @classmethod
+    def make(cls, regexes: tuple[str, ...], flags: int) -> Plan | None:
+        if not regexes or any(groups(r, flags) for r in regexes):
             return None  # a group of its own could be named by a back-reference: tried everywhere
         keys: set[tuple[str, bool]] = set()
         others: list[str] = []
@@ -162,6 +210,11 @@ class Plan:
                 key = head[:KEY] if not flags & re.IGNORECASE else head[:KEY].lower()
                 keys.add((key, whole and len(head) < KEY))
         return cls(keys, others, flags)
+
+
+@cache
+def _plan(regexes: tuple[str, ...], flags: int) -> Plan | None:
+    return Plan.make(regexes, flags)
 
 
 KEY = 3  # words are indexed by their first letters, up to this many
@@ -188,7 +241,7 @@ def _heads(regex: str) -> list[tuple[str, bool]] | None:
     heads = []
     for alternative in alternatives:
         end = 0
-        while end < len(alternative) and alternative[end].isascii() and alternative[end].isalnum():
+        while end < len(alternative) and alternative[end].isalnum() and plain_case(alternative[end]):
             end += 1
         if alternative[end:end + 1] in _REPEAT:
             end -= 1  # the last letter is optional or repeated
@@ -266,6 +319,10 @@ def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     return sorted(found)
 
 
+_JOINERS = "|".join(("and", "or", "the", "y", "e", "o", "de", "del", "el", "la", "los", "las", "da", "do",
+                     "das", "dos", "di", "della", "und", "oder", "der", "die", "den", "и", "или"))
+
+
 def cue_before(where: str, cues: Any, patterns: Any = None) -> re.Pattern[str] | None:
     """Words that disqualify a mention right after them. Names, "and", "the" and commas may
     stand between, so that "from Germany and the UK" is still "from" for the UK. `patterns`
@@ -274,7 +331,8 @@ def cue_before(where: str, cues: Any, patterns: Any = None) -> re.Pattern[str] |
     regexes += [normalize(p) for p in strings(where, patterns)]
     if not regexes:
         return None
-    between = r"(?:[\s,]+(?:(?-i:[A-Z][\w'.-]*)|and|or|the))*[\s,]*$"  # a name: capitalised
+    # a name (capitalised), and the words that join names in the languages followed
+    between = rf"(?:[\s,]+(?:(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'.-]*)|{_JOINERS}))*[\s,]*$"
     return compile_terms(where, [f"(?:{'|'.join(regexes)}){between}"], re.IGNORECASE)
 
 
@@ -311,18 +369,20 @@ _WORD = re.compile(rf"(\w{{1,{KEY}}})\w*")
 
 
 @cache
-def _like_ascii(char: str) -> bool:
-    """Could the regex engine, ignoring case, take this non-ASCII character for an ASCII letter?
-    It does for a few (İ and ı for i, ſ for s, the Kelvin sign for k): answered generously, from
-    every case mapping of the character."""
-    cases = char.lower() + char.upper() + char.casefold() + char.title()
-    return any(c.isascii() and c.isalnum() for c in cases)
+def plain_case(char: str) -> bool:
+    """Does the regex engine, ignoring case, take this character for exactly the characters of
+    the same lower case (and no others)? True of ASCII and of most letters of other scripts
+    (é, ж, ß's capital…); not of the few with more than one lower or upper case, or with a case
+    shared by another letter (İ and ı, ſ, the Kelvin sign, final sigma, Cyrillic's rounded
+    letters): tests/test_term_matching.py checks it against the regex engine."""
+    lower, upper = char.lower(), char.upper()
+    return len(lower) == 1 and len(upper) == 1 and upper.lower() == lower and lower.upper() == upper
 
 
 class WordIndex:
     """Where each word of a text starts, by its first letters (up to KEY of them): as written
-    (for exact terms) and in lower case (for the others). A word whose first letters the regex
-    engine might read as other ASCII letters when ignoring case is a place for every loose term."""
+    (for exact terms) and in lower case (for the others). A word with a first letter that the
+    regex engine, ignoring case, might read as another letter is a place for every loose term."""
 
     __slots__ = ("anywhere", "exact", "loose", "shorter")
 
@@ -341,11 +401,11 @@ class WordIndex:
         for head, places in exact.items():
             if head.isascii():
                 key = head.lower()
-            elif any(not c.isascii() and _like_ascii(c) for c in head):
+            elif not all(plain_case(c) for c in head):
                 self.anywhere.extend(places)
                 continue
             else:
-                key = head.translate(_ASCII_LOWER)
+                key = head.lower()
             self.loose[key] = self.loose[key] + places if key in self.loose else places
 
     def places(self, key: str, exact: bool, whole: bool = False) -> list[int]:
@@ -361,7 +421,3 @@ class WordIndex:
                     shorter.setdefault(head[:n], []).extend(places)
             self.shorter[exact] = shorter
         return self.shorter[exact].get(key, [])
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-

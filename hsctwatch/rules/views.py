@@ -36,15 +36,20 @@ class Part:
     start: int = 0  # where it starts in the whole document's text
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*(\s+)(?=[\"“‘(]?[A-Z0-9])|(\n+)")
+# A sentence ends at . ! ? (and the closing quotes or brackets after them) before a space and a
+# capital letter or a digit, in any script, which may follow an opening quote, a bracket, a dash
+# (Russian dialogue) or Spanish's ¿ ¡; or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')»“]*(\s+)(?=[\"“‘(«„¿¡—–-]?\s?(\w))|(\n+)")
 LETTER = re.compile(r"[^\W\d_]")
-UPPER = re.compile(r"[A-ZÀ-Þ]")
+UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁ]")
 
 
 def split_sentences(where: str, index: int, raw: str, offset: int) -> tuple[Sentence, ...]:
     chunks, start = [], 0
     for m in _SENTENCE_END.finditer(raw):
-        gap = m.start(1) if m.group(1) is not None else m.start(2)
+        if m.group(2) is not None and not (m.group(2).isupper() or m.group(2) in "0123456789"):
+            continue  # no capital after the stop: an abbreviation ("e.g. the", "т. е. в")
+        gap = m.start(1) if m.group(1) is not None else m.start(3)
         chunks.append((start, raw[start:gap]))
         start = m.end()
     chunks.append((start, raw[start:]))

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from hsctwatch.config import ServeConfig
 
-SITES = ("msnews", "blog", "charity", "mednews", "press", "research")
+SITES = ("msnews", "blog", "charity", "mednews", "press", "research", "intl")
 TITLES = {
     "msnews": "MS News Daily",
     "blog": "Stem Cells and Stubbornness",
@@ -42,7 +42,10 @@ TITLES = {
     "mednews": "Medical News Wire",
     "press": "Northwestern University News",
     "research": "Research APIs (PubMed and ClinicalTrials.gov)",
+    "intl": "MS World News",
 }
+#: The editions of the multilingual news site, each with its own feed, and their locales.
+EDITIONS = {"es": "es_ES", "pt": "pt_BR", "ru": "ru_RU", "it": "it_IT", "de": "de_DE"}
 DEMO_SERVE = ServeConfig()  # the demo's desk, on the default address: it serves the feeds at /feeds/
 FEED_SIZE = 10  # WordPress's default: the feed shows only the latest posts
 LISTING_SIZE = 4
@@ -245,6 +248,12 @@ urls = ["{u['press']}robots.txt"]
 follow = ["/news/releases/"]
 
 [[sources]]
+name = "intl"
+title = "{TITLES['intl']}"
+kind = "feed"
+urls = [{", ".join(f'"{u["intl"]}{lang}/feed/"' for lang in EDITIONS)}]
+
+[[sources]]
 name = "pubmed"
 title = "PubMed"
 kind = "pubmed"
@@ -343,6 +352,9 @@ class _Renderer:
         }
         if self.site in ("msnews", "blog"):
             routes["feed/"] = self.rss
+        if self.site == "intl":
+            for lang in EDITIONS:
+                routes[f"{lang}/feed/"] = functools.partial(self.rss, lang)
         if self.site == "msnews":
             routes.update({"sitemap_index.xml": self.sitemap_index, "post-sitemap.xml": self.post_sitemap,
                            "news-sitemap.xml": self.news_sitemap, "wp-json/": self.wp_root,
@@ -392,9 +404,15 @@ class _Renderer:
                  "mainEntityOfPage": url, "description": article.get("summary", "")},
             ],
         })
+        lang = article.get("lang", "en")
+        versions = [a for a in self.articles if a is not article and article.get("translation")
+                    and a.get("translation") == article.get("translation")]
         head = (
             f"<title>{esc(_plain(title))} | {esc(TITLES[self.site])}</title>\n"
-            f'<meta name="description" content="{esc(article.get("summary", ""))}">\n'
+            + "".join(f'<link rel="alternate" hreflang="{a.get("lang", "en")}" href="{esc(self.url(a))}">\n'
+                      for a in [article, *versions] if versions)
+            + (f'<meta property="og:locale" content="{EDITIONS[lang]}">\n' if lang in EDITIONS else "")
+            + f'<meta name="description" content="{esc(article.get("summary", ""))}">\n'
             f'<link rel="canonical" href="{esc(url)}">\n'
             + ("" if amp or self.site != "msnews" else f'<link rel="amphtml" href="{esc(url)}amp/">\n')
             + f'<meta property="og:type" content="article">\n'
@@ -415,7 +433,7 @@ class _Renderer:
             + "</article>\n"
             + self._comments(article)
         )
-        return self._html(head, main, article["modified_at"], amp=amp)
+        return self._html(head, main, article["modified_at"], amp=amp, lang=lang)
 
     def _body_html(self, article: dict[str, Any]) -> str:
         out = []
@@ -458,13 +476,13 @@ class _Renderer:
             "</button></form></div></section>\n"
         )
 
-    def _html(self, head: str, main: str, modified: datetime, amp: bool = False) -> Page:
+    def _html(self, head: str, main: str, modified: datetime, amp: bool = False, lang: str = "en") -> Page:
         nav = "".join(f'<li><a href="{self.base}{p}">{t}</a></li>' for p, t in (
             ("", "Home"), ("news/", "News"), ("columns/", "Columns"), ("about/", "About"),
             ("donate/", "Donate")))
         page = (
             "<!DOCTYPE html>\n"
-            f'<html lang="en"{" amp" if amp else ""}>\n<head>\n<meta charset="utf-8">\n'
+            f'<html lang="{lang}"{" amp" if amp else ""}>\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"{head}</head>\n<body>\n"
             '<div id="cookie-notice" role="dialog"><p>We use cookies to give you the best experience '
@@ -543,8 +561,9 @@ class _Renderer:
 
     # -- feeds -------------------------------------------------------------------------------
 
-    def rss(self) -> Page:
-        latest = self.articles[:FEED_SIZE]
+    def rss(self, lang: str | None = None) -> Page:
+        """The latest posts (of one edition of a multilingual site, in its language)."""
+        latest = [a for a in self.articles if lang is None or a.get("lang") == lang][:FEED_SIZE]
         items = []
         for a in latest:
             link = self.url(a)
@@ -559,8 +578,9 @@ class _Renderer:
                 f"<comments>{self.url(a)}#respond</comments>\n"
                 f"<dc:creator><![CDATA[{a['author']}]]></dc:creator>\n"
                 f"<pubDate>{format_datetime(a['when'])}</pubDate>\n"
-                f"<category><![CDATA[{'Columns' if a.get('column') else 'News'}]]></category>\n"
-                f'<guid isPermaLink="false">{guid}</guid>\n'
+                + "".join(f"<category><![CDATA[{c}]]></category>\n"
+                          for c in a.get("categories") or ["Columns" if a.get("column") else "News"])
+                + f'<guid isPermaLink="false">{guid}</guid>\n'
                 f"<description><![CDATA[<p>{summary} [&#8230;]</p>\n<p>The post <a href=\"{self.url(a)}\">"
                 f"{esc(a['title'])}</a> appeared first on <a href=\"{self.base}\">{TITLES[self.site]}</a>.</p>]]>"
                 f"</description>\n<content:encoded><![CDATA[{content}]]></content:encoded>\n"
@@ -575,9 +595,10 @@ class _Renderer:
             '\txmlns:sy="http://purl.org/rss/1.0/modules/syndication/"\n'
             '\txmlns:slash="http://purl.org/rss/1.0/modules/slash/">\n<channel>\n'
             f"<title>{esc(TITLES[self.site])}</title>\n"
-            f'<atom:link href="{self.base}feed/" rel="self" type="application/rss+xml" />\n'
+            f'<atom:link href="{self.base}{lang + "/" if lang else ""}feed/" rel="self" type="application/rss+xml" />\n'
             f"<link>{self.base}</link>\n<description>News and stories about MS</description>\n"
-            f"<lastBuildDate>{format_datetime(newest)}</lastBuildDate>\n<language>en-GB</language>\n"
+            f"<lastBuildDate>{format_datetime(newest)}</lastBuildDate>\n"
+            f"<language>{EDITIONS[lang].replace('_', '-') if lang else 'en-GB'}</language>\n"
             "<sy:updatePeriod>hourly</sy:updatePeriod>\n<sy:updateFrequency>1</sy:updateFrequency>\n"
             "<generator>https://wordpress.org/?v=6.7.1</generator>\n"
             + "\n".join(items) + "\n</channel>\n</rss>\n"

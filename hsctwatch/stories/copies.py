@@ -238,6 +238,7 @@ def _fill_article(session: Session, article: Story, item: Mapping[str, Any], now
     article.relevance_reasons = list(item.get("relevance_reasons") or [])
     article.borderline = bool(item.get("borderline"))
     article.metadata_ = dict(item.get("metadata") or {})
+    article.language = item.get("language") or article.language or ""
     set_rule_tags(article, item.get("tags") or [])
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hsctwatch.stories.models import Decision, Store, is_published
+from hsctwatch.language import LanguageCheck
+from hsctwatch.stories.models import Decision, Store, Story, is_published
 from hsctwatch.stories.review import find
 
 
@@ -23,6 +24,7 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
             *([f"Excerpt:   {article.edit.summary}"] if article.edit and article.edit.summary else []),
             f"Link:      {article.link}",
             f"Source:    {article.source}",
+            f"Language:  {language_line(article)}",
             *([f"Filed as:  {' · '.join(map(str, categories))}"] if categories else []),
             f"Published: {article.published:%Y-%m-%d %H:%M} UTC" if article.published
             else "Published: unknown",
@@ -63,6 +65,14 @@ def describe(store: Store, ref: str, publish: str = "auto") -> str:
                 detail = f" {decision.detail}" if decision.detail else ""
                 lines.append(f"  {decision.at:%Y-%m-%d %H:%M} {decision.action} by {decision.editor}{detail}")
     return "\n".join(lines)
+
+
+def language_line(article: Story) -> str:
+    """The story's language and how it was told: from its text, checked against what the page said."""
+    check = (article.metadata_ or {}).get("language")
+    if isinstance(check, dict) and check.get("code") == article.language:
+        return LanguageCheck.from_dict(check).reason
+    return article.language or "unknown (stored before languages were told; `reprocess` tells it)"
 
 
 def split_reasons(reasons: list[str]) -> tuple[list[str], list[str]]:

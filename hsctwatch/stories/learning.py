@@ -62,7 +62,8 @@ def desk_examples(store: Store) -> tuple[list[Example], Counter[str], int]:
             else:
                 kind, relevant = "retagged", True
             kinds[kind] += 1
-            examples.append(Example(Document(story.title, story.summary, story.text, story.link), relevant))
+            examples.append(Example(Document(story.title, story.summary, story.text, story.link,
+                                             language=story.language), relevant))
     return examples, kinds, int(last)
 
 

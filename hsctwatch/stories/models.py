@@ -127,6 +127,8 @@ class Story(Base):
                                              index=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # the language of the original copy's text ("es"; hsctwatch.language), "" for stories stored before
+    language: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
     note: Mapped[str] = mapped_column(Text, default="")
     # when the signature was last written, in the order of the store's story lock (Store.lock_stories):
@@ -520,16 +522,38 @@ class Store:
             ((Story.relevant.is_(True)) & (Story.status != "rejected")) | (Story.status == "approved")
         )
 
-    def tags_in_use(self, session: Session, *, publish: str) -> list[tuple[str, str, int]]:
+    @staticmethod
+    def in_languages(query: Any, languages: Sequence[str], unknown: str = "en") -> Any:
+        """Narrow a query on articles to those in these languages (none given: every language).
+        A story stored before languages were told ("") counts as in `unknown`, the main feed's."""
+        if not languages:
+            return query
+        chosen = Story.language.in_(list(languages))
+        return query.where(chosen | (Story.language == "") if unknown in languages else chosen)
+
+    def tags_in_use(self, session: Session, *, publish: str, languages: Sequence[str] = (),
+                    unknown: str = "en") -> list[tuple[str, str, int]]:
         """(facet, slug, number of published items) for every tag on a published item."""
-        query = self.published(
+        query = self.in_languages(self.published(
             select(Tag.facet, Tag.slug, func.count()).join(Story, Tag.article_id == Story.id), publish
-        ).where(Tag.origin != "removed").group_by(Tag.facet, Tag.slug)
+        ), languages, unknown).where(Tag.origin != "removed").group_by(Tag.facet, Tag.slug)
         return [(str(facet), str(slug), int(str(n))) for facet, slug, n in session.execute(query)]
 
+    def languages_in_use(self, session: Session, *, publish: str, languages: Sequence[str] = (),
+                         unknown: str = "en") -> dict[str, int]:
+        """The number of published items in each language (of `languages`, if given)."""
+        query = self.in_languages(self.published(select(Story.language, func.count()), publish),
+                                  languages, unknown).group_by(Story.language)
+        counts: dict[str, int] = {}
+        for code, n in session.execute(query):
+            key = str(code or unknown)
+            counts[key] = counts.get(key, 0) + int(str(n))
+        return counts
+
     def published_articles(self, session: Session, *, publish: str, limit: int | None = None,
-                           tag: str | None = None) -> Sequence[Story]:
-        query = self.published(select(Story), publish).options(
+                           tag: str | None = None, languages: Sequence[str] = (),
+                           unknown: str = "en") -> Sequence[Story]:
+        query = self.in_languages(self.published(select(Story), publish), languages, unknown).options(
             selectinload(Story.tags), selectinload(Story.copies), selectinload(Story.edit))
         if tag:
             query = query.where(Story.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))

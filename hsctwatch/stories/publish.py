@@ -18,16 +18,18 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, write_feeds
+from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation, write_feeds
 from feeds.websub import changed_feeds, notify
 from feeds.writer import FeedFolderError, FeedReport
 from hsctwatch.config import Config
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.models import Copy, Source, Story, open_store
+from hsctwatch.stories.models import Copy, Source, Store, Story, is_published, open_store
+from hsctwatch.urls import url_key
 
 BUILD_LOCK = "hsct-watch-feeds.lock"
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
@@ -38,7 +40,8 @@ def build_feeds(config: Config) -> FeedReport:
     """Write every feed file from the store; unchanged files are left as they are.
 
     Only what the feeds show is loaded: the newest `max_items` items, and the newest `max_items`
-    of each tag in use — not the whole store, which may hold a hundred thousand stories.
+    of each tag and each language in use — not the whole store, which may hold a hundred thousand
+    stories. `[feeds] languages` limits every feed to those languages.
     """
     with building(config.data_dir):
         return _build(config)
@@ -64,30 +67,45 @@ def _build(config: Config) -> FeedReport:
     store = open_store(config.store_url)
     rules = Vocabulary.load(config.rules)  # the labels only: compiling the rules takes longer
     publish, limit = config.feeds.publish, config.feeds.max_items
+    languages: Sequence[str] = config.feeds.languages
+    unknown = config.feeds.language
     with store.session() as session:
         titles = source_titles(session, config)
         papers = _papers(session.scalars(
             select(Story).join(Copy, Copy.article_id == Story.id)
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
         ).all())
+        chosen: dict[str, Any] = {"languages": languages, "unknown": unknown}
+        top = store.published_articles(session, publish=publish, limit=limit, **chosen)
+        by_tag: dict[FeedTag, Sequence[Story]] = {}
+        tag_totals: dict[FeedTag, int] = {}
+        for facet, slug, count in store.tags_in_use(session, publish=publish, **chosen):
+            tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
+            by_tag[tag] = store.published_articles(session, publish=publish, limit=limit, tag=slug, **chosen)
+            tag_totals[tag] = count
+        language_totals = store.languages_in_use(session, publish=publish, **chosen)
+        by_language = {code: store.published_articles(session, publish=publish, limit=limit,
+                                                      languages=(code,), unknown=unknown)
+                       for code in language_totals}
+        stories = {a.id: a for a in [*top, *(a for s in by_tag.values() for a in s),
+                                     *(a for s in by_language.values() for a in s)]}
+        translations = _translations(session, store, stories, rules, publish)
         built: dict[int, FeedItem] = {}
 
         def items(articles: Sequence[Story]) -> list[FeedItem]:
             for article in articles:
                 if article.id not in built:
-                    built[article.id] = feed_item(article, titles, rules, papers)
+                    built[article.id] = feed_item(article, titles, rules, papers,
+                                                  translations.get(article.id, ()))
             return [built[a.id] for a in articles]
 
-        top = items(store.published_articles(session, publish=publish, limit=limit))
-        tag_items: dict[FeedTag, list[FeedItem]] = {}
-        tag_totals: dict[FeedTag, int] = {}
-        for facet, slug, count in store.tags_in_use(session, publish=publish):
-            tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
-            tag_items[tag] = items(store.published_articles(session, publish=publish, limit=limit, tag=slug))
-            tag_totals[tag] = count
+        top_items = items(top)
+        tag_items = {tag: items(articles) for tag, articles in by_tag.items()}
+        language_items = {code: items(articles) for code, articles in by_language.items()}
     meta = feed_meta(config)
-    report = write_feeds(top, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
-                         tag_totals=tag_totals)
+    report = write_feeds(top_items, meta, config.feeds_dir, max_items=limit, tag_items=tag_items,
+                         tag_totals=tag_totals, language_items=language_items,
+                         language_names=rules.languages)
     if config.feeds.hub:
         topics = [meta.base_url + name for name in changed_feeds(report.changed)]
         report.messages += notify(config.feeds.hub, topics)
@@ -117,6 +135,56 @@ def source_titles(session: Session, config: Config) -> dict[str, str]:
     return titles
 
 
+def _translations(session: Session, store: Store, stories: dict[int, Story], rules: Vocabulary,
+                  publish: str) -> dict[int, tuple[FeedTranslation, ...]]:
+    """Each story's other language versions that are published stories of their own: those its
+    page declares (<link rel="alternate" hreflang>), and those whose pages declare it. Linked,
+    never merged: each stays an item in its own language's feed."""
+    declared = {a.id: {code: url_key(url) for code, url in _alternates(a).items()} for a in stories.values()}
+    keys = {key for found in declared.values() for key in found.values() if key}
+    owner: dict[str, int] = {}
+    for chunk in _chunks(sorted(keys), 500):
+        owner.update({str(k): int(i) for k, i in session.execute(
+            select(Copy.url_key, Copy.article_id).where(Copy.url_key.in_(chunk)))})
+    others = {i: session.get(Story, i) for i in set(owner.values()) - set(stories)}
+    known = {**stories, **{i: a for i, a in others.items() if a is not None}}
+    own_keys = {a.id: {c.url_key for c in a.copies} for a in stories.values()}
+    links: dict[int, dict[int, str]] = {}
+    for story_id, found in declared.items():
+        for code, key in found.items():
+            other = owner.get(key)
+            if other is not None and other != story_id:
+                links.setdefault(story_id, {})[other] = code
+                if other in stories:  # and the other way: the version declared links back
+                    links.setdefault(other, {}).setdefault(story_id, known[story_id].language or code)
+    for story_id, keys_of in own_keys.items():  # versions whose page declares this one
+        for other_id, found in declared.items():
+            if other_id != story_id and keys_of & set(found.values()):
+                links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
+    out: dict[int, tuple[FeedTranslation, ...]] = {}
+    for story_id, linked in links.items():
+        versions = [FeedTranslation(language=known[i].language or code, url=known[i].link,
+                                    language_name=rules.language_name(known[i].language or code),
+                                    title=known[i].shown_title)
+                    for i, code in sorted(linked.items()) if i in known and is_published(known[i], publish)
+                    and (known[i].language or code) != known[story_id].language]
+        if versions:
+            out[story_id] = tuple(versions)
+    return out
+
+
+def _alternates(article: Story) -> dict[str, str]:
+    found = (article.metadata_ or {}).get("alternates") or {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(code): url for code, url in found.items() if isinstance(url, str)}
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def _papers(articles: Sequence[Story]) -> dict[str, Story]:
     """Published papers by DOI and PubMed ID, for linking the news that cites them."""
     found: dict[str, Story] = {}
@@ -142,7 +210,8 @@ def cited_papers(article: Story, papers: dict[str, Story]) -> list[Story]:
 
 
 def feed_item(article: Story, source_titles: dict[str, str], rules: Vocabulary,
-              papers: dict[str, Story] | None = None) -> FeedItem:
+              papers: dict[str, Story] | None = None,
+              translations: tuple[FeedTranslation, ...] = ()) -> FeedItem:
     original = article.original
     copies = tuple(
         FeedCopy(url=c.url, source_title=source_titles.get(c.source, c.source))
@@ -170,4 +239,6 @@ def feed_item(article: Story, source_titles: dict[str, str], rules: Vocabulary,
         copies=copies,
         note=article.note or "",
         see_also=cited,
+        language=article.language or "",
+        translations=translations,
     )

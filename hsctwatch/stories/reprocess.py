@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from hsctwatch.language import decide
 from hsctwatch.rules import Document, Rules
 from hsctwatch.rules.learned import Learned
 from hsctwatch.stories.copies import set_rule_tags
@@ -59,9 +60,14 @@ def reprocess(store: Store, rules: Rules, batch: int = 500, *, learned: Learned 
 def _one(article: Story, rules: Rules, learned: Learned, margin: float, report: ReprocessReport,
          focus: str) -> None:
     report.stories += 1
+    if not article.language:  # stored before languages were told: told now, from the text
+        check = decide(article.title, article.summary, article.text)
+        article.language = check.code
+        article.metadata_ = {**(article.metadata_ or {}), "language": check.as_dict()}
     categories = (article.metadata_ or {}).get("categories") or ()
     document = Document(title=article.title, summary=article.summary, text=article.text, url=article.link,
-                        categories=tuple(str(c) for c in categories), focus=focus)
+                        categories=tuple(str(c) for c in categories), focus=focus,
+                        language=article.language)
     decision = learned.combine(document, rules.relevance(document))
     if decision.relevant and not article.relevant:
         report.newly_relevant.append(article.id)

@@ -51,11 +51,14 @@ class Row:
     source: str
     title: str
     tags: list[str]
+    language: str = ""
 
 
 def _queue_query(query: Any, *, tag: str | None, source: str | None, search: str | None,
-                 include_irrelevant: bool) -> Any:
+                 include_irrelevant: bool, language: str | None = None) -> Any:
     """The queue's filters other than status (so the counts per status follow them)."""
+    if language:
+        query = query.where(Story.language == language)
     if not include_irrelevant:  # near misses are there for an editor to decide
         query = query.where(Story.relevant.is_(True) | (Story.status == "approved")
                             | Story.borderline.is_(True))
@@ -87,7 +90,8 @@ def _by_status(query: Any, status: str | None) -> Any:
 
 def list_items(store: Store, *, status: str | None = "new", tag: str | None = None,
                source: str | None = None, search: str | None = None, include_irrelevant: bool = False,
-               limit: int = 50, offset: int = 0) -> tuple[list[Row], dict[str, int]]:
+               limit: int = 50, offset: int = 0,
+               language: str | None = None) -> tuple[list[Row], dict[str, int]]:
     """The queue — near misses awaiting review first, then newest first — and the count per
     status under the same filters.
 
@@ -96,13 +100,13 @@ def list_items(store: Store, *, status: str | None = "new", tag: str | None = No
     page at ``offset``).
     """
     filters: dict[str, Any] = {"tag": tag, "source": source, "search": search,
-                               "include_irrelevant": include_irrelevant}
+                               "include_irrelevant": include_irrelevant, "language": language}
     with store.session() as session:
         query = _by_status(_queue_query(select(Story), **filters).options(selectinload(Story.tags)), status)
         rows = [
             Row(a.id, a.status, a.relevant, a.borderline and a.status == "new", a.relevance_score,
                 f"{a.published:%Y-%m-%d}" if a.published else "", a.source, a.shown_title,
-                [t.slug for t in a.tags if t.origin != "removed"])
+                [t.slug for t in a.tags if t.origin != "removed"], a.language)
             for a in session.scalars(query.offset(offset).limit(limit))
         ]
         counted = _queue_query(select(Story.status, func.count()), **filters).group_by(Story.status)
@@ -117,11 +121,11 @@ def list_items(store: Store, *, status: str | None = "new", tag: str | None = No
 
 def queue_ids(store: Store, *, status: str | None = "new", tag: str | None = None,
               source: str | None = None, search: str | None = None,
-              include_irrelevant: bool = False, limit: int = 5000) -> list[int]:
+              include_irrelevant: bool = False, limit: int = 5000, language: str | None = None) -> list[int]:
     """The ids of the queue in order, for moving to the next or previous item."""
     with store.session() as session:
         query = _queue_query(select(Story.id), tag=tag, source=source, search=search,
-                             include_irrelevant=include_irrelevant)
+                             include_irrelevant=include_irrelevant, language=language)
         return [int(i) for i in session.scalars(_by_status(query, status).limit(limit))]
 
 
@@ -243,7 +247,7 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
             last_seen=now, content_hash=copy.content_hash, relevant=article.relevant,
             borderline=article.borderline, relevance_score=article.relevance_score,
             relevance_reasons=list(article.relevance_reasons),
-            metadata_={}, status="new",
+            metadata_={}, status="new", language=article.language,
         )
         with session.no_autoflush:  # a copy between two stories is not an orphan to delete
             session.add(new)

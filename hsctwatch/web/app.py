@@ -58,7 +58,7 @@ from hsctwatch.config import Config
 from hsctwatch.crawl.health import source_health
 from hsctwatch.dates import ago
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.explain import split_reasons
+from hsctwatch.stories.explain import language_line, split_reasons
 from hsctwatch.stories.models import MAX_ID, STATUSES, Decision, Store, Story, is_published, open_store
 from hsctwatch.stories.review import (
     BORDERLINE,
@@ -295,12 +295,14 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             "source": request.args.get("source") or None,
             "search": (request.args.get("q") or "").strip()[:200] or None,
             "include_irrelevant": request.args.get("irrelevant") == "1",
+            "language": (request.args.get("lang") or "").strip().lower()[:12] or None,
         }
 
     def _query_string(filters: dict[str, Any], **extra: Any) -> str:
         args = {"status": filters["status"], "tag": filters["tag"] or "",
                 "source": filters["source"] or "", "q": filters["search"] or "",
-                "irrelevant": "1" if filters["include_irrelevant"] else "", **extra}
+                "irrelevant": "1" if filters["include_irrelevant"] else "", "lang": filters["language"] or "",
+                **extra}
         return urlencode({k: v for k, v in args.items() if v not in ("", None)})
 
     @app.get("/")
@@ -315,7 +317,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
             "queue.html", rows=rows, counts=counts, filters=filters, page=page, page_size=PAGE_SIZE,
             qs=_query_string(filters), qs_for=lambda **kw: _query_string(filters, **kw),
             selected=selected, facets=facets, sources=[s.name for s in config.sources],
-            label=vocabulary.display,
+            label=vocabulary.display, languages=vocabulary.languages,
         )
 
     # -- an item ----------------------------------------------------------------------------------
@@ -345,6 +347,7 @@ def create_app(config: Config, *, store: Store | None = None, rebuild: bool = Tr
                 "model_reasons": model_reasons,
                 "decisions": decisions,
                 "published": is_published(article, publish),
+                "language": language_line(article),
             }
         ids = queue_ids(store, **filters)
         prev_id, next_id = _neighbours(ids, item_id)

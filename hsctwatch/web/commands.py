@@ -44,22 +44,25 @@ def review() -> None:
 @click.option("--tag", metavar="SLUG", help="Only items with this tag.")
 @click.option("--source", metavar="NAME", help="Only items seen at this source.")
 @click.option("--search", metavar="TEXT", help="Only items whose title or text contains TEXT.")
+@click.option("--lang", "language", metavar="CODE",
+              help="Only items in this language (en, es, pt, ru, it, de …).")
 @click.option("--irrelevant", is_flag=True, help="Include items the rules found irrelevant.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @pass_state
 def review_list(state: State, status: str, tag: str | None, source: str | None, search: str | None,
-                irrelevant: bool, limit: int) -> None:
+                language: str | None, irrelevant: bool, limit: int) -> None:
     """The review queue — near misses awaiting review first, then newest first — with the count per
     status."""
     from hsctwatch.stories.models import open_store
     from hsctwatch.stories.review import list_items
 
     rows, counts = list_items(open_store(state.config.store_url), status=status, tag=tag, source=source,
-                              search=search, include_irrelevant=irrelevant, limit=limit)
+                              search=search, include_irrelevant=irrelevant, limit=limit,
+                              language=(language or "").strip().lower() or None)
     click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
     table = [(str(r.id), r.status, f"{r.score:.2f}" + _verdict(r), r.published,
-              r.source, short(r.title, 60), ",".join(r.tags)) for r in rows]
-    print_table(("item", "status", "score", "date", "source", "title", "tags"), table)
+              r.source, r.language or "?", short(r.title, 60), ",".join(r.tags)) for r in rows]
+    print_table(("item", "status", "score", "date", "source", "lang", "title", "tags"), table)
 
 
 def _verdict(row: Row) -> str:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: the newest revision, so that opening a current store needs no Alembic (a test checks it is the
 #: scripts' head: a new revision updates it)
-HEAD = "0003"
+HEAD = "0004"
 FOLDER = Path(__file__).parent
 #: the key of the PostgreSQL advisory lock an upgrade holds ("hsct" in ASCII)
 LOCK_KEY = 0x68736374
