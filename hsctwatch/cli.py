@@ -2,8 +2,9 @@
 and turns known errors into a one-line message and an exit status.
 
 Exit status: 0 success; 1 the run finished but a source failed (feeds still written);
-2 bad usage or bad config (nothing written); 74 the store or the feed folder can't be used —
-missing, damaged, locked, unreachable, read-only, or its database driver not installed (nothing
+2 bad usage or bad config (nothing written); 69 the cluster's Redis cannot be reached, or no
+worker runs; 74 the store or the feed folder can't be used — missing, damaged, locked,
+unreachable, read-only, its schema too new, or its database driver not installed (nothing
 written); 75 another run holds the lock.
 """
 
@@ -210,7 +211,7 @@ def reprocess(state: State, dry_run: bool) -> None:
     """
     from hsctwatch.rules import Rules
     from hsctwatch.stories.learning import learned_for
-    from hsctwatch.stories.models import Store, open_store
+    from hsctwatch.stories.models import open_store
     from hsctwatch.stories.reprocess import reprocess as with_rules
 
     config = state.config
@@ -224,33 +225,20 @@ def reprocess(state: State, dry_run: bool) -> None:
     except ValueError as exc:
         click.echo(f"hsct-watch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    if not dry_run:
+        check_outputs(config)
+    store = open_store(config.store_url)  # one that can't be used is one line (status 74), first
     focus = {s.name: s.focus for s in config.sources if s.focus}
     learned = learned_for(config, rules)
     if learned.note:
         click.echo(f"learned model not used: {learned.note}")
     run_reprocess = partial(with_rules, learned=learned, margin=config.review.borderline_margin,
                             focus=focus)
-    if dry_run:
-        import sqlite3
-        import tempfile
-
-        url = config.store_url
-        if not url.startswith("sqlite:///"):
-            raise click.UsageError("--dry-run works on a SQLite store only")
-        open_store(url)  # one that can't be used is one line (status 74), as for every command
-        with tempfile.TemporaryDirectory() as folder:
-            copy = Path(folder) / "dry-run.db"
-            with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-                source.backup(target)  # a consistent copy, WAL included
-            store = Store(f"sqlite:///{copy}")
-            report = run_reprocess(store, rules, focus=focus)
-            store.close()
+    if dry_run:  # nothing is written, so crawls and the desk may go on meanwhile
+        report = run_reprocess(store, rules, dry_run=True)
     else:
-        check_outputs(config)
         with RunLock(config.data_dir):
-            from hsctwatch.stories.models import open_store
-
-            report = run_reprocess(open_store(config.store_url), rules, focus=focus)
+            report = run_reprocess(store, rules)
     click.echo(f"{report.stories} item(s) checked: {len(report.newly_relevant)} newly relevant, "
                f"{len(report.dropped)} dropped")
     if report.newly_relevant:
@@ -360,6 +348,63 @@ def train(state: State) -> None:
         click.echo("The model is off in the config ([model] enabled = false): the rules decide alone.")
 
 
+@cli.command()
+@click.option("--once", is_flag=True, help="Take part in one run, then stop.")
+@pass_state
+def worker(state: State, once: bool) -> None:
+    """Crawl for a cluster: wait for runs on the [cluster] redis queue and crawl every source
+    they announce, until stopped. Run one or more on each crawler machine (deploy/cluster/)."""
+    from hsctwatch.crawl.cluster_run import work
+
+    config = state.config
+    if not config.cluster.redis:
+        click.echo("hsct-watch: `worker` needs a cluster: set [cluster] redis in the config", err=True)
+        sys.exit(EXIT_USAGE)
+    work(config, once=once, echo=lambda line: click.echo(line, err=True))
+
+
+# -- db ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The store's schema. Opening a store upgrades it too; this does it on purpose, once
+    (before starting a cluster's workers, say)."""
+
+
+@db.command("upgrade")
+@pass_state
+def db_upgrade(state: State) -> None:
+    """Bring the store's schema to this version's newest revision, in place."""
+    from hsctwatch.stories.models import Store, safe_url
+
+    store = Store(state.config.store_url, upgrade=False)
+    before, after = store.upgrade()
+    store.close()
+    where = safe_url(state.config.store_url)
+    if before == after:
+        click.echo(f"{where}: schema already at revision {after}")
+    else:
+        click.echo(f"{where}: schema upgraded from {_revision(before)} to revision {after}")
+
+
+@db.command("current")
+@pass_state
+def db_current(state: State) -> None:
+    """Show the store's schema revision and this version's newest."""
+    from hsctwatch.stories import migrations
+    from hsctwatch.stories.models import Store, safe_url
+
+    store = Store(state.config.store_url, upgrade=False)
+    store.close()
+    click.echo(f"{safe_url(state.config.store_url)}: schema at {_revision(store.revision)}; "
+               f"this version's newest is {migrations.head()}")
+
+
+def _revision(revision: str | None) -> str:
+    return f"revision {revision}" if revision else "0.1.0 (before migrations) or empty"
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 
@@ -420,6 +465,13 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
     """The crawl, under the caller's lock; first the learned model is retrained if it is due, so
     that the crawl judges with it."""
     if retrain_first:
+        from hsctwatch.rules import Rules
+
+        try:  # a rules file that is TOML but not rules: one line, before a model is trained on it
+            Rules.load(config.rules)
+        except ValueError as exc:
+            click.echo(f"hsct-watch: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
         retrain(config, quiet=quiet)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None

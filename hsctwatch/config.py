@@ -71,6 +71,10 @@ SERVE_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "trusted_proxy": (str, "127.0.0.1"),
     "session_hours": (int, 12),
 }
+CLUSTER_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "redis": (str, ""),
+    "prefix": (str, "hsct-watch"),
+}
 MODEL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "enabled": (bool, True),  # on: it raises recall on the newest blind batch, held out (README)
     "path": (str, "hsct-watch-model.joblib"),
@@ -93,7 +97,7 @@ LIMITS_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
 MAX_SESSION_HOURS = 24 * 366
 MAX_ITEMS = 10_000
 TOP_KEYS = {"store", "feeds", "scrapy", "sources", "crawl", "rules", "serve", "limits", "digest", "model",
-            "review"}
+            "review", "cluster"}
 
 
 class ConfigError(Exception):
@@ -181,6 +185,14 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Crawler processes sharing one Redis-backed queue (hsctwatch.crawl.cluster); off without redis."""
+
+    redis: str = ""  # redis://host:6379/0
+    prefix: str = "hsct-watch"  # of every Redis key, so clusters can share a server
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """The learned model (hsctwatch.rules.learned): its file, its weight, when it retrains."""
 
@@ -209,6 +221,7 @@ class Config:
     rules: str | None = None  # path of an editor's rules file, overriding the shipped one
     base_dir: str = "."  # relative paths in the file are relative to the file's folder
     serve: ServeConfig = field(default_factory=ServeConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     digest: DigestConfig | None = None  # the email digest ([digest]), when configured
     model: ModelConfig = field(default_factory=ModelConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
@@ -369,6 +382,7 @@ def _build(
     limits = _limits(where, lines, data)
     scrapy_settings = _scrapy(where, lines, data)
     rules = _rules(where, lines, data, base_dir)
+    cluster = _cluster(where, lines, data, store)
     from hsctwatch.digest_config import digest_config  # it reads this module's helpers
 
     digest = digest_config(where, lines, data)
@@ -395,6 +409,7 @@ def _build(
         rules=rules,
         base_dir=str(base_dir),
         serve=serve,
+        cluster=cluster,
         digest=digest,
         model=model,
         review=review,
@@ -709,6 +724,22 @@ def _model(where: str, lines: _Lines, data: dict[str, Any], base_dir: Path) -> M
                               f"[model] corpus: {folder} is a held-out batch, never trained on; remove it")
     values["corpus"] = tuple(str(base_dir / c) for c in corpus)
     return ModelConfig(**values)
+
+
+def _cluster(where: str, lines: _Lines, data: dict[str, Any], store: StoreConfig) -> ClusterConfig:
+    values = _table(where, lines, data, "cluster", CLUSTER_KEYS)
+    redis = values.get("redis", "")
+    if redis and not re.match(r"^(rediss?|unix)://", redis):
+        raise ConfigError(where, lines.key_in_table("cluster", "redis"),
+                          f"[cluster] redis = '{redis}' is not a Redis URL; write redis://host:6379/0")
+    if redis and store.url.startswith("sqlite"):
+        raise ConfigError(where, lines.key_in_table("cluster", "redis"),
+                          "[cluster] needs a store every worker reaches: set [store] url to a "
+                          "PostgreSQL server (postgresql+psycopg://…)")
+    if not re.match(r"^[A-Za-z0-9_.-]+$", values.get("prefix", "hsct-watch")):
+        raise ConfigError(where, lines.key_in_table("cluster", "prefix"),
+                          "[cluster] prefix may use letters, digits, '.', '_' and '-' only")
+    return ClusterConfig(**values)
 
 
 def _table(

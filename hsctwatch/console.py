@@ -13,17 +13,24 @@ from hsctwatch.config import Config, ConfigError, load_config
 
 EXIT_SOURCE_FAILED = 1
 EXIT_USAGE = 2  # bad usage or bad config: nothing was written
+EXIT_CLUSTER = 69  # the cluster's Redis cannot be reached, or no worker runs; sysexits' EX_UNAVAILABLE
 EXIT_UNUSABLE = 74  # sysexits.h EX_IOERR: the store or the feed folder can't be used
 
 
 class Commands(click.Group):
     """The `hsct-watch` group: a store or feed folder that can't be used — missing, damaged,
-    locked, unreachable, read-only, its driver not installed — ends any command with one line
-    naming it and the fix, and exit status 74, never a traceback."""
+    locked, unreachable, read-only, its schema too new, its driver not installed — ends any
+    command with one line naming it and the fix, and exit status 74, never a traceback; a
+    cluster that can't be reached, with one line and exit status 69."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from hsctwatch.crawl.coordination import ClusterUnavailable
+
         try:
             return super().invoke(ctx)
+        except ClusterUnavailable as exc:
+            click.echo(f"hsct-watch: {exc}", err=True)
+            sys.exit(EXIT_CLUSTER)
         except Exception as exc:
             message = _unusable(ctx, exc)
             if message is None:

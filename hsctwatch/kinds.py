@@ -8,7 +8,7 @@ import functools
 import importlib.util
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 
@@ -51,20 +51,22 @@ def source_kinds() -> dict[str, Kind]:
 
     The declarations are read from the modules' source, not imported: a command that never
     crawls (feeds, review, serve) checks the config without loading Scrapy and every spider."""
-    spec = importlib.util.find_spec("spiders")
-    folders = list(spec.submodule_search_locations or []) if spec else []
     kinds: dict[str, Kind] = {}
-    for folder in folders:
-        for path in sorted(Path(folder).glob("*.py")):
-            declared = _declarations(path)
-            if "OPTIONS" in declared:
-                kinds[path.stem] = Kind(path.stem, declared.get("KIND_URLS", ""), declared["OPTIONS"])
+    if importlib.util.find_spec("spiders") is None:
+        return kinds
+    # read as resources, not as files: in a Scrapyd egg the modules are inside a zip file
+    modules = (entry for entry in resources.files("spiders").iterdir() if entry.name.endswith(".py"))
+    for module in sorted(modules, key=lambda entry: entry.name):
+        declared = _declarations(module.read_text(encoding="utf-8"), f"spiders/{module.name}")
+        if "OPTIONS" in declared:
+            name = module.name.removesuffix(".py")
+            kinds[name] = Kind(name, declared.get("KIND_URLS", ""), declared["OPTIONS"])
     return kinds
 
 
-def _declarations(path: Path) -> dict[str, Any]:
+def _declarations(source: str, path: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+    for node in ast.parse(source, path).body:
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
         target = node.targets[0]

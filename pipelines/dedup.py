@@ -4,7 +4,9 @@ Matches the same canonical URL, a rel=canonical naming a stored copy (or a store
 rel=canonical names this one), the same feed guid, identical text, then near-identical text
 (MinHash-LSH, hsctwatch.stories.neardup) and a partial copy (a story's opening paragraphs
 reproduced with an intro and a link back, or the story such a copy was made of) — against every
-story in the store, not only this run's. The store stage then attaches the copy to its story.
+story in the store, not only this run's, and not only this process's. The store stage then
+attaches the copy to its story, after checking again under the store's story lock (crawls in
+other processes may have stored it since).
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ from typing import Any
 
 import numpy as np
 from scrapy.crawler import Crawler
+from sqlalchemy.orm import Session
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
 from hsctwatch.stories.models import Store, Story
-from hsctwatch.stories.neardup import LeanMinHash, from_hashvalues, shared_index, signature
+from hsctwatch.stories.neardup import (
+    LeanMinHash,
+    Match,
+    NearDuplicateIndex,
+    from_hashvalues,
+    shared_index,
+    signature,
+)
 from hsctwatch.urls import url_key
 
 
@@ -37,11 +47,10 @@ class DedupPipeline:
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
         with self.store.session() as session:
+            self.index.refresh(session)  # what other processes stored meanwhile
             match = find_story(session, item)
         if match is None and item.get("text"):
-            minhash = item_signature(self, item)
-            near = None if minhash is None else self.index.find_copy(
-                item["text"], np.asarray(minhash.hashvalues, dtype=np.uint32))
+            near = near_match(self.index, item["text"], item_signature(self, item))
             if near is not None:
                 match = StoryMatch(near.story_id, near.reason)
                 if near.reason == "near-duplicate":
@@ -58,19 +67,28 @@ class DedupPipeline:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
 
-
     def _translation(self, item: Article, story_id: int) -> bool:
-        """Is the item another language's version of the story (a translation is linked to it
-        in the feeds, never merged): in another language, or declared as its version by hreflang."""
         with self.store.session() as session:
-            story = session.get(Story, story_id)
-            if story is None:
-                return False
-            language = item.get("language") or ""
-            if language and story.language and language != story.language:
-                return True
-            versions = {url_key(u) for u in (item.get("alternates") or {}).values()}
-            return bool(versions & {c.url_key for c in story.copies})
+            return is_translation(session, item, story_id)
+
+
+def is_translation(session: Session, item: Article, story_id: int) -> bool:
+    """Is the item another language's version of the story (a translation is linked to it in the
+    feeds, never merged): in another language, or declared as its version by hreflang."""
+    story = session.get(Story, story_id)
+    if story is None:
+        return False
+    language = item.get("language") or ""
+    if language and story.language and language != story.language:
+        return True
+    versions = {url_key(u) for u in (item.get("alternates") or {}).values()}
+    return bool(versions & {c.url_key for c in story.copies})
+
+
+def near_match(index: NearDuplicateIndex, text: str, minhash: LeanMinHash | None) -> Match | None:
+    """The stored story whose text is nearly the same, or of which this is a partial copy (or
+    which is a partial copy of this)."""
+    return None if minhash is None else index.find_copy(text, np.asarray(minhash.hashvalues, dtype=np.uint32))
 
 
 def item_signature(stage: Any, item: Article) -> LeanMinHash | None:

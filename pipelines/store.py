@@ -1,16 +1,23 @@
-"""store: write each item in one transaction — a new story, an update, or a new copy."""
+"""store: write each item in one transaction — a new story, an update, or a new copy.
+
+Crawls in other processes (Scrapyd jobs, cluster workers) write to the same store at the same time.
+So an item that may make or change a story is stored under the store's story lock
+(Store.lock_stories), after loading what the others stored and checking again whether it is a copy:
+the decision "new story or copy" is taken one at a time across every process, in the database.
+"""
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
+from sqlalchemy.orm import Session
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import timed
-from hsctwatch.stories.copies import StoryMatch, save_item
+from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item
 from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import shared_index, to_bytes
-from pipelines.dedup import item_signature
+from pipelines.dedup import is_translation, item_signature, near_match
 
 
 class StorePipeline:
@@ -27,9 +34,14 @@ class StorePipeline:
     def process_item(self, item: Article) -> Article:
         story_id = item.get("story_id")
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
-        # a new story's signature goes into its INSERT (the dedup stage hashed its text)
-        minhash = item_signature(None, item) if match is None else None
+        seq = None
         with self.store.session() as session:
+            if not is_unchanged(session, item):
+                seq = self.store.lock_stories(session)
+                self.index.refresh(session)
+                match = self.check_again(session, item, match)
+            # a new story's signature goes into its INSERT (the dedup stage hashed its text)
+            minhash = item_signature(None, item) if match is None else None
             outcome, article_id = save_item(session, item, match, to_bytes(minhash) if minhash else None)
             if outcome in ("new", "updated", "copy"):
                 # index the story's text as it now stands (a copy may have become its original),
@@ -37,8 +49,27 @@ class StorePipeline:
                 story = session.get(Story, article_id)
                 if story is not None:
                     story.minhash = self.index.add(article_id, story.text)
+                    story.signature_seq = seq
+        if seq is not None:
+            self.index.seen(seq)
         item.pop("judgement", None)  # the worker's reading is not stored
         item["outcome"] = outcome
         item["story_id"] = article_id
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
         return item
+
+    def check_again(self, session: Session, item: Article, match: StoryMatch | None) -> StoryMatch | None:
+        """The dedup stage's answer, brought up to date under the lock: a story another process
+        stored since may be this item's (the same URL, guid or text, nearly the same text, or a
+        partial copy of it)."""
+        if match is not None and match.reason not in ("near-duplicate", "partial-copy"):
+            return match  # a stored copy's URL, guid or text: that holds
+        found = find_story(session, item)
+        if found is None and match is None and item.get("text"):
+            near = near_match(self.index, item["text"], item_signature(None, item))
+            found = StoryMatch(near.story_id, near.reason) if near else None
+        if found and found.reason != "same-url" and is_translation(session, item, found.article_id):
+            found = None  # another language's version: linked in the feeds, never merged
+        if found is not None and match is None:  # stored meanwhile, by another crawl
+            self.crawler.stats.inc_value("hsctwatch/store/found_under_lock")
+        return found or match

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ import pytest
 import scrapy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
+
+from tests.services import database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,11 +124,30 @@ def start_requests(spider: scrapy.Spider) -> list[Request]:
     return asyncio.run(collect())
 
 
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty store: every test that touches the store runs twice, on a SQLite
+    file and on a database of the PostgreSQL test server (tests/services.py)."""
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=STORES)
+def module_store_url(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """store_url for a module's shared fixture (a whole run whose outcome several tests read)."""
+    with database(request.param, tmp_path_factory.mktemp("store")) as url:
+        yield url
+
+
 @pytest.fixture
-def store(tmp_path: Path):
-    """A fresh SQLite store file in a temporary folder."""
+def store(store_url: str) -> Iterator[Any]:
+    """A fresh store (SQLite and PostgreSQL, as store_url)."""
     from hsctwatch.stories.models import Store
 
-    s = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    s = Store(store_url)
     yield s
     s.close()

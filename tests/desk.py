@@ -56,9 +56,9 @@ class Desk:
         return sorted(e.title for e in self.feed().entries)
 
 
-def make_desk(root: Path, *, publish: str = "auto", with_user: bool = True) -> Desk:
+def make_desk(root: Path, store_url: str, *, publish: str = "auto", with_user: bool = True) -> Desk:
     (root / "hsct-watch.toml").write_text(
-        f'[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\npublish = "{publish}"\n'
+        f'[store]\nurl = "{store_url}"\n[feeds]\nout = "public"\npublish = "{publish}"\n'
         'base_url = "https://feeds.example.org/hsct/"\n'
         '[[sources]]\nname = "news"\nkind = "feed"\nurls = ["https://news.example.org/feed/"]\n'
         '[[sources]]\nname = "blog"\nkind = "feed"\nurls = ["https://blog.example.net/feed/"]\n'

@@ -64,9 +64,14 @@ def test_an_older_store_gains_the_column_when_it_opens(tmp_path: Path) -> None:
     store = Store(url)
     Pipeline(store)(url="https://news.example.org/a/", title="HSCT for MS")
     store.close()
-    with sqlite3.connect(tmp_path / "old.db") as db:  # as a store of the previous version was
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as a store at the revision before was
+        db.execute("DROP INDEX ix_articles_language")  # 0004's, made since
+        db.execute("ALTER TABLE articles DROP COLUMN language")
         db.execute("DROP INDEX ix_articles_borderline")
         db.execute("ALTER TABLE articles DROP COLUMN borderline")
+        for table in ("digest_sent", "digest_lists", "desk_sessions"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE alembic_version SET version_num = '0002'")
     store = Store(url)
     with store.session() as session:
         story = session.scalars(select(Story)).one()
@@ -78,8 +83,8 @@ def test_an_older_store_gains_the_column_when_it_opens(tmp_path: Path) -> None:
         assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_articles_borderline'").fetchone()
 
 
-def test_review_list_shows_near_misses_first_and_on_their_own(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, with_user=False)
+def test_review_list_shows_near_misses_first_and_on_their_own(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url, with_user=False)
     near = add_near_miss(desk.store)
     config = str(desk.config.path)
     runner = CliRunner()
@@ -96,8 +101,8 @@ def test_review_list_shows_near_misses_first_and_on_their_own(tmp_path: Path) ->
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    made = make_desk(tmp_path)
+def desk(tmp_path: Path, store_url: str) -> Desk:
+    made = make_desk(tmp_path, store_url)
     add_near_miss(made.store)
     return made
 

@@ -28,8 +28,8 @@ from tests.desk import (
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    return make_desk(tmp_path)
+def desk(tmp_path: Path, store_url: str) -> Desk:
+    return make_desk(tmp_path, store_url)
 
 
 @pytest.fixture
@@ -353,8 +353,8 @@ def test_sources_page_draws_items_per_run_so_a_quiet_source_shows(desk: Desk, ed
 # -- publishing mode ------------------------------------------------------------------------------------
 
 
-def test_approved_mode_publishes_only_what_an_editor_approved(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, publish="approved")
+def test_approved_mode_publishes_only_what_an_editor_approved(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url, publish="approved")
     assert desk.feed().entries == []
     editor = Editor(desk_app(desk))
     editor.login()

@@ -37,8 +37,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Desk, str, Any]]:
-    desk = make_desk(tmp_path)
+def served(tmp_path: Path, store_url: str) -> Iterator[tuple[Desk, str, Any]]:
+    desk = make_desk(tmp_path, store_url)
     app = desk_app(desk)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -15,8 +15,8 @@ COOKIE = "hsct_watch_session"
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    return make_desk(tmp_path)
+def desk(tmp_path: Path, store_url: str) -> Desk:
+    return make_desk(tmp_path, store_url)
 
 
 # -- where sign-in leads ------------------------------------------------------------------------

@@ -141,9 +141,10 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 @pytest.mark.usefixtures("trusted")
 def test_each_list_gets_its_stories_grouped_by_type_over_starttls(tmp_path: Path,
-                                                                 smtp: tuple[Sink, int]) -> None:
+                                                                 smtp: tuple[Sink, int],
+                                                                 store_url: str) -> None:
     sink, port = smtp
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     code, output = digest(desk)
     assert code == 0, output
@@ -185,9 +186,9 @@ def test_each_list_gets_its_stories_grouped_by_type_over_starttls(tmp_path: Path
 
 @pytest.mark.usefixtures("trusted")
 def test_a_failed_send_keeps_the_stories_for_the_next_digest(tmp_path: Path,
-                                                             smtp: tuple[Sink, int]) -> None:
+                                                             smtp: tuple[Sink, int], store_url: str) -> None:
     sink, port = smtp
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     sink.refuse_data = "554 5.7.1 Message rejected for policy reasons"
     code, output = digest(desk)
@@ -201,9 +202,9 @@ def test_a_failed_send_keeps_the_stories_for_the_next_digest(tmp_path: Path,
 
 
 def test_a_mail_server_that_is_down_is_one_line_per_list(tmp_path: Path, smtp: tuple[Sink, int],
-                                                         trusted: None) -> None:
+                                                         trusted: None, store_url: str) -> None:
     sink, port = smtp
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, free_port())
     code, output = digest(desk)
     assert code == 1 and output.splitlines() == [
@@ -220,10 +221,11 @@ def test_a_mail_server_that_is_down_is_one_line_per_list(tmp_path: Path, smtp: t
 
 def test_the_password_stays_out_of_the_config_and_a_wrong_one_fails(tmp_path: Path, smtp: tuple[Sink, int],
                                                                     certificate: tuple[Path, Path],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    store_url: str) -> None:
     sink, port = smtp
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     monkeypatch.delenv("HSCT_WATCH_SMTP_PASSWORD", raising=False)
     result = CliRunner().invoke(cli, ["--config", str(desk.root / "hsct-watch.toml"), "digest"])
@@ -237,10 +239,10 @@ def test_the_password_stays_out_of_the_config_and_a_wrong_one_fails(tmp_path: Pa
 
 
 def test_an_untrusted_certificate_is_refused(tmp_path: Path, smtp: tuple[Sink, int],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+                                             monkeypatch: pytest.MonkeyPatch, store_url: str) -> None:
     sink, port = smtp
     monkeypatch.setenv("HSCT_WATCH_SMTP_PASSWORD", PASSWORD)
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     code, output = digest(desk)
     assert code == 1 and output.startswith("! all: not sent (TLS failed: CERTIFICATE_VERIFY_FAILED)")
@@ -249,7 +251,7 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, smtp: tuple[Sink, i
 
 @pytest.mark.usefixtures("trusted")
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd misses implicit TLS
-def test_implicit_tls(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
+def test_implicit_tls(tmp_path: Path, certificate: tuple[Path, Path], store_url: str) -> None:
     sink = Sink()
     port = free_port()
     server = controller.Controller(sink, hostname="127.0.0.1", port=port,
@@ -257,7 +259,7 @@ def test_implicit_tls(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
                                    auth_required=True, auth_require_tls=False)  # its TLS is implicit
     server.start()
     try:
-        desk = make_desk(tmp_path)
+        desk = make_desk(tmp_path, store_url)
         with_digest(desk, port, security="ssl")
         code, output = digest(desk)
     finally:
@@ -267,9 +269,10 @@ def test_implicit_tls(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.usefixtures("trusted")
-def test_dry_run_prints_the_digest_and_records_nothing(tmp_path: Path, smtp: tuple[Sink, int]) -> None:
+def test_dry_run_prints_the_digest_and_records_nothing(tmp_path: Path, smtp: tuple[Sink, int],
+                                                       store_url: str) -> None:
     sink, port = smtp
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     code, output = digest(desk, "--dry-run")
     assert code == 0
@@ -282,11 +285,12 @@ def test_dry_run_prints_the_digest_and_records_nothing(tmp_path: Path, smtp: tup
 
 @pytest.mark.usefixtures("trusted")
 def test_a_story_published_after_the_last_digest_is_sent_next(tmp_path: Path,
-                                                               smtp: tuple[Sink, int]) -> None:
+                                                               smtp: tuple[Sink, int],
+                                                               store_url: str) -> None:
     """"Since the last digest" means since the list last had mail, not by the article's date:
     a story an editor publishes later is sent at the next digest."""
     sink, port = smtp
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_digest(desk, port)
     set_status(desk.store, [HOSTILE_URL], "rejected", editor="test")
     assert digest(desk)[1].splitlines()[0] == "all: sent 2 stories to 2 recipient(s)"
@@ -297,8 +301,8 @@ def test_a_story_published_after_the_last_digest_is_sent_next(tmp_path: Path,
     assert "hostile" in plain and "BEAT-MS" not in plain
 
 
-def test_no_digest_table_is_one_line(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path)
+def test_no_digest_table_is_one_line(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url)
     result = CliRunner().invoke(cli, ["--config", str(desk.root / "hsct-watch.toml"), "digest"])
     assert result.exit_code == 2
     assert result.output.startswith("hsct-watch: no [digest] table in the config")

@@ -30,6 +30,7 @@ class Demo:
     folder: Path
     config: Path
     first: subprocess.CompletedProcess[str]
+    store_url: str
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return hsct_watch("--config", str(self.config), *args, cwd=self.folder)
@@ -41,13 +42,13 @@ def hsct_watch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(tmp_path_factory: pytest.TempPathFactory, module_store_url: str) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("demo")
     with SampleSites(port=0) as sites:
         config = folder / "hsct-watch.toml"
-        config.write_text(sites.config_toml(), encoding="utf-8")
+        config.write_text(sites.config_toml(module_store_url), encoding="utf-8")
         first = hsct_watch("--config", str(config), "run", cwd=folder)
-        yield Demo(sites, folder, config, first)
+        yield Demo(sites, folder, config, first, module_store_url)
 
 
 def manifest() -> dict[str, list[dict[str, object]]]:
@@ -241,7 +242,7 @@ def test_second_run_adds_nothing(demo: Demo) -> None:
     total = next(line for line in third.stdout.splitlines() if line.startswith("total"))
     assert [int(x) for x in total.split()[2:4]] == [0, 0]  # a third run changes nothing
     # incremental: unchanged feeds and pages answer 304, stored articles are not fetched again
-    store = Store(f"sqlite:///{demo.folder / 'hsct-watch.db'}")
+    store = Store(demo.store_url)
     with store.session() as session:
         runs = session.execute(
             select(SourceRun.run_id, func.sum(SourceRun.bytes), func.sum(SourceRun.not_modified))

@@ -34,10 +34,10 @@ WORKING = ("wrong-charset", "no-charset", "bad-dates")
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
+def outcome(tmp_path_factory: pytest.TempPathFactory, module_store_url: str) -> Iterator[Outcome]:
     folder = tmp_path_factory.mktemp("faults")
     with FaultServer() as faults, SampleSites(port=0) as sites:
-        config = sites.config_toml() + """
+        config = sites.config_toml(module_store_url) + """
 [crawl]
 contact = "https://example.org/tests"
 """

@@ -300,9 +300,10 @@ def test_each_language_meets_its_targets_on_its_first_blind_batch(rules: Rules, 
 def test_a_store_made_before_languages_still_opens(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     Store(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as db:  # as a store of the version before
+    with sqlite3.connect(path) as db:  # as a store at the revision before
         db.execute("DROP INDEX ix_articles_language")
         db.execute("ALTER TABLE articles DROP COLUMN language")
+        db.execute("UPDATE alembic_version SET version_num = '0003'")
         db.execute("INSERT INTO articles (guid, link, source, title, summary, text, author, first_seen, "
                    "last_seen, content_hash, relevant, relevance_score, relevance_reasons, metadata, status, "
                    "note) VALUES ('g', 'https://x.org/a', 's', 't', '', '', '', '2026-01-01', "

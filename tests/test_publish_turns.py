@@ -13,8 +13,8 @@ from hsctwatch.stories.review import set_status
 from tests.desk import NEWS, item_id, make_desk
 
 
-def test_a_build_waits_its_turn_and_then_reads_the_store(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, publish="approved")
+def test_a_build_waits_its_turn_and_then_reads_the_store(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url, publish="approved")
     assert desk.feed_titles() == []
     with building(desk.config.data_dir):  # a build (the desk's, a run's) is under way
         waiting = threading.Thread(target=build_feeds, args=(desk.config,))
@@ -27,8 +27,8 @@ def test_a_build_waits_its_turn_and_then_reads_the_store(tmp_path: Path) -> None
     assert desk.feed_titles() == ["HSCT for MS: MIST at ten years"]  # what it read came after
 
 
-def test_builds_from_many_threads_end_with_the_last_decision(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, publish="approved")
+def test_builds_from_many_threads_end_with_the_last_decision(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url, publish="approved")
     news = str(item_id(desk, NEWS))
     threads = [threading.Thread(target=build_feeds, args=(desk.config,)) for _ in range(6)]
     for thread in threads:
@@ -41,8 +41,8 @@ def test_builds_from_many_threads_end_with_the_last_decision(tmp_path: Path) -> 
     assert desk.feed_titles() == ["HSCT for MS: MIST at ten years"]
 
 
-def test_a_temp_file_of_a_killed_build_is_cleared(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path)
+def test_a_temp_file_of_a_killed_build_is_cleared(tmp_path: Path, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url)
     out = desk.config.feeds_dir
     left = [out / ".rss.xml.k1ll3d.tmp", out / "tags" / ".research.xml.x9.tmp"]
     for path in left:

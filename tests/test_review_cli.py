@@ -25,10 +25,10 @@ firm views about which arm they would prefer. Results are expected in 2029."""
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Path, Store]:
+def setup(tmp_path: Path, store_url: str) -> tuple[Path, Store]:
     config = tmp_path / "hsct-watch.toml"
-    config.write_text('[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n', encoding="utf-8")
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    config.write_text(f'[store]\nurl = "{store_url}"\n[feeds]\nout = "public"\n', encoding="utf-8")
+    store = open_store(store_url)
     pipeline = Pipeline(store)
     pipeline(url=NEWS, text=REPORT, title="HSCT for MS: MIST at ten years")
     pipeline(url=BLOG, source="blog", title="HSCT for MS: MIST reprinted",

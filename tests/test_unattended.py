@@ -34,14 +34,15 @@ def test_a_second_run_exits_75_while_one_holds_the_lock(tmp_path: Path) -> None:
     assert not (tmp_path / "public").exists()
 
 
-def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp_path: Path) -> None:
+def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp_path: Path,
+                                                                            store_url: str) -> None:
     with SampleSites(port=0, delay=0.15) as sites:
         config = tmp_path / "hsct-watch.toml"
-        config.write_text(sites.config_toml(), encoding="utf-8")
+        config.write_text(sites.config_toml(store_url), encoding="utf-8")
         run = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "run"],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-        store = Store(f"sqlite:///{tmp_path / 'hsct-watch.db'}")
+        store = Store(store_url)
         deadline = time.monotonic() + 120
         stored = 0
         while stored < 3 and time.monotonic() < deadline:  # kill it part-way through
@@ -74,12 +75,13 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
     assert len(parsed.entries) == len(relevant_stories)
 
 
-def test_crawl_delay_in_robots_txt_is_respected(tmp_path: Path) -> None:
+def test_crawl_delay_in_robots_txt_is_respected(tmp_path: Path, store_url: str) -> None:
     from tests.faults import FaultServer
 
     with FaultServer(host="127.0.0.21", robots="User-agent: *\nCrawl-delay: 1\n") as site:
         config = tmp_path / "hsct-watch.toml"
         config.write_text(
+            f'[store]\nurl = "{store_url}"\n'
             "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nCONCURRENT_REQUESTS_PER_DOMAIN = 8\n"
             f'[[sources]]\nname = "polite"\nkind = "feed"\nurls = ["{site.base}/three"]\n', encoding="utf-8")
         result = hsct_watch(config, "crawl")
@@ -89,10 +91,10 @@ def test_crawl_delay_in_robots_txt_is_respected(tmp_path: Path) -> None:
         assert len(gaps) == 3 and min(gaps) >= 0.95, gaps
 
 
-def test_quiet_run_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
+def test_quiet_run_prints_nothing_when_all_is_well(tmp_path: Path, store_url: str) -> None:
     with SampleSites(port=0) as sites:
         config = tmp_path / "hsct-watch.toml"
-        config.write_text(sites.config_toml(), encoding="utf-8")
+        config.write_text(sites.config_toml(store_url), encoding="utf-8")
         result = hsct_watch(config, "run", "--quiet")
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
 

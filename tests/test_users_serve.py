@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hsctwatch.cli import cli
 from hsctwatch.stories.models import User, open_store
 
-CONFIG = '[store]\nurl = "sqlite:///store.db"\n[feeds]\nout = "public"\n'
+CONFIG = '[store]\nurl = "{store_url}"\n[feeds]\nout = "public"\n'
 
 
 def hw(config: Path, *args: str, input: str | None = None) -> tuple[int, str]:
@@ -25,9 +25,9 @@ def hw(config: Path, *args: str, input: str | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
+def test_users_add_list_passwd_remove(tmp_path: Path, store_url: str) -> None:
     config = tmp_path / "hsct-watch.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(CONFIG.format(store_url=store_url), encoding="utf-8")
     code, out = hw(config, "users", "list")
     assert code == 0 and "No accounts" in out
     # the password is asked twice, hidden; a mismatch asks again
@@ -35,7 +35,7 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
                    input="first password 1\nsecond password\nfirst password 1\nfirst password 1\n")
     assert code == 0 and "Added editor" in out and "do not match" in out
     assert "first password 1" not in out
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    store = open_store(store_url)
     with store.session() as session:
         user = session.get(User, "editor")
         assert user is not None and user.password_hash.startswith("$argon2id$")
@@ -66,9 +66,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_binds_to_loopback_serves_feeds_and_asks_for_a_login(tmp_path: Path) -> None:
+def test_serve_binds_to_loopback_serves_feeds_and_asks_for_a_login(tmp_path: Path, store_url: str) -> None:
     config = tmp_path / "hsct-watch.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(CONFIG.format(store_url=store_url), encoding="utf-8")
     hw(config, "feeds")
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -157,11 +157,11 @@ class _Browser:
         return status, headers
 
 
-def test_behind_a_proxy_the_desk_sees_the_client_and_https(tmp_path: Path) -> None:
+def test_behind_a_proxy_the_desk_sees_the_client_and_https(tmp_path: Path, store_url: str) -> None:
     """`hsct-watch serve` with behind_proxy = true, on a real waitress server on loopback."""
     config = tmp_path / "hsct-watch.toml"
-    config.write_text(CONFIG + '[serve]\nbehind_proxy = true\ntrusted_proxy = "127.0.0.1"\n',
-                      encoding="utf-8")
+    config.write_text(CONFIG.format(store_url=store_url)
+                      + '[serve]\nbehind_proxy = true\ntrusted_proxy = "127.0.0.1"\n', encoding="utf-8")
     code, _ = hw(config, "users", "add", "editor", "--password-stdin", input="a long editor password\n")
     assert code == 0
     port = _free_port()

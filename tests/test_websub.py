@@ -85,8 +85,8 @@ def feeds(desk: Desk) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_the_feeds_declare_the_hub(tmp_path: Path, hub: Hub) -> None:
-    desk = make_desk(tmp_path)
+def test_the_feeds_declare_the_hub(tmp_path: Path, hub: Hub, store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url)
     with_hub(desk, hub.url)
     assert feeds(desk)[0] == 0
     public = desk.config.feeds_dir
@@ -103,8 +103,9 @@ def test_the_feeds_declare_the_hub(tmp_path: Path, hub: Hub) -> None:
     assert json.loads((public / "feed.json").read_text())["hubs"] == [{"type": "WebSub", "url": hub.url}]
 
 
-def test_the_hub_hears_of_each_changed_feed_and_of_nothing_else(tmp_path: Path, hub: Hub) -> None:
-    desk = make_desk(tmp_path)
+def test_the_hub_hears_of_each_changed_feed_and_of_nothing_else(tmp_path: Path, hub: Hub,
+                                                                store_url: str) -> None:
+    desk = make_desk(tmp_path, store_url)
     with_hub(desk, hub.url)
     assert feeds(desk)[0] == 0  # every feed changed: it now names its hub
     public = desk.config.feeds_dir
@@ -123,10 +124,10 @@ def test_the_hub_hears_of_each_changed_feed_and_of_nothing_else(tmp_path: Path, 
     assert not (public / "tags/beat-ms.xml").exists()  # a feed that is gone is not announced
 
 
-def test_a_hub_that_refuses_is_one_line(tmp_path: Path) -> None:
+def test_a_hub_that_refuses_is_one_line(tmp_path: Path, store_url: str) -> None:
     refusing = Hub(status=500)
     try:
-        desk = make_desk(tmp_path)
+        desk = make_desk(tmp_path, store_url)
         with_hub(desk, refusing.url)
         code, output = feeds(desk)
     finally:
@@ -140,11 +141,11 @@ def test_a_hub_that_refuses_is_one_line(tmp_path: Path) -> None:
     assert (desk.config.feeds_dir / "rss.xml").exists() and "Traceback" not in output
 
 
-def test_a_hub_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
+def test_a_hub_that_cannot_be_reached_is_one_line(tmp_path: Path, store_url: str) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    desk = make_desk(tmp_path)
+    desk = make_desk(tmp_path, store_url)
     with_hub(desk, f"http://127.0.0.1:{port}/")
     code, output = feeds(desk)
     problems = [line for line in output.splitlines() if line.startswith("!")]

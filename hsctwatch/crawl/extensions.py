@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import IntegrityError
 
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.stories.models import Source, SourceRun, Store, utcnow
@@ -75,9 +76,14 @@ class RunRecorder:
         now = utcnow()
         with self.store.session() as session:
             row = session.get(Source, source.name)
-            if row is None:
-                row = Source(name=source.name, first_seen=now)
-                session.add(row)
+            if row is None:  # the first crawl of the source, unless another process's is too
+                try:
+                    with session.begin_nested():
+                        session.add(Source(name=source.name, first_seen=now))
+                except IntegrityError:
+                    pass
+                row = session.get(Source, source.name)
+            assert row is not None
             row.title = source.display_title
             row.kind = source.kind
             row.last_run_at = now
@@ -108,6 +114,7 @@ class RunRecorder:
         stats_file = self.crawler.settings.get("HSCTWATCH_STATS_FILE")
         if stats_file:  # for the benchmark: every crawler's stats, one JSON line each
             line = json.dumps({"source": getattr(getattr(spider, "source", None), "name", spider.name),
+                               "worker": self.crawler.settings.get("HSCTWATCH_CLUSTER_WORKER", ""),
                                "stats": self.crawler.stats.get_stats()}, default=str)
             with open(stats_file, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")

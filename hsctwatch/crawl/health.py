@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,11 +56,11 @@ def source_health(config: Config) -> list[SourceHealth]:
             if row is not None:
                 health.last_run = row.last_run_at
                 health.last_item = row.last_item_at
-            runs = session.scalars(
+            runs = _per_run(session.scalars(
                 select(SourceRun).where(SourceRun.source == source.name,
                                         SourceRun.finished_at.is_not(None))
-                .order_by(SourceRun.id.desc()).limit(HISTORY_RUNS)
-            ).all()
+                .order_by(SourceRun.id.desc()).limit(HISTORY_RUNS * 10)  # a cluster's: rows per worker
+            ).all())[:HISTORY_RUNS]
             if runs:
                 health.last_items = runs[0].items
                 health.last_new = runs[0].new
@@ -69,6 +70,31 @@ def source_health(config: Config) -> list[SourceHealth]:
                                   for r in reversed(runs)]
             rows.append(health)
     return rows
+
+
+def _per_run(rows: Sequence[SourceRun]) -> list[SourceRun]:
+    """One row per run, newest first: a cluster's workers each record their part of a run (rows
+    of one run_id), which add up to the source's figures for that run."""
+    runs: dict[object, SourceRun] = {}
+    for row in rows:
+        key = row.run_id if row.run_id is not None else ("row", row.id)
+        if key not in runs:
+            runs[key] = SourceRun(run_id=row.run_id, source=row.source, items=row.items, new=row.new,
+                                  errors=row.errors, messages=list(row.messages or []),
+                                  started_at=row.started_at, finished_at=row.finished_at,
+                                  finish_reason=row.finish_reason)
+        else:
+            total = runs[key]
+            total.items += row.items
+            total.new += row.new
+            total.errors += row.errors
+            total.messages = [*total.messages, *(row.messages or [])]
+            total.started_at = min(total.started_at, row.started_at)
+            if row.finished_at and (total.finished_at is None or row.finished_at > total.finished_at):
+                total.finished_at = row.finished_at
+            if total.finish_reason in ("", "finished"):  # a worker stopped early marks the run
+                total.finish_reason = row.finish_reason
+    return list(runs.values())
 
 
 def _warnings(runs: list[SourceRun]) -> list[str]:

@@ -92,37 +92,56 @@ def crawl(
         session.add(run)
         session.flush()
         run_id = run.id
-    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
-            "--parent", str(os.getpid()), "--started", repr(started)]
-    if config.path:
-        args += ["--config", str(Path(config.path).absolute())]
-    if verbose:
-        args.append("--verbose")
-    for source in sources:
-        args += ["--source", source.name]
-    env = dict(os.environ)
-    if config.path:
-        env.pop("HSCT_WATCH_CONFIG", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
-    child = subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
-                             pass_fds=held_descriptors())
+    names = [source.name for source in sources]
     deadline = started + config.limits.run_minutes * 60 + GRACE_SECONDS if config.limits.run_minutes else None
-    while child.poll() is None:
-        time.sleep(0.5)
+
+    def progress() -> None:
         if on_progress:
             done, items = _progress(store, run_id)
             on_progress(done, len(sources), items)
-        if deadline is not None and time.time() > deadline:
-            _end(child)
+
+    if config.cluster.redis:
+        from hsctwatch.crawl.cluster_run import crawl_on_cluster
+
+        returncode = crawl_on_cluster(config, run_id, names, verbose, progress)
+    else:
+        child = start_crawl(config, run_id, names, verbose=verbose, started=started)
+        while child.poll() is None:
+            time.sleep(0.5)
+            progress()
+            if deadline is not None and time.time() > deadline:
+                _end(child)
+        returncode = child.returncode
     result = summarize(config, run_id, sources)
-    result.returncode = child.returncode
+    result.returncode = returncode
     with store.session() as session:
         run_row = session.get(CrawlRun, run_id)
         if run_row is not None:
             run_row.finished_at = utcnow()
-            run_row.status = "failed" if result.failed_sources or child.returncode else "ok"
+            run_row.status = "failed" if result.failed_sources or returncode else "ok"
     store.analyze()  # fresh statistics, so the feeds' newest-first queries walk the date index
     return result
+
+
+def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose: bool = False,
+                cluster: Sequence[str] = (), started: float | None = None) -> subprocess.Popen[bytes]:
+    """The crawl's child process (`python -m hsctwatch.crawl.runner`), started; it dies with this
+    process and counts the run's time limit from `started` (now if None). `cluster` adds its role
+    in a cluster (--cluster seed|work --worker ID)."""
+    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
+            "--parent", str(os.getpid()), "--started", repr(started or time.time()), *cluster]
+    if config.path:
+        args += ["--config", str(Path(config.path).absolute())]
+    if verbose:
+        args.append("--verbose")
+    for name in sources:
+        args += ["--source", name]
+    env = dict(os.environ)
+    if config.path:
+        env.pop("HSCT_WATCH_CONFIG", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
+    return subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
+                            pass_fds=held_descriptors())
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:
@@ -157,21 +176,29 @@ def summarize(config: Config, run_id: int, sources: Sequence[SourceConfig]) -> R
     store = open_store(config.store_url)
     summaries = []
     with store.session() as session:
-        rows = {r.source: r for r in session.scalars(select(SourceRun).where(SourceRun.run_id == run_id))}
+        rows: dict[str, list[SourceRun]] = {}
+        query = select(SourceRun).where(SourceRun.run_id == run_id).order_by(SourceRun.id)
+        for row in session.scalars(query):
+            rows.setdefault(row.source, []).append(row)  # in a cluster, one row per worker
         for source in sources:
-            row = rows.get(source.name)
-            if row is None:
+            parts = rows.get(source.name)
+            if not parts:
                 summaries.append(SourceSummary(source.name, source.display_title, finished=False,
                                                errors=1, messages=["the crawl did not start"]))
                 continue
             summaries.append(SourceSummary(
-                name=source.name, title=source.display_title, fetched=row.responses, new=row.new,
-                updated=row.updated, unchanged=row.unchanged, irrelevant=row.irrelevant,
-                duplicates=row.duplicates, dropped=row.dropped, errors=row.errors,
-                messages=list(row.messages or []), finished=row.finished_at is not None,
-                duration=row.duration,
+                name=source.name, title=source.display_title,
+                **{figure: sum(getattr(row, column) for row in parts) for figure, column in _FIGURES.items()},
+                messages=[message for row in parts for message in row.messages or []],
+                finished=all(row.finished_at is not None for row in parts),
+                duration=max(row.duration for row in parts),
             ))
     return RunResult(run_id, summaries)
+
+
+#: a summary's figures and the SourceRun columns they add up
+_FIGURES = {"fetched": "responses", "new": "new", "updated": "updated", "unchanged": "unchanged",
+            "irrelevant": "irrelevant", "duplicates": "duplicates", "dropped": "dropped", "errors": "errors"}
 
 
 # -- the child process ------------------------------------------------------------------------
@@ -185,6 +212,8 @@ def _child(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--started", type=float)
     parser.add_argument("--source", action="append", default=[])
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--cluster", choices=("seed", "work"), help="this crawl's part in a cluster run")
+    parser.add_argument("--worker", default="", help="the cluster worker's id")
     options = parser.parse_args(argv)
     if options.parent:
         die_with_parent(options.parent)
@@ -219,7 +248,12 @@ def _crawl_here(options: argparse.Namespace) -> int:
     apply_config(settings, config)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
     settings.set("HSCTWATCH_RUN_STARTED", options.started or time.time(), priority="cmdline")
-    if not options.verbose:
+    if options.cluster:
+        from hsctwatch.crawl.cluster import apply_cluster
+
+        apply_cluster(settings, config.cluster.redis, config.cluster.prefix, options.cluster,
+                      options.run_id, options.worker)
+    if not options.verbose and options.cluster != "work":  # a worker logs to stderr (the journal)
         log_file = config.data_dir / "hsct-watch.log"
         settings.set("LOG_FILE", str(log_file), priority="cmdline")
         settings.set("LOG_FILE_APPEND", False, priority="cmdline")

@@ -59,6 +59,15 @@ _COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__t
                                  ("guid", " AND copies.guid != ''"))}
 
 
+def is_unchanged(session: Session, item: Mapping[str, Any]) -> bool:
+    """Whether the item is a stored copy whose text is the same: storing it changes no story."""
+    stored = session.execute(_HASH_OF, {"value": url_key(item.get("canonical_url") or "")}).first()
+    return stored is not None and (not item.get("content_hash") or item["content_hash"] == stored[0])
+
+
+_HASH_OF = text(f"SELECT content_hash FROM {Copy.__tablename__} WHERE url_key = :value")
+
+
 def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None,
               minhash: bytes | None = None) -> tuple[str, int]:
     """Store one item. Returns the outcome (new, updated, unchanged or copy) and the story's id.

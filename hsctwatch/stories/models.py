@@ -1,7 +1,9 @@
 """The store: stories, every URL each was seen at, tags with evidence, sources and crawl runs.
 
-SQLAlchemy over any database URL; a SQLite file by default. Every write happens in one
-transaction, so a killed run leaves each story either fully stored or not at all.
+SQLAlchemy over any database URL: a SQLite file by default, or a PostgreSQL server
+(``postgresql+psycopg://…``). Every write happens in one transaction, so a killed run leaves each
+story either fully stored or not at all. Opening a store brings its schema up to date
+(hsctwatch.stories.migrations); a store that can't be used is a StoreError.
 
 Vocabulary: an *article* row is one story (one feed item); a *copy* is one URL where that
 story was seen. The article's ``link`` is the copy of its original publisher; its ``guid``
@@ -21,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -35,11 +38,11 @@ from sqlalchemy import (
     event,
     false,
     func,
-    inspect,
     select,
     text,
+    update,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -128,6 +131,9 @@ class Story(Base):
     language: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)
     # shown first in the feed item, e.g. a trial's "Status changed: recruiting → completed"
     note: Mapped[str] = mapped_column(Text, default="")
+    # when the signature was last written, in the order of the store's story lock (Store.lock_stories):
+    # each process's near-duplicate index loads what others stored since it last looked
+    signature_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
 
     copies: Mapped[list[Copy]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Copy.id"
@@ -347,9 +353,27 @@ class SourceRun(Base):
         return self.errors > 0 and self.items == 0 or self.finish_reason not in ("", "finished")
 
 
-_DROPPED_INDEXES = ("ix_copies_guid", "ix_copies_rel_canonical")
-#: columns added since the first version: (table, column), added to an older store when it opens
-_ADDED_COLUMNS = (("articles", "borderline"), ("articles", "language"))
+class StoryLock(Base):
+    """One row that every transaction creating or re-indexing a story updates first.
+
+    Updating it takes the row's lock on PostgreSQL and the database's write lock on SQLite, held
+    until the transaction ends: the crawlers of every process, on every machine, decide "new story
+    or copy of a stored one" one at a time, each seeing what the others committed. ``seq`` counts
+    those transactions (Story.signature_seq).
+    """
+
+    __tablename__ = "story_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def safe_url(url: str) -> str:
+    """The store's URL as it may be shown: without the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def is_published(article: Story, publish: str) -> bool:
@@ -377,72 +401,55 @@ class Store:
     before the store is reported as locked.
     """
 
-    def __init__(self, url: str, *, wait_seconds: float = 30):
+    def __init__(self, url: str, *, wait_seconds: float = 30, upgrade: bool = True):
+        """Open the store at a URL, bringing its schema up to date (hsctwatch.stories.migrations)
+        unless `upgrade` is False. A store that can't be used is a StoreError."""
+        from hsctwatch.stories import migrations
+
         self.url = url
         self.wait_seconds = wait_seconds
         _check_sqlite_folder(url)
         try:
             sqlite = make_url(url).get_backend_name() == "sqlite"
+            # a server may restart under a long-lived process (the desk, a worker): pings first
             self.engine: Engine = create_engine(
-                url, future=True, connect_args={"timeout": wait_seconds} if sqlite else {})
+                url, future=True, pool_pre_ping=not sqlite,
+                connect_args={"timeout": wait_seconds} if sqlite else {})
             if sqlite:
                 event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, wait_seconds))
-            self._make_schema()
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(describe_store_error(url, exc, wait_seconds)) from None
+        with self._usable():
+            self.revision = migrations.upgrade(self.engine)[1] if upgrade else migrations.check(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if sqlite:
+        if upgrade and sqlite:
             with contextlib.suppress(SQLAlchemyError):  # statistics only speed queries up, and
                 if self._statistics_stale():  # each run's end refreshes them
                     self.analyze()
 
-    def _make_schema(self) -> None:
-        """Create what a new store lacks (tables, indexes of newer versions), in one transaction
-        that holds the database's write lock: two processes opening a brand-new store at once
-        make it once between them instead of both trying to create every table."""
-        with self.engine.connect() as connection:
-            if self._schema_current(connection):
-                return
-            if self.engine.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before reading
-            elif self.engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(7048123)"))  # hsct-watch schema
-            Base.metadata.create_all(connection)  # checks what exists first, under the lock
-            self._add_columns(connection)
-            for old in _DROPPED_INDEXES:  # indexes of older versions, replaced since
-                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
-            for table in Base.metadata.sorted_tables:  # indexes added since the store was made
-                for index in table.indexes:
-                    index.create(connection, checkfirst=True)
-            connection.commit()
+    def upgrade(self) -> tuple[str | None, str]:
+        """Bring the schema to the newest revision (done on open): the revisions before and after."""
+        from hsctwatch.stories import migrations
 
-    @staticmethod
-    def _schema_current(connection: Connection) -> bool:
-        """Every table and index is there and no old index is: nothing to write (a store that
-        another process holds locked can still be read)."""
-        inspector = inspect(connection)
-        tables = set(inspector.get_table_names())
-        if not set(Base.metadata.tables) <= tables:
-            return False
-        for table_name, name in _ADDED_COLUMNS:
-            if name not in {c["name"] for c in inspector.get_columns(table_name)}:
-                return False
-        found = {index["name"] for table in tables for index in inspector.get_indexes(table)}
-        wanted = {index.name for table in Base.metadata.sorted_tables for index in table.indexes}
-        return wanted <= found and not found & set(_DROPPED_INDEXES)
+        with self._usable():
+            before, after = migrations.upgrade(self.engine)
+        self.revision = after
+        return before, after
 
-    def _add_columns(self, connection: Connection) -> None:
-        """Columns added since an older store was made, with their default (before their indexes)."""
-        for table_name, name in _ADDED_COLUMNS:
-            if name in {c["name"] for c in inspect(connection).get_columns(table_name)}:
-                continue
-            column = Base.metadata.tables[table_name].c[name]
-            kind = column.type.compile(self.engine.dialect)
-            arg = column.server_default.arg  # type: ignore[union-attr]
-            default = ("'" + arg.replace("'", "''") + "'" if isinstance(arg, str)
-                       else arg.compile(dialect=self.engine.dialect))
-            connection.exec_driver_sql(
-                f"ALTER TABLE {table_name} ADD COLUMN {name} {kind} NOT NULL DEFAULT {default}")
+    @contextmanager
+    def _usable(self) -> Iterator[None]:
+        """A store that is damaged, locked, unreachable, or whose schema is too new, as one
+        StoreError line."""
+        from hsctwatch.stories import migrations
+
+        try:
+            yield
+        except (SQLAlchemyError, ImportError) as exc:
+            self.engine.dispose()
+            raise StoreError(describe_store_error(self.url, exc, self.wait_seconds)) from None
+        except migrations.SchemaTooNew as exc:
+            self.engine.dispose()
+            raise StoreError(f"the store {safe_url(self.url)}: {exc}") from None
 
     def _statistics_stale(self) -> bool:
         """No planner statistics yet, or made when the store held far fewer stories (a store
@@ -473,6 +480,29 @@ class Store:
         """A transaction: committed when the block ends, rolled back on any exception."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def trial(self) -> Iterator[Session]:
+        """A transaction that writes nothing and is rolled back: for reporting what a change would
+        do (`reprocess --dry-run`) on any database, while crawls go on."""
+        with self._sessions() as session, session.no_autoflush:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @staticmethod
+    def lock_stories(session: Session) -> int:
+        """Take the store's story lock for the rest of the transaction (StoryLock); returns the
+        transaction's number in the lock's order. Every read after it sees what other processes
+        committed before."""
+        seq = session.execute(update(StoryLock).where(StoryLock.id == 1)
+                              .values(seq=StoryLock.seq + 1).returning(StoryLock.seq)).scalar()
+        if seq is None:  # a store whose lock row is gone: made again, and taken
+            session.add(StoryLock(id=1, seq=1))
+            session.flush()
+            seq = 1
+        return int(seq)
 
     def close(self) -> None:
         self.engine.dispose()

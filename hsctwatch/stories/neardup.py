@@ -11,7 +11,9 @@ blog that quotes a paragraph among its own, or another outlet's own report, stay
 
 Each story's signature and fingerprints are stored with it, so the index is reloaded from the
 store (not rehashed) when a crawl starts, and it is shared by every crawler of the process: a new
-article is checked against every stored story, not only this run's.
+article is checked against every stored story, not only this run's. Crawls in other processes
+store stories too: `refresh` loads the signatures and fingerprints written since the index last
+looked (in the order of the store's story lock, Story.signature_seq).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from hsctwatch.stories.models import Store, Story
 
@@ -185,6 +188,27 @@ class NearDuplicateIndex:
         # the stored stories' texts, by id, for telling a partial copy from a shared quote
         self.texts = texts
         self.lock = threading.Lock()
+        self.seq = 0  # the newest Story.signature_seq loaded: later ones were stored since
+
+    def refresh(self, session: Session) -> int:
+        """Load the signatures and fingerprints stored (or changed) since the index last looked,
+        by this process or any other; returns how many. Cheap when there are none (one indexed
+        query)."""
+        rows = session.execute(select(Story.id, Story.minhash, Story.signature_seq)
+                               .where(Story.signature_seq > self.seq).order_by(Story.signature_seq)).all()
+        with self.lock:
+            for article_id, blob, seq in rows:
+                self._remove(article_id)
+                if blob and len(blob) >= _SIGNATURE_BYTES:
+                    prints = np.frombuffer(blob[_SIGNATURE_BYTES:], dtype=np.uint32)
+                    self._index_row(self._append(article_id, from_bytes(blob), prints), prints)
+                self.seq = max(self.seq, int(seq or 0))
+        return len(rows)
+
+    def seen(self, seq: int) -> None:
+        """This process committed signatures numbered `seq`, after loading every earlier one."""
+        with self.lock:
+            self.seq = max(self.seq, seq)
 
     @classmethod
     def from_store(cls, store: Store) -> NearDuplicateIndex:
@@ -193,6 +217,8 @@ class NearDuplicateIndex:
         with store.session() as session:
             count = session.scalar(select(func.count()).select_from(Story)) or 0
             index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
+            # what is stored from here on is loaded by refresh (again, if the scan below sees it)
+            index.seq = session.scalar(select(func.max(Story.signature_seq))) or 0
             missing: list[tuple[int, bytes]] = []
             rows = session.execute(select(Story.id, Story.minhash).execution_options(yield_per=2000))
             for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
@@ -220,15 +246,20 @@ class NearDuplicateIndex:
             self._remove(article_id)
             if minhash is None or prints is None:
                 return None
-            row = self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
-            for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
-                self.pending.setdefault((band, int(key)), []).append(row)
-            for key in prints.tolist():
-                self.pending_prints.setdefault(key, []).append(row)
-            self.pending_rows += 1
-            if self.pending_rows > RESORT_AFTER:
-                self._sort()
+            self._index_row(self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints),
+                            prints)
         return to_bytes(minhash, prints)
+
+    def _index_row(self, row: int, prints: np.ndarray) -> None:
+        """Make a new row findable: its band keys and fingerprints wait in `pending` and
+        `pending_prints` until the next re-sort."""
+        for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
+            self.pending.setdefault((band, int(key)), []).append(row)
+        for key in prints.tolist():
+            self.pending_prints.setdefault(key, []).append(row)
+        self.pending_rows += 1
+        if self.pending_rows > RESORT_AFTER:
+            self._sort()
 
     def _append(self, article_id: int, hashvalues: np.ndarray, prints: np.ndarray | None = None) -> int:
         if self.size == len(self.matrix):

@@ -36,15 +36,17 @@ class ReprocessReport:
 
 
 def reprocess(store: Store, rules: Rules, batch: int = 500, *, learned: Learned | None = None,
-              margin: float = 0.15, focus: Mapping[str, str] | None = None) -> ReprocessReport:
-    """``learned``: the model as the relevance stage applies it (default: off); ``margin``: how far
-    under the threshold a story is borderline; ``focus``: each source's declared focus (by name),
-    as the config now says."""
+              margin: float = 0.15, focus: Mapping[str, str] | None = None,
+              dry_run: bool = False) -> ReprocessReport:
+    """Re-judge every story. ``learned``: the model as the relevance stage applies it (default:
+    off); ``margin``: how far under the threshold a story is borderline; ``focus``: each source's
+    declared focus (by name), as the config now says; ``dry_run``: only report, each batch rolled
+    back unwritten."""
     report = ReprocessReport()
     learned = learned or Learned()
     last_id = 0
     while True:
-        with store.session() as session:
+        with store.trial() if dry_run else store.session() as session:
             articles = session.scalars(
                 select(Story).where(Story.id > last_id).order_by(Story.id).limit(batch)
             ).all()
