@@ -48,13 +48,17 @@ def project_files() -> list[str]:
                                                       for part in p.parts))]
 
 
+#: Paths to the team's files outside the repository, spelled in parts so this file names none.
+OUTSIDE = ("../" + "shared", "TAXONOMY" + ".md")
+
+
 def test_nothing_points_outside_the_repository() -> None:
     outside = []
     for name in project_files():
         path = ROOT / name
-        if name.startswith("tests/test_policy.py") or not path.is_file() or path.suffix in (".png", ".gz"):
+        if not path.is_file() or path.suffix in (".png", ".gz"):
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
-        if "../shared" in text or "TAXONOMY.md" in text:
+        if any(pointer in text for pointer in OUTSIDE):
             outside.append(name)
     assert outside == []
