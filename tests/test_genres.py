@@ -672,3 +672,53 @@ def test_relapsing_ms_named_once_in_a_piece_about_progressive_ms(rules: Rules) -
                 "PPMS patients do worse than others, the clinic said. My PPMS has been slow but steady.",
                 "Four months after HSCT my primary progressive MS is no worse. PPMS is a long game.")
     assert slugs(rules, diary) & {"rrms", "ppms", "spms"} == {"ppms"}
+
+
+# -- tuned on en-3's genres: a feature's quoted answers, a carer's diary, a post filed by its name --
+
+
+def test_a_feature_interview_answers_in_quotations(rules: Rules) -> None:
+    """Each question a paragraph of its own, each answer the speaker's quotation: an interview,
+    though it never calls itself one; a page of questions answered in the house's voice is not."""
+    questions = ["What surprised you most?", "How long is the stay?", "What should people pack?"]
+    quoted = ['"The first week. I thought I knew what to expect, and I did not."',
+              '"About four weeks. I tell everyone to plan for six, because my patients always stay longer."',
+              '"Warm socks, a long charger and my advice: patience with yourself."']
+    plain = ["The first week is the hardest for most people.", "About four weeks on the ward.",
+             "Warm socks, a long charger and a book."]
+    lede = ("A haematology nurse who has looked after people with multiple sclerosis through their "
+            "autologous haematopoietic stem cell transplant for a decade describes the ward.")
+    asked = [p for pair in zip(questions, quoted, strict=True) for p in pair]
+    answered = [p for pair in zip(questions, plain, strict=True) for p in pair]
+    feature = doc("A nurse on the transplant ward", lede, *asked)
+    faq = doc("The transplant ward: your questions", lede, *answered)
+    assert "interview" in slugs(rules, feature)
+    assert "interview" not in slugs(rules, faq)
+
+
+def test_a_carers_diary_follows_one_persons_transplant(rules: Rules) -> None:
+    """A wife, a sister or a mother keeps the diary: the story is told through his counts, her
+    doctor, his cells, and it is still a patient's story."""
+    diary = doc(
+        "Week two at the clinic",
+        "My little brother asked me to keep the blog going while he sleeps. His counts hit zero on "
+        "Day +7 and his doctor says that is right on time.",
+        "He had his apheresis last week and they got enough cells in one go. On Day 0 they gave him his "
+        "cells back after four days of cyclophosphamide for his multiple sclerosis.",
+        "Mum flies out on Friday. Thank you all for the messages, we read every one.")
+    assert "patient-story" in slugs(rules, diary) and "news" not in slugs(rules, diary)
+
+
+def test_a_post_filed_under_the_transplant_that_speaks_of_it_is_about_it(rules: Rules) -> None:
+    """Filed under "Stem cell transplant", telling of the transplant programme and of being
+    transplanted: the category and the text say the same thing. Filed there but speaking of
+    nothing of the kind, it stays out."""
+    body = ("I was diagnosed with relapsing-remitting multiple sclerosis in 2012 and failed three drugs. "
+            "Then I read about the stem cell transplant programme at the university hospital.",
+            "The insurer said no twice. The third appeal worked, and I was transplanted in the spring; "
+            "six years on I have had no relapses and take no medication.")
+    filed = ("Insurance", "Stem cell transplant")
+    assert rules.relevance(doc("How we won the appeal", *body, categories=filed)).relevant
+    other = doc("How we won the appeal", "I have relapsing multiple sclerosis and the insurer refused my "
+                "new drug twice. The third appeal worked.", categories=filed)
+    assert not rules.relevance(other).relevant

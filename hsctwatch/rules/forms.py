@@ -80,9 +80,16 @@ def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evi
                 if _QUESTION.match(q) and not _QUESTION.match(a)]
     if len(answered) < max(least, 3):
         return None
-    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a))) for _, a in answered) < len(answered):
+    if not cue and sum(len(pattern.findall(_spoken(a))) for _, a in answered) < len(answered):
         return None
     return tuple(Evidence(q.strip("*_ ")[:120], "body") for q, _ in answered[:2])
+
+
+def _spoken(answer: str) -> str:
+    """An answer's own words: a feature sets each answer as the speaker's quotation ("That the
+    ward bit is the part we're good at …"), and that quotation is the answer; inside another
+    answer, a quotation is someone else's words."""
+    return answer if answer.lstrip().startswith('"') else _QUOTED.sub(" ", answer)
 
 
 _QUESTION = re.compile(r"^[*_\s]*[¿]?[^\n?]{3,200}\?[*_\s]*$")

@@ -183,7 +183,9 @@ class RelevanceRules:
         enough kinds, or in one with a short name of it, or named by where it is done, or by the
         post's categories or source — then they mean it everywhere. "named": only named — then
         they add to the paragraphs that name it, and make none of their own (lymphodepleting
-        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
+        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither. A post
+        filed under a short name of it ("Stem cell transplant") that uses one in its text ("I was
+        transplanted in October") tells it as a diarist does: the two say the same thing."""
         kinds = self._step_kinds(view)
         told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
         strong = view.spans(self.procedure) if self._own_procedure(senses) else []
@@ -199,7 +201,7 @@ class RelevanceRules:
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
         elif centres or (weak and places):
             reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
-        elif page.procedure or (page.weak and view.has(self.chemo)):
+        elif page.procedure or (page.weak and (view.has(self.chemo) or weak)):
             reasons.append(f"read in the light of the categories ({page.procedure or page.weak!r})")
         elif page.focus:
             reasons.append("the source is devoted to HSCT")
