@@ -722,3 +722,48 @@ def test_a_post_filed_under_the_transplant_that_speaks_of_it_is_about_it(rules: 
     other = doc("How we won the appeal", "I have relapsing multiple sclerosis and the insurer refused my "
                 "new drug twice. The third appeal worked.", categories=filed)
     assert not rules.relevance(other).relevant
+
+
+def test_a_clinicians_quoted_answers_make_an_interview(rules: Rules) -> None:
+    """A clinician answers for her team ("we"), in quotations under each question: still an
+    interview."""
+    pairs = [("What do people underestimate?", '"The fatigue. We see it in everyone, for months."'),
+             ("And the ward?", '"The ward is the part we are good at. The nurses do this every day."'),
+             ("Any advice?", '"Pack slippers, and plan for a slow first year at home."')]
+    feature = doc("On the ward with a transplant nurse",
+                  "A nurse who has looked after people with multiple sclerosis through autologous "
+                  "haematopoietic stem cell transplantation for a decade on the stay.",
+                  *(p for pair in pairs for p in pair))
+    assert "interview" in slugs(rules, feature)
+
+
+def test_a_structured_abstract_is_research(rules: Rules) -> None:
+    """Background, Methods, Results, Conclusions: a study's abstract, whatever else it names."""
+    abstract = doc(
+        "Costs of autologous HSCT against high-efficacy drugs in relapsing MS",
+        "Objectives: To compare the costs of autologous haematopoietic stem cell transplantation (aHSCT) "
+        "with two high-efficacy drugs for relapsing multiple sclerosis.",
+        "Methods: A model over ten years, from the health service's perspective.",
+        "Results: aHSCT cost less over ten years than either drug.",
+        "Conclusions: For selected patients, aHSCT is likely to save money.")
+    assert "research" in slugs(rules, abstract) and "news" not in slugs(rules, abstract)
+
+
+def test_a_familys_we_tells_a_patients_story_a_press_offices_does_not(rules: Rules) -> None:
+    """A couple writes "we" of the transplant they went through together; a hospital writes "we"
+    of its service — that alone is no patient's story."""
+    family = doc(
+        "Week three in Puebla",
+        "We landed on a Sunday and the clinic picked us up. Our apartment is two streets away and we "
+        "walk over every morning for bloods. I do the cooking, Tom does the sleeping.",
+        "The chemo for Tom's multiple sclerosis finished on Thursday and his stem cells went back in on "
+        "Day 0. Our friends back home raised most of the money, and we cannot thank them enough.",
+        "We have one more week here. I will write again when we are home.")
+    release = doc(
+        "Hospital opens a transplant unit for multiple sclerosis",
+        "We are proud to announce that our hospital now offers autologous haematopoietic stem cell "
+        "transplantation for people with multiple sclerosis. We have treated our first four patients.",
+        "Our team of neurologists and haematologists will assess each referral. We expect to treat "
+        "forty patients a year, and we will publish our results.")
+    assert "patient-story" in slugs(rules, family)
+    assert "patient-story" not in slugs(rules, release)
