@@ -767,3 +767,22 @@ def test_a_familys_we_tells_a_patients_story_a_press_offices_does_not(rules: Rul
         "forty patients a year, and we will publish our results.")
     assert "patient-story" in slugs(rules, family)
     assert "patient-story" not in slugs(rules, release)
+
+
+def test_the_chemotherapy_before_car_t_cells_is_not_the_transplants(rules: Rules) -> None:
+    """CAR-T cells follow a short lymphodepleting chemotherapy with cyclophosphamide: that is not
+    the transplant told in its steps, and a story that sets CAR-T beside stem cell transplantation
+    once stays out; the same drug in a transplant's diary still tells it."""
+    car_t = doc(
+        "First patients with MS treated with CAR-T cells",
+        "Two people with relapsing multiple sclerosis received a single infusion of CAR-T cells after a "
+        "short course of lymphodepleting chemotherapy with fludarabine and cyclophosphamide.",
+        "Unlike stem cell transplantation, which is already used for some people with relapsing MS, "
+        "CAR-T is entirely experimental in this disease. The team will report at six months.",
+        "Both patients left hospital within two weeks, and neither has relapsed so far.")
+    diary = doc(
+        "Four days of chemo done",
+        "Four days of cyclophosphamide are behind me and my stem cells go back in tomorrow. The "
+        "transplant for my relapsing MS is finally happening.")
+    assert not rules.relevance(car_t).relevant
+    assert rules.relevance(diary).relevant
