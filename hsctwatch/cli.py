@@ -269,8 +269,9 @@ def eval_command(state: State, corpus: tuple[Path, ...], mistakes: bool, rules_o
     """Precision, recall and F1 of relevance and of each tag facet on labelled CORPUS folders
     (TOML files of [[case]] tables; default tests/corpus); then relevance by the rules alone and
     combined with the learned model, cross-validated: each case is scored by a model trained on
-    the other folds, never on itself. A held-out blind batch (a folder such as blind/de-2) is
-    scored by a model trained on the other folders, and never trained on."""
+    the other folds, never on itself. A blind batch (a folder such as blind/en-3) is scored by a
+    model trained on the other folders (leave one batch out); a held-out one (blind/de-2) is
+    never trained on."""
     from hsctwatch.rules import Rules
     from hsctwatch.rules.evaluate import evaluate, load_corpus
 
@@ -303,9 +304,10 @@ def eval_command(state: State, corpus: tuple[Path, ...], mistakes: bool, rules_o
 
 def _eval_learned(config: Config, groups: dict[str, Any], rules: Any, folds: int, mistakes: bool) -> None:
     from hsctwatch.rules.crossval import cross_validate
-    from hsctwatch.rules.learned import held_out
+    from hsctwatch.rules.learned import blind_batch, held_out
 
     held = [name for name in groups if held_out(name)]
+    apart = [name for name in groups if blind_batch(name) and name not in held]
     try:
         cv = cross_validate(groups, rules, weight=config.model.weight, folds=folds, held=held)
     except ValueError as exc:
@@ -314,8 +316,9 @@ def _eval_learned(config: Config, groups: dict[str, Any], rules: Any, folds: int
     state = "on" if config.model.enabled else "off"
     click.echo(f"\nRelevance, rules alone and combined with the learned model (weight {cv.weight:.2f}, "
                f"{state} in the config), {cv.folds}-fold cross-validated over {cv.trained_on} cases"
+               + (f"; {', '.join(apart)} each scored by a model trained without it" if apart else "")
                + (f"; {', '.join(held)} held out" if held else "") + ":")
-    table = [(name + (" (held out)" if name in held else ""), str(cases),
+    table = [(name + (" (held out)" if name in held else " (left out)" if name in apart else ""), str(cases),
               *(f"{v:.3f}" for v in (a.precision, a.recall, a.f1, b.precision, b.recall, b.f1)))
              for name, cases, a, b in cv.rows]
     print_table(("", "cases", "rules P", "rules R", "rules F1", "combined P", "combined R", "combined F1"),

@@ -672,3 +672,117 @@ def test_relapsing_ms_named_once_in_a_piece_about_progressive_ms(rules: Rules) -
                 "PPMS patients do worse than others, the clinic said. My PPMS has been slow but steady.",
                 "Four months after HSCT my primary progressive MS is no worse. PPMS is a long game.")
     assert slugs(rules, diary) & {"rrms", "ppms", "spms"} == {"ppms"}
+
+
+# -- tuned on en-3's genres: a feature's quoted answers, a carer's diary, a post filed by its name --
+
+
+def test_a_feature_interview_answers_in_quotations(rules: Rules) -> None:
+    """Each question a paragraph of its own, each answer the speaker's quotation: an interview,
+    though it never calls itself one; a page of questions answered in the house's voice is not."""
+    questions = ["What surprised you most?", "How long is the stay?", "What should people pack?"]
+    quoted = ['"The first week. I thought I knew what to expect, and I did not."',
+              '"About four weeks. I tell everyone to plan for six, because my patients always stay longer."',
+              '"Warm socks, a long charger and my advice: patience with yourself."']
+    plain = ["The first week is the hardest for most people.", "About four weeks on the ward.",
+             "Warm socks, a long charger and a book."]
+    lede = ("A haematology nurse who has looked after people with multiple sclerosis through their "
+            "autologous haematopoietic stem cell transplant for a decade describes the ward.")
+    asked = [p for pair in zip(questions, quoted, strict=True) for p in pair]
+    answered = [p for pair in zip(questions, plain, strict=True) for p in pair]
+    feature = doc("A nurse on the transplant ward", lede, *asked)
+    faq = doc("The transplant ward: your questions", lede, *answered)
+    assert "interview" in slugs(rules, feature)
+    assert "interview" not in slugs(rules, faq)
+
+
+def test_a_carers_diary_follows_one_persons_transplant(rules: Rules) -> None:
+    """A wife, a sister or a mother keeps the diary: the story is told through his counts, her
+    doctor, his cells, and it is still a patient's story."""
+    diary = doc(
+        "Week two at the clinic",
+        "My little brother asked me to keep the blog going while he sleeps. His counts hit zero on "
+        "Day +7 and his doctor says that is right on time.",
+        "He had his apheresis last week and they got enough cells in one go. On Day 0 they gave him his "
+        "cells back after four days of cyclophosphamide for his multiple sclerosis.",
+        "Mum flies out on Friday. Thank you all for the messages, we read every one.")
+    assert "patient-story" in slugs(rules, diary) and "news" not in slugs(rules, diary)
+
+
+def test_a_post_filed_under_the_transplant_that_speaks_of_it_is_about_it(rules: Rules) -> None:
+    """Filed under "Stem cell transplant", telling of the transplant programme and of being
+    transplanted: the category and the text say the same thing. Filed there but speaking of
+    nothing of the kind, it stays out."""
+    body = ("I was diagnosed with relapsing-remitting multiple sclerosis in 2012 and failed three drugs. "
+            "Then I read about the stem cell transplant programme at the university hospital.",
+            "The insurer said no twice. The third appeal worked, and I was transplanted in the spring; "
+            "six years on I have had no relapses and take no medication.")
+    filed = ("Insurance", "Stem cell transplant")
+    assert rules.relevance(doc("How we won the appeal", *body, categories=filed)).relevant
+    other = doc("How we won the appeal", "I have relapsing multiple sclerosis and the insurer refused my "
+                "new drug twice. The third appeal worked.", categories=filed)
+    assert not rules.relevance(other).relevant
+
+
+def test_a_clinicians_quoted_answers_make_an_interview(rules: Rules) -> None:
+    """A clinician answers for her team ("we"), in quotations under each question: still an
+    interview."""
+    pairs = [("What do people underestimate?", '"The fatigue. We see it in everyone, for months."'),
+             ("And the ward?", '"The ward is the part we are good at. The nurses do this every day."'),
+             ("Any advice?", '"Pack slippers, and plan for a slow first year at home."')]
+    feature = doc("On the ward with a transplant nurse",
+                  "A nurse who has looked after people with multiple sclerosis through autologous "
+                  "haematopoietic stem cell transplantation for a decade on the stay.",
+                  *(p for pair in pairs for p in pair))
+    assert "interview" in slugs(rules, feature)
+
+
+def test_a_structured_abstract_is_research(rules: Rules) -> None:
+    """Background, Methods, Results, Conclusions: a study's abstract, whatever else it names."""
+    abstract = doc(
+        "Costs of autologous HSCT against high-efficacy drugs in relapsing MS",
+        "Objectives: To compare the costs of autologous haematopoietic stem cell transplantation (aHSCT) "
+        "with two high-efficacy drugs for relapsing multiple sclerosis.",
+        "Methods: A model over ten years, from the health service's perspective.",
+        "Results: aHSCT cost less over ten years than either drug.",
+        "Conclusions: For selected patients, aHSCT is likely to save money.")
+    assert "research" in slugs(rules, abstract) and "news" not in slugs(rules, abstract)
+
+
+def test_a_familys_we_tells_a_patients_story_a_press_offices_does_not(rules: Rules) -> None:
+    """A couple writes "we" of the transplant they went through together; a hospital writes "we"
+    of its service — that alone is no patient's story."""
+    family = doc(
+        "Week three in Puebla",
+        "We landed on a Sunday and the clinic picked us up. Our apartment is two streets away and we "
+        "walk over every morning for bloods. I do the cooking, Tom does the sleeping.",
+        "The chemo for Tom's multiple sclerosis finished on Thursday and his stem cells went back in on "
+        "Day 0. Our friends back home raised most of the money, and we cannot thank them enough.",
+        "We have one more week here. I will write again when we are home.")
+    release = doc(
+        "Hospital opens a transplant unit for multiple sclerosis",
+        "We are proud to announce that our hospital now offers autologous haematopoietic stem cell "
+        "transplantation for people with multiple sclerosis. We have treated our first four patients.",
+        "Our team of neurologists and haematologists will assess each referral. We expect to treat "
+        "forty patients a year, and we will publish our results.")
+    assert "patient-story" in slugs(rules, family)
+    assert "patient-story" not in slugs(rules, release)
+
+
+def test_the_chemotherapy_before_car_t_cells_is_not_the_transplants(rules: Rules) -> None:
+    """CAR-T cells follow a short lymphodepleting chemotherapy with cyclophosphamide: that is not
+    the transplant told in its steps, and a story that sets CAR-T beside stem cell transplantation
+    once stays out; the same drug in a transplant's diary still tells it."""
+    car_t = doc(
+        "First patients with MS treated with CAR-T cells",
+        "Two people with relapsing multiple sclerosis received a single infusion of CAR-T cells after a "
+        "short course of lymphodepleting chemotherapy with fludarabine and cyclophosphamide.",
+        "Unlike stem cell transplantation, which is already used for some people with relapsing MS, "
+        "CAR-T is entirely experimental in this disease. The team will report at six months.",
+        "Both patients left hospital within two weeks, and neither has relapsed so far.")
+    diary = doc(
+        "Four days of chemo done",
+        "Four days of cyclophosphamide are behind me and my stem cells go back in tomorrow. The "
+        "transplant for my relapsing MS is finally happening.")
+    assert not rules.relevance(car_t).relevant
+    assert rules.relevance(diary).relevant

@@ -1,9 +1,11 @@
 """Relevance by the rules alone and with the learned model, cross-validated on a labelled corpus.
 
 k-fold: the cases are split into k parts; each part is scored by a model trained on the other
-k − 1, so no case is ever scored by a model that saw it. A held-out folder (a later blind batch,
-hsctwatch.rules.learned.held_out) is scored by a model trained on all the other cases and is never
-trained on.
+k − 1 (and on every blind batch given), so no case is ever scored by a model that saw it. A blind
+batch (hsctwatch.rules.learned.blind_batch) is scored whole by a model trained on every other
+case — leave one batch out — so that its figure is one of text the model never read, as the newest
+batch is for the model that ships. A held-out folder (hsctwatch.rules.learned.held_out) is scored
+the same way and is never trained on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hsctwatch.rules.evaluate import Case
 from hsctwatch.rules.learned import (
     Example,
     Model,
+    blind_batch,
     combined,
     known_languages,
     language_of,
@@ -64,25 +67,33 @@ class CrossValidation:
 def cross_validate(groups: Mapping[str, Sequence[Case]], rules: Rules, *, weight: float, folds: int = 10,
                    held: Sequence[str] = (), seed: int = 0) -> CrossValidation:
     """Each group's relevance figures, rules alone and combined with a model it was never
-    trained on. ``held`` names the groups that are only scored (by a model trained on the others,
-    or on the default training corpus when every group is held out). A case in a language the
-    model learned from too few articles of is decided by the rules alone, as in the pipeline."""
-    pool = [c for name, cases in groups.items() if name not in held for c in cases]
-    probability = _out_of_fold(pool, folds, seed)
-    outside = [c for name in held for c in groups[name]]
-    trained_on = pool or (training_corpus() if outside else [])
-    known = known_languages(c.document for c in trained_on)
-    if outside:
+    trained on. The groups that are blind batches are each scored by a model trained on all the
+    other groups but the held-out ones (``held``: only scored, never trained on), or on the default
+    training corpus without that batch when no other group is given; the rest are cut into folds.
+    A case in a language the model learned from too few articles of is decided by the rules alone,
+    as in the pipeline."""
+    batches = [name for name in groups if name in held or blind_batch(name)]
+    pool = [c for name, cases in groups.items() if name not in batches for c in cases]
+    trainable = {name: list(cases) for name, cases in groups.items() if name not in held}
+    probability = _out_of_fold(pool, folds, seed,
+                               [c for name in batches if name in trainable for c in trainable[name]])
+    known: dict[str, frozenset[str]] = {}
+    for name in batches:
+        others = [c for other, cases in trainable.items() if other != name for c in cases]
+        trained_on = others or training_corpus(without=[name])
+        known[name] = known_languages(c.document for c in trained_on)
         model = Model.train(_examples(trained_on))
-        probability.update(zip(outside, model.probabilities([c.document for c in outside]),
+        probability.update(zip(groups[name], model.probabilities([c.document for c in groups[name]]),
                                strict=True))
+    everywhere = known_languages(c.document for cases in trainable.values() for c in cases)
     result = CrossValidation(min(folds, _folds_possible(pool)) if pool else 0, weight, len(pool))
     everything: list[tuple[Relevance, Relevance, bool]] = []
     for name, cases in groups.items():
         decided = []
         for case in cases:
             alone = rules.relevance(case.document)
-            both = alone if vetoed(alone) or language_of(case.document) not in known else combined(
+            unknown = language_of(case.document) not in known.get(name, everywhere)
+            both = alone if vetoed(alone) or unknown else combined(
                 alone, probability[case], weight, rules.threshold)
             decided.append((alone, both, case.relevant))
             if alone.relevant != both.relevant:
@@ -104,8 +115,10 @@ def _folds_possible(cases: Sequence[Case]) -> int:
     return min(sum(c.relevant for c in cases), sum(not c.relevant for c in cases))
 
 
-def _out_of_fold(cases: Sequence[Case], folds: int, seed: int) -> dict[Case, float]:
-    """Each case's probability from the model trained on the folds it is not in."""
+def _out_of_fold(cases: Sequence[Case], folds: int, seed: int,
+                 also: Sequence[Case] = ()) -> dict[Case, float]:
+    """Each case's probability from the model trained on the folds it is not in (and on
+    ``also``, the blind batches, which are scored apart)."""
     if not cases:
         return {}
     from sklearn.model_selection import StratifiedKFold
@@ -116,7 +129,7 @@ def _out_of_fold(cases: Sequence[Case], folds: int, seed: int) -> dict[Case, flo
     labels = [c.relevant for c in cases]
     out: dict[Case, float] = {}
     for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels):
-        model = Model.train(_examples([cases[i] for i in train]))
+        model = Model.train(_examples([cases[i] for i in train] + list(also)))
         scored = [cases[i] for i in test]
         out.update(zip(scored, model.probabilities([c.document for c in scored]), strict=True))
     return out

@@ -15,16 +15,22 @@ _QUOTED = re.compile(r"\"[^\"\n]*\"")
 _FIRST_PERSON = re.compile(
     r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've|I'd|I'll)\b|\b(?:[Mm]y|[Mm]e|[Mm]yself|[Mm]ine)\b")
 
+_FIRST_PERSON_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|[Oo]urselves)\b")
+
 
 def first_person(view: View, minimum: int, share: float, short: int = 0, short_minimum: int = 0,
-                 words: Sequence[str] = ()) -> tuple[Evidence, ...] | None:
+                 words: Sequence[str] = (), plural: float = 0.0) -> tuple[Evidence, ...] | None:
     """A first-hand story: first-person words outside quotations, enough of them and a large
     enough share of the text (a report quoting a patient's "I" is not one). A diary entry of
     fewer than `short` words ("Day +9. Neutrophils 0.6!!") needs only `short_minimum` of them.
-    `words`: the language's first-person words, instead of English's."""
+    A family keeping the diary of one person's transplant writes "we" and "our" as often as "I":
+    each counts as `plural` of a first-person word (in English; a press office's "we" alone
+    never makes the share). `words`: the language's first-person words, instead of English's."""
     pattern = _words(tuple(words)) if words else _FIRST_PERSON
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
     hits, count = len(pattern.findall(unquoted)), len(unquoted.split())
+    if plural and not words:
+        hits += int(plural * len(_FIRST_PERSON_PLURAL.findall(unquoted)))
     if short and short_minimum and count < short:
         minimum = min(minimum, short_minimum)
     if hits < minimum or hits / max(count, 1) < share:
@@ -80,9 +86,19 @@ def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evi
                 if _QUESTION.match(q) and not _QUESTION.match(a)]
     if len(answered) < max(least, 3):
         return None
-    if not cue and sum(len(pattern.findall(_QUOTED.sub(" ", a))) for _, a in answered) < len(answered):
+    if not cue and sum(_spoken(a, pattern) for _, a in answered) < len(answered):
         return None
     return tuple(Evidence(q.strip("*_ ")[:120], "body") for q, _ in answered[:2])
+
+
+def _spoken(answer: str, first_person: re.Pattern[str]) -> int:
+    """How much an answer speaks for itself: its first-person words outside quotations (inside
+    them they are someone else's), or one for an answer that is all the speaker's quotation — a
+    feature sets each answer so ("That the ward bit is the part we're good at …"), and a page of
+    questions answered in the house's voice does not."""
+    if answer.lstrip().startswith('"'):
+        return max(1, len(first_person.findall(answer)))
+    return len(first_person.findall(_QUOTED.sub(" ", answer)))
 
 
 _QUESTION = re.compile(r"^[*_\s]*[¿]?[^\n?]{3,200}\?[*_\s]*$")

@@ -43,24 +43,40 @@ from hsctwatch.rules.model import Document, Relevance
 FORMAT = 2  # of the saved file; another format is retrained, not read (2: the languages it learned)
 #: Logistic regression's inverse regularisation: chosen by cross-validation on the corpus (README)
 C = 100.0
-#: The folders trained on by default: the corpus and the first English blind batch
-DEFAULT_TRAINING = (DEFAULT_CORPUS, DEFAULT_CORPUS / "blind" / "en-1")
-_BATCH = re.compile(r"^[A-Za-z]+-(\d{1,2})$")  # a blind batch: <language>-<number>
+_BATCH = re.compile(r"^([A-Za-z]+)-(\d{1,2})$")  # a blind batch: <language>-<number>
 #: The labelled articles of a language the model must have learned from to weigh in on one
 LANGUAGE_MIN = 20
 
 
+def blind_batch(folder: str | Path) -> bool:
+    """Is the folder a blind batch (``en-3``, ``de-2``)? `hsct-watch eval` scores each one by a
+    model trained without it, so that its figure is one of text the model never read."""
+    return bool(_BATCH.match(Path(folder).resolve().name))
+
+
 def held_out(folder: str | Path) -> bool:
-    """A blind batch after the first of its language (``de-2``…) is held out: scored, never
-    trained on, so that it stays a measure of text nobody tuned anything for."""
+    """A blind batch of another language than the main one, after the first of its language
+    (``de-2``…), is held out: scored, never trained on, so that it stays a measure of text
+    nobody tuned anything for. The English batches are all trained on, each but the one scored
+    (`blind_batch`)."""
     found = _BATCH.match(Path(folder).resolve().name)
-    return bool(found and int(found.group(1)) >= 2)
+    return bool(found and found.group(1).lower() != MAIN["code"] and int(found.group(2)) >= 2)
 
 
-def training_corpus(folders: Iterable[str | Path] = ()) -> list[Case]:
-    """The labelled cases of the folders (default: the shipped corpus and blind/en-1, those of
-    them present); a held-out folder is refused."""
-    chosen = [Path(f) for f in folders] or [f for f in DEFAULT_TRAINING if f.is_dir()]
+def default_training() -> list[Path]:
+    """The folders trained on by default: everything labelled that ships in the main language —
+    the corpus and every English blind batch, those of them present."""
+    batches = sorted((DEFAULT_CORPUS / "blind").glob(f"{MAIN['code']}-*"),
+                     key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else 0)
+    return [f for f in (DEFAULT_CORPUS, *batches) if f.is_dir() and not held_out(f)]
+
+
+def training_corpus(folders: Iterable[str | Path] = (), *, without: Iterable[str | Path] = ()) -> list[Case]:
+    """The labelled cases of the folders (default: `default_training`), leaving out the folders
+    ``without`` (a batch being scored); a held-out folder is refused."""
+    left_out = {Path(f).resolve() for f in without}
+    chosen = [Path(f) for f in folders] or default_training()
+    chosen = [f for f in chosen if f.resolve() not in left_out]
     cases: list[Case] = []
     for folder in chosen:
         if held_out(folder):

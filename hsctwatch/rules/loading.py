@@ -177,6 +177,7 @@ class Rules(RelevanceRules, TagRules):
                       for key in ("phrases", "patterns", "exact")}
         self.steps = Terms.read("[procedure.steps]", everything)
         self.steps_min_kinds = int(steps.get("min_kinds", 2))
+        self.steps_unless = Terms.of_phrases("[procedure.steps] unless", steps.get("unless"))
         places = procedure.get("places", {})
         self.places = Terms.read("[procedure.places]", places)
         self.place_near = Terms.of_phrases("[procedure.places] near", places.get("near"))

@@ -83,6 +83,7 @@ class RelevanceRules:
     steps: Terms  # the procedure told in its steps ...
     step_kinds: dict[str, Terms]  # ... of these kinds
     steps_min_kinds: int  # this many kinds of steps describe it
+    steps_unless: Terms  # a sentence of these tells another treatment's step ("lymphodepleting")
     places: Terms  # where it is done, as patients name it ...
     place_near: Terms  # ... with one of these words near (treated, accepted, flew) ...
     place_near_within: int  # ... within this many words, in a sentence naming no drug
@@ -183,7 +184,9 @@ class RelevanceRules:
         enough kinds, or in one with a short name of it, or named by where it is done, or by the
         post's categories or source — then they mean it everywhere. "named": only named — then
         they add to the paragraphs that name it, and make none of their own (lymphodepleting
-        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither."""
+        cyclophosphamide in a story about CAR-T cells is not the transplant). "": neither. A post
+        filed under a short name of it ("Stem cell transplant") that uses one in its text ("I was
+        transplanted in October") tells it as a diarist does: the two say the same thing."""
         kinds = self._step_kinds(view)
         told = ", ".join(f"{k} ({t!r})" for k, t in kinds)
         strong = view.spans(self.procedure) if self._own_procedure(senses) else []
@@ -199,7 +202,7 @@ class RelevanceRules:
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
         elif centres or (weak and places):
             reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
-        elif page.procedure or (page.weak and view.has(self.chemo)):
+        elif page.procedure or (page.weak and (view.has(self.chemo) or weak)):
             reasons.append(f"read in the light of the categories ({page.procedure or page.weak!r})")
         elif page.focus:
             reasons.append("the source is devoted to HSCT")
@@ -212,11 +215,20 @@ class RelevanceRules:
         are found once, then each is given its kind."""
         first: dict[str, str] = {}
         for a, b in view.spans(self.steps):
+            if self.steps_unless and self._another_treatment(view, a):
+                continue
             step = view.text[a:b]
             kind = next((k for k, terms in self.step_kinds.items() if terms.search(step)), None)
             if kind and kind not in first:
                 first[kind] = step
         return [(kind, first[kind]) for kind in self.step_kinds if kind in first]
+
+    def _another_treatment(self, view: View, at: int) -> bool:
+        """Is the step at ``at`` told in a sentence about another treatment's step (`[procedure.steps]
+        unless`: "lymphodepleting chemotherapy with fludarabine and cyclophosphamide" before CAR-T
+        cells)?"""
+        sentence = next((s for s in view.sentences if s.start <= at < s.start + len(s.text)), None)
+        return sentence is not None and view.has(self.steps_unless, sentence.start, sentence.text)
 
     def _places(self, view: View, sentence: Sentence, terms: Terms | None = None) -> list[tuple[int, int]]:
         """Where a sentence names a place the transplant is done at (or a centre, with `terms`) as

@@ -112,7 +112,7 @@ TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near"
                           "enough_with", "not_in", "not_in_min", "in_categories", "dense_terms",
                           "dense_with"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "first_person_short",
-                       "first_person_short_min", "qa_lines_min", "quotes_min"})
+                       "first_person_short_min", "first_person_plural", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
 
@@ -342,7 +342,8 @@ class TagRules:
                                      float(rule.form.get("first_person_share", 0.025)),
                                      int(rule.form.get("first_person_short", 0)),
                                      int(rule.form.get("first_person_short_min", 0)),
-                                     words=self.first_person)
+                                     words=self.first_person,
+                                     plural=float(rule.form.get("first_person_plural", 0.0)))
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for n, trigger in enumerate(rule.triggers):
