@@ -150,6 +150,65 @@ def test_each_language_names_the_procedure_and_its_look_alikes(rules: Rules, lan
     assert rules.relevance(doc).relevant is relevant, rules.relevance(doc).reasons
 
 
+@pytest.mark.parametrize(("language", "title", "text"), [
+    # the abbreviation in another sense, as the language's press writes it
+    ("pt", "Hospital dosa bussulfano por LC-MS/MS antes do transplante", "A espectrometria de massas em "
+     "tandem (MS/MS) ajusta a dose do bussulfano no condicionamento do transplante de medula de pacientes "
+     "com leucemia."),
+    ("ru", "В РС(Я) провели первую аутологичную трансплантацию стволовых клеток", "В Республике Саха "
+     "(Якутия) врачи выполнили аутологичную трансплантацию гемопоэтических стволовых клеток пациенту "
+     "с лимфомой."),
+    ("it", "Dal reparto trapianti all'ambulatorio SM: le televisite passano a MS Teams", "Dal lunedì le "
+     "visite a distanza dell'ospedale si fanno sulla piattaforma di Microsoft, per tutti i reparti."),
+    # MS named only as the comparison ("unlike MS, where it has been studied")
+    ("it", "Neuromielite ottica: un caso trattato con trapianto autologo", "A differenza della sclerosi "
+     "multipla, in cui il trapianto autologo di cellule staminali ematopoietiche è stato studiato, nella "
+     "neuromielite ottica (NMOSD) l'esperienza è limitata. La paziente ha ricevuto ciclofosfamide e ATG."),
+    ("de", "Neuromyelitis optica: Stammzelltransplantation im Einzelfall", "Anders als bei der Multiplen "
+     "Sklerose ist die autologe Stammzelltransplantation bei der Neuromyelitis optica (NMOSD) kaum "
+     "untersucht. Unsere Patientin erhielt Cyclophosphamid und ATG."),
+])
+def test_other_senses_and_comparisons_stay_out_in_every_language(rules: Rules, language: str, title: str,
+                                                                 text: str) -> None:
+    decision = rules.relevance(Document(title=title, text=text, language=language))
+    assert not decision.relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    ("es", "Comentarios (3)"), ("es", "Deja una respuesta"), ("pt", "Comentários (12)"),
+    ("pt", "Deixe um comentário"), ("ru", "Комментарии (4)"), ("ru", "Добавить комментарий"),
+    ("it", "Commenti (2)"), ("it", "Lascia un commento"), ("de", "7 Kommentare"),
+    ("de", "Kommentare (14) · Teilen"), ("de", "Schreibe einen Kommentar"),
+])
+def test_readers_comments_are_left_out_in_every_language(rules: Rules, language: str, heading: str) -> None:
+    """Under a post about something else, readers who tell of their transplant for MS never make
+    it relevant, whatever language the blog's platform prints its comments' heading in."""
+    post = ("La vitamina D, il sole e una passeggiata al giorno: i miei consigli per l'estate con la SM, "
+            "scritti dopo dieci anni di diagnosi e molte estati passate in casa per il caldo.")
+    comments = ("Anna: I had aHSCT for my MS in Moscow, with cyclophosphamide and ATG, and autologous "
+                "haematopoietic stem cell transplantation stopped my relapses.")
+    doc = Document(title="Estate e SM: i miei consigli", language=language,
+                   text=f"{post}\n\n{heading}\n\n{comments}")
+    assert not rules.relevance(doc).relevant, rules.relevance(doc).reasons
+
+
+@pytest.mark.parametrize(("language", "lines"), [
+    ("es", ["El TAPH en la EM, explicado\nSalud · hace 2 semanas", "Rumbo a Puebla\nReportaje · hace 3 días",
+            "El ensayo del trasplante\nCiencia · 14 de marzo de 2024", "Listas de espera\nSanidad · ayer"]),
+    ("de", ["Stammzelltransplantation bei MS\n14.02.2024 · 8 Min. Lesezeit", "aHSCT im Ausland\nvor 3 Tagen",
+            "Nach der Transplantation\n21. August 2023 · Ratgeber", "B-Zell-Therapien\ngestern · News"]),
+    ("ru", ["Трансплантация при РС\n14 марта 2024 · Новости", "аутоТГСК в Москве\n2 дня назад",
+            "Пересадка: год спустя\nвчера · Истории", "Кому подходит аутоТГСК\n3 января · Здоровье"]),
+])
+def test_a_list_of_articles_is_no_article_in_every_language(rules: Rules, language: str,
+                                                            lines: list[str]) -> None:
+    """An author's page or a topic page is told by its teasers' datelines, as each language writes
+    its dates ("hace 2 semanas", "14.02.2024", "14 марта 2024")."""
+    doc = Document(title="Autora", language=language, text="\n\n".join(lines))
+    decision = rules.relevance(doc)
+    assert decision.reasons[0].startswith("not an article"), decision.reasons
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules
