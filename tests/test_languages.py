@@ -230,6 +230,23 @@ def test_a_list_of_articles_is_no_article_in_every_language(rules: Rules, langua
     assert decision.reasons[0].startswith("not an article"), decision.reasons
 
 
+@pytest.mark.parametrize(("language", "intro", "questions"), [
+    ("ru", "Невролог ответила на вопросы, которые пациенты стесняются задать на приёме.",
+     ["— Кому вы предлагаете трансплантацию?", "— А при прогрессирующем течении?", "— Сколько ждать квоту?"]),
+    ("it", "Le abbiamo girato le domande più frequenti dei lettori.",
+     ["1. Posso fare il trapianto con una forma progressiva?", "2. E quanto si aspetta?", "3. Chi paga?"]),
+])
+def test_an_interview_is_told_by_the_questions_put_to_someone(rules: Rules, language: str, intro: str,
+                                                              questions: list[str]) -> None:
+    """Questions put to an expert without Q: and A: (a dialogue's dashes, numbered questions) are an
+    interview when the piece says it put them, as its language says it."""
+    answer = {"ru": "Это зависит от активности болезни и от того, какие препараты уже не помогли.",
+              "it": "Dipende dall'attività della malattia e dai farmaci che non hanno funzionato."}[language]
+    text = "\n\n".join([intro, *(f"{q}\n\n{answer}" for q in questions)])
+    doc = Document(title="Трансплантация" if language == "ru" else "Trapianto", text=text, language=language)
+    assert "interview" in {t.slug for t in rules.tags(doc)}
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules
