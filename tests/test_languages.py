@@ -247,6 +247,25 @@ def test_an_interview_is_told_by_the_questions_put_to_someone(rules: Rules, lang
     assert "interview" in {t.slug for t in rules.tags(doc)}
 
 
+@pytest.mark.parametrize(("language", "title", "text"), [
+    ("de", "RESET-MS: autologe Stammzelltransplantation gegen Ocrelizumab", "DRKS-ID: DRKS00000000\n"
+     "Rekrutierungsstatus: rekrutierend\nStudientyp: interventionell\nGeplante Fallzahl: 120\n"
+     "Primärer Endpunkt: Anteil der Patienten mit Multipler Sklerose ohne Krankheitsaktivität nach 2 Jahren\n"
+     "Sekundäre Endpunkte: unerwünschte Ereignisse, schwere Infektionen, Todesfälle, Risiken der Behandlung"),
+    ("pt", "TCTH autólogo versus ocrelizumabe na esclerose múltipla", "Identificador: RBR-0000\n"
+     "Situação: recrutando\nTítulo científico: transplante autólogo de células-tronco hematopoéticas na "
+     "esclerose múltipla\nDesfecho primário: sobrevida livre de atividade\nDesfechos secundários: eventos "
+     "adversos, infecções graves, mortalidade relacionada ao transplante e risco de infertilidade"),
+])
+def test_a_registry_record_is_read_as_one_in_every_language(rules: Rules, language: str, title: str,
+                                                            text: str) -> None:
+    """The adverse events a registry record lists as endpoints, in its language's field names,
+    are no discussion of the treatment's risks."""
+    doc = Document(title=title, text=text, language=language)
+    assert rules.relevance(doc).relevant
+    assert "safety" not in {t.slug for t in rules.tags(doc)}
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules
