@@ -266,6 +266,16 @@ def test_a_registry_record_is_read_as_one_in_every_language(rules: Rules, langua
     assert "safety" not in {t.slug for t in rules.tags(doc)}
 
 
+def test_a_hashtag_names_the_disease_run_into_its_words(rules: Rules) -> None:
+    """A channel's post filed under "#мойРС" ("my MS") has MS in view, as one filed under "Мой РС"."""
+    text = ("День −5. Первая капельница циклофосфана. День −4. Начали АТГ, температура 39. День 0. Сегодня "
+            "вернули мои собственные клетки. День +3. Лейкоциты 0,3.")
+    doc = Document(title="Неделя в боксе", text=text, language="ru", categories=("#мойРС", "#перезагрузка"))
+    assert "MS named in the categories ('мой РС')" in rules.relevance(doc).reasons
+    other = Document(title="Неделя в боксе", text=text, language="ru", categories=("#мойдневник",))
+    assert not rules.relevance(other).relevant
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules
