@@ -276,6 +276,18 @@ def test_a_hashtag_names_the_disease_run_into_its_words(rules: Rules) -> None:
     assert not rules.relevance(other).relevant
 
 
+def test_a_german_news_story_is_no_trial_guidance_or_interview_for_its_common_words(rules: Rules) -> None:
+    """"Studie" is any study, "die Leitlinie" is named in passing, "Folgen" are consequences: none
+    of these makes a news story a trial, a guidance document or a podcast's episode."""
+    doc = Document(title="Autologe Stammzelltransplantation bei MS: was Studien zeigen", language="de", text=(
+        "Eine Studie aus Schweden zeigt, dass die autologe Stammzelltransplantation bei Multipler Sklerose "
+        "Schübe verhindern kann. Eine zweite Studie aus Italien kommt zu ähnlichen Ergebnissen.\n\n"
+        "Die Leitlinie der Fachgesellschaft nennt das Verfahren bisher nur für Einzelfälle. Die Folgen der "
+        "Chemotherapie seien nicht zu unterschätzen, sagt ein Neurologe. Eine dritte Studie läuft noch."))
+    assert rules.relevance(doc).relevant
+    assert not {"trial", "guidance", "interview"} & {t.slug for t in rules.tags(doc)}
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules
