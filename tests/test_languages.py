@@ -150,6 +150,144 @@ def test_each_language_names_the_procedure_and_its_look_alikes(rules: Rules, lan
     assert rules.relevance(doc).relevant is relevant, rules.relevance(doc).reasons
 
 
+@pytest.mark.parametrize(("language", "title", "text"), [
+    ("es", "Un nuevo tratamiento para la esclerosis múltiple agresiva", "Primero se recolectan y congelan "
+     "las células madre de la sangre del paciente. Luego la quimioterapia apaga su sistema inmunitario, y "
+     "durante dos semanas el paciente queda con las defensas muy bajas en una unidad de aislamiento."),
+    ("pt", "Um ano depois: a minha esclerose múltipla parou", "Coletaram e congelaram as minhas células. "
+     "Depois a quimio zerou o meu sistema imune e devolveram as células numa terça-feira."),
+    ("it", "Sclerosi multipla: com'è andata", "Mi hanno raccolto e congelato le cellule, poi la chemio ha "
+     "azzerato il mio sistema immunitario e me le hanno restituite."),
+    ("de", "Mein Neustart gegen MS", "Erst wurden meine Zellen gesammelt und eingefroren. Nach der Chemo "
+     "kamen meine eigenen Zellen zurück, und die weißen Blutkörperchen waren tagelang nicht messbar."),
+    ("ru", "Рассеянный склероз: два года спустя", "Сначала собирали клетки, потом химия. Потом клетки "
+     "вернули, и лейкоциты были на нуле неделю."),
+])
+def test_the_procedure_told_in_its_steps_in_the_writers_own_verbs(rules: Rules, language: str, title: str,
+                                                                 text: str) -> None:
+    """A press office or a diarist who never names the procedure tells it in verbs ("se recolectan y
+    congelan", "собирали клетки", "kamen zurück"): each language's steps are found by their stems."""
+    decision = rules.relevance(Document(title=title, text=text, language=language))
+    assert decision.reasons[0].startswith("the transplant told in its steps"), decision.reasons
+
+
+@pytest.mark.parametrize(("language", "title", "text"), [
+    # the abbreviation in another sense, as the language's press writes it
+    ("pt", "Hospital dosa bussulfano por LC-MS/MS antes do transplante", "A espectrometria de massas em "
+     "tandem (MS/MS) ajusta a dose do bussulfano no condicionamento do transplante de medula de pacientes "
+     "com leucemia."),
+    ("ru", "В РС(Я) провели первую аутологичную трансплантацию стволовых клеток", "В Республике Саха "
+     "(Якутия) врачи выполнили аутологичную трансплантацию гемопоэтических стволовых клеток пациенту "
+     "с лимфомой."),
+    ("it", "Dal reparto trapianti all'ambulatorio SM: le televisite passano a MS Teams", "Dal lunedì le "
+     "visite a distanza dell'ospedale si fanno sulla piattaforma di Microsoft, per tutti i reparti."),
+    # MS named only as the comparison ("unlike MS, where it has been studied")
+    ("it", "Neuromielite ottica: un caso trattato con trapianto autologo", "A differenza della sclerosi "
+     "multipla, in cui il trapianto autologo di cellule staminali ematopoietiche è stato studiato, nella "
+     "neuromielite ottica (NMOSD) l'esperienza è limitata. La paziente ha ricevuto ciclofosfamide e ATG."),
+    ("de", "Neuromyelitis optica: Stammzelltransplantation im Einzelfall", "Anders als bei der Multiplen "
+     "Sklerose ist die autologe Stammzelltransplantation bei der Neuromyelitis optica (NMOSD) kaum "
+     "untersucht. Unsere Patientin erhielt Cyclophosphamid und ATG."),
+])
+def test_other_senses_and_comparisons_stay_out_in_every_language(rules: Rules, language: str, title: str,
+                                                                 text: str) -> None:
+    decision = rules.relevance(Document(title=title, text=text, language=language))
+    assert not decision.relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    ("es", "Comentarios (3)"), ("es", "Deja una respuesta"), ("pt", "Comentários (12)"),
+    ("pt", "Deixe um comentário"), ("ru", "Комментарии (4)"), ("ru", "Добавить комментарий"),
+    ("it", "Commenti (2)"), ("it", "Lascia un commento"), ("de", "7 Kommentare"),
+    ("de", "Kommentare (14) · Teilen"), ("de", "Schreibe einen Kommentar"),
+])
+def test_readers_comments_are_left_out_in_every_language(rules: Rules, language: str, heading: str) -> None:
+    """Under a post about something else, readers who tell of their transplant for MS never make
+    it relevant, whatever language the blog's platform prints its comments' heading in."""
+    post = ("La vitamina D, il sole e una passeggiata al giorno: i miei consigli per l'estate con la SM, "
+            "scritti dopo dieci anni di diagnosi e molte estati passate in casa per il caldo.")
+    comments = ("Anna: I had aHSCT for my MS in Moscow, with cyclophosphamide and ATG, and autologous "
+                "haematopoietic stem cell transplantation stopped my relapses.")
+    doc = Document(title="Estate e SM: i miei consigli", language=language,
+                   text=f"{post}\n\n{heading}\n\n{comments}")
+    assert not rules.relevance(doc).relevant, rules.relevance(doc).reasons
+
+
+@pytest.mark.parametrize(("language", "lines"), [
+    ("es", ["El TAPH en la EM, explicado\nSalud · hace 2 semanas", "Rumbo a Puebla\nReportaje · hace 3 días",
+            "El ensayo del trasplante\nCiencia · 14 de marzo de 2024", "Listas de espera\nSanidad · ayer"]),
+    ("de", ["Stammzelltransplantation bei MS\n14.02.2024 · 8 Min. Lesezeit", "aHSCT im Ausland\nvor 3 Tagen",
+            "Nach der Transplantation\n21. August 2023 · Ratgeber", "B-Zell-Therapien\ngestern · News"]),
+    ("ru", ["Трансплантация при РС\n14 марта 2024 · Новости", "аутоТГСК в Москве\n2 дня назад",
+            "Пересадка: год спустя\nвчера · Истории", "Кому подходит аутоТГСК\n3 января · Здоровье"]),
+])
+def test_a_list_of_articles_is_no_article_in_every_language(rules: Rules, language: str,
+                                                            lines: list[str]) -> None:
+    """An author's page or a topic page is told by its teasers' datelines, as each language writes
+    its dates ("hace 2 semanas", "14.02.2024", "14 марта 2024")."""
+    doc = Document(title="Autora", language=language, text="\n\n".join(lines))
+    decision = rules.relevance(doc)
+    assert decision.reasons[0].startswith("not an article"), decision.reasons
+
+
+@pytest.mark.parametrize(("language", "intro", "questions"), [
+    ("ru", "Невролог ответила на вопросы, которые пациенты стесняются задать на приёме.",
+     ["— Кому вы предлагаете трансплантацию?", "— А при прогрессирующем течении?", "— Сколько ждать квоту?"]),
+    ("it", "Le abbiamo girato le domande più frequenti dei lettori.",
+     ["1. Posso fare il trapianto con una forma progressiva?", "2. E quanto si aspetta?", "3. Chi paga?"]),
+])
+def test_an_interview_is_told_by_the_questions_put_to_someone(rules: Rules, language: str, intro: str,
+                                                              questions: list[str]) -> None:
+    """Questions put to an expert without Q: and A: (a dialogue's dashes, numbered questions) are an
+    interview when the piece says it put them, as its language says it."""
+    answer = {"ru": "Это зависит от активности болезни и от того, какие препараты уже не помогли.",
+              "it": "Dipende dall'attività della malattia e dai farmaci che non hanno funzionato."}[language]
+    text = "\n\n".join([intro, *(f"{q}\n\n{answer}" for q in questions)])
+    doc = Document(title="Трансплантация" if language == "ru" else "Trapianto", text=text, language=language)
+    assert "interview" in {t.slug for t in rules.tags(doc)}
+
+
+@pytest.mark.parametrize(("language", "title", "text"), [
+    ("de", "RESET-MS: autologe Stammzelltransplantation gegen Ocrelizumab", "DRKS-ID: DRKS00000000\n"
+     "Rekrutierungsstatus: rekrutierend\nStudientyp: interventionell\nGeplante Fallzahl: 120\n"
+     "Primärer Endpunkt: Anteil der Patienten mit Multipler Sklerose ohne Krankheitsaktivität nach 2 Jahren\n"
+     "Sekundäre Endpunkte: unerwünschte Ereignisse, schwere Infektionen, Todesfälle, Risiken der Behandlung"),
+    ("pt", "TCTH autólogo versus ocrelizumabe na esclerose múltipla", "Identificador: RBR-0000\n"
+     "Situação: recrutando\nTítulo científico: transplante autólogo de células-tronco hematopoéticas na "
+     "esclerose múltipla\nDesfecho primário: sobrevida livre de atividade\nDesfechos secundários: eventos "
+     "adversos, infecções graves, mortalidade relacionada ao transplante e risco de infertilidade"),
+])
+def test_a_registry_record_is_read_as_one_in_every_language(rules: Rules, language: str, title: str,
+                                                            text: str) -> None:
+    """The adverse events a registry record lists as endpoints, in its language's field names,
+    are no discussion of the treatment's risks."""
+    doc = Document(title=title, text=text, language=language)
+    assert rules.relevance(doc).relevant
+    assert "safety" not in {t.slug for t in rules.tags(doc)}
+
+
+def test_a_hashtag_names_the_disease_run_into_its_words(rules: Rules) -> None:
+    """A channel's post filed under "#мойРС" ("my MS") has MS in view, as one filed under "Мой РС"."""
+    text = ("День −5. Первая капельница циклофосфана. День −4. Начали АТГ, температура 39. День 0. Сегодня "
+            "вернули мои собственные клетки. День +3. Лейкоциты 0,3.")
+    doc = Document(title="Неделя в боксе", text=text, language="ru", categories=("#мойРС", "#перезагрузка"))
+    assert "MS named in the categories ('мой РС')" in rules.relevance(doc).reasons
+    other = Document(title="Неделя в боксе", text=text, language="ru", categories=("#мойдневник",))
+    assert not rules.relevance(other).relevant
+
+
+def test_a_german_news_story_is_no_trial_guidance_or_interview_for_its_common_words(rules: Rules) -> None:
+    """"Studie" is any study, "die Leitlinie" is named in passing, "Folgen" are consequences: none
+    of these makes a news story a trial, a guidance document or a podcast's episode."""
+    doc = Document(title="Autologe Stammzelltransplantation bei MS: was Studien zeigen", language="de", text=(
+        "Eine Studie aus Schweden zeigt, dass die autologe Stammzelltransplantation bei Multipler Sklerose "
+        "Schübe verhindern kann. Eine zweite Studie aus Italien kommt zu ähnlichen Ergebnissen.\n\n"
+        "Die Leitlinie der Fachgesellschaft nennt das Verfahren bisher nur für Einzelfälle. Die Folgen der "
+        "Chemotherapie seien nicht zu unterschätzen, sagt ein Neurologe. Eine dritte Studie läuft noch."))
+    assert rules.relevance(doc).relevant
+    assert not {"trial", "guidance", "interview"} & {t.slug for t in rules.tags(doc)}
+
+
 def test_a_document_in_a_language_without_rules_is_read_with_the_main_rules(rules: Rules) -> None:
     assert rules.for_language("fr") is rules and rules.for_language("") is rules
     assert rules.for_language("es") is rules.for_language("es") is not rules

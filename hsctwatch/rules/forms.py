@@ -131,10 +131,20 @@ def _questions(view: View) -> list[str]:
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+#: The same in the other languages the rules read: "14 de marzo de 2024", "14. März 2024",
+#: "14 марта", "14.02.2024", "hace 3 días", "há 2 semanas", "3 giorni fa", "vor 2 Tagen",
+#: "2 дня назад" — a dateline is the form of a list of articles in any language.
+_OTHER_MONTH = (r"(?:ene|feb|fev|mar|abr|apr|may|mai|mag|jun|giu|jul|lug|ago|aug|sep|set|oct|out|ott|okt"
+                r"|nov|dic|dez|dec|gen|jan|jän|янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)\w*\.?")
+_OTHER_DATE = (rf"\d{{1,2}}\.? (?:de )?{_OTHER_MONTH}(?:,? (?:de )?\d{{4}})?"
+               r"|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?"
+               r"|(?:hace|há|vor) (?:un|una|um|uma|einem|einer|\d+) \w+|(?:un|una|\d+) \w+ fa"
+               r"|\d+ \w+ назад|ayer|ontem|ieri|gestern|вчера")
 _DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?:,? \d{{4}})?"
          rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
          r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2}"
-         r"|(?:an?|\d+) (?:minute|hour|day|week|month|year)s? ago|yesterday|last (?:week|month|year))")
+         r"|(?:an?|\d+) (?:minute|hour|day|week|month|year)s? ago|yesterday|last (?:week|month|year)"
+         rf"|{_OTHER_DATE})")
 _SEPARATOR = r"(?:\s[|›·»—–-]\s|\s?[|›·»]\s?)"
 #: A teaser's dateline: a date with a section or a snippet ("14 March | Research", "09/04 – The
 #: decision forum says …", "News › 14 March", "Updated 2 months ago"), a short line of its own.

@@ -169,13 +169,15 @@ class RelevanceRules:
 
     def _page(self, doc: Document) -> _Page:
         """The categories' and the source's word on what the post is about."""
+        categories = tuple(_hashtag_words(c) for c in doc.categories)
+
         def first(terms: Terms) -> str:
-            return next((c for c in doc.categories if terms.search(c)), "")
+            return next((c for c in categories if terms.search(c)), "")
 
         return _Page(procedure=first(self.procedure),
                      weak=first(self.weak_procedure) or first(self.steps) or first(self.places),
                      ms=first(self.ms),
-                     diseases=tuple(c for c in doc.categories if self.diseases.search(c)),
+                     diseases=tuple(c for c in categories if self.diseases.search(c)),
                      focus=doc.focus == "hsct")
 
     def _in_view(self, view: View, senses: dict[str, str], page: _Page, reasons: list[str]) -> str:
@@ -489,6 +491,18 @@ class RelevanceRules:
         if diseases and diseases.total() > ms and own_paragraphs < 2:
             return diseases.most_common(1)[0][0]
         return None
+
+
+#: A hashtag's words run together, each after the first with a capital: "#мойРС", "#MyMS".
+_HASHTAG_JOIN = re.compile(r"(?<=[a-zß-öø-ÿа-яё])(?=[A-ZÀ-ÖØ-ÞА-ЯЁ])")
+
+
+def _hashtag_words(category: str) -> str:
+    """A category written as a hashtag ("#мойРС", "#MiTAPH"), read as its words ("мой РС"), so
+    that an abbreviation run into it is still a word of its own; other categories as they are."""
+    if not category.startswith("#"):
+        return category
+    return _HASHTAG_JOIN.sub(" ", category[1:])
 
 
 def _around(text: str, start: int, end: int, within: int) -> str:

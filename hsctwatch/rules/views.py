@@ -249,11 +249,19 @@ class View:
 
 
 #: Where readers' comments start under a post: a heading of its own ("Comments (5)", "3 comments",
-#: "12 responses to “…”", "Leave a reply"), not a sentence that mentions comments.
+#: "12 responses to “…”", "Leave a reply"), not a sentence that mentions comments — in every
+#: language the rules read, as blog platforms print it ("Comentários (34)", "7 Kommentare",
+#: "Комментарии (4)", "Lascia un commento", "Deja una respuesta"), maybe with "· Share" after it.
 _COMMENTS = re.compile(
-    r"^[ \t]*(?:(?:\d+ )?(?:reader )?comments?(?: \(\d+\))?"
+    r"^[ \t]*(?:(?:\d+ )?(?:reader )?(?:comments?|comentarios?|comentários?|commenti|commento"
+    r"|kommentare?|комментари[йяи]|комментариев|комментарий)(?: \(\d+\))?"
+    r"(?:[ \t]*[·|•][ \t]*(?:share|compartir|compartilhar|partilhar|condividi|teilen|поделиться))?"
     r"|\d+ (?:responses|replies|thoughts) (?:to|on) .{0,200}"
-    r"|leave a (?:reply|comment)|join the discussion|what readers say)[ \t]*:?[ \t]*$",
+    r"|\d+ (?:respuestas|respostas|risposte|antworten|ответ\w*) (?:a|para|auf|на) .{0,200}"
+    r"|leave a (?:reply|comment)|join the discussion|what readers say"
+    r"|deja (?:un comentario|una respuesta)|deixe (?:um comentário|uma resposta|seu comentário)"
+    r"|lascia (?:un commento|una risposta)|(?:schreibe|hinterlasse) einen kommentar"
+    r"|(?:оставить|добавить|оставьте) комментарий)[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
 
 
