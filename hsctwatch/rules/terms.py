@@ -23,8 +23,8 @@ _NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0
 
 def normalize(text: str) -> str:
     """Straight quotes and plain dashes, in every language's typography, and Russian "ё" as "е".
-    One character for one, so that offsets found in the normalized text also point into the original, which evidence is
-    quoted from."""
+    One character for one, so that offsets found in the normalized text also point into the
+    original, which evidence is quoted from."""
     return text.translate(_NORMAL)
 
 
