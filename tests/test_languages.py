@@ -487,3 +487,51 @@ def test_feeds_publish_only_the_chosen_languages(tmp_path: Path) -> None:
     config_file.write_text('[feeds]\nlanguages = ["Spanish"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[feeds\] languages must be a list of language codes"):
         load_config(config_file)
+
+
+@pytest.mark.parametrize(("language", "title", "text", "place"), [
+    ("es", "Mi trasplante autólogo para la esclerosis múltiple",
+     "Muchos pacientes viajan a clínicas de México o Rusia para el trasplante.", "mexico"),
+    ("pt", "Meu transplante autólogo para a esclerose múltipla",
+     "Muitos pacientes viajam para clínicas no México ou na Rússia para o transplante.", "mexico"),
+    ("ru", "Моя аутоТГСК при рассеянном склерозе",
+     "Многие пациенты едут на трансплантацию в клиники Мексики или Израиля.", "mexico"),
+    ("it", "Il mio trapianto autologo per la sclerosi multipla",
+     "Molti pazienti vanno in cliniche in Messico o in Russia per il trapianto.", "mexico"),
+    ("de", "Meine autologe Stammzelltransplantation bei Multipler Sklerose",
+     "Viele Patienten fliegen für die Transplantation in Kliniken nach Mexiko oder Russland.", "mexico"),
+])
+def test_two_places_joined_by_the_languages_or_are_where_people_go(rules: Rules, language: str, title: str,
+                                                                    text: str, place: str) -> None:
+    """"to Russia or Mexico" lists where people go, not where this treatment happens — in each
+    language's own "or"; the same place named alone near the treatment is where it happens."""
+    doc = Document(title=title, text=text, language=language)
+    assert place not in {t.slug for t in rules.tags(doc)}
+    alone = Document(title=title, text=re.sub(r" (?:o|ou|или|oder) .*$", ".", text), language=language)
+    assert place in {t.slug for t in rules.tags(alone)}
+
+
+def test_russian_yo_is_read_as_ye(rules: Rules) -> None:
+    """"Горбачёвой" and "Горбачевой" are one name: writers put the dots or leave them."""
+    doc = Document(title="День 0", language="ru", text=(
+        "Я лежу в НИИ имени Горбачёвой, сегодня вернули мои клетки после кондиционирования."))
+    assert "russia" in {t.slug for t in rules.tags(doc)}
+
+
+def test_the_readers_own_country_named_once_is_no_place_of_treatment(rules: Rules) -> None:
+    """"In Deutschland hat mich keine Klinik genommen": where the writer lives and was refused;
+    a German city where the transplant happens is the place."""
+    refused = Document(title="Ein Jahr nach der Stammzelltransplantation", language="de", text=(
+        "In Deutschland hat mich keine Klinik für die Stammzelltransplantation genommen, also bin ich "
+        "nach Mexiko gegangen."))
+    assert "germany" not in {t.slug for t in rules.tags(refused)}
+    treated = Document(title="Ein Jahr nach der Stammzelltransplantation", language="de", text=(
+        "Die Uniklinik Münster hat mich für die Stammzelltransplantation angenommen."))
+    assert "germany" in {t.slug for t in rules.tags(treated)}
+
+
+def test_a_centre_as_the_posts_category_says_where_it_is(rules: Rules) -> None:
+    """A diarist files her posts under the hospital she is treated at, as under its city."""
+    doc = Document(title="Giorno +9", language="it", categories=("Diario", "San Raffaele"),
+                   text="Oggi i neutrofili sono risaliti, dopo l'aplasia del trapianto.")
+    assert "italy" in {t.slug for t in rules.tags(doc)}

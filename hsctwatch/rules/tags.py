@@ -193,7 +193,9 @@ def read_tag(index: int, raw: Any, facet_defaults: Mapping[str, Any], seen: set[
         triggers.append(Trigger.read(where, {k: v for k, v in raw.items() if k in TRIGGER_KEYS}, defaults,
                                      page_forms))
     if raw.get("centres"):
-        triggers.append(Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, {}))
+        # a centre as the post's own category ("San Raffaele") says where it is, as a place does
+        categories = {k: defaults[k] for k in ("in_categories",) if k in defaults}
+        triggers.append(Trigger.read(f"{where} centres", {"phrases": raw["centres"]}, categories))
     for n, extra in enumerate(raw.get("triggers", [])):
         if not isinstance(extra, dict) or set(extra) - TRIGGER_KEYS:
             raise RulesError(f"{where} trigger #{n + 1}: use only {', '.join(sorted(TRIGGER_KEYS))}")
@@ -219,6 +221,7 @@ class TagRules:
     dense_terms: int  # a sentence with this many different terms counts twice
     crowded_also: dict[str, Terms] = {}  # facet: names outside its tags that crowd a sentence too
     anaphora: dict[str, Terms] = {}  # facet: "the trial", which names the tag named last before it
+    crowded_or: dict[str, Terms] = {}  # facet: the language's "or", which makes two names a list
     questions_count: int = 1  # a question standing as a paragraph counts as this many sentences
 
     def _read_tag_genres(self, data: Mapping[str, Any]) -> None:
@@ -232,6 +235,9 @@ class TagRules:
         self.anaphora = {facet: Terms.of_phrases(f"[facets.{facet}] anaphora", table["anaphora"])
                          for facet, table in facets.items()
                          if isinstance(table, dict) and table.get("anaphora")}
+        self.crowded_or = {facet: Terms.of_phrases(f"[facets.{facet}] crowded_or", table["crowded_or"])
+                           for facet, table in facets.items()
+                           if isinstance(table, dict) and table.get("crowded_or")}
         questions = data.get("tagging", {}).get("questions_count", 1)
         if not isinstance(questions, int) or questions < 1:
             raise RulesError("[tagging] questions_count must be a whole number, 1 or more")
@@ -292,7 +298,8 @@ class TagRules:
         """The sentences that name `least` tags of the facet, or two with an "or" — a list of
         places, where people go for the treatment in general ("to Russia or Mexico"), not where
         this piece's treatment or study happens — unless the sentence has one of `unless`
-        ("sites in the UK, Sweden and Brazil")."""
+        ("sites in the UK, Sweden and Brazil"). The "or" is the language's (`crowded_or`:
+        "nach Moskau oder Mexiko", "en México o Rusia"), English's when the rules name none."""
         named: dict[int, set[str]] = {}
         for rule in self.tag_rules:
             if rule.facet == facet:
@@ -304,8 +311,14 @@ class TagRules:
             if i in named:  # "Norway, Sweden, Denmark and the Netherlands": four places, two tags
                 named[i].update(view.sentences[i].text[a:b].lower() for a, b in spans)
         sentences = view.sentences
+        either = self.crowded_or.get(facet)
+
+        def has_or(sentence: Sentence) -> bool:
+            return (view.has(either, sentence.start, sentence.text) if either
+                    else bool(_OR.search(sentence.text)))
+
         return frozenset(i for i, slugs in named.items() if (len(slugs) >= least or (
-            len(slugs) >= 2 and _OR.search(sentences[i].text))) and not (
+            len(slugs) >= 2 and has_or(sentences[i]))) and not (
                 unless and any(view.has(unless, s.start, s.text) for s in _headed(view, i))))
 
     def _anaphors(self, view: View, facet: str) -> dict[str, list[int]]:

@@ -16,13 +16,15 @@ from hsctwatch.rules.model import RulesError
 _NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-",
                          # the quotation marks of other languages: «guillemets», „German“ ‚quotes‘
                          "«": '"', "»": '"', "„": '"', "‚": "'", "‹": "'", "›": "'",
-                         "\u2010": "-", "\u2011": "-", "\u202f": " "})
+                         "\u2010": "-", "\u2011": "-", "\u202f": " ",
+                         # Russian writes "ё" or "е" as it likes: "Горбачёвой" is "Горбачевой"
+                         "ё": "е", "Ё": "Е"})
 
 
 def normalize(text: str) -> str:
-    """Straight quotes and plain dashes, in every language's typography. One character for one,
-    so that offsets found in the normalized text also point into the original, which evidence is
-    quoted from."""
+    """Straight quotes and plain dashes, in every language's typography, and Russian "ё" as "е".
+    One character for one, so that offsets found in the normalized text also point into the
+    original, which evidence is quoted from."""
     return text.translate(_NORMAL)
 
 
