@@ -326,6 +326,19 @@ def _eval_learned(config: Config, groups: dict[str, Any], rules: Any, folds: int
     if mistakes:
         for line in cv.changes:
             click.echo(f"- {line}")
+    facets = sorted({f for _, alone, _ in cv.tag_rows for f in alone} - {"micro"})
+    click.echo("\nTags (F1 on the relevant cases), rules alone and with the tag models, scored the same way:")
+    columns = ("micro", *facets)
+
+    def cells(figures: dict[str, Any]) -> list[str]:
+        return [f"{figures[f].f1:.3f}" if f in figures else "—" for f in columns]
+
+    rows = [row for name, alone, both in cv.tag_rows
+            for row in ((name, "rules", *cells(alone)), ("", "combined", *cells(both)))]
+    print_table(("", "", *columns), rows)
+    if mistakes:
+        for line in cv.tag_changes:
+            click.echo(f"- {line}")
 
 
 @cli.command()

@@ -1,6 +1,10 @@
 """tag: every tag of the taxonomy whose subject a relevant article really discusses, each with
 the phrases that triggered it and where they are (hsctwatch/rules/rules.toml).
 
+The learned model (HSCTWATCH_MODEL, hsctwatch/rules/learned.py), when on, adds a type or topic
+tag the rules missed and takes off one they gave, where its tag models are sure; it reads the
+words the relevance stage already read for the article (one transform per article).
+
 Irrelevant articles get no tags; an item with neither title nor text passes through untouched.
 """
 
@@ -13,6 +17,7 @@ from scrapy.crawler import Crawler
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.rules import Rules
+from hsctwatch.rules.learned import Learned
 from pipelines.relevance import document, has_content
 
 #: Records from research APIs are typed by where they come from, whatever their text says.
@@ -20,14 +25,21 @@ RECORD_TYPES = {"paper": ("research", "a PubMed record"), "trial": ("trial", "a 
 
 
 class TagPipeline:
-    def __init__(self, crawler: Crawler, rules: Rules):
+    def __init__(self, crawler: Crawler, rules: Rules, learned: Learned | None = None):
         self.crawler = crawler
         self.rules = rules
+        self.learned = learned or Learned()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
-        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply."""
-        return cls(crawler, Rules.load(crawler.settings.get("HSCTWATCH_RULES") or None))
+        """HSCTWATCH_RULES names an editor's rules file; unset, the shipped rules apply.
+        HSCTWATCH_MODEL names the learned model's file; unset, the rules tag alone."""
+        settings = crawler.settings
+        rules = Rules.load(settings.get("HSCTWATCH_RULES") or None)
+        learned = Learned.load(settings.get("HSCTWATCH_MODEL") or None, rules_digest=rules.digest,
+                               weight=settings.getfloat("HSCTWATCH_MODEL_WEIGHT", 0.6),
+                               threshold=rules.threshold)
+        return cls(crawler, rules, learned)
 
     @timed("tag")
     def process_item(self, item: Article) -> Article:
@@ -44,7 +56,10 @@ class TagPipeline:
         else:
             found, seconds = judged
             charge(self, "tag", seconds)
-        tags = [t.as_dict() for t in found]
+        retagged = self.learned.retag(doc, found, self.rules.facet)  # the rules' own when the model is off
+        if {t.slug for t in retagged} != {t.slug for t in found}:
+            self.crawler.stats.inc_value("hsctwatch/tag/model_changed")
+        tags = [t.as_dict() for t in retagged]
         item["tags"] = _typed_by_record(tags, item.get("record_type"))
         self.crawler.stats.inc_value("hsctwatch/tag/tagged")
         self.crawler.stats.inc_value("hsctwatch/tag/tags", len(item["tags"]))

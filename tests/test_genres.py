@@ -786,3 +786,25 @@ def test_the_chemotherapy_before_car_t_cells_is_not_the_transplants(rules: Rules
         "transplant for my relapsing MS is finally happening.")
     assert not rules.relevance(car_t).relevant
     assert rules.relevance(diary).relevant
+
+
+def test_a_study_told_as_a_journal_abstract_or_a_press_release_is_research(rules: Rules) -> None:
+    """A journal's long structured abstract (Importance:, Design, Setting, and Participants:) and a
+    confidence interval at any level; a press office's "a research group has published the results";
+    a study's patients treated "in routine care" do not make its release guidance."""
+    abstract = Document(
+        title="Autologous transplantation for aggressive relapsing MS: 4-year results of a cohort",
+        text="Importance: Stem cell transplantation (aHSCT) is used for aggressive relapsing MS.\n\n"
+             "Design, Setting, and Participants: Forty patients treated at two centres were included.\n\n"
+             "Main Outcomes and Measures: Freedom from relapses and new lesions.\n\n"
+             "Results: At 4 years, 71% (80% CI, 60%-79%) had no new disease activity after aHSCT for MS.")
+    assert "research" in slugs(rules, abstract)
+    release = Document(
+        title="Stem cell transplant for MS works as well in routine care, hospital finds",
+        summary="A hospital's research group followed 90 patients with relapsing MS for six years.",
+        text="A research group at the city hospital has published the results of six years of aHSCT for "
+             "multiple sclerosis, treating patients in routine care rather than a trial.\n\n"
+             "Most had no relapses after the stem cell transplant, the team said. The study's lead said the "
+             "results match the national guidelines, which list the treatment for very active MS.")
+    found = slugs(rules, release)
+    assert "research" in found and "guidance" not in found

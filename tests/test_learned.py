@@ -14,11 +14,24 @@ from hsctwatch.config import ConfigError, ModelConfig, load_config
 from hsctwatch.crawl.items import Article
 from hsctwatch.rules import Document, Relevance, Rules
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, load_corpus
-from hsctwatch.rules.learned import LANGUAGE_MIN, Example, Learned, Model, held_out, training_corpus
+from hsctwatch.rules.learned import (
+    LANGUAGE_MIN,
+    TAG_ADD,
+    TAG_REMOVE,
+    Example,
+    Learned,
+    Model,
+    held_out,
+    learnable_tags,
+    learned_tags,
+    training_corpus,
+)
+from hsctwatch.rules.model import Evidence, TagMatch
 from hsctwatch.stories.learning import desk_examples, due
 from hsctwatch.stories.models import open_store
 from hsctwatch.stories.review import retag, set_status
 from pipelines.relevance import RelevancePipeline
+from pipelines.tag import TagPipeline
 from tests.test_pipeline_dedup_store import Pipeline
 from tests.test_relevance_tag_pipelines import DRUG_NEWS, crawler
 
@@ -85,7 +98,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory, rules: Rules) -> Path:
     """A model trained on the shipped corpus (tests/corpus and blind/en-1), as `train` makes it."""
     path = tmp_path_factory.mktemp("model") / "model.joblib"
     cases = training_corpus()
-    Model.train([Example(c.document, c.relevant) for c in cases], rules_digest=rules.digest).save(path)
+    Model.train([Example(c.document, c.relevant, c.tags if c.relevant else None) for c in cases],
+                tags=learnable_tags(rules.facets), rules_digest=rules.digest).save(path)
     return path
 
 
@@ -236,6 +250,37 @@ def test_the_relevance_stage_applies_the_model_named_in_its_settings(model_file:
     assert on["relevance_score"] < off["relevance_score"]  # the drug story, pulled further down
 
 
+def test_tag_models_add_and_remove_only_when_sure_and_news_only_when_no_type_fits(rules: Rules) -> None:
+    research = TagMatch("type", "research", (Evidence("study", "body"),))
+    safety = TagMatch("topic", "safety", (Evidence("risk", "body"),))
+    news = TagMatch("type", "news", ())
+    unsure = {"research": TAG_REMOVE + 0.01, "safety": 0.5, "guidance": TAG_ADD - 0.01}
+    assert learned_tags([research, safety], unsure, rules.facet) == [research, safety]
+    sure = learned_tags([research, safety], {"research": TAG_REMOVE / 2, "interview": TAG_ADD}, rules.facet)
+    assert [m.slug for m in sure] == ["safety", "interview"]  # research off, interview on, no news
+    assert sure[1].evidence[0].where == "model" and "probability 0.80" in sure[1].evidence[0].phrase
+    assert [m.slug for m in learned_tags([news], {"guidance": 0.9}, rules.facet)] == ["guidance"]
+    assert [m.slug for m in learned_tags([research], {"research": 0.0}, rules.facet)] == ["news"]
+
+
+def test_the_tag_stage_applies_the_tag_models_of_the_model_in_its_settings(model_file: Path,
+                                                                          rules: Rules) -> None:
+    model = learned(model_file, rules).model
+    assert model is not None and set(model.tag_classifiers) <= set(learnable_tags(rules.facets))
+    assert {"research", "patient-story", "safety", "outcomes"} <= set(model.tag_classifiers)
+    made = crawler(HSCTWATCH_MODEL=str(model_file))
+    article = Article(source="site", url="https://blog.example/day-9/", title=DIARY.title, text=DIARY.text,
+                      relevant=True)
+    off = TagPipeline.from_crawler(crawler()).process_item(Article(article))
+    assert {t["slug"] for t in off["tags"]} == {m.slug for m in rules.tags(DIARY)}
+    on = TagPipeline.from_crawler(made).process_item(Article(article))
+    expected = learned_tags(rules.tags(DIARY), model.tag_probability(DIARY), rules.facet)
+    assert [t["slug"] for t in on["tags"]] == [m.slug for m in expected]
+    assert "patient-story" in {t["slug"] for t in on["tags"]}
+    # one transform per article: the relevance probability and the tags read the same row
+    assert model.row(DIARY) is model.row(DIARY)
+
+
 # -- training, by command and on its own --------------------------------------------------------------
 
 
@@ -329,6 +374,18 @@ def test_eval_compares_rules_alone_and_combined_and_the_default_follows_the_figu
     assert ModelConfig().enabled == better, (
         f"on the blind cases, rules alone P {rules_p} R {rules_r}, combined P {model_p} R {model_r}: "
         f"the model must be {'on' if better else 'off'} by default")
+    # the tag models ship with it only while they raise the newest batch's tags, no facet falling
+    alone, both = tag_rows(out, str(newest))
+    assert alone[0] == round(evaluate(load_corpus(newest))["tags"]["f1"], 3)
+    assert both[0] > alone[0] and all(b >= a for a, b in zip(alone, both, strict=True)), (
+        f"on the newest blind batch, tags by the rules {alone}, with the tag models {both}")
+
+
+def tag_rows(out: str, name: str) -> tuple[list[float], list[float]]:
+    """The tags table's two rows for a folder: micro-F1 and each facet's, rules alone and combined."""
+    lines = out[out.index("Tags (F1"):].splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(name + " "))
+    return [float(v) for v in lines[at].split()[2:]], [float(v) for v in lines[at + 1].split()[1:]]
 
 
 def test_eval_scores_a_held_out_batch_without_training_on_it(tmp_path: Path) -> None:

@@ -14,6 +14,12 @@ moves it far. The rules' reasons stay; the model adds its probability and the wo
 weighed most for and against, so an editor sees both. A page the rules found is not an article
 is never promoted.
 
+The same words, read once per article, also weigh on its type and topic tags: a model per tag,
+learned from the labelled articles' tags, adds a tag the rules missed when it is sure of it
+(`TAG_ADD`) and takes off one it is sure is wrong (`TAG_REMOVE`); `news` then stays the type given
+only when no other type fits. An added tag's evidence is the model's probability, so an editor
+sees where it came from.
+
 The model is a file (joblib) versioned with the digest of the rules it was trained beside and the
 size of its training data. Missing, unreadable or made for other rules, it is not used: the rules
 decide alone and the reasons say so.
@@ -30,7 +36,7 @@ import re
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,14 +44,24 @@ from typing import Any
 
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, Case, load_corpus
 from hsctwatch.rules.languages import MAIN
-from hsctwatch.rules.model import Document, Relevance
+from hsctwatch.rules.model import Document, Evidence, Relevance, TagMatch
 
-FORMAT = 2  # of the saved file; another format is retrained, not read (2: the languages it learned)
+FORMAT = 3  # of the saved file; another format is retrained, not read (3: the tag models)
 #: Logistic regression's inverse regularisation: chosen by cross-validation on the corpus (README)
 C = 100.0
 _BATCH = re.compile(r"^([A-Za-z]+)-(\d{1,2})$")  # a blind batch: <language>-<number>
 #: The labelled articles of a language the model must have learned from to weigh in on one
 LANGUAGE_MIN = 20
+#: The tag models: their inverse regularisation, the probability at which one adds a tag the rules
+#: missed and under which one removes a tag the rules gave; measured leave one batch out (README)
+TAG_C = 10.0
+TAG_ADD = 0.8
+TAG_REMOVE = 0.05
+#: The facets the tag models read, and the type given when no other fits (never learned)
+TAG_FACETS = ("type", "topic")
+DEFAULT_TYPE = "news"
+#: A tag is learned from at least this many labelled articles that have it
+TAG_MIN = 3
 
 
 def blind_batch(folder: str | Path) -> bool:
@@ -91,6 +107,7 @@ class Example:
 
     document: Document
     relevant: bool
+    tags: frozenset[str] | None = None  # a relevant article's tags, when known: the tag models learn them
 
 
 def text_of(doc: Document) -> str:
@@ -116,10 +133,13 @@ class Model:
     vectorizer: Any  # TfidfVectorizer
     classifier: Any  # LogisticRegression
     meta: dict[str, Any] = field(default_factory=dict)
+    tag_classifiers: dict[str, Any] = field(default_factory=dict)  # slug: LogisticRegression
+    _last: tuple[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def train(cls, examples: Sequence[Example], **meta: Any) -> Model:
-        """Fit on the examples; ``meta`` (rules digest, counts) is saved with the model."""
+    def train(cls, examples: Sequence[Example], *, tags: Iterable[str] = (), **meta: Any) -> Model:
+        """Fit on the examples; and a model per tag of ``tags`` (slugs) on the relevant examples
+        whose tags are known; ``meta`` (rules digest, counts) is saved with the model."""
         from sklearn import __version__ as sklearn_version
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -131,10 +151,12 @@ class Model:
         features = vectorizer.fit_transform([text_of(e.document) for e in examples])
         classifier = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
         classifier.fit(features, labels)
+        tag_classifiers = _tag_classifiers(examples, features, tags)
         meta = {"format": FORMAT, "sklearn": sklearn_version, "examples": len(examples),
                 "relevant": sum(labels), "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "languages": dict(Counter(language_of(e.document) for e in examples)), **meta}
-        return cls(vectorizer, classifier, meta)
+                "languages": dict(Counter(language_of(e.document) for e in examples)),
+                "tags": sorted(tag_classifiers), **meta}
+        return cls(vectorizer, classifier, meta, tag_classifiers)
 
     @property
     def rules_digest(self) -> str:
@@ -144,18 +166,37 @@ class Model:
         """Did it learn from enough articles in the document's language to weigh in on it?"""
         return int(self.meta.get("languages", {}).get(language_of(doc), 0)) >= LANGUAGE_MIN
 
+    def row(self, doc: Document) -> Any:
+        """The document's words as the model reads them: one transform per article, kept for the
+        last article read, so that relevance, the words that weighed and the tags share it."""
+        text, last = text_of(doc), self._last
+        if last is None or last[0] != text:
+            last = self._last = (text, self.vectorizer.transform([text]))
+        return last[1]
+
     def probabilities(self, docs: Sequence[Document]) -> list[float]:
         rows = self.vectorizer.transform([text_of(d) for d in docs])
         return [float(p) for p in self.classifier.predict_proba(rows)[:, 1]]
 
     def probability(self, doc: Document) -> float:
         """How likely the model finds the document relevant (0–1)."""
-        return self.probabilities([doc])[0]
+        return float(self.classifier.predict_proba(self.row(doc))[0, 1])
+
+    def tag_probabilities(self, docs: Sequence[Document]) -> list[dict[str, float]]:
+        """For each document, how likely each learned tag is (slug: 0–1)."""
+        if not self.tag_classifiers or not docs:
+            return [{} for _ in docs]
+        rows = self.vectorizer.transform([text_of(d) for d in docs])
+        return _tag_probabilities(self.tag_classifiers, rows)
+
+    def tag_probability(self, doc: Document) -> dict[str, float]:
+        """How likely each learned tag is for the document (slug: 0–1)."""
+        return _tag_probabilities(self.tag_classifiers, self.row(doc))[0] if self.tag_classifiers else {}
 
     def weighing(self, doc: Document, n: int = 5) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """The words and phrases of the document that weighed most for and against relevance,
         with their part of the model's log-odds."""
-        row = self.vectorizer.transform([text_of(doc)]).tocoo()
+        row = self.row(doc).tocoo()
         names = self.vectorizer.get_feature_names_out()
         weights = self.classifier.coef_[0]
         parts = sorted(((str(names[j]), float(v * weights[j]))
@@ -173,8 +214,8 @@ class Model:
         fd, temporary = tempfile.mkstemp(prefix=".model-", dir=path.parent)
         os.close(fd)
         try:
-            joblib.dump({"meta": self.meta, "vectorizer": self.vectorizer, "classifier": self.classifier},
-                        temporary)
+            joblib.dump({"meta": self.meta, "vectorizer": self.vectorizer, "classifier": self.classifier,
+                         "tag_classifiers": self.tag_classifiers}, temporary)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -196,7 +237,8 @@ class Model:
                 warnings.simplefilter("error", InconsistentVersionWarning)
                 saved = joblib.load(path)
             meta = dict(saved["meta"])
-            model = cls(saved["vectorizer"], saved["classifier"], meta)
+            model = cls(saved["vectorizer"], saved["classifier"], meta,
+                        dict(saved.get("tag_classifiers", {})))
         except Exception as exc:  # a truncated or foreign file: retrain
             raise ValueError(f"cannot read the model at {path} ({type(exc).__name__})") from None
         if meta.get("format") != FORMAT or meta.get("sklearn") != sklearn_version:
@@ -244,6 +286,61 @@ class Learned:
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
         return combined(decision, self.model.probability(doc), self.weight, self.threshold,
                         self.model.weighing(doc))
+
+
+    def retag(self, doc: Document, found: Sequence[TagMatch], facet: Callable[[str], str]) -> list[TagMatch]:
+        """The rules' tags with the tag models' evidence (`learned_tags`); unchanged when off,
+        without a model or in a language it did not learn."""
+        model = self.model
+        if not self.enabled or model is None or not model.tag_classifiers or not model.knows(doc):
+            return list(found)
+        return learned_tags(found, model.tag_probability(doc), facet)
+
+
+def learned_tags(found: Sequence[TagMatch], probabilities: Mapping[str, float],
+                 facet: Callable[[str], str]) -> list[TagMatch]:
+    """The rules' tags, less those a tag model is sure are wrong (under `TAG_REMOVE`), plus those
+    it is sure of (`TAG_ADD`), their evidence its probability; then `news` is the type only when
+    no other type fits."""
+    kept = [m for m in found if probabilities.get(m.slug, 1.0) >= TAG_REMOVE]
+    have = {m.slug for m in kept}
+    kept += [TagMatch(facet(slug), slug, (Evidence(f"learned model, probability {p:.2f}", "model"),))
+             for slug, p in sorted(probabilities.items()) if p >= TAG_ADD and slug not in have]
+    typed = [m for m in kept if m.facet == "type" and m.slug != DEFAULT_TYPE]
+    if typed:
+        return [m for m in kept if m.slug != DEFAULT_TYPE]
+    if any(m.slug == DEFAULT_TYPE for m in kept):
+        return kept
+    news = next((m for m in found if m.slug == DEFAULT_TYPE), None)
+    return [*kept, news or TagMatch(facet(DEFAULT_TYPE), DEFAULT_TYPE, ())]
+
+
+def learnable_tags(facets: Mapping[str, Sequence[str]]) -> list[str]:
+    """The tags the tag models learn: every type and topic tag but the default type."""
+    return [slug for name in TAG_FACETS for slug in facets.get(name, ()) if slug != DEFAULT_TYPE]
+
+
+def _tag_classifiers(examples: Sequence[Example], features: Any, tags: Iterable[str]) -> dict[str, Any]:
+    """A logistic regression per tag, on the rows of the relevant examples whose tags are known;
+    a tag that too few (or all) of them have is not learned."""
+    from sklearn.linear_model import LogisticRegression
+
+    tagged = [i for i, e in enumerate(examples) if e.relevant and e.tags is not None]
+    if not tagged:
+        return {}
+    rows = features[tagged]
+    out: dict[str, Any] = {}
+    for slug in tags:
+        labels = [slug in (examples[i].tags or ()) for i in tagged]
+        if TAG_MIN <= sum(labels) < len(labels):
+            classifier = LogisticRegression(C=TAG_C, class_weight="balanced", solver="liblinear")
+            out[slug] = classifier.fit(rows, labels)
+    return out
+
+
+def _tag_probabilities(classifiers: Mapping[str, Any], rows: Any) -> list[dict[str, float]]:
+    columns = {slug: clf.predict_proba(rows)[:, 1] for slug, clf in classifiers.items()}
+    return [{slug: float(ps[i]) for slug, ps in columns.items()} for i in range(rows.shape[0])]
 
 
 def vetoed(decision: Relevance) -> bool:

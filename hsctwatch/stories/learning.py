@@ -7,6 +7,9 @@ What an editor decided about a story labels it:
 - a tag added or removed on a story the editor kept in the queue (neither approved nor rejected
   since): relevant, since an editor corrects the tags of a story they keep.
 
+A story approved or retagged also teaches the tag models its tags as they stand (the rules' and
+the model's, less those an editor removed, plus those an editor added).
+
 The model is trained on the labelled corpus plus these, and saved beside the store with the
 digest of the rules and the id of the last decision it saw. It is retrained on its own when it is
 due: before a crawl when it is missing or was made beside other rules, and after a configurable
@@ -23,7 +26,7 @@ from sqlalchemy import func, select
 
 from hsctwatch.config import Config
 from hsctwatch.rules import Document, Rules
-from hsctwatch.rules.learned import Example, Learned, Model, load_model, training_corpus
+from hsctwatch.rules.learned import Example, Learned, Model, learnable_tags, load_model, training_corpus
 from hsctwatch.rules.loading import rules_digest
 from hsctwatch.stories.models import Decision, Store, Story
 
@@ -62,8 +65,9 @@ def desk_examples(store: Store) -> tuple[list[Example], Counter[str], int]:
             else:
                 kind, relevant = "retagged", True
             kinds[kind] += 1
+            tags = frozenset(t.slug for t in story.tags if t.origin != "removed") if relevant else None
             examples.append(Example(Document(story.title, story.summary, story.text, story.link,
-                                             language=story.language), relevant))
+                                             language=story.language), relevant, tags))
     return examples, kinds, int(last)
 
 
@@ -73,10 +77,11 @@ def train(config: Config, store: Store, reason: str = "asked") -> TrainReport:
     path = config.resolve(config.model.path)
     corpus = training_corpus(config.model.corpus)
     desk, kinds, last = desk_examples(store)
-    examples = [Example(c.document, c.relevant) for c in corpus] + desk
+    examples = [Example(c.document, c.relevant, c.tags if c.relevant else None) for c in corpus] + desk
     if not examples:
         raise ValueError("nothing to train on: no labelled corpus here and no editors' decisions yet")
-    model = Model.train(examples, rules_digest=rules_digest(config.rules), corpus_cases=len(corpus),
+    model = Model.train(examples, tags=learnable_tags(Rules.load(config.rules).facets),
+                        rules_digest=rules_digest(config.rules), corpus_cases=len(corpus),
                         decisions=len(desk), decisions_upto=last)
     model.save(path)
     return TrainReport(path, reason, len(corpus), kinds, len(examples))

@@ -79,7 +79,8 @@ def _one(article: Story, rules: Rules, learned: Learned, margin: float, report: 
     article.borderline = decision.borderline(rules.threshold, margin)
     report.borderline += article.borderline
     before = {t.slug for t in article.tags if t.origin == "rules"}
-    tags = [t.as_dict() for t in rules.tags(document)] if decision.relevant else []
+    found = learned.retag(document, rules.tags(document), rules.facet) if decision.relevant else []
+    tags = [t.as_dict() for t in found]
     set_rule_tags(article, tags)
     after = {t.slug for t in article.tags if t.origin == "rules"}
     report.tags_added.update(after - before)
