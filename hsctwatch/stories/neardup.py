@@ -144,17 +144,25 @@ def partial_copy(a: str, b: str) -> float:
     """How much of the shorter text lies in the longer (the share of its shingles), when the
     shorter carries the longer's opening paragraph; 0.0 otherwise (a quote among its own words,
     a shared closing paragraph, a common phrase)."""
-    return _contained(a, shingles(a), b, shingles(b))
+    return _contained(a, _grams(a), b, _grams(b))
 
 
-def _contained(a: str, first: set[bytes], b: str, second: set[bytes]) -> float:
+def _grams(text: str) -> set[tuple[str, ...]]:
+    """`shingles` as tuples of words, for counting what two texts share: the same sets (words
+    hold no spaces, so joining them tells no two apart that the tuples do not), made without
+    joining and encoding each one."""
+    words = re.findall(r"\w+", text.lower())
+    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
+
+
+def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
     """`partial_copy` of two texts whose shingles are already made."""
     short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = shingles(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
+    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
     if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
@@ -392,8 +400,8 @@ class NearDuplicateIndex:
         if not candidates:
             return None
         stored = self.texts(candidates)
-        mine = shingles(text)  # once, not once per candidate
-        scored = [(_contained(text, mine, other, shingles(other)), i)
+        mine = _grams(text)  # once, not once per candidate
+        scored = [(_contained(text, mine, other, _grams(other)), i)
                   for i, other in ((i, stored.get(i) or "") for i in candidates)]
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
