@@ -254,10 +254,10 @@ class NearDuplicateIndex:
         index._sort()
         return index
 
-    def add(self, article_id: int, text: str) -> bytes | None:
+    def add(self, article_id: int, text: str, minhash: LeanMinHash | None = None) -> bytes | None:
         """Index (or re-index) a story's text; returns the signature and fingerprints to store
-        with it."""
-        minhash = signature(text)
+        with it. `minhash`: the text's signature, when the caller has it (`signature(text)`)."""
+        minhash = minhash if minhash is not None else signature(text)
         prints = fingerprints(text) if minhash is not None else None
         with self.lock:
             self._remove(article_id)
