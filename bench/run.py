@@ -3,6 +3,7 @@ costs, how that compares with a bare Scrapy spider and with trafilatura's own do
 second unchanged run costs, and how dedup, feed building and a run's memory grow with the store.
 
     .venv/bin/python bench/run.py                 # 5,000 articles; 1k, 10k, 100k stored
+    .venv/bin/python bench/run.py --sizes         # the crawls only (and the output check)
     .venv/bin/python bench/run.py --quick         # 500 articles; 1k, 10k stored
 
 A generated web of article pages (realistic size and boilerplate, sitemaps, robots.txt,
