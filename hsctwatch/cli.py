@@ -476,7 +476,7 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
         except ValueError as exc:
             click.echo(f"hsct-watch: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        retrain(config, quiet=quiet, apart=True)
+        retrain(config, quiet=quiet)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:

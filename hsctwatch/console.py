@@ -93,43 +93,25 @@ def print_problems(report: Any) -> None:
     """What went wrong after the feeds were written (a hub that refused its ping), a line each."""
     for message in report.messages:
         click.echo(f"! {message}")
-
-
-def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False,
-            apart: bool = False) -> None:
+def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False) -> None:
     """Retrain the learned model when it is due (hsctwatch.stories.learning.due), saying so in
-    one line unless ``quiet``; a failure leaves the rules to decide alone. ``apart``: the check
-    and the training in a child process, so that the model's libraries (scikit-learn and SciPy,
-    about 100 MB) stay out of this one, which then waits through the crawl it starts."""
-    try:
-        if apart:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    one line unless ``quiet``; a failure leaves the rules to decide alone."""
+    from hsctwatch.rules import Rules
+    from hsctwatch.stories.learning import retrain_if_due
+    from hsctwatch.stories.models import open_store
 
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-                report = child.submit(retrain_if_due, config, decisions_only).result()
-        else:
-            report = retrain_if_due(config, decisions_only)
+    try:
+        Rules.load(config.rules)
+    except ValueError:
+        return  # a rules file that can't be read: the crawl says so, in one line
+    try:
+        report = retrain_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
     except ValueError as exc:
         if not quiet:
             click.echo(f"learned model not trained: {exc}; the rules decide alone")
         return
     if report is not None and not quiet:
         click.echo(report.line())
-
-
-def retrain_if_due(config: Config, decisions_only: bool) -> Any:
-    """The TrainReport of a training that was due, or None; ValueError when training was due
-    and failed. Nothing when the rules file can't be read: the crawl says so, in one line."""
-    from hsctwatch.rules import Rules
-    from hsctwatch.stories.learning import retrain_if_due as train_if_due
-    from hsctwatch.stories.models import open_store
-
-    try:
-        Rules.load(config.rules)
-    except ValueError:
-        return None
-    return train_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
 
 
 def check_outputs(config: Config) -> None:
