@@ -3,6 +3,7 @@ costs, how that compares with a bare Scrapy spider and with trafilatura's own do
 second unchanged run costs, and how dedup, feed building and a run's memory grow with the store.
 
     .venv/bin/python bench/run.py                 # 5,000 articles; 1k, 10k, 100k stored
+    .venv/bin/python bench/run.py --sizes         # the crawls only (and the output check)
     .venv/bin/python bench/run.py --quick         # 500 articles; 1k, 10k stored
 
 A generated web of article pages (realistic size and boilerplate, sitemaps, robots.txt,
@@ -13,6 +14,7 @@ table and writes bench/results/benchmark.json with every figure, the core count 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import multiprocessing
@@ -137,7 +139,7 @@ def timed_child(command: list[str], cwd: str) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=child_env())
     tree_peak = [0]
     sampler = Thread(target=_sample_tree, args=(process, tree_peak), daemon=True)
     sampler.start()
@@ -150,6 +152,13 @@ def timed_child(command: list[str], cwd: str) -> dict[str, float]:
     peak_kb = int(stderr.strip().splitlines()[-1]) if stderr.strip() else 0
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "peak_mb": peak_kb / 1024, "tree_peak_mb": tree_peak[0] / 1024}
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the commands measured: this tree's hsct-watch first on the path (the
+    commands run in a temporary folder, where an installed copy would be imported instead)."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
 
 
 def _sample_tree(process: subprocess.Popen[str], peak: list[int]) -> None:
@@ -228,6 +237,88 @@ def read_stats(folder: str) -> dict[str, float]:
                 totals[key] = totals.get(key, 0) + value
     path.unlink()
     return totals
+
+
+def stored_output(store_url: str, port: int) -> dict[str, dict[str, str]]:
+    """What a crawl stored: per story, keyed by its link, its fields as readers and editors see
+    them (title, text, summary, relevance and its reasons, language, metadata), its tags with
+    their evidence and its copies with why each was merged; per copy, keyed by its URL, what was
+    read from its page. Each as a SHA-256, so that two runs compare one by one without keeping
+    the texts. The generated web's port, which changes from run to run, is left out of them."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from hsctwatch.stories.models import Store, Story
+
+    def portless(text: str) -> str:
+        return text.replace(f":{port}", ":PORT")
+
+    def digest(value: Any) -> str:
+        return hashlib.sha256(portless(json.dumps(value, sort_keys=True, default=str)).encode()).hexdigest()
+
+    store = Store(store_url)
+    stories: dict[str, str] = {}
+    copies: dict[str, str] = {}
+    try:
+        with store.session() as session:
+            query = select(Story).options(selectinload(Story.copies), selectinload(Story.tags))
+            for story in session.scalars(query):
+                stories[portless(story.link)] = digest({
+                    "title": story.title, "summary": story.summary, "text": story.text, "author": story.author,
+                    "published": story.published, "language": story.language, "relevant": story.relevant,
+                    "score": round(story.relevance_score, 9), "reasons": story.relevance_reasons,
+                    "borderline": story.borderline, "metadata": story.metadata_, "content_hash": story.content_hash,
+                    "tags": sorted([t.facet, t.slug, t.origin, t.evidence] for t in story.tags),
+                    "copies": sorted([c.url_key, c.is_original, c.match_reason] for c in story.copies)})
+                for c in story.copies:
+                    copies[portless(c.url_key)] = digest([c.title, c.summary, c.text, c.content_hash, c.attribution,
+                                                c.rel_canonical, c.published, c.guid])
+    finally:
+        store.close()
+    return {"stories": stories, "copies": copies}
+
+
+def output_check(found: dict[str, dict[str, str]], articles: int, record: bool) -> dict[str, Any]:
+    """A crawl's output compared with the one recorded for this many articles (bench/results/
+    output-N.json.gz, taken before any change made for speed), one by one: the stories, their
+    tags and merges, of the check crawl (`check_crawl`: its order, and so which copy is a story's
+    original, is the same every time), and what was read from each page, of the measured crawl
+    (whose order is not). `record` writes it anew instead — only when the output is meant to change."""
+    expected_path = RESULTS / f"output-{articles}.json.gz"
+    if not record and not expected_path.exists():
+        return {"stories": len(found["stories"]), "copies": len(found["copies"]), "unchanged": None,
+                "note": f"no recorded output for {articles} articles (--record makes it)"}
+    if record:
+        RESULTS.mkdir(exist_ok=True)
+        expected_path.write_bytes(gzip.compress(json.dumps(found, indent=0, sort_keys=True).encode(), mtime=0))
+        return {"stories": len(found["stories"]), "copies": len(found["copies"]), "unchanged": None}
+    expected: dict[str, dict[str, str]] = json.loads(gzip.decompress(expected_path.read_bytes()))
+    report: dict[str, Any] = {"stories": len(found["stories"]), "copies": len(found["copies"])}
+    differ: list[str] = []
+    for part in ("stories", "copies"):
+        was, now = expected[part], found[part]
+        differ += sorted(f"{part}: {k}" for k in was.keys() | now.keys() if was.get(k) != now.get(k))
+    report.update(unchanged=not differ, differing=len(differ), differing_examples=differ[:10])
+    return report
+
+
+def check_crawl(port: int, folder: str) -> dict[str, dict[str, str]]:
+    """The generated web crawled once more, as one source, one request at a time and the pages
+    read in the crawl's own process: the same order every time, so the same copy of each story
+    comes first and the stories, tags and merges can be compared with a recorded run. The
+    measured crawl keeps its speed: its copies are compared (`stored_output`), its stories are not."""
+    check = Path(folder) / "check"
+    check.mkdir(exist_ok=True)
+    config = hsct_config(port, str(check), f"{check}/check.db")
+    text = config.read_text(encoding="utf-8")
+    sources = text[text.index("[[sources]]"):]
+    urls = [f"http://{h}:{port}/robots.txt" for h in HOSTS]
+    text = text.replace(sources, f'[[sources]]\nname = "all"\nkind = "sitemap"\nurls = {json.dumps(urls)}\n')
+    text = text.replace("CONCURRENT_REQUESTS = 16", "CONCURRENT_REQUESTS = 1")
+    text = text.replace("[scrapy]\n", "[scrapy]\nHSCTWATCH_WORKERS = 0\n", 1)
+    config.write_text(text, encoding="utf-8")
+    timed_child([PYTHON, "-m", "hsctwatch", "--config", str(config), "crawl", "--quiet"], str(check))
+    return stored_output(f"sqlite:///{check}/check.db", port)
 
 
 def hsct_crawl(config: Path, folder: str) -> dict[str, Any]:
@@ -329,8 +420,11 @@ def versions() -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=5000, help="articles in the generated web")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000],
+                        help="stored stories to measure growth at (none: the crawls only)")
     parser.add_argument("--quick", action="store_true", help="500 articles, stores of 1k and 10k")
+    parser.add_argument("--record", action="store_true",
+                        help="record the crawl's output as the one later runs must match")
     options = parser.parse_args()
     if options.quick:
         options.articles, options.sizes = 500, [1000, 10000]
@@ -349,6 +443,11 @@ def main() -> None:
             config = hsct_config(port, folder, f"{folder}/crawl.db")
             report["hsct_watch"] = hsct_crawl(config, folder)
             print(f"hsct-watch: {report['hsct_watch']['pages_per_second']:.0f} pages/s", flush=True)
+            measured = stored_output(f"sqlite:///{folder}/crawl.db", port)
+            checked = check_crawl(port, folder)
+            report["output"] = output_check({"stories": checked["stories"], "copies": measured["copies"]},
+                                            report["articles"], options.record)
+            print(f"output: {report['output']}", flush=True)
             report["second_run"] = hsct_crawl(config, folder)
             report["trafilatura"] = trafilatura_peer(port, folder)
             print(f"trafilatura: {report['trafilatura']['pages_per_second']:.0f} pages/s", flush=True)
@@ -391,6 +490,10 @@ def print_table(report: dict[str, Any]) -> None:
         f"{k} {v / total:.0%}" for k, v in sorted(full["stage_seconds"].items(), key=lambda kv: -kv[1])))
     print(f"second unchanged run: {second['bytes'] / max(full['bytes'], 1):.1%} of the bytes, "
           f"{second['wall'] / full['wall']:.0%} of the time ({second['not_modified']} answers 304)")
+    output = report.get("output") or {}
+    verdict = {True: "unchanged", False: f"CHANGED ({output.get('differing')} stories or copies differ)",
+               None: output.get("note") or "recorded"}.get(output.get("unchanged"), "not checked")
+    print(f"output: {output.get('stories', 0)} stories, {verdict}")
     print(f"{'stored':>8}{'dedup median':>14}{'feed build':>12}{'run peak':>10}")
     for row in report["growth"]:
         print(f"{row['stored']:>8}{row['dedup_check_median_ms']:>11.2f} ms{row['feed_build_seconds']:>10.2f} s"

@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -35,8 +35,10 @@ from hsctwatch.console import (
     review_call,
 )
 from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
-from hsctwatch.crawl.runner import RunResult, SourceSummary, crawl
 from hsctwatch.dates import ago
+
+if TYPE_CHECKING:  # the crawl's modules are imported by the commands that crawl
+    from hsctwatch.crawl.runner import RunResult, SourceSummary
 
 
 @click.group(cls=Commands,
@@ -480,6 +482,8 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
            verbose: bool, *, retrain_first: bool = False) -> RunResult:
     """The crawl, under the caller's lock; first the learned model is retrained if it is due, so
     that the crawl judges with it."""
+    from hsctwatch.crawl.runner import crawl
+
     if retrain_first:
         from hsctwatch.rules import Rules
 

@@ -75,8 +75,8 @@ class RelevancePipeline:
 def judge(path: str | None, digest: str, doc: Document) -> dict[str, Any]:
     """In the worker process: the document's relevance and (if relevant) tags, with the seconds
     each took, as fields of a Judgement; nothing if its rules file is not the one of that digest."""
-    rules = Rules.load(path) if digest else None
-    if rules is None or rules.digest != digest:
+    rules = rules_of(path, digest)
+    if rules is None:
         return {}
     started = time.perf_counter()
     decision = rules.relevance(doc)
@@ -84,6 +84,25 @@ def judge(path: str | None, digest: str, doc: Document) -> dict[str, Any]:
     tags = tuple(rules.tags(doc)) if decision.relevant else None
     return {"rules_digest": digest, "relevance": decision, "relevance_seconds": judged - started,
             "tags": tags, "tag_seconds": time.perf_counter() - judged}
+
+
+_JUDGING: dict[tuple[str | None, str], Rules] = {}
+
+
+def rules_of(path: str | None, digest: str) -> Rules | None:
+    """The rules at `path` if they are those of `digest`, read once per process for that digest:
+    reading the files again to find them unchanged cost a few milliseconds a page. Rules of
+    another digest (the file changed since the crawl read it) are not used: the crawl judges."""
+    if not digest:
+        return None
+    key = (path, digest)
+    if key not in _JUDGING:
+        rules = Rules.load(path)
+        if rules.digest != digest:
+            return None
+        _JUDGING.clear()
+        _JUDGING[key] = rules
+    return _JUDGING[key]
 
 
 def has_content(item: Article) -> bool:

@@ -48,7 +48,9 @@ class StorePipeline:
                 # and keep the signature with it, in the same transaction
                 story = session.get(Story, article_id)
                 if story is not None:
-                    story.minhash = self.index.add(article_id, story.text)
+                    # the item's signature, made by the worker process, when the story's text is the item's
+                    known = minhash if minhash is not None and story.text == item.get("text") else None
+                    story.minhash = self.index.add(article_id, story.text, known)
                     story.signature_seq = seq
         if seq is not None:
             self.index.seen(seq)

@@ -86,3 +86,20 @@ def test_a_judgement_counts_only_for_its_own_document_and_rules() -> None:
 
 def test_outside_an_event_loop_pipelines_do_the_work_themselves() -> None:
     assert offload.offload(1, os.getpid) is None
+
+
+def test_the_worker_judges_only_with_the_rules_of_the_crawls_digest() -> None:
+    """The worker keeps the rules it read by their digest; rules whose file changed since the
+    crawl read it (another digest) are never used: the crawl's own stages judge then."""
+    from hsctwatch.rules import Document, Rules
+    from pipelines.relevance import judge
+
+    shipped = Rules.load(None)
+    doc = Document(title="aHSCT for MS", text="Autologous haematopoietic stem cell transplantation "
+                   "(aHSCT) halted disability in people with aggressive multiple sclerosis.")
+    judged = judge(None, shipped.digest, doc)
+    assert judged["rules_digest"] == shipped.digest
+    assert judged["relevance"] == shipped.relevance(doc)
+    assert judge(None, shipped.digest, doc)["relevance"] == judged["relevance"]  # kept, the same
+    assert judge(None, "another digest", doc) == {}
+    assert judge(None, "", doc) == {}

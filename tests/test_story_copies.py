@@ -203,3 +203,17 @@ def test_a_store_from_before_fingerprints_gains_them(store: Store) -> None:
     match = index.find_partial(" ".join(FEATURE[:2]) + " Read the rest at MS News Daily.")
     assert match is not None and match.reason == "partial-copy" and match.similarity > 0.8
     assert np.array_equal(index.matrix[0], np.asarray(minhash.hashvalues, dtype=np.uint32))
+
+
+def test_an_answer_kept_for_a_text_is_asked_again_once_a_story_is_stored() -> None:
+    """The store stage asks the index what the dedup stage asked; the answer kept meanwhile
+    holds only while no story was indexed since: a story stored in between is found."""
+    index = NearDuplicateIndex(texts=lambda ids: {i: "\n\n".join(FEATURE) for i in ids})
+    text = "\n\n".join(FEATURE)
+    assert index.find_copy(text) is None
+    assert index.find_copy(text) is None  # the same answer, kept
+    index.add(7, text)
+    match = index.find_copy(text)
+    assert match is not None and match.story_id == 7 and match.reason == "near-duplicate"
+    index._remove(7)
+    assert index.find_copy(text) is None

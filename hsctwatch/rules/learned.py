@@ -31,6 +31,7 @@ other, once the desk's decisions in it are enough), and leaves the others to the
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -68,6 +69,10 @@ def blind_batch(folder: str | Path) -> bool:
     """Is the folder a blind batch (``en-3``, ``de-2``)? `hsct-watch eval` scores each one by a
     model trained without it, so that its figure is one of text the model never read."""
     return bool(_BATCH.match(Path(folder).resolve().name))
+
+
+#: The words that weighed most for relevance and against it, each with its part of the log-odds
+Weighing = tuple[list[tuple[str, float]], list[tuple[str, float]]]
 
 
 def held_out(folder: str | Path) -> bool:
@@ -193,11 +198,26 @@ class Model:
         """How likely each learned tag is for the document (slug: 0–1)."""
         return _tag_probabilities(self.tag_classifiers, self.row(doc))[0] if self.tag_classifiers else {}
 
-    def weighing(self, doc: Document, n: int = 5) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    def reading(self, doc: Document) -> tuple[float, Weighing]:
+        """`probability` and `weighing` of the document, from one reading of its text (the
+        vectorizer's pass over a text costs more than the model's arithmetic)."""
+        row = self.row(doc)
+        return float(self.classifier.predict_proba(row)[0, 1]), self._weighing(row)
+
+    def weighing(self, doc: Document, n: int = 5) -> Weighing:
         """The words and phrases of the document that weighed most for and against relevance,
         with their part of the model's log-odds."""
-        row = self.row(doc).tocoo()
-        names = self.vectorizer.get_feature_names_out()
+        return self._weighing(self.row(doc), n)
+
+    @functools.cached_property
+    def feature_names(self) -> Any:
+        """The vectorizer's words and phrases by column, made once: scikit-learn sorts the whole
+        vocabulary to make them, which cost more per article than everything else the model does."""
+        return self.vectorizer.get_feature_names_out()
+
+    def _weighing(self, features: Any, n: int = 5) -> Weighing:
+        row = features.tocoo()
+        names = self.feature_names
         weights = self.classifier.coef_[0]
         parts = sorted(((str(names[j]), float(v * weights[j]))
                         for j, v in zip(row.col, row.data, strict=True)), key=lambda part: part[1])
@@ -284,8 +304,8 @@ class Learned:
             note = (f"learned model not used: it learned from too few articles in {language_of(doc)!r}; "
                     "the rules decide alone")
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
-        return combined(decision, self.model.probability(doc), self.weight, self.threshold,
-                        self.model.weighing(doc))
+        p, weighing = self.model.reading(doc)
+        return combined(decision, p, self.weight, self.threshold, weighing)
 
 
     def retag(self, doc: Document, found: Sequence[TagMatch], facet: Callable[[str], str]) -> list[TagMatch]:

@@ -62,6 +62,7 @@ LEDE_WORDS = 40
 LEDE_SHARE = 0.5
 MAX_CANDIDATES = 5  # the stories sharing most fingerprints whose texts are compared
 COMMON_PRINT = 200  # a fingerprint in more stories than this is a stock phrase: it is skipped
+ANSWERS_KEPT = 64  # find_copy's last answers, by text: the items between the dedup and store stages
 _SIGNATURE_BYTES = NUM_PERM * 8
 _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
                      dtype=np.uint64)
@@ -143,13 +144,25 @@ def partial_copy(a: str, b: str) -> float:
     """How much of the shorter text lies in the longer (the share of its shingles), when the
     shorter carries the longer's opening paragraph; 0.0 otherwise (a quote among its own words,
     a shared closing paragraph, a common phrase)."""
-    first, second = shingles(a), shingles(b)
+    return _contained(a, _grams(a), b, _grams(b))
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    """`shingles` as tuples of words, for counting what two texts share: the same sets (words
+    hold no spaces, so joining them tells no two apart that the tuples do not), made without
+    joining and encoding each one."""
+    words = re.findall(r"\w+", text.lower())
+    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
+
+
+def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
+    """`partial_copy` of two texts whose shingles are already made."""
     short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = shingles(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
+    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
     if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
@@ -189,6 +202,10 @@ class NearDuplicateIndex:
         self.texts = texts
         self.lock = threading.Lock()
         self.seq = 0  # the newest Story.signature_seq loaded: later ones were stored since
+        # changes with every story indexed, re-indexed or removed: an answer of find_copy for a
+        # text holds while it is the same (the store stage asks again what the dedup stage asked)
+        self.generation = 0
+        self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
 
     def refresh(self, session: Session) -> int:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
@@ -237,10 +254,10 @@ class NearDuplicateIndex:
         index._sort()
         return index
 
-    def add(self, article_id: int, text: str) -> bytes | None:
+    def add(self, article_id: int, text: str, minhash: LeanMinHash | None = None) -> bytes | None:
         """Index (or re-index) a story's text; returns the signature and fingerprints to store
-        with it."""
-        minhash = signature(text)
+        with it. `minhash`: the text's signature, when the caller has it (`signature(text)`)."""
+        minhash = minhash if minhash is not None else signature(text)
         prints = fingerprints(text) if minhash is not None else None
         with self.lock:
             self._remove(article_id)
@@ -267,6 +284,7 @@ class NearDuplicateIndex:
             self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
             self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
         row = self.size
+        self.generation += 1
         self.matrix[row] = hashvalues
         self.ids[row] = article_id
         self.rows[article_id] = row
@@ -283,6 +301,7 @@ class NearDuplicateIndex:
             self.unsorted_counts.append(len(prints) // 4)
 
     def _remove(self, article_id: int) -> None:
+        self.generation += 1
         row = self.rows.pop(article_id, None)
         if row is not None:
             self.removed.add(row)
@@ -354,10 +373,19 @@ class NearDuplicateIndex:
             if minhash is None:
                 return None
             hashvalues = np.asarray(minhash.hashvalues, dtype=np.uint32)
+        key = (text, hashvalues.tobytes())
+        with self.lock:
+            generation = self.generation
+            known = self._answers.get(key)
+        if known is not None and known[0] == generation:
+            return known[1]
         near = self.find_signature(hashvalues)
-        if near is not None:
-            return Match(near[0], near[1], "near-duplicate")
-        return self.find_partial(text)
+        found = Match(near[0], near[1], "near-duplicate") if near is not None else self.find_partial(text)
+        with self.lock:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.pop(next(iter(self._answers)))
+            self._answers[key] = (generation, found)
+        return found
 
     def find_partial(self, text: str) -> Match | None:
         """The stored story of which this text is a partial copy, or which is a partial copy
@@ -372,7 +400,9 @@ class NearDuplicateIndex:
         if not candidates:
             return None
         stored = self.texts(candidates)
-        scored = [(partial_copy(text, stored.get(i) or ""), i) for i in candidates]
+        mine = _grams(text)  # once, not once per candidate
+        scored = [(_contained(text, mine, other, _grams(other)), i)
+                  for i, other in ((i, stored.get(i) or "") for i in candidates)]
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
 

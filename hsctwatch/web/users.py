@@ -6,6 +6,7 @@ way in, and the password is asked for at a prompt (or read from stdin for script
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -22,8 +23,13 @@ MIN_PASSWORD = 10
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 _hasher = PasswordHasher()
-# verified against when the name is unknown, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash("no such editor, no such password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no such editor (so that a wrong name takes as long
+    as a wrong password); made when first needed, not when the module is imported by every command."""
+    return _hasher.hash("no such editor, no such password")
 
 
 class UserError(Exception):
@@ -84,7 +90,7 @@ def authenticate(store: Store, name: str, password: str) -> bool:
     with store.session() as session:
         user = session.get(User, name) if name else None
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return False
         if user is None:
