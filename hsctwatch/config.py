@@ -106,9 +106,18 @@ class ConfigError(Exception):
     def __init__(self, path: str, line: int | None, message: str):
         self.path = path
         self.line = line
-        self.message = message
+        self.message = one_line(message)
         where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {self.message}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """The message with the control characters a key or value of the file may hold (a quoted TOML
+    key can contain a newline) written as escapes, so that the error stays one line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), message)
 
 
 @dataclass(frozen=True)

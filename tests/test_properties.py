@@ -192,6 +192,7 @@ def load(text: str) -> str:
 @example({"feeds": {"out": "a\x00b", "title": " "}})
 @example({"rules": "x" * 5000})
 @example({"feeds": {"language": "english please"}})
+@example({"feeds": {"ti\ntle": "x"}, "sources": [{**SOURCE, "fo\ro": 1}]})
 @settings(max_examples=300, deadline=None)
 def test_any_toml_is_a_config_or_one_config_error(document: dict[str, Any]) -> None:
     load(tomli_w.dumps(document))
