@@ -535,3 +535,27 @@ def test_a_centre_as_the_posts_category_says_where_it_is(rules: Rules) -> None:
     doc = Document(title="Giorno +9", language="it", categories=("Diario", "San Raffaele"),
                    text="Oggi i neutrofili sono risaliti, dopo l'aplasia del trapianto.")
     assert "italy" in {t.slug for t in rules.tags(doc)}
+
+
+@pytest.mark.parametrize(("language", "title", "text", "relevant"), [
+    ("de", "Hochdosis, Tag 0 und warum MM nicht MS ist", "Heute war Tag 0: Nach Hochdosis-Melphalan bekam "
+     "ich meine eigenen Stammzellen zurück, die autologe Stammzelltransplantation bei meinem Multiplen "
+     "Myelom. Viele verwechseln MM mit MS. Die Multiple Sklerose ist aber eine Erkrankung der Nerven, das "
+     "Myelom ein Blutkrebs.", False),
+    ("es", "No es esclerosis múltiple: mi mieloma y el trasplante", "Hoy es el día 0 de mi trasplante "
+     "autólogo de médula por el mieloma múltiple. Mucha gente confunde el mieloma con la esclerosis "
+     "múltiple. El mieloma es un cáncer de la sangre.", False),
+    ("ru", "Это не рассеянный склероз: моя миелома и трансплантация", "Сегодня нулевой день моей "
+     "аутологичной трансплантации стволовых клеток при множественной миеломе. Многие путают миелому с "
+     "рассеянным склерозом. Миелома — это рак крови.", False),
+    # look-alike: a denial that is not of MS ("nicht MS-typisch") leaves an MS diary in
+    ("de", "Tag 0: meine Stammzelltransplantation gegen die MS", "Heute war Tag 0 meiner autologen "
+     "Stammzelltransplantation gegen die Multiple Sklerose. Nach Cyclophosphamid und ATG bekam ich meine "
+     "Stammzellen zurück. Mein Neurologe sagt, ohne Schübe sei das nicht MS-typisch, aber gut so.", True),
+])
+def test_ms_denied_is_not_the_disease_a_transplant_diary_is_for(rules: Rules, language: str, title: str,
+                                                               text: str, relevant: bool) -> None:
+    """A myeloma patient's diary that says its disease is "nicht MS" ("MM" the myeloma's
+    abbreviation) is about the myeloma: MS denied counts no more than MS compared."""
+    decision = rules.relevance(Document(title=title, text=text, language=language))
+    assert decision.relevant is relevant, decision.reasons
