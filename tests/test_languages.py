@@ -559,3 +559,29 @@ def test_ms_denied_is_not_the_disease_a_transplant_diary_is_for(rules: Rules, la
     abbreviation) is about the myeloma: MS denied counts no more than MS compared."""
     decision = rules.relevance(Document(title=title, text=text, language=language))
     assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("language", "text", "slug", "tagged"), [
+    ("it", "A cinque anni dal trattamento, niente ricadute e niente nuove lesioni in gran parte dei pazienti: "
+     "la malattia resta spenta anche senza farmaci.", "outcomes", True),
+    ("it", "Nel gruppo trapiantato il numero di nuove lesioni si è ridotto di circa il 70% rispetto al "
+     "mitoxantrone, e il tasso annualizzato di ricadute è stato più basso.", "outcomes", True),
+    # look-alike: the relapses and lesions that make someone a candidate are no result
+    ("it", "Il trapianto si propone a chi ha ricadute frequenti e nuove lesioni alla risonanza nonostante "
+     "i farmaci.", "outcomes", False),
+    ("de", "Aufgenommen werden Menschen im Alter 18–50 Jahre mit schubförmiger MS. Der EDSS 2,0–6,0 ist die "
+     "zweite Bedingung.", "eligibility", True),
+    ("de", "Der EDSS sollte nicht zu hoch sein. Wer die Kriterien erfüllt, bekommt die Behandlung auch "
+     "bezahlt.", "eligibility", True),
+    # look-alike: a score told as a result is no limit
+    ("de", "Mein EDSS ist seit der Transplantation von 4,0 auf 3,0 gesunken, und ich gehe wieder ohne "
+     "Stock.", "eligibility", False),
+])
+def test_results_and_limits_as_the_language_tells_them(rules: Rules, language: str, text: str, slug: str,
+                                                      tagged: bool) -> None:
+    """Results told as "niente ricadute", "la malattia resta spenta", fewer new lesions; the
+    limits of who gets the transplant as a range ("EDSS 2,0–6,0") or a ceiling."""
+    title = {"it": "Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+             "de": "Autologe Stammzelltransplantation bei Multipler Sklerose"}[language]
+    found = {t.slug for t in rules.tags(Document(title=title, text=text, language=language))}
+    assert (slug in found) is tagged, found
