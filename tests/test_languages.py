@@ -585,3 +585,22 @@ def test_results_and_limits_as_the_language_tells_them(rules: Rules, language: s
              "de": "Autologe Stammzelltransplantation bei Multipler Sklerose"}[language]
     found = {t.slug for t in rules.tags(Document(title=title, text=text, language=language))}
     assert (slug in found) is tagged, found
+
+
+def test_a_spanish_eu_register_record_lists_endpoints_not_risks(rules: Rules) -> None:
+    """A trial's page in the EU register (CTIS) or the Spanish one (REEC) lists mortality and
+    adverse events among its endpoints: that is a record's field, not a discussion of risk."""
+    text = ("Título público: Trasplante autólogo de progenitores hematopoyéticos frente a natalizumab en "
+            "esclerosis múltiple.\nTítulo científico: Ensayo aleatorizado del TAPH en esclerosis múltiple "
+            "remitente-recurrente.\nNúmero de la UE (CTIS): 2025-500000-10-00\nPromotor: Hospital "
+            "Universitario de ejemplo\nVariable principal: proporción de pacientes sin actividad a los 24 "
+            "meses.\nVariables secundarias: acontecimientos adversos graves; infección; mortalidad "
+            "relacionada con el tratamiento; seguridad a largo plazo.")
+    record = {t.slug for t in rules.tags(Document(title="TAPH frente a natalizumab", text=text, language="es"))}
+    assert "safety" not in record, record
+    # look-alike: the same risks told as a trial's results are safety
+    told = ("En el ensayo, la mortalidad relacionada con el trasplante autólogo de progenitores "
+            "hematopoyéticos fue del 0,3 %. Hubo infecciones graves en el 10 % de los pacientes con "
+            "esclerosis múltiple, y la seguridad mejoró con el acondicionamiento de intensidad intermedia.")
+    assert "safety" in {t.slug for t in rules.tags(Document(title="TAPH en la esclerosis múltiple", text=told,
+                                                            language="es"))}
