@@ -604,3 +604,17 @@ def test_a_spanish_eu_register_record_lists_endpoints_not_risks(rules: Rules) ->
             "esclerosis múltiple, y la seguridad mejoró con el acondicionamiento de intensidad intermedia.")
     assert "safety" in {t.slug for t in rules.tags(Document(title="TAPH en la esclerosis múltiple", text=told,
                                                             language="es"))}
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    ("Итоги 15 лет работы центра: через 8 лет после трансплантации у 70% пациентов нет обострений. "
+     "Метод предлагают пациентам до 50 лет, более 5 лет наблюдения прошли 300 человек.", False),
+    # look-alike: a patient named with her age is one person's story
+    ("Дарье 24 года. Она прошла трансплантацию в Москве в 2022 году. Её невролог доволен: новых очагов "
+     "нет. Она вернулась к работе, её болезнь не обостряется.", True),
+])
+def test_a_russian_span_of_years_is_no_persons_age(rules: Rules, text: str, story: bool) -> None:
+    """"Дарье 24 года" tells of one person; "через 8 лет", "итоги 15 лет", "до 50 лет" are spans
+    of time and limits in a centre's news, which do not make it a patient's story."""
+    doc = Document(title="Трансплантация стволовых клеток при рассеянном склерозе", text=text, language="ru")
+    assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is story
