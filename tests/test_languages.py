@@ -562,8 +562,8 @@ def test_ms_denied_is_not_the_disease_a_transplant_diary_is_for(rules: Rules, la
 
 
 @pytest.mark.parametrize(("language", "text", "slug", "tagged"), [
-    ("it", "A cinque anni dal trattamento, niente ricadute e niente nuove lesioni in gran parte dei pazienti: "
-     "la malattia resta spenta anche senza farmaci.", "outcomes", True),
+    ("it", "A cinque anni dal trattamento, niente ricadute e niente nuove lesioni in gran parte dei "
+     "pazienti: la malattia resta spenta anche senza farmaci.", "outcomes", True),
     ("it", "Nel gruppo trapiantato il numero di nuove lesioni si è ridotto di circa il 70% rispetto al "
      "mitoxantrone, e il tasso annualizzato di ricadute è stato più basso.", "outcomes", True),
     # look-alike: the relapses and lesions that make someone a candidate are no result
@@ -596,7 +596,8 @@ def test_a_spanish_eu_register_record_lists_endpoints_not_risks(rules: Rules) ->
             "Universitario de ejemplo\nVariable principal: proporción de pacientes sin actividad a los 24 "
             "meses.\nVariables secundarias: acontecimientos adversos graves; infección; mortalidad "
             "relacionada con el tratamiento; seguridad a largo plazo.")
-    record = {t.slug for t in rules.tags(Document(title="TAPH frente a natalizumab", text=text, language="es"))}
+    doc = Document(title="TAPH frente a natalizumab", text=text, language="es")
+    record = {t.slug for t in rules.tags(doc)}
     assert "safety" not in record, record
     # look-alike: the same risks told as a trial's results are safety
     told = ("En el ensayo, la mortalidad relacionada con el trasplante autólogo de progenitores "
