@@ -535,3 +535,88 @@ def test_a_centre_as_the_posts_category_says_where_it_is(rules: Rules) -> None:
     doc = Document(title="Giorno +9", language="it", categories=("Diario", "San Raffaele"),
                    text="Oggi i neutrofili sono risaliti, dopo l'aplasia del trapianto.")
     assert "italy" in {t.slug for t in rules.tags(doc)}
+
+
+@pytest.mark.parametrize(("language", "title", "text", "relevant"), [
+    ("de", "Hochdosis, Tag 0 und warum MM nicht MS ist", "Heute war Tag 0: Nach Hochdosis-Melphalan bekam "
+     "ich meine eigenen Stammzellen zurück, die autologe Stammzelltransplantation bei meinem Multiplen "
+     "Myelom. Viele verwechseln MM mit MS. Die Multiple Sklerose ist aber eine Erkrankung der Nerven, das "
+     "Myelom ein Blutkrebs.", False),
+    ("es", "No es esclerosis múltiple: mi mieloma y el trasplante", "Hoy es el día 0 de mi trasplante "
+     "autólogo de médula por el mieloma múltiple. Mucha gente confunde el mieloma con la esclerosis "
+     "múltiple. El mieloma es un cáncer de la sangre.", False),
+    ("ru", "Это не рассеянный склероз: моя миелома и трансплантация", "Сегодня нулевой день моей "
+     "аутологичной трансплантации стволовых клеток при множественной миеломе. Многие путают миелому с "
+     "рассеянным склерозом. Миелома — это рак крови.", False),
+    # look-alike: a denial that is not of MS ("nicht MS-typisch") leaves an MS diary in
+    ("de", "Tag 0: meine Stammzelltransplantation gegen die MS", "Heute war Tag 0 meiner autologen "
+     "Stammzelltransplantation gegen die Multiple Sklerose. Nach Cyclophosphamid und ATG bekam ich meine "
+     "Stammzellen zurück. Mein Neurologe sagt, ohne Schübe sei das nicht MS-typisch, aber gut so.", True),
+])
+def test_ms_denied_is_not_the_disease_a_transplant_diary_is_for(rules: Rules, language: str, title: str,
+                                                               text: str, relevant: bool) -> None:
+    """A myeloma patient's diary that says its disease is "nicht MS" ("MM" the myeloma's
+    abbreviation) is about the myeloma: MS denied counts no more than MS compared."""
+    decision = rules.relevance(Document(title=title, text=text, language=language))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("language", "text", "slug", "tagged"), [
+    ("it", "A cinque anni dal trattamento, niente ricadute e niente nuove lesioni in gran parte dei "
+     "pazienti: la malattia resta spenta anche senza farmaci.", "outcomes", True),
+    ("it", "Nel gruppo trapiantato il numero di nuove lesioni si è ridotto di circa il 70% rispetto al "
+     "mitoxantrone, e il tasso annualizzato di ricadute è stato più basso.", "outcomes", True),
+    # look-alike: the relapses and lesions that make someone a candidate are no result
+    ("it", "Il trapianto si propone a chi ha ricadute frequenti e nuove lesioni alla risonanza nonostante "
+     "i farmaci.", "outcomes", False),
+    ("de", "Aufgenommen werden Menschen im Alter 18–50 Jahre mit schubförmiger MS. Der EDSS 2,0–6,0 ist die "
+     "zweite Bedingung.", "eligibility", True),
+    ("de", "Der EDSS sollte nicht zu hoch sein. Wer die Kriterien erfüllt, bekommt die Behandlung auch "
+     "bezahlt.", "eligibility", True),
+    # look-alike: a score told as a result is no limit
+    ("de", "Mein EDSS ist seit der Transplantation von 4,0 auf 3,0 gesunken, und ich gehe wieder ohne "
+     "Stock.", "eligibility", False),
+])
+def test_results_and_limits_as_the_language_tells_them(rules: Rules, language: str, text: str, slug: str,
+                                                      tagged: bool) -> None:
+    """Results told as "niente ricadute", "la malattia resta spenta", fewer new lesions; the
+    limits of who gets the transplant as a range ("EDSS 2,0–6,0") or a ceiling."""
+    title = {"it": "Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+             "de": "Autologe Stammzelltransplantation bei Multipler Sklerose"}[language]
+    found = {t.slug for t in rules.tags(Document(title=title, text=text, language=language))}
+    assert (slug in found) is tagged, found
+
+
+def test_a_spanish_eu_register_record_lists_endpoints_not_risks(rules: Rules) -> None:
+    """A trial's page in the EU register (CTIS) or the Spanish one (REEC) lists mortality and
+    adverse events among its endpoints: that is a record's field, not a discussion of risk."""
+    text = ("Título público: Trasplante autólogo de progenitores hematopoyéticos frente a natalizumab en "
+            "esclerosis múltiple.\nTítulo científico: Ensayo aleatorizado del TAPH en esclerosis múltiple "
+            "remitente-recurrente.\nNúmero de la UE (CTIS): 2025-500000-10-00\nPromotor: Hospital "
+            "Universitario de ejemplo\nVariable principal: proporción de pacientes sin actividad a los 24 "
+            "meses.\nVariables secundarias: acontecimientos adversos graves; infección; mortalidad "
+            "relacionada con el tratamiento; seguridad a largo plazo.")
+    doc = Document(title="TAPH frente a natalizumab", text=text, language="es")
+    record = {t.slug for t in rules.tags(doc)}
+    assert "safety" not in record, record
+    # look-alike: the same risks told as a trial's results are safety
+    told = ("En el ensayo, la mortalidad relacionada con el trasplante autólogo de progenitores "
+            "hematopoyéticos fue del 0,3 %. Hubo infecciones graves en el 10 % de los pacientes con "
+            "esclerosis múltiple, y la seguridad mejoró con el acondicionamiento de intensidad intermedia.")
+    assert "safety" in {t.slug for t in rules.tags(Document(title="TAPH en la esclerosis múltiple", text=told,
+                                                            language="es"))}
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    ("Итоги 15 лет работы центра: через 8 лет после трансплантации у 70% пациентов нет обострений. "
+     "Метод предлагают пациентам до 50 лет, более 5 лет наблюдения прошли 300 человек.", False),
+    # look-alike: a patient named with her age is one person's story
+    ("Дарье 24 года. Она прошла трансплантацию в Москве в 2022 году. Её невролог доволен: новых очагов "
+     "нет. Она вернулась к работе, её болезнь не обостряется.", True),
+])
+def test_a_russian_span_of_years_is_no_persons_age(rules: Rules, text: str, story: bool) -> None:
+    """"Дарье 24 года" tells of one person; "через 8 лет", "итоги 15 лет", "до 50 лет" are spans
+    of time and limits in a centre's news, which do not make it a patient's story."""
+    doc = Document(title="Итоги 15 лет: трансплантация стволовых клеток при рассеянном склерозе", text=text,
+                   language="ru")
+    assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is story
