@@ -808,3 +808,28 @@ def test_a_study_told_as_a_journal_abstract_or_a_press_release_is_research(rules
              "results match the national guidelines, which list the treatment for very active MS.")
     found = slugs(rules, release)
     assert "research" in found and "guidance" not in found
+
+
+def test_a_page_telling_readers_who_can_have_it_is_guidance_a_forum_question_is_not(rules: Rules) -> None:
+    """A centre's "am I eligible" page or a society's explainer speaks to the reader — who is
+    accepted, how to apply, whom to ask — and is guidance even when it never says "guideline"; a
+    patient asking a forum whether she would be accepted stays a patient's post."""
+    clinic = doc("Can I be treated? | International patients",
+                 "Our centre treats multiple sclerosis with autologous stem cell transplantation (aHSCT).",
+                 "We generally accept patients with relapsing or progressive MS and an EDSS up to 6.",
+                 "We are unable to accept patients with active infections or heart disease.",
+                 "How do I apply?", "Send your MRI reports and neurology letter to our coordinator.")
+    found = slugs(rules, clinic)
+    assert "guidance" in found and "news" not in found
+    society = doc("Stem cell transplantation (aHSCT) for MS",
+                  "aHSCT resets the immune system with chemotherapy and your own stem cells.",
+                  "Our position", "The Society sees aHSCT as an option for very active relapsing MS.",
+                  "Who is most likely to benefit?", "Younger people with active relapsing disease.",
+                  "Talk to your MS specialist before deciding.")
+    assert "guidance" in slugs(rules, society)
+    forum = doc("Would a clinic accept me with SPMS?",
+                "I have had MS for fourteen years and my EDSS is 6. I keep reading about aHSCT and "
+                "I want to know how to apply, or if I am wasting my time.",
+                "My neurologist says no, but my own research says the clinics abroad take people like me.",
+                "Has anyone with SPMS been accepted for the stem cell transplant? I would love to hear your story.")
+    assert "guidance" not in slugs(rules, forum)
