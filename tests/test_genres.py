@@ -841,7 +841,8 @@ def test_a_page_telling_readers_who_can_have_it_is_guidance_a_forum_question_is_
                 "I have had MS for fourteen years and my EDSS is 6. I keep reading about aHSCT and "
                 "I want to know how to apply, or if I am wasting my time.",
                 "My neurologist says no, but my own research says the clinics abroad take people like me.",
-                "Has anyone with SPMS been accepted for the stem cell transplant? I would love to hear your story.")
+                "Has anyone with SPMS been accepted for the stem cell transplant? I would love to hear "
+                "your story.")
     assert "guidance" not in slugs(rules, forum)
 
 
@@ -850,8 +851,10 @@ def test_a_forum_thread_is_its_members_own_accounts_a_q_and_a_is_not(rules: Rule
     own accounts, even where a nurse's or a neurologist's reply outweighs the first-person words;
     one by-line above an article is no thread."""
     thread = doc("Husband has a fever on day +8 in Moscow",
-                 "Posted by anna_k:", "His transplant for MS is at day +8 and he spiked a temperature last night.",
-                 "Reply from mike_two_years_out:", "Fever around this point of the transplant is very common.",
+                 "Posted by anna_k:",
+                 "His transplant for MS is at day +8 and he spiked a temperature last night.",
+                 "Reply from mike_two_years_out:",
+                 "Fever around this point of the transplant is very common.",
                  "Reply from nurse_jo:", "Neutropenic fever is expected; the teams have protocols for it.",
                  "Reply from anna_k:", "Thank you all, the cultures are back and the antibiotic is working.")
     found = slugs(rules, thread)
