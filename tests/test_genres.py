@@ -342,19 +342,9 @@ def test_guidance_outranks_the_studies_it_weighs(rules: Rules) -> None:
 @pytest.mark.parametrize(("sentence", "country"), [
     ("She had her aHSCT for relapsing MS at the university hospital in Monterrey.", "mexico"),
     ("He was treated with aHSCT for relapsing MS at the hospital in São Paulo.", "brazil"),
-    ("Two years ago I was in a side room at Nottingham City Hospital, my stem cells going back in.", "uk"),
-    ("She had her aHSCT for relapsing MS at the transplant unit in Bristol.", "uk"),
 ])
 def test_treatment_cities_settle_the_country(rules: Rules, sentence: str, country: str) -> None:
     assert country in slugs(rules, doc("aHSCT for MS", sentence))
-
-
-def test_a_home_city_is_not_where_the_transplant_happened(rules: Rules) -> None:
-    """A UK treatment city as the writer's home, with the transplant done elsewhere, is no UK."""
-    diary = doc("Home from Moscow", "I had my aHSCT for relapsing MS at the centre in Moscow in May.",
-                "Now I live in Bristol again and walk the dog every morning.")
-    found = slugs(rules, diary)
-    assert "russia" in found and "uk" not in found
 
 
 def test_country_is_where_the_treatment_happens_not_a_list_or_a_currency(rules: Rules) -> None:
