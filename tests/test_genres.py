@@ -808,3 +808,50 @@ def test_a_study_told_as_a_journal_abstract_or_a_press_release_is_research(rules
              "results match the national guidelines, which list the treatment for very active MS.")
     found = slugs(rules, release)
     assert "research" in found and "guidance" not in found
+
+
+def test_a_page_telling_readers_who_can_have_it_is_guidance_a_forum_question_is_not(rules: Rules) -> None:
+    """A centre's "am I eligible" page or a society's explainer speaks to the reader — who is
+    accepted, how to apply, whom to ask — and is guidance even when it never says "guideline"; a
+    patient asking a forum whether she would be accepted stays a patient's post."""
+    clinic = doc("Can I be treated? | International patients",
+                 "Our centre treats multiple sclerosis with autologous stem cell transplantation (aHSCT).",
+                 "We generally accept patients with relapsing or progressive MS and an EDSS up to 6.",
+                 "We are unable to accept patients with active infections or heart disease.",
+                 "How do I apply?", "Send your MRI reports and neurology letter to our coordinator.")
+    found = slugs(rules, clinic)
+    assert "guidance" in found and "news" not in found
+    society = doc("Stem cell transplantation (aHSCT) for MS",
+                  "aHSCT resets the immune system with chemotherapy and your own stem cells.",
+                  "Our position", "The Society sees aHSCT as an option for very active relapsing MS.",
+                  "Who is most likely to benefit?", "Younger people with active relapsing disease.",
+                  "Talk to your MS specialist before deciding.")
+    assert "guidance" in slugs(rules, society)
+    forum = doc("Would a clinic accept me with SPMS?",
+                "I have had MS for fourteen years and my EDSS is 6. I keep reading about aHSCT and "
+                "I want to know how to apply, or if I am wasting my time.",
+                "My neurologist says no, but my own research says the clinics abroad take people like me.",
+                "Has anyone with SPMS been accepted for the stem cell transplant? I would love to hear "
+                "your story.")
+    assert "guidance" not in slugs(rules, forum)
+
+
+def test_a_forum_thread_is_its_members_own_accounts_a_q_and_a_is_not(rules: Rules) -> None:
+    """A thread of posts under their by-lines ("Posted by …:", "Reply from …:") is its members'
+    own accounts, even where a nurse's or a neurologist's reply outweighs the first-person words;
+    one by-line above an article is no thread."""
+    thread = doc("Husband has a fever on day +8 in Moscow",
+                 "Posted by anna_k:",
+                 "His transplant for MS is at day +8 and he spiked a temperature last night.",
+                 "Reply from mike_two_years_out:",
+                 "Fever around this point of the transplant is very common.",
+                 "Reply from nurse_jo:", "Neutropenic fever is expected; the teams have protocols for it.",
+                 "Reply from anna_k:", "Thank you all, the cultures are back and the antibiotic is working.")
+    found = slugs(rules, thread)
+    assert "patient-story" in found and "news" not in found
+    article = doc("Moscow centre opens a second ward for MS transplants",
+                  "Posted by the news desk:",
+                  "The haematology centre in Moscow has opened a second ward for autologous stem cell "
+                  "transplantation (aHSCT) for multiple sclerosis, the hospital said.",
+                  "The ward will treat 200 patients a year, most of them from abroad.")
+    assert "patient-story" not in slugs(rules, article)
