@@ -294,18 +294,23 @@ class TagRules:
             return False
         return any(self._sentences(slug, view) >= rule.outweighed_ratio for slug in others)
 
-    def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
-        """The sentences that name `least` tags of the facet, or two with an "or" — a list of
-        places, where people go for the treatment in general ("to Russia or Mexico"), not where
-        this piece's treatment or study happens — unless the sentence has one of `unless`
-        ("sites in the UK, Sweden and Brazil"). The "or" is the language's (`crowded_or`:
-        "nach Moskau oder Mexiko", "en México o Rusia"), English's when the rules name none."""
+    def _named(self, view: View, facet: str) -> dict[int, set[str]]:
+        """The tags of the facet each sentence names, by sentence."""
         named: dict[int, set[str]] = {}
         for rule in self.tag_rules:
             if rule.facet == facet:
                 for trigger in rule.triggers:
                     for i in view.mentions(trigger.terms):
                         named.setdefault(i, set()).add(rule.slug)
+        return named
+
+    def _crowded(self, view: View, facet: str, least: int, unless: Terms) -> frozenset[int]:
+        """The sentences that name `least` tags of the facet, or two with an "or" — a list of
+        places, where people go for the treatment in general ("to Russia or Mexico"), not where
+        this piece's treatment or study happens — unless the sentence has one of `unless`
+        ("sites in the UK, Sweden and Brazil"). The "or" is the language's (`crowded_or`:
+        "nach Moskau oder Mexiko", "en México o Rusia"), English's when the rules name none."""
+        named = self._named(view, facet)
         also = self.crowded_also.get(facet)
         for i, spans in (view.mentions(also).items() if also else ()):
             if i in named:  # "Norway, Sweden, Denmark and the Netherlands": four places, two tags
@@ -325,12 +330,7 @@ class TagRules:
         """The sentences whose subject is a tag of the facet, not named but spoken of — they begin
         "The trial …" after "The RAM-MS study, led from Bergen, …" — by the tag they speak of: the
         one named last before them, when one sentence named it alone."""
-        named: dict[int, set[str]] = {}
-        for rule in self.tag_rules:
-            if rule.facet == facet:
-                for trigger in rule.triggers:
-                    for i in view.mentions(trigger.terms):
-                        named.setdefault(i, set()).add(rule.slug)
+        named = self._named(view, facet)
         words = view.mentions(self.anaphora[facet])
         found: dict[str, list[int]] = {}
         last = None
