@@ -88,7 +88,8 @@ class RelevanceRules:
     place_near: Terms  # ... with one of these words near (treated, accepted, flew) ...
     place_near_within: int  # ... within this many words, in a sentence naming no drug
     centres: Terms  # centres whose name means it, for MS
-    own: Terms  # the writer's own transplant, in the sentence that names it ("me lo hicieron")
+    own: Terms  # the writer's own transplant, in the sentence that names it ("me lo hicieron") ...
+    own_first_person: tuple[int, float] = (8, 0.025)  # ... in a post with this many, and share of, first-person words
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
@@ -282,7 +283,7 @@ class RelevanceRules:
             for mention in reading.free_procedure:
                 sentence = reading.part.sentences[mention.sentence]
                 if not mention.described and view.has(self.own, sentence.start, sentence.text) and \
-                        first_person(view, 8, 0.025, words=self.first_person):
+                        first_person(view, *self.own_first_person, words=self.first_person):
                     return mention.text
         return ""
 
