@@ -627,7 +627,8 @@ def test_a_russian_span_of_years_is_no_persons_age(rules: Rules, text: str, stor
 
 _RECAP = ("Hace mucho que no escribo. Varios me preguntaron por mensaje cómo sigo, así que aquí va el "
           "resumen de los seis meses, con calma y sin dramas.\n\n"
-          "Para los que llegan nuevos: tengo 39 años y esclerosis múltiple remitente recurrente desde los 30. "
+          "Para los que llegan nuevos: tengo 39 años y esclerosis múltiple remitente recurrente desde "
+          "los 30. "
           "{named}\n\n"
           "Lo que nadie te cuenta es lo que viene después. Salí del hospital pensando que lo peor había "
           "pasado, pero la quimio me dejó sin energía durante meses.\n\n"
@@ -671,12 +672,13 @@ def test_a_post_filed_under_the_transplant_diary_tells_it(rules: Rules, disease:
 
 @pytest.mark.parametrize(("text", "relevant"), [
     ("El trasplante autólogo de progenitores hematopoyéticos se hace en hospitales públicos para pacientes "
-     "con esclerosis múltiple muy activa. No hay que confundirlo con las clínicas de células madre que venden "
-     "inyecciones de células mesenquimales o de cordón umbilical: una cosa es el trasplante hematopoyético, "
-     "con ensayos detrás, y otra son esas inyecciones, que no han demostrado nada.", True),
+     "con esclerosis múltiple muy activa. No hay que confundirlo con las clínicas de células madre que "
+     "venden inyecciones de células mesenquimales o de cordón umbilical: una cosa es el trasplante "
+     "hematopoyético, con ensayos detrás, y otra son esas inyecciones, que no han demostrado nada.", True),
     # look-alike: a clinic selling the injections, with no contrast
     ("Nuestra clínica de células madre ofrece a pacientes con esclerosis múltiple inyecciones de células "
-     "mesenquimales de cordón umbilical, un trasplante de células madre sin ingreso ni quimioterapia.", False),
+     "mesenquimales de cordón umbilical, un trasplante de células madre sin ingreso ni quimioterapia.",
+     False),
 ])
 def test_a_spanish_doctor_sets_hsct_apart_from_stem_cell_clinics(rules: Rules, text: str,
                                                                  relevant: bool) -> None:

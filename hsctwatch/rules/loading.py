@@ -185,7 +185,8 @@ class Rules(RelevanceRules, TagRules):
         self.centres = Terms.read("[procedure.centres]", procedure.get("centres", {}))
         own = procedure.get("own", {})
         self.own = Terms.read("[procedure.own]", own)
-        self.own_first_person = (int(own.get("first_person_min", 8)), float(own.get("first_person_share", 0.025)))
+        self.own_first_person = (int(own.get("first_person_min", 8)),
+                                 float(own.get("first_person_share", 0.025)))
 
     def _read_forms(self, language: Mapping[str, Any]) -> None:
         """How the language writes what the article's form is told by (hsctwatch.rules.forms):

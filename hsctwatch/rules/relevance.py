@@ -89,7 +89,7 @@ class RelevanceRules:
     place_near_within: int  # ... within this many words, in a sentence naming no drug
     centres: Terms  # centres whose name means it, for MS
     own: Terms  # the writer's own transplant, in the sentence that names it ("me lo hicieron") ...
-    own_first_person: tuple[int, float] = (8, 0.025)  # ... in a post with this many, and share of, first-person words
+    own_first_person: tuple[int, float] = (8, 0.025)  # ... in a post this first-hand (words, share)
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
