@@ -620,3 +620,123 @@ def test_a_russian_span_of_years_is_no_persons_age(rules: Rules, text: str, stor
     doc = Document(title="Итоги 15 лет: трансплантация стволовых клеток при рассеянном склерозе", text=text,
                    language="ru")
     assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is story
+
+
+# -- Spanish: the kinds of text the blind batches es-1…es-5 missed ----------------------------------
+
+
+_RECAP = ("Hace mucho que no escribo. Varios me preguntaron por mensaje cómo sigo, así que aquí va el "
+          "resumen de los seis meses, con calma y sin dramas.\n\n"
+          "Para los que llegan nuevos: tengo 39 años y esclerosis múltiple remitente recurrente desde "
+          "los 30. "
+          "{named}\n\n"
+          "Lo que nadie te cuenta es lo que viene después. Salí del hospital pensando que lo peor había "
+          "pasado, pero la quimio me dejó sin energía durante meses.\n\n"
+          "Ahora camino todos los días un poco más. Volví a la oficina a media jornada y mi jefa me "
+          "deja trabajar desde casa los viernes. En abril tengo la próxima resonancia; les cuento.")
+
+
+@pytest.mark.parametrize(("named", "relevant"), [
+    ("En mayo el equipo del hospital aceptó hacerme el autotrasplante, y aquí sigo.", True),
+    # look-alike: the same blog, where the transplant was only talked about
+    ("Mi neuróloga me habló del autotrasplante, pero elegimos seguir con ocrelizumab.", False),
+])
+def test_a_spanish_diary_names_the_writers_own_transplant_once(rules: Rules, named: str,
+                                                               relevant: bool) -> None:
+    """A first-hand post that names the writer's own transplant once, in a recap for new readers,
+    and then tells the months after is about it; a blog that only talks it over is not."""
+    doc = Document(title="Seis meses después: siestas, oficina y paciencia", text=_RECAP.format(named=named),
+                   language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("disease", "relevant"), [
+    ("esclerosis múltiple remitente recurrente", True),
+    # look-alike: the same diary's days, for a lymphoma
+    ("un linfoma de Hodgkin que volvió", False),
+])
+def test_a_post_filed_under_the_transplant_diary_tells_it(rules: Rules, disease: str, relevant: bool) -> None:
+    """A post filed under "Diario del trasplante" that names the autologous transplant in its text
+    tells it: its days (Day +9, neutrophils at zero, isolation) are the transplant's."""
+    text = ("Día +9. Los neutrófilos amanecieron en cero y las plaquetas en 12 mil. Anoche tuve fiebre y "
+            "me cambiaron el antibiótico.\n\n"
+            f"El médico dice que casi todos los que pasan por el autotrasplante por {disease} tienen fiebre "
+            "en esta etapa, y que por eso seguimos encerrados.\n\n"
+            "Tengo llagas en la boca y hoy solo comí gelatina. Nadie entra sin cubrebocas ni bata.\n\n"
+            "Mañana les cuento si ya empezaron a subir los leucocitos.")
+    doc = Document(title="Día +9: en cero", text=text, categories=("Diario del trasplante",), language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    ("El trasplante autólogo de progenitores hematopoyéticos se hace en hospitales públicos para pacientes "
+     "con esclerosis múltiple muy activa. No hay que confundirlo con las clínicas de células madre que "
+     "venden inyecciones de células mesenquimales o de cordón umbilical: una cosa es el trasplante "
+     "hematopoyético, con ensayos detrás, y otra son esas inyecciones, que no han demostrado nada.", True),
+    # look-alike: a clinic selling the injections, with no contrast
+    ("Nuestra clínica de células madre ofrece a pacientes con esclerosis múltiple inyecciones de células "
+     "mesenquimales de cordón umbilical, un trasplante de células madre sin ingreso ni quimioterapia.",
+     False),
+])
+def test_a_spanish_doctor_sets_hsct_apart_from_stem_cell_clinics(rules: Rules, text: str,
+                                                                 relevant: bool) -> None:
+    doc = Document(title="Trasplante de células madre y esclerosis múltiple", text=text, language="es")
+    assert rules.relevance(doc).relevant is relevant, rules.relevance(doc).reasons
+
+
+def test_a_chilean_school_year_is_no_ms(rules: Rules) -> None:
+    """"3° EM" is a year of Chile's enseñanza media; a school project on bone marrow donation is out."""
+    doc = Document(title="Alumnas de 4° EM presentan proyecto sobre trasplante de médula ósea",
+                   text="Las estudiantes del 4° EM A explicaron cómo se hace un trasplante de médula ósea y "
+                        "por qué hacen falta donantes. La quimioterapia previa y el injerto fueron parte de "
+                        "la maqueta. Los cursos de 1° y 2° EM también participaron.", language="es")
+    assert not rules.relevance(doc).relevant, rules.relevance(doc).reasons
+
+
+@pytest.mark.parametrize(("text", "country", "tagged"), [
+    # a press release's dateline is where it comes from
+    ("Medellín, 2 de junio. — El Hospital Universitario realizó su primer trasplante autólogo de "
+     "progenitores hematopoyéticos en una paciente con esclerosis múltiple.", "colombia", True),
+    # ... but a hospital named after a country is not in it
+    ("Me hicieron el TAPH en el Hospital Italiano de Buenos Aires, con un equipo de neuro y hemato.",
+     "italy", False),
+    ("Me hicieron el TAPH en el Hospital Italiano de Buenos Aires, con un equipo de neuro y hemato.",
+     "argentina", True),
+    # the language a page is in is not a country
+    ("Información en español sobre el ensayo de trasplante autólogo para esclerosis múltiple que se hace "
+     "en Chicago; la coordinadora habla español.", "spain", False),
+    # a person's home town is not where she was treated
+    ("Una ingeniera de Medellín viajó a Puebla para el trasplante de células madre.", "colombia", False),
+    # a price set against other countries'
+    ("El tratamiento costó unos 50.000 dólares, cuatro veces menos que en centros de Europa o Estados "
+     "Unidos.", "usa", False),
+    ("¿Dónde se hace en la Argentina? En pocos centros habilitados para el trasplante autólogo.",
+     "argentina", True),
+])
+def test_where_a_spanish_text_says_the_treatment_happens(rules: Rules, text: str, country: str,
+                                                         tagged: bool) -> None:
+    doc = Document(title="Trasplante autólogo para la esclerosis múltiple", text=text, language="es")
+    assert (country in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "slug", "tagged"), [
+    ("Con un seguimiento de tres años, ninguno de los 30 pacientes ha presentado nuevos brotes. La mayoría "
+     "no vuelve a presentar brotes y una parte mejora en la escala EDSS.", "outcomes", True),
+    # look-alike: relapses as what makes someone a candidate
+    ("Se ofrece a quien tiene brotes frecuentes y lesiones nuevas a pesar de los fármacos. Si no hay "
+     "tantos brotes, se sigue con la medicación.", "outcomes", False),
+    ("Al tercer día empezaron las náuseas. El pelo se me empezó a caer el día +10 y tuve fiebre.",
+     "safety", True),
+    # "me cuesta" is an effort, not a price
+    ("Me cuesta tragar y me costó mucho caminar hasta el baño. Hoy me cuesta hasta leer.", "cost", False),
+    ("La EPS negó la autorización y hacerlo de manera particular costaría 250 millones de pesos.",
+     "cost", True),
+])
+def test_results_side_effects_and_cost_as_spanish_tells_them(rules: Rules, text: str, slug: str,
+                                                             tagged: bool) -> None:
+    doc = Document(title="Trasplante autólogo de progenitores hematopoyéticos en la esclerosis múltiple",
+                   text=text, language="es")
+    found = {t.slug for t in rules.tags(doc)}
+    assert (slug in found) is tagged, found

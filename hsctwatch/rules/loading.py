@@ -183,6 +183,10 @@ class Rules(RelevanceRules, TagRules):
         self.place_near = Terms.of_phrases("[procedure.places] near", places.get("near"))
         self.place_near_within = int(places.get("near_within", 6))
         self.centres = Terms.read("[procedure.centres]", procedure.get("centres", {}))
+        own = procedure.get("own", {})
+        self.own = Terms.read("[procedure.own]", own)
+        self.own_first_person = (int(own.get("first_person_min", 8)),
+                                 float(own.get("first_person_share", 0.025)))
 
     def _read_forms(self, language: Mapping[str, Any]) -> None:
         """How the language writes what the article's form is told by (hsctwatch.rules.forms):

@@ -88,6 +88,8 @@ class RelevanceRules:
     place_near: Terms  # ... with one of these words near (treated, accepted, flew) ...
     place_near_within: int  # ... within this many words, in a sentence naming no drug
     centres: Terms  # centres whose name means it, for MS
+    own: Terms  # the writer's own transplant, in the sentence that names it ("me lo hicieron") ...
+    own_first_person: tuple[int, float] = (8, 0.025)  # ... in a post this first-hand (words, share)
     focus_threshold: float  # the threshold for a source devoted to the treatment
     weak_procedure: Terms  # names that mean it beside chemotherapy or a strong name
     weak_not_after: re.Pattern[str] | None
@@ -159,8 +161,12 @@ class RelevanceRules:
             reasons.append(f"MS is not named, but {signs!r} and no other disease say it is MS")
             ms_implied = True
         score, discussed = self._score(view, readings, reasons, page, ms_implied)
+        own = self._own_story(view, readings, in_view == "told")
+        if own:
+            score += self.weights.get("own_story", 0.0)
+            reasons.append(f"a first-hand account of the writer's own transplant ({own!r})")
         score = round(min(self._penalise(view, readings, discussed, score, reasons, page,
-                                         in_view == "told"), 1.0), 3)
+                                         in_view == "told", bool(own)), 1.0), 3)
         threshold = self.focus_threshold if page.focus else self.threshold
         relevant = score >= threshold
         devoted = " (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""
@@ -204,7 +210,7 @@ class RelevanceRules:
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))
         elif centres or (weak and places):
             reasons.append(f"the transplant named by where it is done ({(centres or places)[0]!r})")
-        elif page.procedure or (page.weak and (view.has(self.chemo) or weak)):
+        elif page.procedure or (page.weak and (view.has(self.chemo) or weak or strong)):
             reasons.append(f"read in the light of the categories ({page.procedure or page.weak!r})")
         elif page.focus:
             reasons.append("the source is devoted to HSCT")
@@ -264,6 +270,22 @@ class RelevanceRules:
                                "and names no other")
             return True
         return False
+
+    def _own_story(self, view: View, readings: list[_Reading], told: bool) -> str:
+        """A first-hand post about the writer's own transplant, which it may name only once ("for
+        those new here: the team accepted to do my transplant in June") and then tell what came
+        after: a name of the procedure, not in a list, in a sentence that makes it the writer's
+        own (`[procedure.own]`), in a post written in the first person that tells the treatment
+        (its chemotherapy, or its steps). The sentence, or ""."""
+        if not (self.own and self.weights.get("own_story")) or not (told or view.has(self.chemo)):
+            return ""
+        for reading in readings[1:]:
+            for mention in reading.free_procedure:
+                sentence = reading.part.sentences[mention.sentence]
+                if not mention.described and view.has(self.own, sentence.start, sentence.text) and \
+                        first_person(view, *self.own_first_person, words=self.first_person):
+                    return mention.text
+        return ""
 
     def _lede(self, readings: list[_Reading]) -> list[_Reading]:
         """The standfirst, and the body's paragraphs up to the first of substance — one of
@@ -442,7 +464,8 @@ class RelevanceRules:
         return score, discussed
 
     def _penalise(self, view: View, readings: list[_Reading], discussed: list[_Reading], score: float,
-                  reasons: list[str], page: _Page = _Page(), told: bool = False) -> float:
+                  reasons: list[str], page: _Page = _Page(), told: bool = False,
+                  own: bool = False) -> float:
         p, title = self.penalties, readings[0]
         named = [m for r in readings for m in r.procedure]
         free = [m for r in readings for m in r.free_procedure]
@@ -457,7 +480,7 @@ class RelevanceRules:
         told_here = {m.sentence for m in having[0].free_procedure} if having and told else set()
         if once and len(told_here) >= self.told_sentences:
             once = False  # a paragraph that tells the transplant sentence after sentence is no aside
-        if free and once and not up_front:
+        if free and once and not up_front and not own:  # the writer's own transplant is no aside
             score *= p["passing"]
             reasons.append("HSCT only mentioned once, in passing")
         disease = self._other_disease(readings, discussed, page.diseases)
