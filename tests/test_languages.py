@@ -620,3 +620,47 @@ def test_a_russian_span_of_years_is_no_persons_age(rules: Rules, text: str, stor
     doc = Document(title="Итоги 15 лет: трансплантация стволовых клеток при рассеянном склерозе", text=text,
                    language="ru")
     assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is story
+
+
+@pytest.mark.parametrize(("title", "text", "relevant"), [
+    ("Miastenia grave: due anni senza crisi dopo il trapianto autologo",
+     "Un caso presentato al congresso regionale. Per anni scambiata per sclerosi multipla, la miastenia "
+     "chiede altre terapie.\n\nUna donna di 35 anni, crisi ripetute nonostante rituximab e plasmaferesi. Il "
+     "gruppo multidisciplinare ha proposto un trapianto autologo di cellule staminali ematopoietiche, con "
+     "condizionamento a base di ciclofosfamide e globulina antitimocitaria.\n\nA due anni dal trapianto "
+     "non ha avuto nuove crisi e ha sospeso i farmaci.", False),
+    # look-alike: a headline naming MS and the disease it was first taken for is MS's
+    ("Sclerosi multipla, non miastenia: due anni senza ricadute dopo il trapianto autologo",
+     "Un caso presentato al congresso regionale. Per anni scambiata per miastenia, la sclerosi multipla "
+     "chiede altre terapie.\n\nUna donna di 35 anni, ricadute ripetute nonostante natalizumab. Il gruppo "
+     "multidisciplinare ha proposto un trapianto autologo di cellule staminali ematopoietiche, con "
+     "condizionamento a base di ciclofosfamide e globulina antitimocitaria.\n\nA due anni dal trapianto "
+     "non ha avuto nuove ricadute e ha sospeso i farmaci.", True),
+])
+def test_a_headline_naming_another_disease_says_whose_the_transplant_is(rules: Rules, title: str, text: str,
+                                                                        relevant: bool) -> None:
+    """A case report or a diary headed by another disease (NMOSD, myasthenia) names MS only as
+    what the disease was first taken for: the MS in its lede does not make it about MS."""
+    decision = rules.relevance(Document(title=title, text=text, language="it"))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    ("Oggi le bocche sono due: la mia e quella dell'infermiera che ride.\n\nIl condizionamento con "
+     "melfalan per il mio mieloma mi ha tolto la voce, le mie cellule sono tornate il giorno zero.\n\n"
+     "Nella stanza accanto c'è un ragazzo con la sclerosi multipla che fa anche lui un trapianto con le sue "
+     "cellule, e ci salutiamo dal vetro.", False),
+    # look-alike: MS's own paragraph, two sentences naming the transplant, in a post of many diseases
+    ("Oggi le bocche sono due: la mia e quella dell'infermiera che ride.\n\nIl condizionamento con "
+     "melfalan per il mio mieloma mi ha tolto la voce, le mie cellule sono tornate il giorno zero.\n\n"
+     "Nella stanza accanto c'è un ragazzo con la sclerosi multipla che fa anche lui un trapianto con le sue "
+     "cellule. Il suo trapianto per la SM è alla seconda settimana, e la sua SM non dà ricadute.", True),
+])
+def test_one_sentence_of_ms_in_a_post_about_another_disease_is_an_aside(rules: Rules, text: str,
+                                                                        relevant: bool) -> None:
+    """A lymphoma or myeloma diary that names a roommate's transplant for MS in one sentence ("un
+    trapianto con le sue cellule") is about its own disease however many names that sentence has."""
+    decision = rules.relevance(Document(title="Giorno +6 dall'autotrapianto: il melfalan e il vicino",
+                                        summary="Il mio autotrapianto, giorno dopo giorno.", text=text,
+                                        language="it", categories=("Mieloma", "Autotrapianto")))
+    assert decision.relevant is relevant, decision.reasons
