@@ -664,3 +664,49 @@ def test_one_sentence_of_ms_in_a_post_about_another_disease_is_an_aside(rules: R
                                         summary="Il mio autotrapianto, giorno dopo giorno.", text=text,
                                         language="it", categories=("Mieloma", "Autotrapianto")))
     assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "slug", "tagged"), [
+    # the regimen as a diarist tells it: its drugs a few words apart, ATG by its Italian name
+    ("Per chi arriva ora: a marzo tre giorni di ciclofosfamide e poi il siero antilinfocitario, con brividi "
+     "e febbre. Oggi sto meglio.", "conditioning", True),
+    # look-alike: the collection of the cells is no conditioning
+    ("Oggi la mobilizzazione: filgrastim per cinque giorni, poi l'aferesi e la raccolta delle cellule, che "
+     "ora sono congelate. Sto bene.", "conditioning", False),
+    # a reporter's story of one person, who is named with her age and whose family raises the money
+    ("Chiara, 31 anni, partirà per il Messico a maggio. La 31enne ha una forma aggressiva. Sua madre ha "
+     "organizzato una raccolta fondi con gli amici del paese.", "patient-story", True),
+    # look-alike: a centre's news of its patients tells no one person's story
+    ("Il centro ha trattato 120 pazienti dal 2010. I pazienti seguiti a cinque anni sono stabili. Il "
+     "programma accoglie persone da tutta Italia.", "patient-story", False),
+])
+def test_italian_regimens_and_reported_stories_as_they_are_written(rules: Rules, text: str, slug: str,
+                                                                   tagged: bool) -> None:
+    """A diary names the regimen's drugs a few words apart ("ciclofosfamide e poi il siero
+    antilinfocitario"); a local paper follows one person by name, age and family ("Chiara, 31
+    anni", "la 31enne", "sua madre") without the pronouns Italian leaves out."""
+    doc = Document(title="Trapianto autologo di staminali per la sclerosi multipla", text=text, language="it")
+    found = {t.slug for t in rules.tags(doc)}
+    assert (slug in found) is tagged, found
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    ("Due mondi diversi. Il trapianto autologo di cellule staminali ematopoietiche si fa in ematologia, "
+     "dopo una chemioterapia ad alte dosi, e ha anni di dati nella sclerosi multipla.\n\nDall'altra parte "
+     "le cliniche vendono iniezioni di cellule mesenchimali a 15 mila euro. Le mesenchimali non hanno prove "
+     "nella SM.\n\nCome distinguere: il trapianto autologo richiede settimane di ricovero; le mesenchimali "
+     "si iniettano in un giorno, e il tessuto adiposo da cui vengono non è sangue.", True),
+    # look-alike: a clinic's own page for its injections, which never sets them against the transplant
+    ("Le nostre cellule mesenchimali derivate dal tessuto adiposo si iniettano in un giorno, per la "
+     "sclerosi multipla. Il trapianto autologo di cellule staminali ematopoietiche non serve: le "
+     "mesenchimali riparano la mielina.\n\nLe mesenchimali del cordone ombelicale completano il ciclo, a "
+     "15 mila euro. Prenota le tue iniezioni di cellule staminali.", False),
+])
+def test_a_warning_that_tells_the_transplant_from_the_clinics_is_in(rules: Rules, text: str,
+                                                                    relevant: bool) -> None:
+    """A neurologist's or a paper's warning sets the real transplant against the mesenchymal
+    clinics in its own words ("due mondi", "come distinguere", "dall'altra parte"), not in a
+    fixed contrast phrase; a clinic selling the injections does no such thing."""
+    doc = Document(title="Staminali e sclerosi multipla", text=text, language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
