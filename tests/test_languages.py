@@ -710,3 +710,22 @@ def test_a_warning_that_tells_the_transplant_from_the_clinics_is_in(rules: Rules
     doc = Document(title="Staminali e sclerosi multipla", text=text, language="it")
     decision = rules.relevance(doc)
     assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "place", "tagged"), [
+    # a study or a journal from elsewhere, and the trials under way elsewhere, are background
+    ("Il centro di Firenze ha trattato 80 pazienti con il trapianto autologo. Uno studio americano del "
+     "2019, pubblicato su una rivista americana, aveva già mostrato risultati simili. La risposta arriverà "
+     "dagli studi randomizzati in corso in Europa e negli Stati Uniti.", "usa", False),
+    ("Il trapianto autologo è studiato in Italia da anni. Gli studi paralleli nel Regno Unito e in "
+     "Norvegia confrontano il trapianto con i farmaci.", "norway", False),
+    # look-alike: the trial this piece is about is run there
+    ("Negli Usa lo studio BEAT-MS confronta il trapianto autologo con i farmaci ad alta efficacia in "
+     "centri universitari.", "usa", True),
+])
+def test_a_study_from_elsewhere_is_no_place_of_treatment_in_italian(rules: Rules, text: str, place: str,
+                                                                    tagged: bool) -> None:
+    """"Uno studio americano", "una rivista americana", "gli studi paralleli in Norvegia" are what
+    an Italian piece sets its own centre's results beside, not where its treatment happens."""
+    doc = Document(title="Trapianto autologo di staminali nella sclerosi multipla", text=text, language="it")
+    assert (place in {t.slug for t in rules.tags(doc)}) is tagged
