@@ -729,3 +729,20 @@ def test_a_study_from_elsewhere_is_no_place_of_treatment_in_italian(rules: Rules
     an Italian piece sets its own centre's results beside, not where its treatment happens."""
     doc = Document(title="Trapianto autologo di staminali nella sclerosi multipla", text=text, language="it")
     assert (place in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the public service's certified centres are where it is done
+    ("In Italia il trapianto autologo per la SM viene eseguito in centri trapianto accreditati, a carico "
+     "del Servizio sanitario nazionale.", True),
+    # a Bologna diary names its hospital, not its city
+    ("Un anno fa, nell'ematologia del Sant'Orsola, mi hanno restituito le mie staminali dopo la chemio.",
+     True),
+    # look-alike: the reader's own country where she lives, with a clinic abroad
+    ("Vivo in Italia, ma il trapianto l'ho fatto in una clinica accreditata a Mosca.", False),
+])
+def test_italian_centres_and_certified_hospitals_say_italy(rules: Rules, text: str, tagged: bool) -> None:
+    """"Centri accreditati" are Italy's certified transplant centres, where it is done, not an
+    accreditation's name; the Sant'Orsola, the Gemelli, the Molinette name Italy by themselves."""
+    doc = Document(title="Il trapianto autologo per la sclerosi multipla", text=text, language="it")
+    assert ("italy" in {t.slug for t in rules.tags(doc)}) is tagged
