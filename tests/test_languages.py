@@ -746,3 +746,19 @@ def test_italian_centres_and_certified_hospitals_say_italy(rules: Rules, text: s
     accreditation's name; the Sant'Orsola, the Gemelli, the Molinette name Italy by themselves."""
     doc = Document(title="Il trapianto autologo per la sclerosi multipla", text=text, language="it")
     assert ("italy" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    ("Sono tre anni che non ho una ricaduta, e le risonanze non mostrano niente di nuovo.", True),
+    ("L'EDSS era 4 prima del trapianto, adesso è 2,5. Due anni, nessuna ricaduta e nessuna lesione.", True),
+    ("Nei trapiantati le nuove lesioni si riducevano di quasi l'80%, e due pazienti su tre restano liberi "
+     "da attività di malattia.", True),
+    # look-alike: the relapses and lesions of the years before it are why it was done, not a result
+    ("Negli anni prima del trapianto ho avuto tre ricadute e lesioni nuove a ogni risonanza.", False),
+])
+def test_italian_results_in_the_turns_patients_and_papers_use(rules: Rules, text: str, tagged: bool) -> None:
+    """Results are told as what stopped ("non ho una ricaduta", "niente di nuovo"), a score then and
+    now ("era 4, adesso è 2,5"), lesions that fell, or two results beside the years since."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("outcomes" in {t.slug for t in rules.tags(doc)}) is tagged
