@@ -762,3 +762,19 @@ def test_italian_results_in_the_turns_patients_and_papers_use(rules: Rules, text
     doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
                    text=text, language="it")
     assert ("outcomes" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # paid for or referred when it applies, and a study's sample, say nothing of who it applies to
+    ("Il trapianto, se indicato, lo paga il Servizio sanitario. Se c'è un'indicazione, il centro SM vi "
+     "invierà a un'ematologia. I ricercatori hanno selezionato 142 pazienti.", False),
+    # look-alike: who it is for, in so many words
+    ("Il trapianto è indicato nei pazienti giovani con malattia attiva. I pazienti sono selezionati da "
+     "una commissione, con criteri di idoneità precisi.", True),
+])
+def test_italian_if_it_applies_is_no_eligibility(rules: Rules, text: str, tagged: bool) -> None:
+    """"Se indicato" and "se c'è un'indicazione" say what happens when the transplant applies, not
+    to whom; "hanno selezionato 142 pazienti" is a study's sample."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
