@@ -740,3 +740,163 @@ def test_results_side_effects_and_cost_as_spanish_tells_them(rules: Rules, text:
                    text=text, language="es")
     found = {t.slug for t in rules.tags(doc)}
     assert (slug in found) is tagged, found
+
+
+
+
+@pytest.mark.parametrize(("title", "text", "relevant"), [
+    ("Miastenia grave: due anni senza crisi dopo il trapianto autologo",
+     "Un caso presentato al congresso regionale. Per anni scambiata per sclerosi multipla, la miastenia "
+     "chiede altre terapie.\n\nUna donna di 35 anni, crisi ripetute nonostante rituximab e plasmaferesi. Il "
+     "gruppo multidisciplinare ha proposto un trapianto autologo di cellule staminali ematopoietiche, con "
+     "condizionamento a base di ciclofosfamide e globulina antitimocitaria.\n\nA due anni dal trapianto "
+     "non ha avuto nuove crisi e ha sospeso i farmaci.", False),
+    # look-alike: a headline naming MS and the disease it was first taken for is MS's
+    ("Sclerosi multipla, non miastenia: due anni senza ricadute dopo il trapianto autologo",
+     "Un caso presentato al congresso regionale. Per anni scambiata per miastenia, la sclerosi multipla "
+     "chiede altre terapie.\n\nUna donna di 35 anni, ricadute ripetute nonostante natalizumab. Il gruppo "
+     "multidisciplinare ha proposto un trapianto autologo di cellule staminali ematopoietiche, con "
+     "condizionamento a base di ciclofosfamide e globulina antitimocitaria.\n\nA due anni dal trapianto "
+     "non ha avuto nuove ricadute e ha sospeso i farmaci.", True),
+])
+def test_a_headline_naming_another_disease_says_whose_the_transplant_is(rules: Rules, title: str, text: str,
+                                                                        relevant: bool) -> None:
+    """A case report or a diary headed by another disease (NMOSD, myasthenia) names MS only as
+    what the disease was first taken for: the MS in its lede does not make it about MS."""
+    decision = rules.relevance(Document(title=title, text=text, language="it"))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    ("Oggi le bocche sono due: la mia e quella dell'infermiera che ride.\n\nIl condizionamento con "
+     "melfalan per il mio mieloma mi ha tolto la voce, le mie cellule sono tornate il giorno zero.\n\n"
+     "Nella stanza accanto c'è un ragazzo con la sclerosi multipla che fa anche lui un trapianto con le sue "
+     "cellule, e ci salutiamo dal vetro.", False),
+    # look-alike: MS's own paragraph, two sentences naming the transplant, in a post of many diseases
+    ("Oggi le bocche sono due: la mia e quella dell'infermiera che ride.\n\nIl condizionamento con "
+     "melfalan per il mio mieloma mi ha tolto la voce, le mie cellule sono tornate il giorno zero.\n\n"
+     "Nella stanza accanto c'è un ragazzo con la sclerosi multipla che fa anche lui un trapianto con le sue "
+     "cellule. Il suo trapianto per la SM è alla seconda settimana, e la sua SM non dà ricadute.", True),
+])
+def test_one_sentence_of_ms_in_a_post_about_another_disease_is_an_aside(rules: Rules, text: str,
+                                                                        relevant: bool) -> None:
+    """A lymphoma or myeloma diary that names a roommate's transplant for MS in one sentence ("un
+    trapianto con le sue cellule") is about its own disease however many names that sentence has."""
+    decision = rules.relevance(Document(title="Giorno +6 dall'autotrapianto: il melfalan e il vicino",
+                                        summary="Il mio autotrapianto, giorno dopo giorno.", text=text,
+                                        language="it", categories=("Mieloma", "Autotrapianto")))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "slug", "tagged"), [
+    # the regimen as a diarist tells it: its drugs a few words apart, ATG by its Italian name
+    ("Per chi arriva ora: a marzo tre giorni di ciclofosfamide e poi il siero antilinfocitario, con brividi "
+     "e febbre. Oggi sto meglio.", "conditioning", True),
+    # look-alike: the collection of the cells is no conditioning
+    ("Oggi la mobilizzazione: filgrastim per cinque giorni, poi l'aferesi e la raccolta delle cellule, che "
+     "ora sono congelate. Sto bene.", "conditioning", False),
+    # a reporter's story of one person, who is named with her age and whose family raises the money
+    ("Chiara, 31 anni, partirà per il Messico a maggio. La 31enne ha una forma aggressiva. Sua madre ha "
+     "organizzato una raccolta fondi con gli amici del paese.", "patient-story", True),
+    # look-alike: a centre's news of its patients tells no one person's story
+    ("Il centro ha trattato 120 pazienti dal 2010. I pazienti seguiti a cinque anni sono stabili. Il "
+     "programma accoglie persone da tutta Italia.", "patient-story", False),
+])
+def test_italian_regimens_and_reported_stories_as_they_are_written(rules: Rules, text: str, slug: str,
+                                                                   tagged: bool) -> None:
+    """A diary names the regimen's drugs a few words apart ("ciclofosfamide e poi il siero
+    antilinfocitario"); a local paper follows one person by name, age and family ("Chiara, 31
+    anni", "la 31enne", "sua madre") without the pronouns Italian leaves out."""
+    doc = Document(title="Trapianto autologo di staminali per la sclerosi multipla", text=text, language="it")
+    found = {t.slug for t in rules.tags(doc)}
+    assert (slug in found) is tagged, found
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    ("Due mondi diversi. Il trapianto autologo di cellule staminali ematopoietiche si fa in ematologia, "
+     "dopo una chemioterapia ad alte dosi, e ha anni di dati nella sclerosi multipla.\n\nDall'altra parte "
+     "le cliniche vendono iniezioni di cellule mesenchimali a 15 mila euro. Le mesenchimali non hanno prove "
+     "nella SM.\n\nCome distinguere: il trapianto autologo richiede settimane di ricovero; le mesenchimali "
+     "si iniettano in un giorno, e il tessuto adiposo da cui vengono non è sangue.", True),
+    # look-alike: a clinic's own page for its injections, which never sets them against the transplant
+    ("Le nostre cellule mesenchimali derivate dal tessuto adiposo si iniettano in un giorno, per la "
+     "sclerosi multipla. Il trapianto autologo di cellule staminali ematopoietiche non serve: le "
+     "mesenchimali riparano la mielina.\n\nLe mesenchimali del cordone ombelicale completano il ciclo, a "
+     "15 mila euro. Prenota le tue iniezioni di cellule staminali.", False),
+])
+def test_a_warning_that_tells_the_transplant_from_the_clinics_is_in(rules: Rules, text: str,
+                                                                    relevant: bool) -> None:
+    """A neurologist's or a paper's warning sets the real transplant against the mesenchymal
+    clinics in its own words ("due mondi", "come distinguere", "dall'altra parte"), not in a
+    fixed contrast phrase; a clinic selling the injections does no such thing."""
+    doc = Document(title="Staminali e sclerosi multipla", text=text, language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "place", "tagged"), [
+    # a study or a journal from elsewhere, and the trials under way elsewhere, are background
+    ("Il centro di Firenze ha trattato 80 pazienti con il trapianto autologo. Uno studio americano del "
+     "2019, pubblicato su una rivista americana, aveva già mostrato risultati simili. La risposta arriverà "
+     "dagli studi randomizzati in corso in Europa e negli Stati Uniti.", "usa", False),
+    ("Il trapianto autologo è studiato in Italia da anni. Gli studi paralleli nel Regno Unito e in "
+     "Norvegia confrontano il trapianto con i farmaci.", "norway", False),
+    # look-alike: the trial this piece is about is run there
+    ("Negli Usa lo studio BEAT-MS confronta il trapianto autologo con i farmaci ad alta efficacia in "
+     "centri universitari.", "usa", True),
+])
+def test_a_study_from_elsewhere_is_no_place_of_treatment_in_italian(rules: Rules, text: str, place: str,
+                                                                    tagged: bool) -> None:
+    """"Uno studio americano", "una rivista americana", "gli studi paralleli in Norvegia" are what
+    an Italian piece sets its own centre's results beside, not where its treatment happens."""
+    doc = Document(title="Trapianto autologo di staminali nella sclerosi multipla", text=text, language="it")
+    assert (place in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the public service's certified centres are where it is done
+    ("In Italia il trapianto autologo per la SM viene eseguito in centri trapianto accreditati, a carico "
+     "del Servizio sanitario nazionale.", True),
+    # a Bologna diary names its hospital, not its city
+    ("Un anno fa, nell'ematologia del Sant'Orsola, mi hanno restituito le mie staminali dopo la chemio.",
+     True),
+    # look-alike: the reader's own country where she lives, with a clinic abroad
+    ("Vivo in Italia, ma il trapianto l'ho fatto in una clinica accreditata a Mosca.", False),
+])
+def test_italian_centres_and_certified_hospitals_say_italy(rules: Rules, text: str, tagged: bool) -> None:
+    """"Centri accreditati" are Italy's certified transplant centres, where it is done, not an
+    accreditation's name; the Sant'Orsola, the Gemelli, the Molinette name Italy by themselves."""
+    doc = Document(title="Il trapianto autologo per la sclerosi multipla", text=text, language="it")
+    assert ("italy" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    ("Sono tre anni che non ho una ricaduta, e le risonanze non mostrano niente di nuovo.", True),
+    ("L'EDSS era 4 prima del trapianto, adesso è 2,5. Due anni, nessuna ricaduta e nessuna lesione.", True),
+    ("Nei trapiantati le nuove lesioni si riducevano di quasi l'80%, e due pazienti su tre restano liberi "
+     "da attività di malattia.", True),
+    # look-alike: the relapses and lesions of the years before it are why it was done, not a result
+    ("Negli anni prima del trapianto ho avuto tre ricadute e lesioni nuove a ogni risonanza.", False),
+])
+def test_italian_results_in_the_turns_patients_and_papers_use(rules: Rules, text: str, tagged: bool) -> None:
+    """Results are told as what stopped ("non ho una ricaduta", "niente di nuovo"), a score then and
+    now ("era 4, adesso è 2,5"), lesions that fell, or two results beside the years since."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("outcomes" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # paid for or referred when it applies, and a study's sample, say nothing of who it applies to
+    ("Il trapianto, se indicato, lo paga il Servizio sanitario. Se c'è un'indicazione, il centro SM vi "
+     "invierà a un'ematologia. I ricercatori hanno selezionato 142 pazienti.", False),
+    # look-alike: who it is for, in so many words
+    ("Il trapianto è indicato nei pazienti giovani con malattia attiva. I pazienti sono selezionati da "
+     "una commissione, con criteri di idoneità precisi.", True),
+])
+def test_italian_if_it_applies_is_no_eligibility(rules: Rules, text: str, tagged: bool) -> None:
+    """"Se indicato" and "se c'è un'indicazione" say what happens when the transplant applies, not
+    to whom; "hanno selezionato 142 pazienti" is a study's sample."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged

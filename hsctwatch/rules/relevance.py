@@ -449,8 +449,11 @@ class RelevanceRules:
             score += w.get("categories", 0.0)
             reasons.append(f"HSCT named in the categories ({page.procedure or page.weak!r})")
         no_other = not page.diseases and not any(r.diseases for r in readings)
-        ms_is_subject = bool(title.free_ms or any(r.free_ms for r in lede)) or (
-            (any(r.free_ms for r in readings) or page.ms or ms_implied) and no_other)  # MS alone
+        # a headline naming another disease and not MS says whose the transplant is ("NMO: remission
+        # after a transplant"), whatever the lede says of MS (the disease it was taken for)
+        elsewhere = bool(title.diseases) and not title.free_ms
+        ms_is_subject = not elsewhere and (bool(title.free_ms or any(r.free_ms for r in lede)) or (
+            (any(r.free_ms for r in readings) or page.ms or ms_implied) and no_other))  # MS alone
         discussed = [r for r in readings[1:] if r.discusses(ms_is_subject)]
         if discussed:
             mentions = sum(min(len(r.free_procedure) * w["mention"], w["paragraph_cap"]) for r in discussed)
@@ -503,15 +506,17 @@ class RelevanceRules:
     def _other_disease(readings: list[_Reading], discussed: list[_Reading],
                        categories: Sequence[str] = ()) -> str | None:
         """The disease the transplant is for, when it is not MS: other diseases outweigh MS
-        (a headline counts thrice, and so does a category) and MS has less than a paragraph of
-        its own."""
+        (a headline counts thrice, and so does a category) and MS has less than two sentences of
+        its own that name the transplant."""
         title = readings[0]
         diseases = Counter(d.lower() for r in readings for d in r.diseases)
         diseases.update({d.lower(): 2 for d in title.diseases})
         diseases.update({d.lower(): 3 for d in categories})
         ms = 3 * len(title.free_ms) + sum(len(r.free_ms) for r in readings[1:])
-        own_paragraphs = sum(1 for r in discussed for m in r.free_procedure if not m.described)
-        if diseases and diseases.total() > ms and own_paragraphs < 2:
+        # sentences that name it for MS: one sentence naming it twice ("a transplant with her own
+        # cells", of a roommate in a lymphoma diary) is one aside
+        own = sum(len({m.sentence for m in r.free_procedure if not m.described}) for r in discussed)
+        if diseases and diseases.total() > ms and own < 2:
             return diseases.most_common(1)[0][0]
         return None
 
