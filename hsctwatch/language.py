@@ -100,8 +100,10 @@ def detect(text: str) -> tuple[str, float]:
 
 @cache
 def _identifier() -> Any:
-    """py3langid's identifier with normalised probabilities. Loading its model takes about two
-    seconds, so it is loaded once per process, when first needed."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """py3langid's identifier with normalised probabilities (hsctwatch.language_model). Loading
+    its model takes about two seconds, so it is loaded once per process, when first needed."""
+    from py3langid.langid import MODEL_FILE
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    from hsctwatch.language_model import Identifier
+
+    return Identifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -2,8 +2,9 @@
 
 trafilatura finds the main text without navigation, cookie banners, related boxes and
 comments; extruct reads JSON-LD and Open Graph; htmldate finds a date when nothing else gives
-one. Pages that are not articles (tag indexes, search results, login walls, empty event
-listings) are dropped here, with the reason counted.
+one. They and our own selectors read one parse of the page (`shared_tree`), where each of
+them used to parse it on its own. Pages that are not articles (tag indexes, search results,
+login walls, empty event listings) are dropped here, with the reason counted.
 """
 
 from __future__ import annotations
@@ -21,10 +22,16 @@ from urllib.parse import urljoin
 
 import extruct
 import trafilatura
+import trafilatura.utils
 from htmldate import find_date
+from lxml import etree
+from lxml.etree import XPath
+from lxml.html import HtmlElement
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from trafilatura import load_html
 from trafilatura.settings import Extractor
 
 from hsctwatch.crawl.items import Article, Judgement, categories
@@ -134,12 +141,13 @@ class ExtractPipeline:
             self._fill(item, text or item.get("title") or "", meta)
             stats.inc_value("hsctwatch/extract/records")
             return item
-        if meta.get("type") in NOT_ARTICLE_TYPES and word_count(text) < 2 * self.min_words:
+        words = word_count(text)
+        if meta.get("type") in NOT_ARTICLE_TYPES and words < 2 * self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_not_article")
             raise DropItem(f"not an article ({meta['type']}): {item['url']}")
-        if word_count(text) < self.min_words:
+        if words < self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_too_short")
-            raise DropItem(f"not an article (only {word_count(text)} words of text): {item['url']}")
+            raise DropItem(f"not an article (only {words} words of text): {item['url']}")
         self._fill(item, text, meta)
         stats.inc_value("hsctwatch/extract/articles")
         return item
@@ -196,7 +204,7 @@ def attribution_line(text: str) -> str:
 def _main_text(fields: Mapping[str, Any], text: str) -> str:
     """The page's text; the feed's instead when it is longer; else the summary's."""
     feed_text = html_to_text(fields.get("content_html") or "")
-    if word_count(feed_text) > word_count(text):
+    if feed_text and word_count(feed_text) > word_count(text):
         # the feed/API gave the full text, or the page was a shell around it
         text = feed_text
     if not text:
@@ -252,14 +260,33 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
 
 
 def read_page(page: str, url: str) -> tuple[str, dict[str, Any]]:
-    """A page's main text and metadata (what the worker process does)."""
-    meta = page_metadata(page, url)
-    return page_text(page, url), meta
+    """A page's main text and metadata (what the worker process does), from one parse of it."""
+    tree = shared_tree(page)
+    meta = page_metadata(page, url, tree)
+    return page_text(page, url, tree), meta
 
 
-def page_text(page: str, url: str) -> str:
-    """The main text of a page, boilerplate removed, one paragraph per block."""
-    document = trafilatura.bare_extraction(page, url=url, options=_options(url))
+def shared_tree(page: str) -> HtmlElement | None:
+    """The page parsed once, as trafilatura parses it, for trafilatura, extruct, htmldate and
+    our own selectors; None where that tree could read differently from the parse each of
+    them makes of the page itself (parsel and extruct keep control characters and go deeper
+    than 256 levels; parsel reads a page with an XML declaration as empty; lxml hands over a
+    part of a page without <html> or <head>), for them to parse the page as they always did.
+    Comments, which trafilatura's parse leaves out, are seen to where they are read."""
+    if _UNSHARED.search(page, 0, 4096) or _CONTROL.search(page):
+        return None
+    tree = load_html(page)
+    if tree is None or tree.getparent() is not None:
+        return None
+    if any(error.type == _TOO_DEEP for error in _TRAFILATURA_PARSER.error_log):
+        return None
+    return tree
+
+
+def page_text(page: str, url: str, tree: HtmlElement | None = None) -> str:
+    """The main text of a page, boilerplate removed, one paragraph per block. trafilatura
+    works on a copy of the tree it is given, which costs a third of parsing the page again."""
+    document = trafilatura.bare_extraction(page if tree is None else tree, url=url, options=_options(url))
     if document is None:
         return ""
     text = getattr(document, "text", None) or ""
@@ -283,13 +310,11 @@ def _options(url: str) -> Extractor:
     return options
 
 
-def page_metadata(page: str, url: str) -> dict[str, Any]:
-    """JSON-LD and Open Graph (extruct), rel=canonical, <time>, and htmldate as a last resort."""
+def page_metadata(page: str, url: str, tree: HtmlElement | None = None) -> dict[str, Any]:
+    """JSON-LD and Open Graph (extruct), rel=canonical, <time>, and htmldate as a last resort;
+    read from the page's shared tree (`shared_tree`), else from parsel's parse of the page."""
     meta: dict[str, Any] = {}
-    try:
-        data = extruct.extract(page, base_url=url, syntaxes=["json-ld", "opengraph"], uniform=True)
-    except Exception:  # extruct raises many kinds on broken markup; a page without metadata is fine
-        data = {}
+    data = _structured(page, url, tree)
     article = _main_jsonld(data.get("json-ld") or [])
     og = (data.get("opengraph") or [{}])[0] if data.get("opengraph") else {}
     if article:
@@ -302,37 +327,70 @@ def page_metadata(page: str, url: str) -> dict[str, Any]:
         meta["keywords"] = _str(article.get("keywords"))
         meta["categories"] = _labels(article.get("articleSection")) + _labels(article.get("keywords"))
         meta["description"] = _str(article.get("description"))
-    selector = Selector(text=page)
-    meta.update(page_titles(selector, article, og, data.get("json-ld") or []))
+    root = _parsel_root(page) if tree is None else tree
+    headings = root if tree is None or not _COMMENTED_HEADING.search(page) else _parsel_root(page)
+    meta.update(page_titles(root, article, og, data.get("json-ld") or [], headings))
     if not meta.get("description"):
-        meta["description"] = _str(og.get("og:description")) or (
-            selector.css('meta[name="description"]::attr(content)').get() or "")
+        meta["description"] = _str(og.get("og:description")) or _first_of(_DESCRIPTION(root))
     meta["site_name"] = _str(og.get("og:site_name"))
     if not meta.get("type") and og.get("og:type") == "article":
         meta["type"] = "Article"
-    canonical = selector.css('link[rel="canonical"]::attr(href)').get() or _str(og.get("og:url"))
+    canonical = _first_of(_CANONICAL(root)) or _str(og.get("og:url"))
     if canonical:
         meta["canonical"] = urljoin(url, canonical.strip())
     if not meta.get("published"):
-        when = selector.css("article time::attr(datetime), time[datetime]::attr(datetime)").get()
-        meta["published"] = parse_date(when) or parse_date(
-            selector.css('meta[property="article:published_time"]::attr(content)').get())
+        meta["published"] = parse_date(_first_of(_TIME(root))) or parse_date(_first_of(_PUBLISHED_TIME(root)))
     if not meta.get("published"):
-        try:
-            found = find_date(page, url=url, original_date=True, extensive_search=False,
-                              outputformat="%Y-%m-%dT%H:%M:%S")
-        except Exception:  # htmldate is best effort
-            found = None
-        meta["published"] = parse_date(found)
+        meta["published"] = parse_date(_htmldate(page, url, tree))
     if not meta.get("author"):
-        meta["author"] = selector.css('meta[name="author"]::attr(content)').get() or ""
+        meta["author"] = _first_of(_AUTHOR(root))
     meta["page_language"] = [_str(article.get("inLanguage")) if article else "",
-                             selector.xpath("/html/@lang").get() or "", _str(og.get("og:locale"))]
-    meta["alternates"] = alternates(selector, url)
+                             _first_of(_LANG(root)), _str(og.get("og:locale"))]
+    meta["alternates"] = alternates(root, url)
     doi = _first_doi(page)
     if doi:
         meta["doi"] = doi.group(0).rstrip(".,;)")
     return {k: v for k, v in meta.items() if v}
+
+
+def _structured(page: str, url: str, tree: HtmlElement | None) -> dict[str, Any]:
+    """What extruct reads of the page's JSON-LD and Open Graph; on the shared tree, only the
+    syntaxes the page has (its own first step, finding their elements, costs little on a tree)."""
+    if tree is None:
+        source: str | HtmlElement = page
+        syntaxes = ["json-ld", "opengraph"]
+    else:
+        source = tree
+        markers = (("json-ld", _JSONLD), ("opengraph", _OPENGRAPH))
+        syntaxes = [name for name, marker in markers if marker(tree)]
+        if not syntaxes:
+            return {}
+    try:
+        return extruct.extract(source, base_url=url, syntaxes=syntaxes, uniform=True)
+    except Exception:  # extruct raises many kinds on broken markup; a page without metadata is fine
+        return {}
+
+
+def _htmldate(page: str, url: str, tree: HtmlElement | None) -> str | None:
+    """htmldate's publication date: from the shared tree where the page has no comments
+    (htmldate's own parse keeps them, and searches them for dates), else from the page."""
+    source: str | HtmlElement = tree if tree is not None and not _COMMENT.search(page) else page
+    try:
+        return find_date(source, url=url, original_date=True, extensive_search=False,
+                         outputformat="%Y-%m-%dT%H:%M:%S")
+    except Exception:  # htmldate is best effort
+        return None
+
+
+def _parsel_root(page: str) -> Any:
+    """The page as parsel parses it (its root element), for the selectors where the shared
+    tree cannot stand for it."""
+    return Selector(text=page, type="html").root
+
+
+def _first_of(values: list[Any]) -> str:
+    """parsel's `.get()`: the first of the values, as a string, or ""."""
+    return str(values[0]) if values else ""
 
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
@@ -350,11 +408,11 @@ def _first_doi(page: str) -> re.Match[str] | None:
     return None
 
 
-def alternates(selector: Selector, url: str) -> dict[str, str]:
+def alternates(root: Any, url: str) -> dict[str, str]:
     """The page's other language versions, by language: <link rel="alternate" hreflang="es"
     href="…">, the page's own and "x-default" left out."""
     found: dict[str, str] = {}
-    for link in selector.css('link[rel~="alternate"][hreflang][href]'):
+    for link in _ALTERNATES(root):
         code = primary(link.attrib.get("hreflang"))
         href = urljoin(url, (link.attrib.get("href") or "").strip())
         if code and href.startswith(("http://", "https://")) and canonical_url(href) != canonical_url(url):
@@ -362,20 +420,56 @@ def alternates(selector: Selector, url: str) -> dict[str, str]:
     return found
 
 
+def _css(query: str) -> XPath:
+    """A CSS selector as parsel would evaluate it: its own XPath translation, compiled once."""
+    return XPath(css2xpath(query), smart_strings=False)
+
+
+#: What the selectors read, on the shared tree or on parsel's parse alike.
+_DESCRIPTION = _css('meta[name="description"]::attr(content)')
+_CANONICAL = _css('link[rel="canonical"]::attr(href)')
+_TIME = _css("article time::attr(datetime), time[datetime]::attr(datetime)")
+_PUBLISHED_TIME = _css('meta[property="article:published_time"]::attr(content)')
+_AUTHOR = _css('meta[name="author"]::attr(content)')
+_LANG = XPath("/html/@lang", smart_strings=False)
+_ALTERNATES = _css('link[rel~="alternate"][hreflang][href]')
+_APPLICATION_NAMES = _css('meta[name="application-name"]::attr(content), '
+                          'meta[name="apple-mobile-web-app-title"]::attr(content)')
+_TITLE = _css("title::text")
+_TEXT = _css("::text")
 #: The page's own headings: not the logo or the site's name in the header, nor a sidebar's.
-_HEADLINE_H1 = ("//h1[not(ancestor::nav or ancestor::footer or ancestor::aside)"
-                " and not(ancestor::header[not(ancestor::article or ancestor::main)])"
-                " and not(re:test(concat(@class, ' ', @id), 'logo|site-(title|name)|brand', 'i'))]")
+_HEADLINE_H1 = XPath("//h1[not(ancestor::nav or ancestor::footer or ancestor::aside)"
+                     " and not(ancestor::header[not(ancestor::article or ancestor::main)])"
+                     " and not(re:test(concat(@class, ' ', @id), 'logo|site-(title|name)|brand', 'i'))]",
+                     namespaces={"re": "http://exslt.org/regular-expressions"})
+#: Where extruct's JSON-LD and Open Graph readers look: a page with neither is not given to it.
+_JSONLD = XPath('descendant-or-self::script[@type="application/ld+json"]')
+_OPENGRAPH = XPath("//head/meta[@property and @content]")
+
+#: What trafilatura's parse of a page reads differently from parsel's and extruct's, whatever
+#: the rest: an XML declaration, and a self-closing <html/> (which each repairs in its own way).
+_UNSHARED = re.compile(r"<\?xml|<html[^>]*/>", re.IGNORECASE)
+#: Control characters (trafilatura removes them before parsing), and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: Anything an HTML parser makes a comment of: <!-- -->, <!…>, <?…>, </ not before a tag name.
+_COMMENT = re.compile(r"<!(?!doctype)|<\?|</(?![a-z])", re.IGNORECASE)
+#: An h1 with something a parser makes a comment of before its end: parsel's parse keeps it,
+#: and reads the text on either side of it as two pieces.
+_COMMENTED_HEADING = re.compile(r"<h1\b(?:[^<]++|<(?=/?[a-z])(?!/h1))*+<(?!/?[a-z])", re.IGNORECASE)
+#: trafilatura's parser, whose errors say whether it stopped at libxml2's limit of 256 levels.
+_TRAFILATURA_PARSER = trafilatura.utils.HTML_PARSER
+_TOO_DEEP = etree.ErrorTypes.ERR_RESOURCE_LIMIT
 
 
-def page_titles(selector: Selector, article: Mapping[str, Any], og: Mapping[str, Any],
-                jsonld: list[Any]) -> dict[str, Any]:
+def page_titles(root: Any, article: Mapping[str, Any], og: Mapping[str, Any], jsonld: list[Any],
+                headings: Any = None) -> dict[str, Any]:
     """The page's title (JSON-LD headline, else og:title, else <title>), and what the page
     calls its headline and itself elsewhere, for telling the site's name in a title
-    (hsctwatch.scraped.without_site_name)."""
+    (hsctwatch.scraped.without_site_name). `root` is the page's root element; `headings`, the
+    one its h1s are read from, if another (parsel's parse, which keeps comments in them)."""
     headline = _str(article.get("headline") or article.get("name")) if article else ""
     og_title = clean_line(_str(og.get("og:title")))
-    h1s = [clean_line(" ".join(h.css("::text").getall())) for h in selector.xpath(_HEADLINE_H1)[:3]]
+    h1s = [clean_line(" ".join(_TEXT(h))) for h in _HEADLINE_H1(root if headings is None else headings)[:3]]
     if "&" in headline:  # JSON-LD written HTML-escaped ("It&#8217;s"): the h1 or og:title says how it reads
         decoded = clean_line(html.unescape(headline))
         headline = next((h for h in (og_title, *h1s) if h and h.casefold() == decoded.casefold()), headline)
@@ -383,9 +477,8 @@ def page_titles(selector: Selector, article: Mapping[str, Any], og: Mapping[str,
     names = [_str(og.get("og:site_name")), _names(article.get("publisher")) if article else ""]
     names += [_str(node.get("name")) for node in _flat_jsonld(jsonld)
               if {"WebSite", "Organization"} & set(_types(node))]
-    names += selector.css('meta[name="application-name"]::attr(content), '
-                          'meta[name="apple-mobile-web-app-title"]::attr(content)').getall()
-    title = headline or og_title or clean_line(selector.css("title::text").get() or "")
+    names += [str(name) for name in _APPLICATION_NAMES(root)]
+    title = headline or og_title or clean_line(_first_of(_TITLE(root)))
     return {"title": title, "headlines": [h for h in (headline, og_title, *h1s) if h],
             "site_names": sorted({clean_line(n) for n in names if n and n.strip()})}
 

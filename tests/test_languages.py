@@ -900,3 +900,19 @@ def test_italian_if_it_applies_is_no_eligibility(rules: Rules, text: str, tagged
     doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
                    text=text, language="it")
     assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+def test_the_language_model_answers_as_py3langid_to_the_bit() -> None:
+    """hsctwatch.language_model counts n-grams and widens the weights its own way: the scores
+    of every language are py3langid's own, for the corpus in every language and odd texts."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from hsctwatch.language import _identifier
+
+    plain = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    cases = load_corpus() + [c for lang in LANGUAGES for c in load_corpus(BLIND / f"{lang}-1")]
+    texts = [f"{c.document.title}\n{c.document.summary}\n{c.document.text}"[:3000] for c in cases]
+    texts += [SPANISH, "", " ", "a", "12345", "HELLO WORLD", "\x00\x01", "😀 ✓", "日本語のテキスト"]
+    texts.append("x" * 5000)
+    for text in texts:
+        assert _identifier()._decide(text).tolist() == plain._decide(text).tolist(), text[:60]

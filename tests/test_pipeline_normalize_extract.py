@@ -189,3 +189,67 @@ def test_the_page_s_language_and_its_other_language_versions_are_read() -> None:
     assert item["categories"] == ["Esclerosis múltiple", "TAPH"]
     assert item["metadata"]["language"]["declared"] == "es"
     assert crawler.stats.get_value("hsctwatch/extract/language/es") == 1
+
+
+# -- one parse of each page ---------------------------------------------------------------------
+
+_SENTENCE = "Autologous stem cell transplantation halted relapses in the trial participants. "
+_BODY = f"<p>{_SENTENCE * 12}</p>"
+_HEAD = ("<title>Trial results | MS News</title><meta name='description' content='The results.'>"
+         "<link rel='canonical' href='/news/trial/'><meta name='author' content='A. Writer'>")
+_JSONLD = ('<script type="application/ld+json">{"@type":"NewsArticle","headline":"Trial results",'
+           '"datePublished":"2024-02-03T10:00:00Z","publisher":{"name":"MS News"}}</script>')
+_OG = ('<meta property="og:title" content="Trial results"><meta property="og:site_name" content="MS News">'
+       '<meta property="og:type" content="article"><meta property="og:locale" content="en_GB">')
+#: Pages whose parses differ between trafilatura (no comments, no control characters, at most 256
+#: levels deep) and parsel or extruct, and pages with and without each kind of metadata.
+PAGES = {
+    "json-ld and open graph": f"<!DOCTYPE html>\n<html lang='en'><head>{_HEAD}{_JSONLD}{_OG}</head><body>"
+                              f"<article><h1>Trial results</h1>{_BODY}</article></body></html>",
+    "no metadata": f"<html><body><h1>Trial results</h1>{_BODY}</body></html>",
+    "only open graph": f"<html><head>{_OG}</head><body>{_BODY}</body></html>",
+    "json-ld in the body": f"<html><head><title>T</title></head><body>{_JSONLD}{_BODY}</body></html>",
+    "comment in the h1": f"<html><head>{_HEAD}</head><body><h1>Trial<!-- -->results</h1>{_BODY}"
+                         "</body></html>",
+    "react's comments": f"<html><head>{_HEAD}{_OG}</head><body><h1>Trial results<!-- --> | <!-- -->MS News"
+                        f"</h1>{_BODY}</body></html>",
+    "bogus comments in h1s": f"<html><head>{_HEAD}</head><body><h1>A<?php x ?>B</h1><h1>C</ d>D</h1>{_BODY}"
+                             "</body></html>",
+    "a date in a comment": f"<html><head><title>T</title></head><body><!-- cached 2022-01-02 03:04:05 -->"
+                           f"{_BODY}<p>Published 3 March 2021</p></body></html>",
+    "a date in the text": f"<html><head><title>T</title></head><body>{_BODY}<p>Posted on 2021-05-06</p>"
+                          "</body></html>",
+    "control characters": f"<html><head><title>Trial\x0bresults</title><meta name='description' "
+                          f"content='a\x01b'></head><body><h1>A\x0cB</h1>{_BODY}</body></html>",
+    "300 levels deep": "<html><head><title>T</title></head><body>" + "<div>" * 300
+                       + f"<h1>Deep</h1><time datetime='2024-01-01'></time>{_BODY}"
+                       + "</div>" * 300 + "</body></html>",
+    "an xml declaration": "<?xml version='1.0' encoding='utf-8'?><html lang='de'>"
+                          f"<head>{_HEAD}{_JSONLD}</head><body>{_BODY}</body></html>",
+    "a fragment": f"<div>{_BODY}{_JSONLD}</div>",
+    "upper case": f"<HTML LANG='ES'><HEAD><TITLE>T</TITLE><META NAME='author' CONTENT='Ana'></HEAD>"
+                  f"<BODY><H1>T</H1>{_BODY}</BODY></HTML>",
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_one_parse_of_the_page_reads_as_each_library_s_own(name: str) -> None:
+    """The text and metadata read from the page's one shared tree are those trafilatura,
+    extruct, htmldate and parsel find parsing the page each on its own; a page whose parses
+    would differ is read the old way."""
+    from pipelines.extract import page_metadata, page_text, shared_tree
+
+    page, url = PAGES[name], "https://news.example.org/news/trial/"
+    tree = shared_tree(page)
+    assert page_metadata(page, url, tree) == page_metadata(page, url)
+    assert page_text(page, url, tree) == page_text(page, url)
+    shared = name not in ("control characters", "300 levels deep", "an xml declaration", "a fragment")
+    assert (tree is not None) == shared
+
+
+def test_a_page_of_json_is_read_as_a_page_without_text() -> None:
+    """A page that is JSON (an API's answer where a page was expected): no text, no crash."""
+    from pipelines.extract import read_page
+
+    text, meta = read_page('{"json": true}', "https://news.example.org/api/")
+    assert (text, meta) == ("", {"page_language": ["", "", ""]})
