@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -14,6 +15,7 @@ ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "li", "br"}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
 
 
+@lru_cache(maxsize=8192)  # a source's name, a tag's label, a title: the same few strings again and again
 def clean_text(value: str) -> str:
     """One line of plain text from untrusted input: characters illegal in XML, bidirectional
     overrides and zero-width characters removed; a value with tags in it read as HTML. The

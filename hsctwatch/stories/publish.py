@@ -83,10 +83,9 @@ def _build(config: Config) -> FeedReport:
             tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
             by_tag[tag] = store.published_articles(session, publish=publish, limit=limit, tag=slug, **chosen)
             tag_totals[tag] = count
-        language_totals = store.languages_in_use(session, publish=publish, **chosen)
         by_language = {code: store.published_articles(session, publish=publish, limit=limit,
                                                       languages=(code,), unknown=unknown)
-                       for code in language_totals}
+                       for code in languages_published(session, publish, languages, unknown)}
         stories = {a.id: a for a in [*top, *(a for s in by_tag.values() for a in s),
                                      *(a for s in by_language.values() for a in s)]}
         translations = _translations(session, store, stories, rules, publish)
@@ -110,6 +109,26 @@ def _build(config: Config) -> FeedReport:
         topics = [meta.base_url + name for name in changed_feeds(report.changed)]
         report.messages += notify(config.feeds.hub, topics)
     return report
+
+
+def languages_published(session: Session, publish: str, languages: Sequence[str] = (),
+                        unknown: str = "en") -> list[str]:
+    """The languages with a published story (of `languages`, if given; a story whose language is
+    not told, "", counts as `unknown`'s), as Store.languages_in_use has them, without counting
+    every story: the store's few languages are found on the language index one by one, and
+    each is asked for one published story."""
+    found: list[str] = []
+    code = None
+    while True:
+        query = select(Story.language).order_by(Story.language).limit(1)
+        code = session.scalar(query if code is None else query.where(Story.language > code))
+        if code is None:
+            return found
+        key = code or unknown
+        if key in found or (languages and not (code in languages or (not code and unknown in languages))):
+            continue
+        if session.scalar(Store.published(select(Story.id), publish).where(Story.language == code).limit(1)):
+            found.append(key)
 
 
 def feed_meta(config: Config) -> FeedMeta:
@@ -157,10 +176,15 @@ def _translations(session: Session, store: Store, stories: dict[int, Story], rul
                 links.setdefault(story_id, {})[other] = code
                 if other in stories:  # and the other way: the version declared links back
                     links.setdefault(other, {}).setdefault(story_id, known[story_id].language or code)
+    declaring: dict[str, list[int]] = {}  # each declared key: the stories declaring it
+    for other_id, found in declared.items():
+        for key in dict.fromkeys(found.values()):
+            declaring.setdefault(key, []).append(other_id)
     for story_id, keys_of in own_keys.items():  # versions whose page declares this one
-        for other_id, found in declared.items():
-            if other_id != story_id and keys_of & set(found.values()):
-                links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
+        for key in keys_of:
+            for other_id in declaring.get(key, ()):
+                if other_id != story_id:
+                    links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
     out: dict[int, tuple[FeedTranslation, ...]] = {}
     for story_id, linked in links.items():
         versions = [FeedTranslation(language=known[i].language or code, url=known[i].link,
