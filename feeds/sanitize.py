@@ -58,12 +58,14 @@ def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
 def _first_paragraphs(text: str) -> str:
     # the excerpt needs the first MAX_WORDS words: a few thousand characters, not the whole text
     head = without_feed_footer((text or "")[: MAX_WORDS * 40])
-    paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(head))]
     out: list[str] = []
-    for paragraph in paragraphs:
+    words = 0
+    for raw in re.split(r"\n\s*\n", strip_illegal(head)):  # cleaned only as far as needed
+        paragraph = clean_text(raw)
         if paragraph:
             out.append(paragraph)
-        if sum(len(p.split()) for p in out) >= MAX_WORDS:
+            words += len(paragraph.split())
+        if words >= MAX_WORDS:
             break
     return " ".join(out)
 
