@@ -34,7 +34,6 @@ from hsctwatch.console import (
     review_call,
 )
 from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
-from hsctwatch.dates import ago
 
 if TYPE_CHECKING:  # the crawl's modules are imported by the commands that crawl
     from hsctwatch.crawl.runner import RunResult, SourceSummary
@@ -176,6 +175,7 @@ def _print_digest(name: str, recipients: tuple[str, ...], message: Any) -> None:
 def sources(state: State) -> None:
     """List the configured sources with their health (last run, items, errors)."""
     from hsctwatch.crawl.health import source_health
+    from hsctwatch.dates import ago
 
     config = state.config
     rows = source_health(config)
