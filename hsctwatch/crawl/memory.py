@@ -20,6 +20,13 @@ def release_freed_memory() -> bool:
 
 
 @functools.cache
+def release_after_loading() -> bool:
+    """`release_freed_memory`, once per process: after the first spider's pipelines loaded what
+    every crawler of the process shares (the index, the rules, the model)."""
+    return release_freed_memory()
+
+
+@functools.cache
 def _malloc_trim() -> Any:
     if not sys.platform.startswith("linux"):
         return None
