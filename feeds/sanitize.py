@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -14,6 +15,7 @@ ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "li", "br"}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
 
 
+@lru_cache(maxsize=8192)  # a source's name, a tag's label, a title: the same few strings again and again
 def clean_text(value: str) -> str:
     """One line of plain text from untrusted input: characters illegal in XML, bidirectional
     overrides and zero-width characters removed; a value with tags in it read as HTML. The
@@ -56,12 +58,14 @@ def make_excerpt(summary: str, text: str, max_words: int = MAX_WORDS) -> str:
 def _first_paragraphs(text: str) -> str:
     # the excerpt needs the first MAX_WORDS words: a few thousand characters, not the whole text
     head = without_feed_footer((text or "")[: MAX_WORDS * 40])
-    paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", strip_illegal(head))]
     out: list[str] = []
-    for paragraph in paragraphs:
+    words = 0
+    for raw in re.split(r"\n\s*\n", strip_illegal(head)):  # cleaned only as far as needed
+        paragraph = clean_text(raw)
         if paragraph:
             out.append(paragraph)
-        if sum(len(p.split()) for p in out) >= MAX_WORDS:
+            words += len(paragraph.split())
+        if words >= MAX_WORDS:
             break
     return " ".join(out)
 

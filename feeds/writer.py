@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.atom import atom_bytes
+from feeds.folder import FeedFolderError, cannot_write, check_feed_folder
 from feeds.jsonfeed import json_bytes
 from feeds.model import SAFE_SLUG, FeedItem, FeedMeta, FeedTag
 from feeds.opml import opml_bytes
@@ -29,38 +30,8 @@ from feeds.views import SAFE_LANGUAGE, item_language
 MANAGED = ("tags", "lang")
 
 TEMP_GLOB = ".*.tmp"  # write_if_changed's temp files (and check_feed_folder's probe)
-
-
-class FeedFolderError(Exception):
-    """The feed folder can't be written; str() is one line naming it and the fix."""
-
-
-def check_feed_folder(out_dir: Path) -> None:
-    """Raise FeedFolderError unless ``out_dir`` is a folder that can be written, or can be made.
-
-    Tried by writing a file and removing it, not by os.access(), which says yes to root on a
-    read-only or immutable folder. Nothing is left behind, and a missing folder is not made."""
-    out_dir = Path(out_dir)
-    folder = out_dir
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise FeedFolderError(f"cannot make the feed folder {out_dir}: {folder} is a file; "
-                              "change [feeds] out")
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".hsct-watch-probe.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
-    tags = out_dir / "tags"
-    if tags.exists() and not tags.is_dir():
-        raise FeedFolderError(f"the feed folder's {tags} is a file, where the tag feeds go; remove it")
-
-
-def _cannot_write(out_dir: Path, exc: OSError) -> str:
-    return (f"cannot write the feed folder {out_dir} ({exc.strerror or exc}); check its permissions "
-            "and the disk, or change [feeds] out")
+__all__ = ["TEMP_GLOB", "FeedFolderError", "FeedReport", "check_feed_folder", "write_feeds",
+           "write_if_changed"]
 
 
 @dataclass
@@ -118,7 +89,7 @@ def write_feeds(items: Sequence[FeedItem], meta: FeedMeta, out_dir: Path, *, max
     try:
         _write_folder(out_dir, files, report)
     except OSError as exc:
-        raise FeedFolderError(_cannot_write(out_dir, exc)) from None
+        raise FeedFolderError(cannot_write(out_dir, exc)) from None
     return report
 
 

@@ -31,11 +31,9 @@ from hsctwatch.console import (
     pass_state,
     print_problems,
     print_table,
-    retrain,
     review_call,
 )
 from hsctwatch.crawl.lock import EX_TEMPFAIL, AlreadyRunning, RunLock
-from hsctwatch.dates import ago
 
 if TYPE_CHECKING:  # the crawl's modules are imported by the commands that crawl
     from hsctwatch.crawl.runner import RunResult, SourceSummary
@@ -177,6 +175,7 @@ def _print_digest(name: str, recipients: tuple[str, ...], message: Any) -> None:
 def sources(state: State) -> None:
     """List the configured sources with their health (last run, items, errors)."""
     from hsctwatch.crawl.health import source_health
+    from hsctwatch.dates import ago
 
     config = state.config
     rows = source_health(config)
@@ -481,7 +480,7 @@ def demo(directory: Path, port: int, serve_only: bool, quiet: bool) -> None:
 def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
            verbose: bool, *, retrain_first: bool = False) -> RunResult:
     """The crawl, under the caller's lock; first the learned model is retrained if it is due, so
-    that the crawl judges with it."""
+    that the crawl judges with it (by the crawl's process: hsctwatch.crawl.runner.crawl)."""
     from hsctwatch.crawl.runner import crawl
 
     if retrain_first:
@@ -492,12 +491,12 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
         except ValueError as exc:
             click.echo(f"hsct-watch: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        retrain(config, quiet=quiet)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:
         result = crawl(config, sources, command=command, verbose=verbose,
-                       on_progress=progress.update if progress else None)
+                       on_progress=progress.update if progress else None,
+                       retrain=retrain_first, quiet=quiet, echo=click.echo)
     finally:
         if progress:
             progress.done()

@@ -44,7 +44,7 @@ def _unusable(ctx: click.Context, exc: Exception) -> str | None:
     (Imported here, when it happens: `hsct-watch --help` need not load SQLAlchemy.)"""
     from sqlalchemy.exc import DatabaseError
 
-    from feeds.writer import FeedFolderError
+    from feeds.folder import FeedFolderError
     from hsctwatch.stories.models import StoreError, describe_store_error
 
     if isinstance(exc, (StoreError, FeedFolderError)):
@@ -117,7 +117,7 @@ def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False
 def check_outputs(config: Config) -> None:
     """Before a command changes anything: the feed folder can be written and the store opened
     (else one line and exit 74, with nothing created or changed)."""
-    from feeds.writer import check_feed_folder
+    from feeds.folder import check_feed_folder
     from hsctwatch.stories.models import open_store
 
     check_feed_folder(config.feeds_dir)

@@ -11,6 +11,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import IntegrityError
 
+from hsctwatch.crawl.memory import release_after_loading
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.stories.models import Source, SourceRun, Store, utcnow
 
@@ -69,6 +70,7 @@ class RunRecorder:
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
+        release_after_loading()  # the pipelines, just opened, loaded the index and the rules
         source = getattr(spider, "source", None)
         if source is None:
             return

@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -82,8 +83,16 @@ def crawl(
     command: str = "crawl",
     verbose: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
+    retrain: bool = False,
+    quiet: bool = False,
+    echo: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Crawl the named sources (all enabled ones when none are named) and report per source."""
+    """Crawl the named sources (all enabled ones when none are named) and report per source.
+
+    ``retrain``: the crawl's process first retrains the learned model if it is due (saying so
+    unless ``quiet``), there and not here, since it loads the model anyway: the caller does not
+    keep scikit-learn and the model in memory beside the crawl's own. ``echo`` gets each line the
+    crawl's process prints (else it prints to this process's output)."""
     sources = [config.source(n) for n in source_names] if source_names else list(config.enabled_sources)
     started = time.time()
     store = open_store(config.store_url)
@@ -103,15 +112,24 @@ def crawl(
     if config.cluster.redis:
         from hsctwatch.crawl.cluster_run import crawl_on_cluster
 
+        if retrain:  # a cluster's crawls run elsewhere: the model is checked here
+            from hsctwatch.console import retrain as retrain_here
+
+            retrain_here(config, quiet=quiet)
         returncode = crawl_on_cluster(config, run_id, names, verbose, progress)
     else:
-        child = start_crawl(config, run_id, names, verbose=verbose, started=started)
+        child = start_crawl(config, run_id, names, verbose=verbose, started=started,
+                            retrain="quiet" if retrain and quiet else "yes" if retrain else "",
+                            output=subprocess.PIPE if echo else None)
+        relay = _relay(child, echo) if echo else None
         while child.poll() is None:
             time.sleep(0.5)
             progress()
             if deadline is not None and time.time() > deadline:
                 _end(child)
         returncode = child.returncode
+        if relay is not None:
+            relay.join(timeout=5)  # its worker, which holds the pipe too, ends with it
     result = summarize(config, run_id, sources)
     result.returncode = returncode
     with store.session() as session:
@@ -124,12 +142,16 @@ def crawl(
 
 
 def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose: bool = False,
-                cluster: Sequence[str] = (), started: float | None = None) -> subprocess.Popen[bytes]:
+                cluster: Sequence[str] = (), started: float | None = None, retrain: str = "",
+                output: int | None = None) -> subprocess.Popen[bytes]:
     """The crawl's child process (`python -m hsctwatch.crawl.runner`), started; it dies with this
     process and counts the run's time limit from `started` (now if None). `cluster` adds its role
-    in a cluster (--cluster seed|work --worker ID)."""
+    in a cluster (--cluster seed|work --worker ID); `retrain` ("yes", "quiet" or "") has it
+    retrain the learned model first if due; `output` is its stdout (None: this process's)."""
     args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
             "--parent", str(os.getpid()), "--started", repr(started or time.time()), *cluster]
+    if retrain:
+        args += ["--retrain", retrain]
     if config.path:
         args += ["--config", str(Path(config.path).absolute())]
     if verbose:
@@ -141,7 +163,20 @@ def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose:
         env.pop("HSCT_WATCH_CONFIG", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
     return subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
-                            pass_fds=held_descriptors())
+                            pass_fds=held_descriptors(), stdout=output)
+
+
+def _relay(child: subprocess.Popen[bytes], echo: Callable[[str], None]) -> threading.Thread:
+    """Each line the crawl's process prints, handed to `echo` as it comes."""
+    def relay() -> None:
+        assert child.stdout is not None
+        with child.stdout:
+            for line in child.stdout:
+                echo(line.decode("utf-8", "replace").rstrip("\r\n"))
+
+    thread = threading.Thread(target=relay, name="crawl-output", daemon=True)
+    thread.start()
+    return thread
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:
@@ -214,6 +249,8 @@ def _child(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--cluster", choices=("seed", "work"), help="this crawl's part in a cluster run")
     parser.add_argument("--worker", default="", help="the cluster worker's id")
+    parser.add_argument("--retrain", choices=("yes", "quiet"),
+                        help="retrain the learned model first if it is due (quiet: say nothing)")
     options = parser.parse_args(argv)
     if options.parent:
         die_with_parent(options.parent)
@@ -242,6 +279,11 @@ def _crawl_here(options: argparse.Namespace) -> int:
     except ValueError as exc:  # a rules file that is TOML but not rules: the config's mistake
         print(f"hsct-watch: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if options.retrain:  # here, where the pipelines load the model anyway (see crawl)
+        from hsctwatch.console import retrain
+
+        retrain(config, quiet=options.retrain == "quiet")
+        sys.stdout.flush()
     settings = Settings()
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")

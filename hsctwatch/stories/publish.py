@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from feeds import FeedCopy, FeedItem, FeedMeta, FeedTag, FeedTranslation, write_feeds
 from feeds.websub import changed_feeds, notify
 from feeds.writer import FeedFolderError, FeedReport
 from hsctwatch.config import Config
 from hsctwatch.rules import Vocabulary
-from hsctwatch.stories.models import Copy, Source, Store, Story, is_published, open_store
+from hsctwatch.stories.models import Copy, Source, Store, Story, Tag, is_published, open_store
 from hsctwatch.urls import url_key
 
 BUILD_LOCK = "hsct-watch-feeds.lock"
@@ -76,19 +76,20 @@ def _build(config: Config) -> FeedReport:
             .where(Copy.guid != "", Copy.guid >= "pmid:", Copy.guid < "pmid;")  # walks the guid index
         ).all())
         chosen: dict[str, Any] = {"languages": languages, "unknown": unknown}
-        top = store.published_articles(session, publish=publish, limit=limit, **chosen)
-        by_tag: dict[FeedTag, Sequence[Story]] = {}
+        top_ids = newest(session, publish, limit, **chosen)
+        tag_ids: dict[FeedTag, list[int]] = {}
         tag_totals: dict[FeedTag, int] = {}
         for facet, slug, count in store.tags_in_use(session, publish=publish, **chosen):
             tag = FeedTag(facet=facet, slug=slug, label=rules.display(slug))
-            by_tag[tag] = store.published_articles(session, publish=publish, limit=limit, tag=slug, **chosen)
+            tag_ids[tag] = newest(session, publish, limit, tag=slug, **chosen)
             tag_totals[tag] = count
-        language_totals = store.languages_in_use(session, publish=publish, **chosen)
-        by_language = {code: store.published_articles(session, publish=publish, limit=limit,
-                                                      languages=(code,), unknown=unknown)
-                       for code in language_totals}
-        stories = {a.id: a for a in [*top, *(a for s in by_tag.values() for a in s),
-                                     *(a for s in by_language.values() for a in s)]}
+        language_ids = {code: newest(session, publish, limit, languages=(code,), unknown=unknown)
+                        for code in languages_published(session, publish, languages, unknown)}
+        stories = shown_stories(session, [*top_ids, *(i for ids in tag_ids.values() for i in ids),
+                                          *(i for ids in language_ids.values() for i in ids)])
+        top = [stories[i] for i in top_ids]
+        by_tag = {tag: [stories[i] for i in ids] for tag, ids in tag_ids.items()}
+        by_language = {code: [stories[i] for i in ids] for code, ids in language_ids.items()}
         translations = _translations(session, store, stories, rules, publish)
         built: dict[int, FeedItem] = {}
 
@@ -110,6 +111,50 @@ def _build(config: Config) -> FeedReport:
         topics = [meta.base_url + name for name in changed_feeds(report.changed)]
         report.messages += notify(config.feeds.hub, topics)
     return report
+
+
+def newest(session: Session, publish: str, limit: int | None, *, tag: str | None = None,
+           languages: Sequence[str] = (), unknown: str = "en") -> list[int]:
+    """The ids of a feed's stories, newest first: those Store.published_articles would load, found
+    on the date index without loading them (a story is in several feeds, and is loaded once)."""
+    query = Store.in_languages(Store.published(select(Story.id), publish), languages, unknown)
+    if tag:
+        query = query.where(Story.tags.any((Tag.slug == tag) & (Tag.origin != "removed")))
+    query = query.order_by(Story.published.desc().nulls_last(), Story.id.desc())
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def shown_stories(session: Session, ids: Sequence[int]) -> dict[int, Story]:
+    """The stories of these ids with what a feed item shows of them: tags, copies (not the copies'
+    texts, which no feed shows) and an editor's edit."""
+    found: dict[int, Story] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        query = select(Story).where(Story.id.in_(wanted[start:start + 500])).options(
+            selectinload(Story.tags), selectinload(Story.copies).defer(Copy.text).defer(Copy.summary),
+            selectinload(Story.edit))
+        found.update((story.id, story) for story in session.scalars(query))
+    return found
+
+
+def languages_published(session: Session, publish: str, languages: Sequence[str] = (),
+                        unknown: str = "en") -> list[str]:
+    """The languages with a published story (of `languages`, if given; a story whose language is
+    not told, "", counts as `unknown`'s), as Store.languages_in_use has them, without counting
+    every story: the store's few languages are found on the language index one by one, and
+    each is asked for one published story."""
+    found: list[str] = []
+    code = None
+    while True:
+        query = select(Story.language).order_by(Story.language).limit(1)
+        code = session.scalar(query if code is None else query.where(Story.language > code))
+        if code is None:
+            return found
+        key = code or unknown
+        if key in found or (languages and not (code in languages or (not code and unknown in languages))):
+            continue
+        if session.scalar(Store.published(select(Story.id), publish).where(Story.language == code).limit(1)):
+            found.append(key)
 
 
 def feed_meta(config: Config) -> FeedMeta:
@@ -157,10 +202,15 @@ def _translations(session: Session, store: Store, stories: dict[int, Story], rul
                 links.setdefault(story_id, {})[other] = code
                 if other in stories:  # and the other way: the version declared links back
                     links.setdefault(other, {}).setdefault(story_id, known[story_id].language or code)
+    declaring: dict[str, list[int]] = {}  # each declared key: the stories declaring it
+    for other_id, found in declared.items():
+        for key in dict.fromkeys(found.values()):
+            declaring.setdefault(key, []).append(other_id)
     for story_id, keys_of in own_keys.items():  # versions whose page declares this one
-        for other_id, found in declared.items():
-            if other_id != story_id and keys_of & set(found.values()):
-                links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
+        for key in keys_of:
+            for other_id in declaring.get(key, ()):
+                if other_id != story_id:
+                    links.setdefault(story_id, {}).setdefault(other_id, known[other_id].language)
     out: dict[int, tuple[FeedTranslation, ...]] = {}
     for story_id, linked in links.items():
         versions = [FeedTranslation(language=known[i].language or code, url=known[i].link,

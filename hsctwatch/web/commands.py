@@ -19,7 +19,6 @@ from hsctwatch.console import (
     review_call,
     short,
 )
-from hsctwatch.dates import ago
 
 if TYPE_CHECKING:
     from hsctwatch.stories.review import Row
@@ -272,6 +271,7 @@ def _set_password(state: State, name: str, from_stdin: bool, *, new: bool) -> No
 @pass_state
 def users_list(state: State) -> None:
     """List the editors' accounts."""
+    from hsctwatch.dates import ago
     from hsctwatch.stories.models import open_store
     from hsctwatch.web.users import list_users
 
