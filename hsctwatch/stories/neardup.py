@@ -76,8 +76,33 @@ class Match(NamedTuple):
     reason: str  # "near-duplicate" | "partial-copy"
 
 
+_WORD = re.compile(r"\w+")
+GRAMS_KEPT = 128  # the shingles of the stories last compared as partial copies, by id
+
+
+@functools.lru_cache(maxsize=4)
+def _words(text: str) -> list[str]:
+    """The text's words, lowercased: the signature, the fingerprints and the partial-copy check
+    of an item each read them, made once (callers do not change the list)."""
+    return _WORD.findall(text.lower())
+
+
+def _first_words(text: str, count: int, *, lower: bool = True) -> list[str]:
+    """The first `count` words of a text (lowercased), read from no more of it than holds them:
+    a prefix gives the same first words when more than `count` words lie in it (the word the cut
+    goes through is not one of them)."""
+    size = count * 16
+    while size < len(text):
+        part = text[:size]
+        words = _WORD.findall(part.lower() if lower else part)
+        if len(words) > count:
+            return words[:count]
+        size *= 4
+    return (_words(text) if lower else _WORD.findall(text))[:count]
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = re.findall(r"\w+", text.lower())
+    words = _words(text)
     if size < 1:
         return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
     return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
@@ -112,10 +137,12 @@ def _empty() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
+@functools.lru_cache(maxsize=8)
 def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
-    consecutive shingle hashes, the smallest. Stable across processes and versions of Python."""
-    words = re.findall(r"\w+", text.lower())[:OPENING_WORDS]
+    consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
+    The partial-copy check and the index read an item's: made once (callers do not change it)."""
+    words = _first_words(text, OPENING_WORDS)
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
     hashed = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
@@ -151,19 +178,31 @@ def _grams(text: str) -> set[tuple[str, ...]]:
     """`shingles` as tuples of words, for counting what two texts share: the same sets (words
     hold no spaces, so joining them tells no two apart that the tuples do not), made without
     joining and encoding each one."""
-    words = re.findall(r"\w+", text.lower())
+    words = _words(text)
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
-    """`partial_copy` of two texts whose shingles are already made."""
-    short, long_text = (first, b) if len(first) <= len(second) else (second, a)
+def _lede(text: str) -> set[tuple[str, ...]]:
+    """The shingles of a text's first LEDE_WORDS words."""
+    return _grams(" ".join(_first_words(text, LEDE_WORDS, lower=False)))
+
+
+Grams = set[tuple[str, ...]]
+
+
+def _contained(a: str, first: Grams, b: str, second: Grams,
+               ledes: tuple[Grams | None, Grams | None] = (None, None)) -> float:
+    """`partial_copy` of two texts whose shingles are already made (and their ledes, `_lede`,
+    where known)."""
+    short, long_text, lede = (first, b, ledes[1]) if len(first) <= len(second) else (second, a, ledes[0])
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
-    if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
+    if shared < MIN_SHARED:
+        return 0.0
+    lede = _lede(long_text) if lede is None else lede
+    if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
 
@@ -206,6 +245,7 @@ class NearDuplicateIndex:
         # text holds while it is the same (the store stage asks again what the dedup stage asked)
         self.generation = 0
         self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
+        self._grams_kept: dict[int, tuple[str, set[tuple[str, ...]], set[tuple[str, ...]]]] = {}
 
     def refresh(self, session: Session) -> int:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
@@ -422,10 +462,27 @@ class NearDuplicateIndex:
             return None
         stored = self.texts(candidates)
         mine = _grams(text)  # once, not once per candidate
-        scored = [(_contained(text, mine, other, _grams(other)), i)
-                  for i, other in ((i, stored.get(i) or "") for i in candidates)]
+        scored = []
+        for story_id in candidates:
+            other = stored.get(story_id) or ""
+            grams, lede = self._stored_grams(story_id, other)
+            scored.append((_contained(text, mine, other, grams, (None, lede)), story_id))
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
+
+    def _stored_grams(self, story_id: int, text: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+        """A stored story's shingles and those of its lede: kept for the GRAMS_KEPT stories last
+        compared (a story that shares a stock paragraph is a candidate again and again), while
+        its text is the same."""
+        with self.lock:
+            kept = self._grams_kept.pop(story_id, None)
+        if kept is None or kept[0] != text:
+            kept = (text, _grams(text), _lede(text))
+        with self.lock:
+            self._grams_kept[story_id] = kept
+            if len(self._grams_kept) > GRAMS_KEPT:
+                self._grams_kept.pop(next(iter(self._grams_kept)))
+        return kept[1], kept[2]
 
     def _print_candidates(self, prints: np.ndarray) -> dict[int, int]:
         """How many of the fingerprints each stored story shares (a fingerprint common to more
