@@ -43,7 +43,7 @@ MIN_JACCARD = 0.35
 #: LSH bands × rows: a pair at Jaccard 0.35 becomes a candidate with probability 0.84, at 0.48
 #: with 0.99, at 0.05 with 0.005.
 BANDS, ROWS = 42, 3
-RESORT_AFTER = 5000
+RESORT_AFTER = 1000  # rows added since the last sort, at most (their keys are scanned, not searched)
 PREFIX_BITS = 26  # of each band key, in the sorted array (bits 32-57; the band above, the row below)
 _BAND_BITS = np.arange(BANDS, dtype=np.uint64) << np.uint64(64 - 6)
 _ROW_MASK = np.uint64(0xFFFFFFFF)
@@ -238,7 +238,9 @@ class NearDuplicateIndex:
         self.entries = np.zeros(0, dtype=np.uint64)  # band, key prefix and row of every band key, sorted
         self.unsorted: list[np.ndarray] = []  # those of the rows appended since the last sort
         self._last_keys = np.zeros(BANDS, dtype=np.uint64)  # the band keys of the row appended last
-        self.pending: dict[tuple[int, int], list[int]] = {}
+        # the band keys of the rows indexed since the last sort (`_index_row`), and their rows
+        self.pending = np.zeros((RESORT_AFTER + 1, BANDS), dtype=np.uint64)
+        self.pending_row = np.zeros(RESORT_AFTER + 1, dtype=np.int64)
         self.pending_rows = 0
         # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
         self.prints = np.zeros(0, dtype=np.uint64)  # fingerprint << 32 | row, sorted
@@ -352,8 +354,8 @@ class NearDuplicateIndex:
     def _index_row(self, row: int, prints: np.ndarray) -> None:
         """Make a new row findable: its band keys and fingerprints wait in `pending` and
         `pending_prints` until the next re-sort."""
-        for band, key in enumerate(self._last_keys.tolist()):
-            self.pending.setdefault((band, key), []).append(row)
+        self.pending[self.pending_rows] = self._last_keys
+        self.pending_row[self.pending_rows] = row
         for key in prints.tolist():
             self.pending_prints.setdefault(key, []).append(row)
         self.pending_rows += 1
@@ -411,7 +413,6 @@ class NearDuplicateIndex:
             merged.sort()
             self.entries = merged
         self._sort_prints()
-        self.pending.clear()
         self.pending_prints.clear()
         self.pending_rows = 0
 
@@ -433,15 +434,16 @@ class NearDuplicateIndex:
 
     def _candidates(self, keys: np.ndarray) -> set[int]:
         """The rows sharing a band key (`_band_keys`) with a signature — for the sorted rows,
-        its prefix: `_same_band` checks the whole key."""
+        its prefix: `find_signature` checks the whole key."""
         low = _entries(keys[None, :], np.zeros(1, dtype=np.uint64))[0]
         starts = np.searchsorted(self.entries, low, side="left")
         stops = np.searchsorted(self.entries, low | _ROW_MASK, side="right")
         found: set[int] = set()
         for band in np.flatnonzero(stops > starts).tolist():
             found.update((self.entries[starts[band]:stops[band]] & _ROW_MASK).tolist())
-        for band, key in enumerate(keys.tolist()):
-            found.update(self.pending.get((band, key), ()))
+        waiting = self.pending_rows
+        if waiting:
+            found.update(self.pending_row[:waiting][(self.pending[:waiting] == keys).any(axis=1)].tolist())
         return found - self.removed
 
     def _row_signatures(self, rows: list[int]) -> tuple[list[int], np.ndarray]:
