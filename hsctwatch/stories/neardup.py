@@ -235,8 +235,11 @@ class NearDuplicateIndex:
         self.rows: dict[int, int] = {}
         self.size = 0
         self.removed: set[int] = set()
-        self.entries = np.zeros(0, dtype=np.uint64)  # band, key prefix and row of every band key, sorted
-        self.unsorted: list[np.ndarray] = []  # those of the rows appended since the last sort
+        # band, key prefix and row of every band key, sorted: the first `entries_size` of a
+        # buffer that grows by half when full, then those of rows appended since, up to
+        # `entries_filled` (sorted in place with them: a re-sort makes no second copy)
+        self.entries_buffer = np.zeros(capacity * BANDS, dtype=np.uint64)
+        self.entries_size = self.entries_filled = 0
         self._last_keys = np.zeros(BANDS, dtype=np.uint64)  # the band keys of the row appended last
         # the band keys of the rows indexed since the last sort (`_index_row`), and their rows
         self.pending = np.zeros((RESORT_AFTER + 1, BANDS), dtype=np.uint64)
@@ -369,8 +372,8 @@ class NearDuplicateIndex:
         return row
 
     def _append_rows(self, ids: list[int], hashvalues: np.ndarray) -> int:
-        """Append stories (their signatures, rows × NUM_PERM): their band keys wait in
-        `unsorted` until the next sort. Returns the first one's row."""
+        """Append stories (their signatures, rows × NUM_PERM): their band keys wait after the
+        sorted ones until the next sort. Returns the first one's row."""
         first, count = self.size, len(ids)
         while self.size + count > len(self.ids):
             grow = max(1024, len(self.ids))
@@ -386,7 +389,14 @@ class NearDuplicateIndex:
         self.size += count
         keys = _band_keys(hashvalues)
         self._last_keys = keys[-1]
-        self.unsorted.append(_entries(keys, np.arange(first, first + count, dtype=np.uint64)).ravel())
+        added = _entries(keys, np.arange(first, first + count, dtype=np.uint64)).ravel()
+        filled = self.entries_filled + len(added)
+        if filled > len(self.entries_buffer):
+            grown = np.zeros(max(filled, len(self.entries_buffer) * 3 // 2), dtype=np.uint64)
+            grown[: self.entries_filled] = self.entries_buffer[: self.entries_filled]
+            self.entries_buffer = grown
+        self.entries_buffer[self.entries_filled : filled] = added
+        self.entries_filled = filled
         return first
 
     def _add_prints(self, row: int, prints: bytes) -> None:
@@ -403,15 +413,10 @@ class NearDuplicateIndex:
             self.removed.add(row)
 
     def _sort(self) -> None:
-        """Merge the band keys of the rows appended since the last sort into the sorted array
-        (sorted in place, no index array)."""
-        if self.unsorted:
-            added = np.concatenate(self.unsorted)
-            self.unsorted = []
-            merged = np.concatenate([self.entries, added]) if len(self.entries) else added
-            del added
-            merged.sort()
-            self.entries = merged
+        """Sort the band keys of the rows appended since the last sort in with the others (in
+        place, no index array)."""
+        self.entries_size = self.entries_filled
+        self.entries.sort()
         self._sort_prints()
         self.pending_prints.clear()
         self.pending_rows = 0
@@ -431,6 +436,10 @@ class NearDuplicateIndex:
         del added
         merged.sort()
         self.prints = merged
+
+    @property
+    def entries(self) -> np.ndarray:
+        return self.entries_buffer[: self.entries_size]
 
     def _candidates(self, keys: np.ndarray) -> set[int]:
         """The rows sharing a band key (`_band_keys`) with a signature — for the sorted rows,
