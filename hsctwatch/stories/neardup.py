@@ -43,6 +43,7 @@ MIN_JACCARD = 0.35
 #: LSH bands × rows: a pair at Jaccard 0.35 becomes a candidate with probability 0.84, at 0.48
 #: with 0.99, at 0.05 with 0.005.
 BANDS, ROWS = 42, 3
+KEPT_SIGNATURES = 8192  # signatures kept in memory when the store keeps them all: 4 MB
 RESORT_AFTER = 1000  # rows added since the last sort, at most (their keys are scanned, not searched)
 PREFIX_BITS = 26  # of each band key, in the sorted array (bits 32-57; the band above, the row below)
 _BAND_BITS = np.arange(BANDS, dtype=np.uint64) << np.uint64(64 - 6)
@@ -231,6 +232,12 @@ class NearDuplicateIndex:
         # the signatures by row, unless the store keeps them (`signatures`: by id)
         self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32) if signatures is None else None
         self.signatures = signatures
+        # with the store keeping them, the signatures of the KEPT_SIGNATURES rows appended last
+        # (a crawl's own stories, most candidates of its next pages), each in a slot, in turn
+        self.kept = np.zeros((KEPT_SIGNATURES if signatures else 0, NUM_PERM), dtype=np.uint32)
+        self.kept_row = np.full(len(self.kept), -1, dtype=np.int64)
+        self.kept_slot: dict[int, int] = {}
+        self.kept_next = 0
         self.ids = np.zeros(capacity, dtype=np.int64)
         self.rows: dict[int, int] = {}
         self.size = 0
@@ -384,6 +391,8 @@ class NearDuplicateIndex:
         self.ids[first:first + count] = ids
         if self.matrix is not None:
             self.matrix[first:first + count] = hashvalues
+        else:
+            self._keep(first, hashvalues)
         for row, article_id in enumerate(ids, start=first):
             self.rows[article_id] = row
         self.size += count
@@ -455,16 +464,39 @@ class NearDuplicateIndex:
             found.update(self.pending_row[:waiting][(self.pending[:waiting] == keys).any(axis=1)].tolist())
         return found - self.removed
 
+    def _keep(self, first: int, hashvalues: np.ndarray) -> None:
+        """Keep the signatures of rows just appended, in place of the oldest kept."""
+        size = len(self.kept)
+        skip = max(0, len(hashvalues) - size)
+        for row, values in enumerate(hashvalues[skip:], start=first + skip):
+            slot = self.kept_next
+            self.kept_slot.pop(int(self.kept_row[slot]), None)
+            self.kept[slot], self.kept_row[slot], self.kept_slot[row] = values, row, slot
+            self.kept_next = (slot + 1) % size
+
     def _row_signatures(self, rows: list[int]) -> tuple[list[int], np.ndarray]:
-        """The signatures of some rows (those the store still has, from the store)."""
+        """The signatures of some rows: kept in memory, else read from the store (the rows
+        whose story it still has)."""
         if self.matrix is not None:
             return rows, self.matrix[rows]
         assert self.signatures is not None
-        stored = self.signatures([int(self.ids[row]) for row in rows])
-        kept = [row for row in rows if len(stored.get(int(self.ids[row])) or b"") >= _SIGNATURE_BYTES]
-        if not kept:
-            return kept, np.zeros((0, NUM_PERM), dtype=np.uint32)
-        return kept, np.stack([from_bytes(stored[int(self.ids[row])]) for row in kept])
+        away = [row for row in rows if row not in self.kept_slot]
+        stored = self.signatures([int(self.ids[row]) for row in away]) if away else {}
+        found: list[int] = []
+        values: list[np.ndarray] = []
+        for row in rows:
+            slot = self.kept_slot.get(row)
+            blob = stored.get(int(self.ids[row])) if slot is None else None
+            if slot is not None:
+                values.append(self.kept[slot])
+            elif blob is not None and len(blob) >= _SIGNATURE_BYTES:
+                values.append(from_bytes(blob))
+            else:
+                continue
+            found.append(row)
+        if not found:
+            return found, np.zeros((0, NUM_PERM), dtype=np.uint32)
+        return found, np.stack(values)
 
     def find(self, text: str) -> tuple[int, float] | None:
         """The most similar stored story and its estimated Jaccard similarity, if close enough."""
