@@ -273,7 +273,7 @@ class RelevanceRules:
         lede = [r for r in readings if r.part.where == "summary"]
         for n, reading in enumerate(r for r in readings if r.part.where == "body"):
             lede.append(reading)
-            if n >= 2 or len(reading.part.text.split()) >= self.lede_words or (
+            if n >= 2 or reading.part.words >= self.lede_words or (
                     reading.procedure or reading.ms or reading.diseases):
                 break
         return lede
@@ -289,7 +289,7 @@ class RelevanceRules:
             return signs.most_common(1)[0][0] if signs.total() else "a list of articles"
         if sum(signs.values()) < self.page_min:
             return None
-        prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
+        prose = [p for p in view.parts[1:] if p.words >= 25
                  and not any(view.has(terms, p.start, p.text) for terms in self.page_kinds.values())]
         return None if len(prose) > self.page_max_prose else signs.most_common(1)[0][0]
 
