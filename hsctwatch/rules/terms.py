@@ -238,11 +238,26 @@ def first_characters(regex: str, flags: int) -> re.Pattern[str] | None:
     told: a match may be empty, or start with any character, or the regex changes its flags."""
     try:
         parts: list[str] = []
-        if _first(_parser.parse(regex, flags), parts) or not parts:
+        if _first(_parser.parse(regex, flags), parts) or not parts or not _scarce(parts, flags):
             return None
         return re.compile("[" + "".join(parts) + "]", flags)
     except (_Unknown, re.error):
         return None
+
+
+def _scarce(parts: list[str], flags: int) -> bool:
+    """Are the characters of the class few in prose (capitals, digits, signs), so that trying
+    the regex where they stand costs less than the engine's own scan? Not lower-case letters,
+    nor any letter when case is ignored, nor a class of words, spaces or their opposites."""
+    for part in parts:
+        if part in (r"\d",):
+            continue
+        if part.startswith("\\") and len(part) == 2 and part[1].isalpha():
+            return False  # \w, \s, \D, \W, \S
+        letters = [c for c in part if c.isalpha()]
+        if any(c.islower() or flags & re.IGNORECASE for c in letters):
+            return False
+    return True
 
 
 class _Unknown(Exception):
@@ -325,7 +340,7 @@ def _heads(regex: str) -> list[tuple[str, bool]] | None:
         cuts = [i for i, char, depth in inner if char == "|" and depth == 1 and i < close]
         alternatives = [body[a + 1:b] for a, b in zip([2, *cuts], [*cuts, close], strict=True)]
     heads = []
-    for alternative in alternatives:
+    for alternative in [a for written in alternatives for a in _optional_first(written)]:
         end = 0
         while end < len(alternative) and alternative[end].isalnum() and plain_case(alternative[end]):
             end += 1
@@ -338,6 +353,15 @@ def _heads(regex: str) -> list[tuple[str, bool]] | None:
 
 
 _REPEAT = ("*", "+", "?", "{")
+
+
+def _optional_first(alternative: str) -> list[str]:
+    """An alternative whose first letter is optional ("a?HSCT"), as the two it stands for
+    ("aHSCT", "HSCT"); any other as it is."""
+    if alternative[1:2] == "?" and alternative[:1].isalnum() and plain_case(alternative[0]) \
+            and alternative[2:3] not in _REPEAT:
+        return [alternative[0] + alternative[2:], alternative[2:]]
+    return [alternative]
 
 
 def _ends_word(regex: str) -> bool:

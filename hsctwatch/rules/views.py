@@ -149,6 +149,10 @@ class View:
             return [(a, b) for a, b, exact in found if not exact]
         return [(a, b) for a, b, _ in found]
 
+    def named(self, terms: Terms) -> bool:
+        """Does any sentence, read alone, have a match of the terms?"""
+        return bool(terms) and bool(self._by_sentence(terms))
+
     def _by_sentence(self, terms: Terms) -> dict[int, tuple[Sentence, Found]]:
         """`terms.matches(sentence.text)` for every sentence that has any, by where it starts:
         found for all sentences at once, from the places where the terms can match."""
