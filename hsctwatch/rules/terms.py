@@ -9,11 +9,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from hsctwatch.rules.model import RulesError
+
+try:  # the regex engine's own parser, to tell what a match starts with (`first_characters`)
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # another Python's: every position is tried, as the engine does
+    _parser = None
 
 _NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-",
                          # the quotation marks of other languages: «guillemets», „German“ ‚quotes‘
@@ -171,7 +175,8 @@ class Plan:
     """How to find a regex's matches without trying it at every position of a text: the
     alternatives that start with a word boundary and a plain word (most phrases) can only match
     where a word starts with those letters, which the text's word index tells (WordIndex); the
-    others are looked for with one regex of them all. The regex itself is then tried only
+    others are looked for with one regex of them all (where a character they can start with
+    stands, when those are few: `first_characters`). The regex itself is then tried only
     at those places, in order, the way `finditer` would: the same matches."""
 
     __slots__ = ("context_free", "exact", "first", "keys", "others")
@@ -235,7 +240,10 @@ def first_characters(regex: str, flags: int) -> re.Pattern[str] | None:
     """A character class of every character a match of the regex can start with, compiled with
     its flags: Python's regex engine tries a pattern that starts with a word boundary or a
     lookbehind at every position of a text, but scans fast for a class. None when that can't be
-    told: a match may be empty, or start with any character, or the regex changes its flags."""
+    told: a match may be empty, or start with any character, or the regex changes its flags.
+    Kept only for characters that are scarce in prose (`_scarce`)."""
+    if _parser is None:
+        return None
     try:
         parts: list[str] = []
         if _first(_parser.parse(regex, flags), parts) or not parts or not _scarce(parts, flags):
