@@ -4,6 +4,8 @@ bounded weight, versioned with the rules, retrained on its own, and measured cro
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from hsctwatch.crawl.items import Article
 from hsctwatch.rules import Document, Relevance, Rules
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, load_corpus
 from hsctwatch.rules.learned import (
+    FORMAT,
     LANGUAGE_MIN,
     TAG_ADD,
     TAG_REMOVE,
@@ -24,6 +27,7 @@ from hsctwatch.rules.learned import (
     held_out,
     learnable_tags,
     learned_tags,
+    text_of,
     training_corpus,
 )
 from hsctwatch.rules.model import Evidence, TagMatch
@@ -266,8 +270,8 @@ def test_tag_models_add_and_remove_only_when_sure_and_news_only_when_no_type_fit
 def test_the_tag_stage_applies_the_tag_models_of_the_model_in_its_settings(model_file: Path,
                                                                           rules: Rules) -> None:
     model = learned(model_file, rules).model
-    assert model is not None and set(model.tag_classifiers) <= set(learnable_tags(rules.facets))
-    assert {"research", "patient-story", "safety", "outcomes"} <= set(model.tag_classifiers)
+    assert model is not None and set(model.tag_models) <= set(learnable_tags(rules.facets))
+    assert {"research", "patient-story", "safety", "outcomes"} <= set(model.tag_models)
     made = crawler(HSCTWATCH_MODEL=str(model_file))
     article = Article(source="site", url="https://blog.example/day-9/", title=DIARY.title, text=DIARY.text,
                       relevant=True)
@@ -279,6 +283,46 @@ def test_the_tag_stage_applies_the_tag_models_of_the_model_in_its_settings(model
     assert "patient-story" in {t["slug"] for t in on["tags"]}
     # one transform per article: the relevance probability and the tags read the same row
     assert model.row(DIARY) is model.row(DIARY)
+
+
+def test_the_saved_model_scores_as_scikit_learn_does_without_importing_it(model_file: Path) -> None:
+    """The file holds the vectorizer's words and idf and the coefficients: read back, it gives
+    scikit-learn's probabilities (relevance and every tag) for every case of the corpus and of the
+    blind batches, and reading and scoring it imports neither scikit-learn nor SciPy."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    cases = training_corpus()
+    texts = [text_of(c.document) for c in cases]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    features = vectorizer.fit_transform(texts)
+    labels = [c.relevant for c in cases]
+    classifier = LogisticRegression(C=100.0, class_weight="balanced", solver="liblinear")
+    classifier.fit(features, labels)
+    tagger = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear").fit(
+        features, ["safety" in c.tags for c in cases])
+    model = Model.of_fitted(vectorizer, classifier, {"format": FORMAT}, {"safety": tagger})
+    model.save(model_file.parent / "exported.npz")
+    read = Model.load(model_file.parent / "exported.npz")
+    every = [c.document for c in load_corpus(DEFAULT_CORPUS) + load_corpus(DEFAULT_CORPUS / "blind")]
+    rows = vectorizer.transform([text_of(d) for d in every])
+    assert read.probabilities(every) == pytest.approx(list(classifier.predict_proba(rows)[:, 1]), abs=1e-12)
+    assert [p["safety"] for p in read.tag_probabilities(every)] == pytest.approx(
+        list(tagger.predict_proba(rows)[:, 1]), abs=1e-12)
+    names = vectorizer.get_feature_names_out()
+    row = rows[0].tocoo()
+    parts = read.linear.parts(read.row(every[0]))
+    assert [w for w, _ in parts] == [str(names[j]) for j in row.col]
+    assert [v for _, v in parts] == pytest.approx([v * classifier.coef_[0][j] for j, v in zip(
+        row.col, row.data, strict=True)], abs=1e-12)
+
+    script = (f"import sys; from hsctwatch.rules.learned import Model; from hsctwatch.rules import Document; "
+              f"m = Model.load({str(model_file)!r}); m.reading(Document('HSCT for MS', text='aHSCT works')); "
+              f"m.tag_probability(Document('x')); "
+              f"assert not {{'sklearn', 'scipy', 'joblib'}} & set(sys.modules), sorted(sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
 
 
 # -- training, by command and on its own --------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 
 from hsctwatch.rules import Rules, Terms
 from hsctwatch.rules.evaluate import Case, load_corpus
-from hsctwatch.rules.terms import plain_case
+from hsctwatch.rules.terms import Plan, first_characters, plain_case
 from hsctwatch.rules.views import View, view_of
 
 BLIND = Path(__file__).parent / "corpus" / "blind"
@@ -58,6 +58,27 @@ def test_the_rules_have_terms_of_every_kind() -> None:
 
 def test_the_cases_are_read_in_their_languages() -> None:
     assert {c.document.language for c in CASES} == {"en", "es", "pt", "ru", "it", "de"}
+
+
+def test_terms_the_index_cannot_find_are_tried_where_they_can_start() -> None:
+    """A term after a lookbehind, or led by a sign or a capital, is tried only where a character
+    it can start with stands — and found at every place a search finds it; a term that may start
+    with a lower-case letter or with nothing, or that changes its flags, is left to the engine."""
+    lookbehind = r"(?<![Ff]or )\b(?:Neurology|Brain)\b|(?:Multiple Sclerosis Journal)"
+    assert first_characters(lookbehind, 0).pattern == "[NBM]"  # type: ignore[union-attr]
+    assert first_characters(r"(?:€|\$)\s?\d+|\bUS\b", 0).pattern == r"[€\$U]"  # type: ignore[union-attr]
+    for unknown, flags in ((r"\bposted by", re.IGNORECASE), (r"\bUS\b", re.IGNORECASE), (r"a*", 0),
+                           (r"(?i:x)y", 0), (r".x", 0), (r"[^a]b", 0), (r"\w+ said", 0)):
+        assert first_characters(unknown, flags) is None, unknown
+    text = "For Brain, not for Brain. Neurology; Multiple Sclerosis Journal, € 20 and $5, US."
+    for regexes in ([r"(?<![Ff]or )\b(?:Neurology|Brain)\b", "Multiple Sclerosis Journal"],
+                    [r"(?:€|\$)\s?\d+", r"(?<!\d )\bUS\b"]):
+        plan = Plan(set(), regexes, 0)
+        assert plan.first is not None
+        pattern = re.compile("|".join(f"(?:{r})" for r in regexes))
+        every = {at for at in range(len(text) + 1) if pattern.match(text, at)}
+        assert plan.other_places(text) == every and every and plan.other_search(text)
+        assert not plan.other_search("for Brain only")
 
 
 def test_plain_letters_fold_as_the_regex_engine_folds_them() -> None:

@@ -126,7 +126,7 @@ def _questions(view: View) -> list[str]:
     """The questions that stand as paragraphs of their own and are answered by the next one."""
     body = [p for p in view.parts if p.where == "body"]
     return [p.raw for p, after in zip(body, body[1:], strict=False)
-            if p.text.rstrip().endswith("?") and len(p.text.split()) <= 40
+            if p.text.rstrip().endswith("?") and p.words <= 40
             and not after.text.rstrip().endswith("?")]
 
 
@@ -167,6 +167,6 @@ def teasers(view: View, prose_words: int) -> tuple[int, int]:
         found = sum(1 for line in lines if len(line.split()) <= 40
                     and (_DATELINE.match(line) or _RESULT.match(line)))
         entries += found
-        if not found and len(part.text.split()) >= prose_words:
+        if not found and part.words >= prose_words:
             prose += 1
     return entries, prose

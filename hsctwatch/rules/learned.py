@@ -20,9 +20,10 @@ learned from the labelled articles' tags, adds a tag the rules missed when it is
 only when no other type fits. An added tag's evidence is the model's probability, so an editor
 sees where it came from.
 
-The model is a file (joblib) versioned with the digest of the rules it was trained beside and the
-size of its training data. Missing, unreadable or made for other rules, it is not used: the rules
-decide alone and the reasons say so.
+The model is a file (NumPy's .npz: its vocabulary, idf and coefficients, read without
+scikit-learn or unpickling; hsctwatch.rules.linear) versioned with the digest of the rules it was
+trained beside and the size of its training data. Missing, unreadable or made for other rules,
+it is not used: the rules decide alone and the reasons say so.
 
 A model reads words, so it only knows the languages it learned from: it weighs in on an article
 in a language it saw at least `LANGUAGE_MIN` labelled articles of (English, from the corpus; any
@@ -31,11 +32,9 @@ other, once the desk's decisions in it are enough), and leaves the others to the
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import tempfile
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,9 +44,10 @@ from typing import Any
 
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, Case, load_corpus
 from hsctwatch.rules.languages import MAIN
+from hsctwatch.rules.linear import Linear, Row
 from hsctwatch.rules.model import Document, Evidence, Relevance, TagMatch
 
-FORMAT = 3  # of the saved file; another format is retrained, not read (3: the tag models)
+FORMAT = 4  # of the saved file; another format is retrained, not read (4: no scikit-learn objects)
 #: Logistic regression's inverse regularisation: chosen by cross-validation on the corpus (README)
 C = 100.0
 _BATCH = re.compile(r"^([A-Za-z]+)-(\d{1,2})$")  # a blind batch: <language>-<number>
@@ -133,13 +133,12 @@ def known_languages(docs: Iterable[Document]) -> frozenset[str]:
 
 @dataclass
 class Model:
-    """A trained model and what it was trained on."""
+    """A trained model and what it was trained on. scikit-learn fits it (`train`); it scores
+    without scikit-learn (hsctwatch.rules.linear), so that a crawl never imports it."""
 
-    vectorizer: Any  # TfidfVectorizer
-    classifier: Any  # LogisticRegression
+    linear: Linear
     meta: dict[str, Any] = field(default_factory=dict)
-    tag_classifiers: dict[str, Any] = field(default_factory=dict)  # slug: LogisticRegression
-    _last: tuple[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _last: tuple[str, Row] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, examples: Sequence[Example], *, tags: Iterable[str] = (), **meta: Any) -> Model:
@@ -161,81 +160,77 @@ class Model:
                 "relevant": sum(labels), "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "languages": dict(Counter(language_of(e.document) for e in examples)),
                 "tags": sorted(tag_classifiers), **meta}
-        return cls(vectorizer, classifier, meta, tag_classifiers)
+        return cls.of_fitted(vectorizer, classifier, meta, tag_classifiers)
+
+    @classmethod
+    def of_fitted(cls, vectorizer: Any, classifier: Any, meta: Mapping[str, Any],
+                  tag_classifiers: Mapping[str, Any]) -> Model:
+        """The model of a fitted TfidfVectorizer and LogisticRegressions, taken out of them."""
+        return cls(Linear.of_fitted(vectorizer, classifier, tag_classifiers), dict(meta))
 
     @property
     def rules_digest(self) -> str:
         return str(self.meta.get("rules_digest", ""))
 
+    @property
+    def tag_models(self) -> tuple[str, ...]:
+        """The tags it has a model for (slugs)."""
+        return self.linear.tags
+
     def knows(self, doc: Document) -> bool:
         """Did it learn from enough articles in the document's language to weigh in on it?"""
         return int(self.meta.get("languages", {}).get(language_of(doc), 0)) >= LANGUAGE_MIN
 
-    def row(self, doc: Document) -> Any:
-        """The document's words as the model reads them: one transform per article, kept for the
+    def row(self, doc: Document) -> Row:
+        """The document's words as the model reads them: one reading per article, kept for the
         last article read, so that relevance, the words that weighed and the tags share it."""
         text, last = text_of(doc), self._last
         if last is None or last[0] != text:
-            last = self._last = (text, self.vectorizer.transform([text]))
+            last = self._last = (text, self.linear.row(text))
         return last[1]
 
     def probabilities(self, docs: Sequence[Document]) -> list[float]:
-        rows = self.vectorizer.transform([text_of(d) for d in docs])
-        return [float(p) for p in self.classifier.predict_proba(rows)[:, 1]]
+        return [self.linear.probability(self.linear.row(text_of(d))) for d in docs]
 
     def probability(self, doc: Document) -> float:
         """How likely the model finds the document relevant (0–1)."""
-        return float(self.classifier.predict_proba(self.row(doc))[0, 1])
+        return self.linear.probability(self.row(doc))
 
     def tag_probabilities(self, docs: Sequence[Document]) -> list[dict[str, float]]:
         """For each document, how likely each learned tag is (slug: 0–1)."""
-        if not self.tag_classifiers or not docs:
+        if not self.linear.tags:
             return [{} for _ in docs]
-        rows = self.vectorizer.transform([text_of(d) for d in docs])
-        return _tag_probabilities(self.tag_classifiers, rows)
+        return [self.linear.tag_probabilities(self.linear.row(text_of(d))) for d in docs]
 
     def tag_probability(self, doc: Document) -> dict[str, float]:
         """How likely each learned tag is for the document (slug: 0–1)."""
-        return _tag_probabilities(self.tag_classifiers, self.row(doc))[0] if self.tag_classifiers else {}
+        return self.linear.tag_probabilities(self.row(doc)) if self.linear.tags else {}
 
     def reading(self, doc: Document) -> tuple[float, Weighing]:
-        """`probability` and `weighing` of the document, from one reading of its text (the
-        vectorizer's pass over a text costs more than the model's arithmetic)."""
+        """`probability` and `weighing` of the document, from one reading of its text (reading
+        the text costs more than the model's arithmetic)."""
         row = self.row(doc)
-        return float(self.classifier.predict_proba(row)[0, 1]), self._weighing(row)
+        return self.linear.probability(row), self._weighing(row)
 
     def weighing(self, doc: Document, n: int = 5) -> Weighing:
         """The words and phrases of the document that weighed most for and against relevance,
         with their part of the model's log-odds."""
         return self._weighing(self.row(doc), n)
 
-    @functools.cached_property
-    def feature_names(self) -> Any:
-        """The vectorizer's words and phrases by column, made once: scikit-learn sorts the whole
-        vocabulary to make them, which cost more per article than everything else the model does."""
-        return self.vectorizer.get_feature_names_out()
-
-    def _weighing(self, features: Any, n: int = 5) -> Weighing:
-        row = features.tocoo()
-        names = self.feature_names
-        weights = self.classifier.coef_[0]
-        parts = sorted(((str(names[j]), float(v * weights[j]))
-                        for j, v in zip(row.col, row.data, strict=True)), key=lambda part: part[1])
+    def _weighing(self, row: Row, n: int = 5) -> Weighing:
+        parts = sorted(self.linear.parts(row), key=lambda part: part[1])
         return ([p for p in reversed(parts) if p[1] > 0][:n], [p for p in parts if p[1] < 0][:n])
 
     # -- the file ------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
         """Written whole or not at all (a temporary file renamed over the old one)."""
-        import joblib
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=".model-", dir=path.parent)
-        os.close(fd)
         try:
-            joblib.dump({"meta": self.meta, "vectorizer": self.vectorizer, "classifier": self.classifier,
-                         "tag_classifiers": self.tag_classifiers}, temporary)
+            with os.fdopen(fd, "wb") as out:
+                self.linear.write(out, self.meta)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -244,26 +239,18 @@ class Model:
     @classmethod
     def load(cls, path: str | Path) -> Model:
         """The saved model; ValueError saying why when the file is missing, unreadable, or made by
-        another version of this code or of scikit-learn (then it must be retrained)."""
+        another version of this code (then it must be retrained). Read without scikit-learn: the
+        file holds the model's words and numbers only."""
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"no model file at {path}")
-        import joblib
-        from sklearn import __version__ as sklearn_version
-        from sklearn.exceptions import InconsistentVersionWarning
-
         try:
-            with warnings.catch_warnings():  # scikit-learn warns when unpickling another version's
-                warnings.simplefilter("error", InconsistentVersionWarning)
-                saved = joblib.load(path)
-            meta = dict(saved["meta"])
-            model = cls(saved["vectorizer"], saved["classifier"], meta,
-                        dict(saved.get("tag_classifiers", {})))
-        except Exception as exc:  # a truncated or foreign file: retrain
+            linear, meta = Linear.read(path)
+        except Exception as exc:  # a truncated or foreign file (or one of an older format): retrain
             raise ValueError(f"cannot read the model at {path} ({type(exc).__name__})") from None
-        if meta.get("format") != FORMAT or meta.get("sklearn") != sklearn_version:
+        if meta.get("format") != FORMAT:
             raise ValueError(f"the model at {path} was made by another version; retrain it")
-        return model
+        return cls(linear, meta)
 
 
 @dataclass(frozen=True)
@@ -312,7 +299,7 @@ class Learned:
         """The rules' tags with the tag models' evidence (`learned_tags`); unchanged when off,
         without a model or in a language it did not learn."""
         model = self.model
-        if not self.enabled or model is None or not model.tag_classifiers or not model.knows(doc):
+        if not self.enabled or model is None or not model.tag_models or not model.knows(doc):
             return list(found)
         return learned_tags(found, model.tag_probability(doc), facet)
 
@@ -356,11 +343,6 @@ def _tag_classifiers(examples: Sequence[Example], features: Any, tags: Iterable[
             classifier = LogisticRegression(C=TAG_C, class_weight="balanced", solver="liblinear")
             out[slug] = classifier.fit(rows, labels)
     return out
-
-
-def _tag_probabilities(classifiers: Mapping[str, Any], rows: Any) -> list[dict[str, float]]:
-    columns = {slug: clf.predict_proba(rows)[:, 1] for slug, clf in classifiers.items()}
-    return [{slug: float(ps[i]) for slug, ps in columns.items()} for i in range(rows.shape[0])]
 
 
 def vetoed(decision: Relevance) -> bool:

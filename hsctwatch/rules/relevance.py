@@ -150,7 +150,7 @@ class RelevanceRules:
         reasons = [f"'{abbr}' here means {name}" for abbr, name in senses.items()]
         page = self._page(doc)
         in_view = self._in_view(view, senses, page, reasons)
-        readings = self._read(view, senses, in_view)
+        readings = self._read(view, senses, in_view) if self._may_name(view) else []
         if not any(r.procedure for r in readings):
             return Relevance(False, 0.0, (*reasons, "HSCT (or a name for it) is never named or described"))
         ms_implied = self._ms_implied(view, page, readings, reasons)
@@ -172,6 +172,13 @@ class RelevanceRules:
         devoted = " (the source is devoted to HSCT)" if page.focus and threshold != self.threshold else ""
         reasons.append(f"score {score:.2f} {'≥' if relevant else '<'} threshold {threshold:.2f}{devoted}")
         return Relevance(relevant, score, tuple(reasons))
+
+    def _may_name(self, view: View) -> bool:
+        """Does any sentence have a term that names or tells the procedure (a name, a short
+        name, a step, a place, a centre)? Most pages have none, and then reading them sentence
+        by sentence finds nothing: it is skipped."""
+        return any(view.named(terms) for terms in (self.procedure, self.weak_procedure, self.weak_with_ms,
+                                                   self.steps, self.places, self.centres))
 
     def _page(self, doc: Document) -> _Page:
         """The categories' and the source's word on what the post is about."""
@@ -295,7 +302,7 @@ class RelevanceRules:
         lede = [r for r in readings if r.part.where == "summary"]
         for n, reading in enumerate(r for r in readings if r.part.where == "body"):
             lede.append(reading)
-            if n >= 2 or len(reading.part.text.split()) >= self.lede_words or (
+            if n >= 2 or reading.part.words >= self.lede_words or (
                     reading.procedure or reading.ms or reading.diseases):
                 break
         return lede
@@ -311,7 +318,7 @@ class RelevanceRules:
             return signs.most_common(1)[0][0] if signs.total() else "a list of articles"
         if sum(signs.values()) < self.page_min:
             return None
-        prose = [p for p in view.parts[1:] if len(p.text.split()) >= 25
+        prose = [p for p in view.parts[1:] if p.words >= 25
                  and not any(view.has(terms, p.start, p.text) for terms in self.page_kinds.values())]
         return None if len(prose) > self.page_max_prose else signs.most_common(1)[0][0]
 

@@ -143,7 +143,7 @@ def _is_question(view: View, sentence: Sentence) -> bool:
     """A question that stands as a paragraph of its own ("What are the risks?", "Q: Who do you turn
     away?"): in a Q&A or an FAQ, it heads its answer as a headline heads its article."""
     part = view.parts[sentence.part]
-    if part.where != "body" or len(part.text.split()) > 25:
+    if part.where != "body" or part.words > 25:
         return False
     return part.text.rstrip().endswith("?") or bool(_QUESTION_LINE.match(part.text))
 

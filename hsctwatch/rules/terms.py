@@ -5,13 +5,19 @@ plain regex search would give (tests/test_term_matching.py proves it over the co
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from hsctwatch.rules.model import RulesError
+
+try:  # the regex engine's own parser, to tell what a match starts with (`first_characters`)
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # another Python's: every position is tried, as the engine does
+    _parser = None
 
 _NORMAL = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-",
                          # the quotation marks of other languages: «guillemets», „German“ ‚quotes‘
@@ -169,28 +175,44 @@ class Plan:
     """How to find a regex's matches without trying it at every position of a text: the
     alternatives that start with a word boundary and a plain word (most phrases) can only match
     where a word starts with those letters, which the text's word index tells (WordIndex); the
-    others are looked for with one regex of them all. The regex itself is then tried only
+    others are looked for with one regex of them all (where a character they can start with
+    stands, when those are few: `first_characters`). The regex itself is then tried only
     at those places, in order, the way `finditer` would: the same matches."""
 
-    __slots__ = ("context_free", "exact", "keys", "others")
+    __slots__ = ("context_free", "exact", "first", "keys", "others")
 
     def __init__(self, keys: set[tuple[str, bool]], others: list[str], flags: int):
         self.exact = not flags & re.IGNORECASE
         self.keys = tuple(sorted(keys))
         # no lookaround or anchor: whether they match at a place depends only on the words there
         self.context_free = not any(_CONTEXT.search(r) for r in others)
-        self.others = re.compile("|".join(f"(?:{r})" for r in others), flags) if others else None
+        joined = "|".join(f"(?:{r})" for r in others)
+        self.others = re.compile(joined, flags) if others else None
+        self.first = first_characters(joined, flags) if others else None
 
     def other_places(self, text: str) -> set[int]:
-        """Every place where one of the other alternatives matches (overlapping matches too)."""
-        places: set[int] = set()
+        """Every place where one of the other alternatives matches (overlapping matches too):
+        tried only where a character a match can start with is, when those are known."""
         if self.others is None:
-            return places
+            return set()
+        if self.first is not None:
+            match = self.others.match
+            return {m.start() for m in self.first.finditer(text) if match(text, m.start())}
+        places: set[int] = set()
         at = 0
         while at <= len(text) and (m := self.others.search(text, at)):
             places.add(m.start())
             at = m.start() + 1
         return places
+
+    def other_search(self, text: str) -> bool:
+        """Does one of the other alternatives match somewhere in the text?"""
+        if self.others is None:
+            return False
+        if self.first is not None:
+            match = self.others.match
+            return any(match(text, m.start()) for m in self.first.finditer(text))
+        return self.others.search(text) is not None
 
     @classmethod
     def of(cls, regexes: list[str], flags: int) -> Plan | None:
@@ -212,6 +234,91 @@ class Plan:
                 key = head[:KEY] if not flags & re.IGNORECASE else head[:KEY].lower()
                 keys.add((key, whole and len(head) < KEY))
         return cls(keys, others, flags)
+
+
+def first_characters(regex: str, flags: int) -> re.Pattern[str] | None:
+    """A character class of every character a match of the regex can start with, compiled with
+    its flags: Python's regex engine tries a pattern that starts with a word boundary or a
+    lookbehind at every position of a text, but scans fast for a class. None when that can't be
+    told: a match may be empty, or start with any character, or the regex changes its flags.
+    Kept only for characters that are scarce in prose (`_scarce`)."""
+    if _parser is None:
+        return None
+    try:
+        parts: list[str] = []
+        if _first(_parser.parse(regex, flags), parts) or not parts or not _scarce(parts, flags):
+            return None
+        return re.compile("[" + "".join(parts) + "]", flags)
+    except (_Unknown, re.error):
+        return None
+
+
+def _scarce(parts: list[str], flags: int) -> bool:
+    """Are the characters of the class few in prose (capitals, digits, signs), so that trying
+    the regex where they stand costs less than the engine's own scan? Not lower-case letters,
+    nor any letter when case is ignored, nor a class of words, spaces or their opposites."""
+    for part in parts:
+        if part in (r"\d",):
+            continue
+        if part.startswith("\\") and len(part) == 2 and part[1].isalpha():
+            return False  # \w, \s, \D, \W, \S
+        letters = [c for c in part if c.isalpha()]
+        if any(c.islower() or flags & re.IGNORECASE for c in letters):
+            return False
+    return True
+
+
+class _Unknown(Exception):
+    """What a regex's match starts with can't be told (`first_characters`)."""
+
+
+def _first(items: Any, parts: list[str]) -> bool:
+    """Add to `parts` (pieces of a character class) what a match of the parsed items can start
+    with; whether they can match the empty string (then what follows them may start it)."""
+    for op, av in items:
+        if op is _c.LITERAL:
+            parts.append(re.escape(chr(av)))
+            return False
+        if op is _c.IN:
+            parts.extend(_class(av))
+            return False
+        if op is _c.BRANCH:
+            empty = [_first(branch, parts) for branch in av[1]]
+            if not any(empty):
+                return False
+        elif op is _c.SUBPATTERN:
+            if av[1] or av[2]:  # (?i:...) or (?-i:...): other flags than the class's
+                raise _Unknown
+            if not _first(av[3], parts):
+                return False
+        elif op is _c.ATOMIC_GROUP:
+            if not _first(av, parts):
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if not _first(av[2], parts) and av[0] > 0:
+                return False
+        elif op not in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # those match no character
+            raise _Unknown
+    return True
+
+
+def _class(items: Any) -> list[str]:
+    """A parsed character class (not negated) as pieces of a class."""
+    pieces = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            pieces.append(re.escape(chr(av)))
+        elif op is _c.RANGE:
+            pieces.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is _c.CATEGORY and av in _CATEGORIES:
+            pieces.append(_CATEGORIES[av])
+        else:
+            raise _Unknown
+    return pieces
+
+
+_CATEGORIES = {_c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D", _c.CATEGORY_SPACE: r"\s",
+               _c.CATEGORY_NOT_SPACE: r"\S", _c.CATEGORY_WORD: r"\w", _c.CATEGORY_NOT_WORD: r"\W"}
 
 
 @cache
@@ -241,7 +348,7 @@ def _heads(regex: str) -> list[tuple[str, bool]] | None:
         cuts = [i for i, char, depth in inner if char == "|" and depth == 1 and i < close]
         alternatives = [body[a + 1:b] for a, b in zip([2, *cuts], [*cuts, close], strict=True)]
     heads = []
-    for alternative in alternatives:
+    for alternative in [a for written in alternatives for a in _optional_first(written)]:
         end = 0
         while end < len(alternative) and alternative[end].isalnum() and plain_case(alternative[end]):
             end += 1
@@ -254,6 +361,15 @@ def _heads(regex: str) -> list[tuple[str, bool]] | None:
 
 
 _REPEAT = ("*", "+", "?", "{")
+
+
+def _optional_first(alternative: str) -> list[str]:
+    """An alternative whose first letter is optional ("a?HSCT"), as the two it stands for
+    ("aHSCT", "HSCT"); any other as it is."""
+    if alternative[1:2] == "?" and alternative[:1].isalnum() and plain_case(alternative[0]) \
+            and alternative[2:3] not in _REPEAT:
+        return [alternative[0] + alternative[2:], alternative[2:]]
+    return [alternative]
 
 
 def _ends_word(regex: str) -> bool:
@@ -386,13 +502,14 @@ class WordIndex:
     (for exact terms) and in lower case (for the others). A word with a first letter that the
     regex engine, ignoring case, might read as another letter is a place for every loose term."""
 
-    __slots__ = ("anywhere", "exact", "loose", "shorter")
+    __slots__ = ("anywhere", "exact", "heads", "loose", "shorter")
 
     def __init__(self, text: str):
         self.exact: dict[str, list[int]] = {}
         self.loose: dict[str, list[int]] = {}
         self.anywhere: list[int] = []
         self.shorter: dict[bool, dict[str, list[int]]] = {}
+        self.heads: dict[bool, list[str]] = {}
         exact = self.exact
         for m in _WORD.finditer(text):
             head = m[1]
@@ -416,10 +533,20 @@ class WordIndex:
         index = self.exact if exact else self.loose
         if len(key) == KEY or whole:
             return index.get(key, [])
-        if exact not in self.shorter:  # by the first one or two letters, made when first asked
-            shorter: dict[str, list[int]] = {}
-            for head, places in index.items():
-                for n in range(1, min(len(head), KEY - 1) + 1):
-                    shorter.setdefault(head[:n], []).extend(places)
-            self.shorter[exact] = shorter
-        return self.shorter[exact].get(key, [])
+        known = self.shorter.setdefault(exact, {})
+        if key not in known:  # by the first one or two letters: the few such keys, when first asked
+            heads = self._sorted(exact)
+            found: list[int] = []
+            for head in heads[bisect_left(heads, key):]:
+                if not head.startswith(key):
+                    break
+                found.extend(index[head])
+            known[key] = found
+        return known[key]
+
+    def _sorted(self, exact: bool) -> list[str]:
+        """The index's heads in order, so that those that start with a key are found together."""
+        heads = self.heads.get(exact)
+        if heads is None:
+            heads = self.heads[exact] = sorted(self.exact if exact else self.loose)
+        return heads

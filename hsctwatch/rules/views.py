@@ -22,8 +22,13 @@ class Sentence:
 
     @cached_property
     def shouty(self) -> bool:
+        """Mostly capitals: more than 60% of more than 12 letters (so at least 8 capitals, which
+        are counted first: most sentences have fewer, and their letters need no counting)."""
+        upper = len(UPPER.findall(self.text))
+        if upper < 8:
+            return False
         letters = len(LETTER.findall(self.text))
-        return letters > 12 and len(UPPER.findall(self.text)) > 0.6 * letters
+        return letters > 12 and upper > 0.6 * letters
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class Part:
     sentences: tuple[Sentence, ...]
     start: int = 0  # where it starts in the whole document's text
 
+    @cached_property
+    def words(self) -> int:
+        """How many words it has: asked of each part by several rules."""
+        return len(self.text.split())
+
 
 # A sentence ends at . ! ? (and the closing quotes or brackets after them) before a space and a
 # capital letter or a digit, in any script, which may follow an opening quote, a bracket, a dash
@@ -44,7 +54,11 @@ LETTER = re.compile(r"[^\W\d_]")
 UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁ]")
 
 
-def split_sentences(where: str, index: int, raw: str, offset: int) -> tuple[Sentence, ...]:
+def split_sentences(where: str, index: int, raw: str, offset: int,
+                    normal: str | None = None) -> tuple[Sentence, ...]:
+    """The sentences of a part's raw text found at `offset`; `normal`: its normalized text, if
+    made already (normalizing is one character for one: a sentence's is a slice of it)."""
+    normal = normalize(raw) if normal is None else normal
     chunks, start = [], 0
     for m in _SENTENCE_END.finditer(raw):
         if m.group(2) is not None and not (m.group(2).isupper() or m.group(2) in "0123456789"):
@@ -53,7 +67,8 @@ def split_sentences(where: str, index: int, raw: str, offset: int) -> tuple[Sent
         chunks.append((start, raw[start:gap]))
         start = m.end()
     chunks.append((start, raw[start:]))
-    return tuple(Sentence(where, index, offset + at, normalize(c), c) for at, c in chunks if c.strip())
+    return tuple(Sentence(where, index, offset + at, normal[at:at + len(c)], c)
+                 for at, c in chunks if c.strip())
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,10 @@ class View:
             return [(a, b) for a, b, exact in found if not exact]
         return [(a, b) for a, b, _ in found]
 
+    def named(self, terms: Terms) -> bool:
+        """Does any sentence, read alone, have a match of the terms?"""
+        return bool(terms) and bool(self._by_sentence(terms))
+
     def _by_sentence(self, terms: Terms) -> dict[int, tuple[Sentence, Found]]:
         """`terms.matches(sentence.text)` for every sentence that has any, by where it starts:
         found for all sentences at once, from the places where the terms can match."""
@@ -194,7 +213,7 @@ class View:
             if plan is None or not self._isolated(start, text):
                 if pattern.search(text):
                     return True
-            elif (plan.others and plan.others.search(text)) or any(
+            elif plan.other_search(text) or any(
                     pattern.match(text, at) for at in self._places(plan, start, text)):
                 return True
         return False
@@ -283,7 +302,8 @@ def view_of(doc: Document) -> View:
     raws += [("body", p.strip()) for p in re.split(r"\n\s*\n", without_comments(doc.text or "")) if p.strip()]
     parts, offset = [], 0
     for i, (where, raw) in enumerate(raws):
-        parts.append(Part(where, i, normalize(raw), raw, split_sentences(where, i, raw, offset), offset))
+        normal = normalize(raw)
+        parts.append(Part(where, i, normal, raw, split_sentences(where, i, raw, offset, normal), offset))
         offset += len(raw) + 2
     return View(tuple(parts))
 
