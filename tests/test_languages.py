@@ -766,8 +766,8 @@ def test_spanish_abbreviations_in_other_senses(rules: Rules, title: str, text: s
      "SALTA, 3 de mayo de 2025.— El Hospital Regional ya ha tratado a 150 pacientes con esclerosis múltiple "
      "mediante un trasplante autólogo de progenitores hematopoyéticos. Cada candidato debe hacerse estudios "
      "de sangre y una resonancia antes de ser aceptado. En el último análisis del programa, el 80 % de los "
-     "pacientes seguía sin brotes a los tres años. «Es un tratamiento para pocos», dijo la jefa del servicio.",
-     "news"),
+     "pacientes seguía sin brotes a los tres años. «Es un tratamiento para pocos», dijo la jefa del "
+     "servicio.", "news"),
     # look-alike: a study's own report, its cohort and its findings
     ("Trasplante autólogo en esclerosis múltiple: estudio de cohorte de 150 pacientes",
      "Objetivo: describir la eficacia del trasplante autólogo de progenitores hematopoyéticos en la "
