@@ -742,6 +742,91 @@ def test_results_side_effects_and_cost_as_spanish_tells_them(rules: Rules, text:
     assert (slug in found) is tagged, found
 
 
+@pytest.mark.parametrize(("title", "text", "relevant"), [
+    # the procedure's and the disease's abbreviations in other senses: oil in the soil, farm microbes
+    ("Microorganismos eficaces (EM) bajan los TPH de un suelo petrolero",
+     "Investigadores aplicaron microorganismos eficaces, conocidos como EM, a suelos con hidrocarburos "
+     "totales de petróleo (TPH). Tras seis meses los TPH bajaron a la mitad y los EM se siguen aplicando "
+     "cada quince días.", False),
+    # look-alike: the same abbreviations in their own senses
+    ("El TPH frena la EM agresiva en el hospital de la ciudad",
+     "El trasplante autólogo de progenitores hematopoyéticos (TPH) se ofrece a pacientes con esclerosis "
+     "múltiple (EM) muy activa. Tras el TPH, la mayoría no tuvo nuevos brotes.", True),
+])
+def test_spanish_abbreviations_in_other_senses(rules: Rules, title: str, text: str, relevant: bool) -> None:
+    """"TPH" is also the oil a soil sample holds (hidrocarburos totales de petróleo) and "EM" the
+    microbes of organic farming (microorganismos eficientes): spelled out so, they are not ours."""
+    decision = rules.relevance(Document(title=title, text=text, language="es"))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("title", "text", "kind"), [
+    # a hospital's press release on its programme: how many it has treated, its latest figures
+    ("El hospital regional suma 150 autotrasplantes en esclerosis múltiple",
+     "SALTA, 3 de mayo de 2025.— El Hospital Regional ya ha tratado a 150 pacientes con esclerosis múltiple "
+     "mediante un trasplante autólogo de progenitores hematopoyéticos. Cada candidato debe hacerse estudios "
+     "de sangre y una resonancia antes de ser aceptado. En el último análisis del programa, el 80 % de los "
+     "pacientes seguía sin brotes a los tres años. «Es un tratamiento para pocos», dijo la jefa del "
+     "servicio.", "news"),
+    # look-alike: a study's own report, its cohort and its findings
+    ("Trasplante autólogo en esclerosis múltiple: estudio de cohorte de 150 pacientes",
+     "Objetivo: describir la eficacia del trasplante autólogo de progenitores hematopoyéticos en la "
+     "esclerosis múltiple. Métodos: estudio retrospectivo que incluyó a 150 pacientes. Resultados: el 80 % "
+     "de los pacientes seguía sin brotes a los tres años. Conclusiones: los investigadores observaron que "
+     "el tratamiento es eficaz.", "research"),
+    # a trial's take-part page, addressed to the reader, is the trial's, whatever study it names
+    ("Estudio de trasplante autólogo para la esclerosis múltiple: buscamos voluntarios",
+     "Nuestro hospital participa en un ensayo clínico de trasplante autólogo de células madre "
+     "hematopoyéticas. Los participantes se asignan al azar a uno de dos grupos. Usted podría ser candidato "
+     "si tiene entre 18 y 50 años. No podrá participar si tiene esclerosis múltiple primaria progresiva. "
+     "Puede retirarse del estudio cuando quiera.", "trial"),
+])
+def test_a_spanish_programme_report_or_trial_page_is_no_study(rules: Rules, title: str, text: str,
+                                                              kind: str) -> None:
+    """A hospital's count of the patients it has treated ("ha tratado a 150 pacientes") and a
+    patient's medical tests ("hacerse estudios de sangre") are no research; a trial's take-part
+    page ("podría ser candidato", "se asignan al azar") is the trial's, not a study's findings."""
+    types = {t.slug for t in rules.tags(Document(title=title, text=text, language="es"))
+             if t.facet == "type"}
+    assert types == {kind}, types
+
+
+@pytest.mark.parametrize(("text", "slug", "tagged"), [
+    # the transplant set against the drugs, none named
+    ("El ensayo compara el trasplante autólogo con los mejores medicamentos disponibles. Queremos saber si "
+     "es mejor que los fármacos más potentes. Muchos preguntan por qué no hacerlo en vez de tomar "
+     "medicamentos.", "dmt-comparison", True),
+    # look-alike: the drugs given during the transplant are not the drugs it is set against
+    ("Durante el trasplante autólogo me dieron medicamentos para las náuseas. Después tomé fármacos para "
+     "prevenir infecciones. La enfermera me explicó cada medicamento.", "dmt-comparison", False),
+    # who it is for, one person at a time
+    ("¿En qué casos se indica? A alguien menor de 45 años, con brotes. Ese es el perfil del paciente.",
+     "eligibility", True),
+    ("A los 45 años empecé con brotes; el perfil de mi enfermedad era muy activo.", "eligibility", False),
+    # a result a patient tells: what she no longer has, the score her doctor lowered
+    ("No tengo brotes desde el trasplante. Mi neuróloga me bajó la escala de discapacidad de 4 a 3.",
+     "outcomes", True),
+    ("Antes del trasplante tenía brotes cada pocos meses y la discapacidad subía.", "outcomes", False),
+])
+def test_spanish_drugs_eligibility_and_results_without_their_names(rules: Rules, text: str, slug: str,
+                                                                   tagged: bool) -> None:
+    doc = Document(title="Trasplante autólogo de progenitores hematopoyéticos en la esclerosis múltiple",
+                   text=text, language="es")
+    found = {t.slug for t in rules.tags(doc)}
+    assert (slug in found) is tagged, found
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the procedure told in its steps, not named, and where they were done
+    ("Hoy hace un año que me devolvieron mis células en Medellín, después de la quimio.", True),
+    # look-alike: where she lives
+    ("Hoy hace un año que me devolvieron mis células. Desde entonces vivo en Medellín.", False),
+])
+def test_where_a_spanish_diary_had_its_cells_back(rules: Rules, text: str, tagged: bool) -> None:
+    doc = Document(title="Un año después del trasplante autólogo", text=text, language="es")
+    assert ("colombia" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
 
 
 @pytest.mark.parametrize(("title", "text", "relevant"), [
