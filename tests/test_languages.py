@@ -1001,3 +1001,73 @@ def test_the_language_model_answers_as_py3langid_to_the_bit() -> None:
     texts.append("x" * 5000)
     for text in texts:
         assert _identifier()._decide(text).tolist() == plain._decide(text).tolist(), text[:60]
+
+
+_DIARY = ("Eccomi, scusate il silenzio. Ricapitolo per chi mi segue da poco.\n\n"
+          "Il filgrastim me lo facevo da sola, nella pancia, tutte le sere; poi quattro ore attaccata alla "
+          "macchina per l'aferesi, e mi hanno dato il via libera.\n\n"
+          "Il dolore alle ossa c'è stato, come mi avevano detto: schiena e bacino, per quattro giorni. Il "
+          "paracetamolo lo teneva a bada, e io sono rimasta sul divano con mia figlia e una serie tv.\n\n"
+          "Lunedì la ciclofosfamide, una giornata di flebo e tanta acqua. Poi, a gennaio, rientro per la "
+          "parte seria: ne parlerò a tempo debito. Per ora mi godo le cene normali.")
+
+
+@pytest.mark.parametrize(("categories", "relevant"), [
+    # the steps told as the writer's own, the transplant named only in the post's categories
+    (("aHSCT", "SM"), True),
+    # look-alike: the same diary's steps, for a lymphoma
+    (("Autotrapianto", "Linfoma"), False),
+])
+def test_an_italian_diary_tells_the_writers_own_transplant_in_its_steps(rules: Rules,
+                                                                        categories: tuple[str, ...],
+                                                                        relevant: bool) -> None:
+    """A first-hand diary that tells its steps as the writer's own ("il filgrastim me lo facevo da
+    sola ... per l'aferesi", the apheresis a name of it in Italian) and names the transplant only
+    in its categories is the policy's patient account; the same diary filed under a lymphoma is
+    about that disease."""
+    doc = Document(title="Raccolta fatta", text=_DIARY, language="it", categories=categories)
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+    assert any("own transplant" in r for r in decision.reasons) or not relevant
+
+
+@pytest.mark.parametrize(("named", "relevant"), [
+    ("Per chi arriva ora: a giugno all'ematologia mi hanno fatto il trapianto autologo, e sono ancora qui.",
+     True),
+    # look-alike: the same blog, where the transplant was only talked about
+    ("La mia neurologa mi ha parlato del trapianto autologo, ma abbiamo scelto di restare con l'ocrelizumab.",
+     False),
+])
+def test_an_italian_diary_names_the_writers_own_transplant_once(rules: Rules, named: str,
+                                                                relevant: bool) -> None:
+    """A first-hand post that names the writer's own transplant once ("mi hanno fatto il trapianto
+    autologo") and tells the months after, with its chemotherapy, is about it; a blog that only
+    talks it over is not."""
+    text = ("È passato tanto dall'ultimo post. In tanti mi avete scritto per sapere come sto, quindi ecco "
+            "il riassunto dei sei mesi.\n\n"
+            f"Ho 37 anni e la sclerosi multipla da dieci. {named}\n\n"
+            "Quello che nessuno ti dice è il dopo. Sono uscita dall'ospedale pensando che il peggio fosse "
+            "passato, ma la chemio mi ha lasciata senza energie per mesi.\n\n"
+            "Adesso cammino ogni giorno un po' di più. Sono tornata in ufficio a metà tempo e ad aprile ho "
+            "la prossima risonanza; vi racconto.")
+    doc = Document(title="Sei mesi dopo: pisolini, ufficio e pazienza", text=text, language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # a local paper follows one woman, the pronoun left out: accepted, her papers sent, her family
+    ("Giulia ha 41 anni e una forma progressiva. Ha inviato la sua documentazione a una clinica di Mosca "
+     "ed è stata accettata a marzo. La sua famiglia ha lanciato una raccolta fondi in paese.", True),
+    # look-alike: a centre's news, where what is accepted is a request and the family is nobody's
+    ("Il centro ha trattato 60 pazienti. La richiesta di finanziamento al ministero è stata approvata e il "
+     "protocollo è stato aggiornato. Le famiglie possono chiedere informazioni allo sportello.", False),
+])
+def test_an_italian_reporter_follows_one_person_without_pronouns(rules: Rules, text: str,
+                                                                 tagged: bool) -> None:
+    """Fundraising news about one person is her story: Italian reporters leave "lei" out ("è stata
+    accettata", "ha inviato la sua documentazione", "la sua famiglia"), so the story is told in
+    the verbs and possessives, not the pronoun."""
+    doc = Document(title="Raccolta fondi per il trapianto autologo contro la sclerosi multipla", text=text,
+                   language="it")
+    assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is tagged
