@@ -77,7 +77,7 @@ CLUSTER_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
 }
 MODEL_KEYS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "enabled": (bool, True),  # on: it raises recall on the newest blind batch, held out (README)
-    "path": (str, "hsct-watch-model.joblib"),
+    "path": (str, "hsct-watch-model.npz"),
     "weight": ((int, float), 0.6),
     "retrain_after": (int, 20),
     "corpus": (list, []),
