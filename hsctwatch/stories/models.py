@@ -592,7 +592,9 @@ class Store:
     @contextmanager
     def trial(self) -> Iterator[Session]:
         """A transaction that writes nothing and is rolled back: for reporting what a change would
-        do (`reprocess --dry-run`) on any database, while crawls go on."""
+        do (`reprocess --dry-run`) on any database, while crawls go on. The process's open group
+        of stories is committed first, as for `session`: what is reported includes them."""
+        self.commit_group()
         with self._sessions() as session, session.no_autoflush:
             try:
                 yield session
