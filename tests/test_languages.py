@@ -1077,8 +1077,8 @@ _APPEAL = ("Scrivo per mia cugina Sara, 34 anni, che ha la sclerosi multipla da 
            "salire le scale da sola.\n\n"
            "I neurologi di Padova ci hanno spiegato che {named}\n\n"
            "{clinic}\n\n"
-           "Il conto: 48.000 euro di trattamento, 3.000 euro di voli e alloggio a {city}, 2.500 euro per le visite al "
-           "ritorno. Ogni euro sarà rendicontato qui.\n\n"
+           "Il conto: 48.000 euro di trattamento, 3.000 euro di voli e alloggio a {city}, 2.500 euro per le "
+           "visite al ritorno. Ogni euro sarà rendicontato qui.\n\n"
            "Se potete, donate; se non potete, condividete. Grazie a tutti.")
 
 
@@ -1112,7 +1112,9 @@ def test_an_italian_appeal_for_ones_own_transplant_abroad_is_a_patient_story(rul
 
 def test_an_italian_appeal_for_a_transplant_for_another_disease_stays_out(rules: Rules) -> None:
     """The same appeal, for a lymphoma's transplant, is about that disease."""
-    text = _APPEAL.format(city="Mosca", named="il trapianto autologo di staminali per il suo linfoma in Italia non è previsto.",
+    text = _APPEAL.format(city="Mosca",
+                          named="il trapianto autologo di staminali per il suo linfoma in Italia non è "
+                                "previsto.",
                           clinic="Per questo abbiamo scritto a una clinica di Mosca che tratta da anni il "
                                  "linfoma: l'hanno accettata, servono 53.500 euro.").replace(
         "la sclerosi multipla da otto anni", "un linfoma da due anni")
@@ -1149,8 +1151,8 @@ def test_an_italian_appeal_for_a_transplant_for_another_disease_stays_out(rules:
     # look-alike: the lesions that were why it was done
     ("Prima del trapianto la risonanza mostrò lesioni captanti a ogni controllo.", "outcomes", False),
 ])
-def test_italian_congress_reports_trial_sites_and_a_centres_news_are_tagged(rules: Rules, text: str, slug: str,
-                                                                           tagged: bool) -> None:
+def test_italian_congress_reports_trial_sites_and_a_centres_news_are_tagged(rules: Rules, text: str,
+                                                                           slug: str, tagged: bool) -> None:
     """A congress report tells a study as data presented, a series and a rate ("otto pazienti su
     dieci"); a site's page tells a trial by its way in (recruiting, screening, a draw into an arm);
     a centre's news says once who pays ("a carico del Servizio sanitario") and that nobody died of
