@@ -1071,3 +1071,92 @@ def test_an_italian_reporter_follows_one_person_without_pronouns(rules: Rules, t
     doc = Document(title="Raccolta fondi per il trapianto autologo contro la sclerosi multipla", text=text,
                    language="it")
     assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+_APPEAL = ("Scrivo per mia cugina Sara, 34 anni, che ha la sclerosi multipla da otto anni e non riesce più a "
+           "salire le scale da sola.\n\n"
+           "I neurologi di Padova ci hanno spiegato che {named}\n\n"
+           "{clinic}\n\n"
+           "Il conto: 48.000 euro di trattamento, 3.000 euro di voli e alloggio a {city}, 2.500 euro per le "
+           "visite al ritorno. Ogni euro sarà rendicontato qui.\n\n"
+           "Se potete, donate; se non potete, condividete. Grazie a tutti.")
+
+
+@pytest.mark.parametrize(("named", "clinic", "relevant"), [
+    # an appeal for a named person's own transplant abroad, which names it once and then the clinic
+    # that treats her and the money it asks for
+    ("il trapianto autologo di staminali ematopoietiche in Italia per lei non è previsto.",
+     "Per questo abbiamo scritto a una clinica di Mosca che tratta da anni anche le forme progressive: "
+     "l'hanno accettata per l'autunno, servono 53.500 euro.", True),
+    # look-alike: a raffle that names the transplant in passing, and sends the money to research
+    ("il trapianto autologo è una delle strade di cui si parla.",
+     "La lotteria di primavera del gruppo finanzia la ricerca dell'associazione e le attività del "
+     "centro diurno: i biglietti costano due euro.", False),
+    # look-alike: an appeal for injections of mesenchymal cells at a clinic abroad
+    ("le staminali mesenchimali non sono rimborsate.",
+     "Per questo abbiamo scritto a una clinica di Mosca che tratta con iniezioni di cellule mesenchimali "
+     "derivate dal tessuto adiposo: servono 53.500 euro.", False),
+])
+def test_an_italian_appeal_for_ones_own_transplant_abroad_is_a_patient_story(rules: Rules, named: str,
+                                                                            clinic: str,
+                                                                            relevant: bool) -> None:
+    """A fundraiser names the transplant once and then the clinic abroad, with what it treats and
+    the money it asks for ("una clinica di Mosca che tratta ...", "servono 53.500 euro"): the
+    place of the treatment tells the transplant, and the appeal is the person's story. A raffle
+    for research and an appeal for mesenchymal injections stay out."""
+    doc = Document(title="Aiutiamo Sara a fermare la sclerosi multipla", language="it",
+                   text=_APPEAL.format(named=named, clinic=clinic, city="Mosca"))
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+def test_an_italian_appeal_for_a_transplant_for_another_disease_stays_out(rules: Rules) -> None:
+    """The same appeal, for a lymphoma's transplant, is about that disease."""
+    text = _APPEAL.format(city="Mosca",
+                          named="il trapianto autologo di staminali per il suo linfoma in Italia non è "
+                                "previsto.",
+                          clinic="Per questo abbiamo scritto a una clinica di Mosca che tratta da anni il "
+                                 "linfoma: l'hanno accettata, servono 53.500 euro.").replace(
+        "la sclerosi multipla da otto anni", "un linfoma da due anni")
+    doc = Document(title="Aiutiamo Sara a guarire dal linfoma", text=text, language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is False, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "slug", "tagged"), [
+    # a congress report: the data presented, a series, a rate of patients
+    ("Al congresso un gruppo di Bologna ha presentato i dati della sua casistica, 120 pazienti con "
+     "almeno cinque anni di follow-up. Otto pazienti su dieci restano liberi da ricadute. I dati "
+     "presentati confermano il quadro noto.", "research", True),
+    # look-alike: an anniversary whose data will be presented is news of an event
+    ("Venerdì il centro festeggia vent'anni di trapianti. Saranno presentati anche i dati "
+     "dell'esperienza del centro, e parleranno alcuni pazienti.", "research", False),
+    # a site's take-part page: it recruits, screens, draws patients into an arm
+    ("Il nostro centro recluta per lo studio. Chi può partecipare viene visto a una visita di screening. "
+     "Chi entra nello studio viene assegnato per sorteggio a uno dei due gruppi.", "trial", True),
+    # look-alike: a centre's news of its own patients is no trial
+    ("Il nostro centro ha trattato 90 pazienti. Chi viene inviato dal neurologo fa una visita in "
+     "ematologia. La maggior parte è tornata al lavoro.", "trial", False),
+    # who pays, said once
+    ("La procedura è interamente a carico del Servizio sanitario nazionale.", "cost", True),
+    # look-alike: the service named for what it recommends, not what it pays
+    ("Il Servizio sanitario nazionale ha pubblicato il suo percorso per i pazienti.", "cost", False),
+    # deaths told with their cause, once
+    ("Non ci furono decessi correlati alla procedura.", "safety", True),
+    # look-alike: deaths of the disease, not of the treatment
+    ("La sclerosi multipla riduce di qualche anno l'attesa di vita.", "safety", False),
+    # results told in the past of a history
+    ("Il trapianto ridusse dell'80% le nuove lesioni, e nessun paziente trapiantato mostrò lesioni "
+     "captanti.", "outcomes", True),
+    # look-alike: the lesions that were why it was done
+    ("Prima del trapianto la risonanza mostrò lesioni captanti a ogni controllo.", "outcomes", False),
+])
+def test_italian_congress_reports_trial_sites_and_a_centres_news_are_tagged(rules: Rules, text: str,
+                                                                           slug: str, tagged: bool) -> None:
+    """A congress report tells a study as data presented, a series and a rate ("otto pazienti su
+    dieci"); a site's page tells a trial by its way in (recruiting, screening, a draw into an arm);
+    a centre's news says once who pays ("a carico del Servizio sanitario") and that nobody died of
+    the procedure, and a history of an old trial tells its results in the passato remoto."""
+    doc = Document(title="Trapianto autologo di staminali nella sclerosi multipla", text=text, language="it")
+    found = {t.slug for t in rules.tags(doc)}
+    assert (slug in found) is tagged, found
