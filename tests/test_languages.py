@@ -1071,3 +1071,32 @@ def test_an_italian_reporter_follows_one_person_without_pronouns(rules: Rules, t
     doc = Document(title="Raccolta fondi per il trapianto autologo contro la sclerosi multipla", text=text,
                    language="it")
     assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    # an explainer: the transplant told and weighed for MS over several paragraphs, the clinics in one
+    ("Muchos pacientes preguntan si las células madre sirven para la esclerosis múltiple, y si lo que "
+     "venden las clínicas, células mesenquimales o de cordón umbilical, es el mismo tratamiento.\n\n"
+     "El trasplante autólogo de progenitores hematopoyéticos recoge las células de la sangre del propio "
+     "paciente, las congela, aplica quimioterapia intensa y después se las devuelve.\n\n"
+     "En la esclerosis múltiple remitente muy activa, el trasplante autólogo frena los brotes en la mayoría "
+     "de los pacientes, según estudios con diez años de seguimiento.\n\n"
+     "Sus riesgos son conocidos: infecciones durante la aplasia e infertilidad tras el trasplante "
+     "autólogo.\n\n"
+     "Las inyecciones de células mesenquimales o de tejido adiposo que anuncian algunas clínicas no "
+     "tienen ensayos que las respalden.", True),
+    # look-alike: a piece about the clinics, the real transplant named once in a paragraph of its own
+    ("Las clínicas de células madre de la frontera venden infusiones de células mesenquimales a pacientes "
+     "con esclerosis múltiple por 15 mil dólares.\n\n"
+     "Las células mesenquimales de cordón umbilical se inyectan en un día, sin ingreso.\n\n"
+     "El trasplante autólogo de progenitores hematopoyéticos es otro tratamiento, que se hace en "
+     "hospitales.\n\n"
+     "Cofepris alertó sobre las inyecciones de células madre mesenquimales sin registro.", False),
+])
+def test_an_explainer_about_the_transplant_that_warns_of_the_clinics_is_in(rules: Rules, text: str,
+                                                                           relevant: bool) -> None:
+    """Without any contrast phrase, an explainer that gives the transplant more paragraphs than the
+    mesenchymal clinics it warns of is about the transplant; a piece about the clinics is not."""
+    doc = Document(title="Células madre y esclerosis múltiple: cuáles funcionan", text=text, language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
