@@ -1100,3 +1100,19 @@ def test_an_explainer_about_the_transplant_that_warns_of_the_clinics_is_in(rules
     doc = Document(title="Células madre y esclerosis múltiple: cuáles funcionan", text=text, language="es")
     decision = rules.relevance(doc)
     assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the days of mobilisation and apheresis come before the regimen: they are not the conditioning
+    ("Hoy fue el segundo día de aféresis. Llevo cinco días de filgrastim y me duelen los huesos.\n\n"
+     "La movilización salió bien: la máquina me sacó suficientes células y ya están congeladas.", False),
+    # look-alike: the regimen told in the writer's words, its drugs and doses
+    ("Ayer terminé las dosis altas de ciclofosfamida. Hoy me pusieron el rituximab y mañana es el día "
+     "cero.", True),
+])
+def test_spanish_apheresis_days_are_no_conditioning(rules: Rules, text: str, tagged: bool) -> None:
+    """Filgrastim, mobilisation and apheresis collect the cells; the conditioning is the
+    chemotherapy after them, named by its drugs or their doses."""
+    doc = Document(title="Mi trasplante de células madre para la esclerosis múltiple", text=text,
+                   language="es")
+    assert ("conditioning" in {t.slug for t in rules.tags(doc)}) is tagged
