@@ -1116,3 +1116,20 @@ def test_spanish_apheresis_days_are_no_conditioning(rules: Rules, text: str, tag
     doc = Document(title="Mi trasplante de células madre para la esclerosis múltiple", text=text,
                    language="es")
     assert ("conditioning" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # a fundraising page: being accepted and the patient's own EDSS are facts of the story
+    ("Me llamo Inés y en marzo me aceptaron en una clínica de Puebla para el trasplante. Fui aceptada "
+     "después de mandar mis resonancias.\n\nHace un año llegué a un EDSS de 4 y hoy camino con bastón. "
+     "Cualquier aporte nos acerca a la meta.", False),
+    # look-alike: accepted for a reason, and the threshold the doctors go by, are its criteria
+    ("Me aceptaron con un EDSS de 5,5 porque todavía tenía lesiones activas. En la clínica me explicaron "
+     "que aceptan hasta un EDSS de 6 o menos.", True),
+])
+def test_being_accepted_in_a_spanish_story_is_no_eligibility(rules: Rules, text: str, tagged: bool) -> None:
+    """"Me aceptaron" and "llegué a un EDSS de 4" tell the writer's story; who qualifies is told by
+    a threshold or by the reason one was accepted or turned down."""
+    doc = Document(title="Ayúdame a llegar a mi trasplante de células madre para la esclerosis múltiple",
+                   text=text, language="es")
+    assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
