@@ -1133,3 +1133,24 @@ def test_being_accepted_in_a_spanish_story_is_no_eligibility(rules: Rules, text:
     doc = Document(title="Ayúdame a llegar a mi trasplante de células madre para la esclerosis múltiple",
                    text=text, language="es")
     assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    # a court report: the patient's facts come through what the judge and the parties said
+    ("Un juez de Cali ordenó a la EPS autorizar el trasplante autólogo a una mujer que tiene 34 años. Ella "
+     "fue diagnosticada con esclerosis múltiple en 2019 y sus brotes no cedieron con tres fármacos. Su "
+     "neuróloga pidió el trasplante. Le diagnosticaron la forma más activa. Pasó un año esperando.\n\n"
+     "Según el fallo, la EPS negó el procedimiento por su costo. El abogado de la paciente explicó que "
+     "la tutela era la única vía. La EPS informó que apelará la decisión.", False),
+    # look-alike: a feature told through the patient herself keeps her story
+    ("Marta tenía 29 años cuando le diagnosticaron esclerosis múltiple. Ella fue tratada con tres "
+     "fármacos sin éxito, y sus brotes seguían.\n\n"
+     "Decidió pedir el trasplante autólogo. Viajó a Puebla con su madre y volvió en abril. Sus piernas "
+     "responden mejor que hace un año.", True),
+])
+def test_a_spanish_court_report_on_a_patient_is_news(rules: Rules, text: str, story: bool) -> None:
+    """A report that tells of a patient through its sources ("según el fallo", "explicó",
+    "informó") is news; the same facts told as her own journey are her story."""
+    doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
+    slugs = {t.slug for t in rules.tags(doc)}
+    assert ("patient-story" in slugs) is story and ("news" in slugs) is not story, slugs
