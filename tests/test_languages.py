@@ -1154,3 +1154,16 @@ def test_a_spanish_court_report_on_a_patient_is_news(rules: Rules, text: str, st
     doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
     slugs = {t.slug for t in rules.tags(doc)}
     assert ("patient-story" in slugs) is story and ("news" in slugs) is not story, slugs
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # what other patients do, as an aside in a Colombian story, is not where this one is treated
+    ("La tutela obliga a la EPS de Bogotá a pagar el trasplante autólogo en un hospital de Medellín. "
+     "Muchos pacientes que no consiguen la autorización optan por viajar a México y pagarlo ellos.", False),
+    # look-alike: the patient of the piece is treated there
+    ("La paciente viajó a México para el trasplante autólogo en una clínica de Puebla.", True),
+])
+def test_where_other_patients_go_is_no_country_in_spanish(rules: Rules, text: str, tagged: bool) -> None:
+    """"Muchos pacientes optan por viajar a México" is what others do; the piece's treatment is elsewhere."""
+    doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
+    assert ("mexico" in {t.slug for t in rules.tags(doc)}) is tagged
