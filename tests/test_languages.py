@@ -1160,3 +1160,99 @@ def test_italian_congress_reports_trial_sites_and_a_centres_news_are_tagged(rule
     doc = Document(title="Trapianto autologo di staminali nella sclerosi multipla", text=text, language="it")
     found = {t.slug for t in rules.tags(doc)}
     assert (slug in found) is tagged, found
+
+
+@pytest.mark.parametrize(("text", "relevant"), [
+    # an explainer: the transplant told and weighed for MS over several paragraphs, the clinics in one
+    ("Muchos pacientes preguntan si las células madre sirven para la esclerosis múltiple, y si lo que "
+     "venden las clínicas, células mesenquimales o de cordón umbilical, es el mismo tratamiento.\n\n"
+     "El trasplante autólogo de progenitores hematopoyéticos recoge las células de la sangre del propio "
+     "paciente, las congela, aplica quimioterapia intensa y después se las devuelve.\n\n"
+     "En la esclerosis múltiple remitente muy activa, el trasplante autólogo frena los brotes en la mayoría "
+     "de los pacientes, según estudios con diez años de seguimiento.\n\n"
+     "Sus riesgos son conocidos: infecciones durante la aplasia e infertilidad tras el trasplante "
+     "autólogo.\n\n"
+     "Las inyecciones de células mesenquimales o de tejido adiposo que anuncian algunas clínicas no "
+     "tienen ensayos que las respalden.", True),
+    # look-alike: a piece about the clinics, the real transplant named once in a paragraph of its own
+    ("Las clínicas de células madre de la frontera venden infusiones de células mesenquimales a pacientes "
+     "con esclerosis múltiple por 15 mil dólares.\n\n"
+     "Las células mesenquimales de cordón umbilical se inyectan en un día, sin ingreso.\n\n"
+     "El trasplante autólogo de progenitores hematopoyéticos es otro tratamiento, que se hace en "
+     "hospitales.\n\n"
+     "Cofepris alertó sobre las inyecciones de células madre mesenquimales sin registro.", False),
+])
+def test_an_explainer_about_the_transplant_that_warns_of_the_clinics_is_in(rules: Rules, text: str,
+                                                                           relevant: bool) -> None:
+    """Without any contrast phrase, an explainer that gives the transplant more paragraphs than the
+    mesenchymal clinics it warns of is about the transplant; a piece about the clinics is not."""
+    doc = Document(title="Células madre y esclerosis múltiple: cuáles funcionan", text=text, language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the days of mobilisation and apheresis come before the regimen: they are not the conditioning
+    ("Hoy fue el segundo día de aféresis. Llevo cinco días de filgrastim y me duelen los huesos.\n\n"
+     "La movilización salió bien: la máquina me sacó suficientes células y ya están congeladas.", False),
+    # look-alike: the regimen told in the writer's words, its drugs and doses
+    ("Ayer terminé las dosis altas de ciclofosfamida. Hoy me pusieron el rituximab y mañana es el día "
+     "cero.", True),
+])
+def test_spanish_apheresis_days_are_no_conditioning(rules: Rules, text: str, tagged: bool) -> None:
+    """Filgrastim, mobilisation and apheresis collect the cells; the conditioning is the
+    chemotherapy after them, named by its drugs or their doses."""
+    doc = Document(title="Mi trasplante de células madre para la esclerosis múltiple", text=text,
+                   language="es")
+    assert ("conditioning" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # a fundraising page: being accepted and the patient's own EDSS are facts of the story
+    ("Me llamo Inés y en marzo me aceptaron en una clínica de Puebla para el trasplante. Fui aceptada "
+     "después de mandar mis resonancias.\n\nHace un año llegué a un EDSS de 4 y hoy camino con bastón. "
+     "Cualquier aporte nos acerca a la meta.", False),
+    # look-alike: accepted for a reason, and the threshold the doctors go by, are its criteria
+    ("Me aceptaron con un EDSS de 5,5 porque todavía tenía lesiones activas. En la clínica me explicaron "
+     "que aceptan hasta un EDSS de 6 o menos.", True),
+])
+def test_being_accepted_in_a_spanish_story_is_no_eligibility(rules: Rules, text: str, tagged: bool) -> None:
+    """"Me aceptaron" and "llegué a un EDSS de 4" tell the writer's story; who qualifies is told by
+    a threshold or by the reason one was accepted or turned down."""
+    doc = Document(title="Ayúdame a llegar a mi trasplante de células madre para la esclerosis múltiple",
+                   text=text, language="es")
+    assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    # a court report: the patient's facts come through what the judge and the parties said
+    ("Un juez de Cali ordenó a la EPS autorizar el trasplante autólogo a una mujer que tiene 34 años. Ella "
+     "fue diagnosticada con esclerosis múltiple en 2019 y sus brotes no cedieron con tres fármacos. Su "
+     "neuróloga pidió el trasplante. Le diagnosticaron la forma más activa. Pasó un año esperando.\n\n"
+     "Según el fallo, la EPS negó el procedimiento por su costo. El abogado de la paciente explicó que "
+     "la tutela era la única vía. La EPS informó que apelará la decisión.", False),
+    # look-alike: a feature told through the patient herself keeps her story
+    ("Marta tenía 29 años cuando le diagnosticaron esclerosis múltiple. Ella fue tratada con tres "
+     "fármacos sin éxito, y sus brotes seguían.\n\n"
+     "Decidió pedir el trasplante autólogo. Viajó a Puebla con su madre y volvió en abril. Sus piernas "
+     "responden mejor que hace un año.", True),
+])
+def test_a_spanish_court_report_on_a_patient_is_news(rules: Rules, text: str, story: bool) -> None:
+    """A report that tells of a patient through its sources ("según el fallo", "explicó",
+    "informó") is news; the same facts told as her own journey are her story."""
+    doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
+    slugs = {t.slug for t in rules.tags(doc)}
+    assert ("patient-story" in slugs) is story and ("news" in slugs) is not story, slugs
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # what other patients do, as an aside in a Colombian story, is not where this one is treated
+    ("La tutela obliga a la EPS de Bogotá a pagar el trasplante autólogo en un hospital de Medellín. "
+     "Muchos pacientes que no consiguen la autorización optan por viajar a México y pagarlo ellos.", False),
+    # look-alike: the patient of the piece is treated there
+    ("La paciente viajó a México para el trasplante autólogo en una clínica de Puebla.", True),
+])
+def test_where_other_patients_go_is_no_country_in_spanish(rules: Rules, text: str, tagged: bool) -> None:
+    """"Muchos pacientes optan por viajar a México" is what others do; the piece's treatment is elsewhere."""
+    doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
+    assert ("mexico" in {t.slug for t in rules.tags(doc)}) is tagged

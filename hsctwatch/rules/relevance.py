@@ -502,8 +502,14 @@ class RelevanceRules:
         cells = Counter(c.lower() for r in readings for c in r.cells)
         strong = sum(r.strong for r in readings)
         if cells:
+            # an explainer whose subject is the transplant gives it more paragraphs than the cells
+            # it warns of, with or without a contrast phrase; a clinic's piece does the reverse
+            with_cells = sum(1 for r in readings if r.cells)
             if strong >= 2 and any(view.has(self.contrast, r.part.start, r.part.text) for r in readings):
                 reasons.append("contrasts HSCT with other stem cell therapies")
+            elif strong >= 2 and len(discussed) > with_cells:
+                reasons.append(f"HSCT, not the other stem cells, is its subject ({len(discussed)} "
+                               f"paragraph(s) against {with_cells})")
             elif cells.total() >= strong:
                 score *= p["other_cells"]
                 reasons.append(f"about {cells.most_common(1)[0][0]} stem cells, not HSCT")
