@@ -592,9 +592,7 @@ class Store:
     @contextmanager
     def trial(self) -> Iterator[Session]:
         """A transaction that writes nothing and is rolled back: for reporting what a change would
-        do (`reprocess --dry-run`) on any database, while crawls go on. The process's open group
-        of stories is committed first, as for `session`: what is reported includes them."""
-        self.commit_group()
+        do (`reprocess --dry-run`) on any database, while crawls go on."""
         with self._sessions() as session, session.no_autoflush:
             try:
                 yield session
