@@ -1386,3 +1386,21 @@ def test_italian_results_as_a_share_and_a_refusals_reasons(rules: Rules, text: s
     doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
                    text=text, language="it")
     assert ("outcomes" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("after", "relevant"), [
+    # the months after told in the perfect, the transplant called only "il trapianto", the hair lost
+    ("Dopo il trapianto ho passato tre mesi sul divano e ho perso tutti i capelli.", True),
+    # look-alike: the same diary, where the writer's hair went with a drug for MS
+    ("Dopo il mitoxantrone ho passato tre mesi sul divano e ho perso tutti i capelli.", False),
+])
+def test_an_italian_diary_a_year_on_calls_it_the_transplant(rules: Rules, after: str, relevant: bool) -> None:
+    """A diary a year on that calls it only "il trapianto", once, in the writer's own past ("dopo il
+    trapianto ho passato tre mesi sul divano e ho perso tutti i capelli"), tells the writer's own
+    transplant; the same months after another treatment do not."""
+    text = ("Eccomi qui, un anno esatto. Mi avete scritto in tanti e vi rispondo tutti insieme.\n\n"
+            f"{after} La mia sclerosi multipla però è ferma: nessuna ricaduta, la risonanza è pulita.\n\n"
+            "Adesso lavoro di nuovo e faccio pilates due volte a settimana. Ho ancora paura a ogni "
+            "controllo, ma va bene così. Grazie a tutti quelli che mi hanno sostenuta.")
+    decision = rules.relevance(Document(title="Un anno dopo", text=text, language="it"))
+    assert decision.relevant is relevant, decision.reasons
