@@ -1256,3 +1256,151 @@ def test_where_other_patients_go_is_no_country_in_spanish(rules: Rules, text: st
     """"Muchos pacientes optan por viajar a México" is what others do; the piece's treatment is elsewhere."""
     doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
     assert ("mexico" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("named", "relevant"), [
+    # the writer's transplant told as the time of the writer's past, the pronoun left out
+    ("Quando leggevo i forum prima del trapianto autologo ero terrorizzata dalle storie peggiori.", True),
+    # look-alike: a blog that only weighs it, in the conditional
+    ("Prima del trapianto autologo vorrei provare ancora l'ocrelizumab, dice la mia neurologa.", False),
+])
+def test_an_italian_diary_tells_its_time_by_the_writers_transplant(rules: Rules, named: str,
+                                                                   relevant: bool) -> None:
+    """A diary months on that names the writer's transplant once, as the time of the writer's own
+    past ("quando leggevo i forum prima del trapianto ero terrorizzata"), and tells the recovery,
+    is about it; the same diary that weighs it for the future is not."""
+    text = ("Oggi controllo dei sei mesi a Careggi, e come promesso vi aggiorno su come va.\n\n"
+            "La mia risonanza è pulita e il mio neurologo è contento. La sclerosi multipla sembra ferma, e "
+            "io ho ripreso a camminare al parco tutte le mattine con mio marito.\n\n"
+            f"{named} La verità è nel mezzo: ci sono giorni buoni e giorni in cui la stanchezza vince.\n\n"
+            "Sono tornata al lavoro part time e faccio fisioterapia due volte a settimana. Vi racconto "
+            "il resto al prossimo controllo.")
+    doc = Document(title="Sei mesi, un po' alla volta", text=text, language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the regimen told as a diary tells it: the days counted down, the chemo, the antibodies
+    ("Dal giorno -5 al giorno -2 ho fatto la chemio, e poi due flebo di anticorpi contro i linfociti.", True),
+    ("La settimana col segno meno davanti ai giorni è stata la più dura: la BEAM e poi la timoglobulina.",
+     True),
+    # look-alike: the drug for MS, an antibody against B lymphocytes, after the chemo
+    ("Dopo la chemio, il neurologo aveva parlato dell'ocrelizumab, un anticorpo contro i linfociti B.",
+     False),
+])
+def test_an_italian_diary_tells_its_regimen_in_its_own_words(rules: Rules, text: str, tagged: bool) -> None:
+    """A diary names its regimen by the days before the cells' return ("dal giorno -5 al giorno -2
+    ho fatto la chemio") or as chemotherapy and then antibodies against lymphocytes: that is
+    conditioning; an antibody against B lymphocytes is ocrelizumab, a drug for MS."""
+    doc = Document(title="Diario del trapianto autologo per la sclerosi multipla", text=text, language="it")
+    assert ("conditioning" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # what it costs as Italian says it: the region's bill for patients sent away, the travel expenses
+    ("Ogni paziente curato fuori regione pesa sulla mobilità passiva della Regione. A questo si "
+     "aggiungono le spese di viaggio e alloggio delle famiglie.", True),
+    # look-alike: the main file's "cost*" is also "costruito", "costretto", "costante"
+    ("Il programma è stato costruito in due anni. I pazienti erano costretti a spostarsi, con un "
+     "aumento costante delle richieste.", False),
+])
+def test_italian_costs_are_read_in_italian_words(rules: Rules, text: str, tagged: bool) -> None:
+    """Italian tells the money as "spese" and "mobilità passiva" (what a region pays another for the
+    patients it sends); "costruito", "costretto" and "costante" are no cost."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("cost" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # whom a centre keeps it for, and how patients are sent
+    ("«Lo riserviamo a persone giovani, con una malattia ancora infiammatoria e una disabilità non "
+     "avanzata», spiega la neurologa. I pazienti possono essere segnalati dai centri SM della regione.",
+     True),
+    # and the answer a patient got at home
+    ("«Qui mi hanno detto di no», racconta Marco. «Prima fatevi valutare in un centro pubblico».", True),
+    # look-alike: the same centre's news, no word of whom it is for
+    ("«Abbiamo trattato dodici persone in due anni», spiega la neurologa. Sono stati segnalati due casi "
+     "di tiroidite.", False),
+])
+def test_italian_eligibility_as_centres_and_patients_say_it(rules: Rules, text: str, tagged: bool) -> None:
+    """Whom it is kept for ("lo riserviamo a persone giovani ... disabilità non avanzata"), how a
+    patient is referred ("possono essere segnalati"), and the "no" a patient got are eligibility;
+    side effects "segnalati" (reported) are not."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("eligibility" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+_INFO_PAGE = ("Che cos'è\nIl trapianto autologo usa una chemioterapia ad alte dosi e le cellule staminali "
+              "della persona stessa.\n\nPer chi può essere indicato\nPer persone giovani con SM recidivante "
+              "molto attiva.\n\nQuali rischi\nInfezioni nelle settimane dopo la chemioterapia.\n\nQuanto "
+              "costa\nIn Italia è a carico del Servizio sanitario nazionale.\n\nPer saperne di più "
+              "chiama il Numero Verde.")
+_NEWS_PIECE = ("Il trapianto autologo usa una chemioterapia ad alte dosi e le cellule staminali della "
+               "persona stessa. Al Policlinico sono già stati trattati dieci pazienti con SM recidivante "
+               "molto attiva, racconta il primario. Per saperne di più c'è il sito del centro.")
+
+
+@pytest.mark.parametrize(("text", "guidance"), [
+    # a charity's page for patients, cut into its usual sections
+    (_INFO_PAGE, True),
+    # look-alike: a news piece with one "per saperne di più"
+    (_NEWS_PIECE, False),
+])
+def test_an_italian_information_page_is_guidance(rules: Rules, text: str, guidance: bool) -> None:
+    """An MS charity's page for patients is cut into "Che cos'è", "Per chi può essere indicato",
+    "Quali rischi", "Quanto costa", "Per saperne di più": guidance; a news piece is news."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("guidance" in {t.slug for t in rules.tags(doc)}) is guidance
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the risks named by their kind, in one sentence
+    ("«Comporta rischi reali, soprattutto infettivi, nelle settimane in cui le difese sono a zero».", True),
+    # look-alike: real risks said in passing
+    ("«È un trattamento intenso, con rischi reali, e adatto a pochi pazienti».", False),
+])
+def test_italian_risks_named_by_their_kind_are_safety(rules: Rules, text: str, tagged: bool) -> None:
+    """One sentence that names the risks by their kind ("rischi ... soprattutto infettivi") is a
+    word on safety; "rischi reali" in passing is not yet one."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("safety" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # a result told as the share of patients it holds for, or by a trial's arms
+    ("Nelle persone con una forma molto attiva, una larga parte resta libera da ricadute per anni.", True),
+    ("Nello studio la disabilità è peggiorata in pochi pazienti, con un miglioramento medio dell'EDSS nel "
+     "braccio trapianto.", True),
+    # look-alike: a quiet disease told as why a centre said no
+    ("La risposta è stata no: EDSS troppo alto, nessuna lesione attiva, nessuna ricaduta da due anni.",
+     False),
+])
+def test_italian_results_as_a_share_and_a_refusals_reasons(rules: Rules, text: str, tagged: bool) -> None:
+    """A result told as the share it holds for ("una larga parte resta libera da ricadute") or by
+    a trial's arms is outcomes; no relapse and no lesion as the reasons of a "no" are not."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("outcomes" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+@pytest.mark.parametrize(("after", "relevant"), [
+    # the months after told in the perfect, the transplant called only "il trapianto", the hair lost
+    ("Dopo il trapianto ho passato tre mesi sul divano e ho perso tutti i capelli.", True),
+    # look-alike: the same diary, where the writer's hair went with a drug for MS
+    ("Dopo il mitoxantrone ho passato tre mesi sul divano e ho perso tutti i capelli.", False),
+])
+def test_an_italian_diary_a_year_on_calls_it_the_transplant(rules: Rules, after: str, relevant: bool) -> None:
+    """A diary a year on that calls it only "il trapianto", once, in the writer's own past ("dopo il
+    trapianto ho passato tre mesi sul divano e ho perso tutti i capelli"), tells the writer's own
+    transplant; the same months after another treatment do not."""
+    text = ("Eccomi qui, un anno esatto. Mi avete scritto in tanti e vi rispondo tutti insieme.\n\n"
+            f"{after} La mia sclerosi multipla però è ferma: nessuna ricaduta, la risonanza è pulita.\n\n"
+            "Adesso lavoro di nuovo e faccio pilates due volte a settimana. Ho ancora paura a ogni "
+            "controllo, ma va bene così. Grazie a tutti quelli che mi hanno sostenuta.")
+    decision = rules.relevance(Document(title="Un anno dopo", text=text, language="it"))
+    assert decision.relevant is relevant, decision.reasons
