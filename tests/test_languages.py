@@ -1256,3 +1256,29 @@ def test_where_other_patients_go_is_no_country_in_spanish(rules: Rules, text: st
     """"Muchos pacientes optan por viajar a México" is what others do; the piece's treatment is elsewhere."""
     doc = Document(title="Trasplante de células madre para la esclerosis múltiple", text=text, language="es")
     assert ("mexico" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+_OTHER_DIARY = ("Me preguntan a menudo por la cicatriz del catéter, así que aquí va mi historia.\n\n"
+                "Me diagnosticaron {disease} a los 22 años. Probé de todo y nada me duraba más de unos "
+                "meses.\n\n"
+                "Mi médica me propuso un trasplante autólogo de células madre hematopoyéticas, lo mismo que "
+                "se hace en algunos casos de esclerosis múltiple. Primero la movilización y la aféresis, "
+                "luego la quimio con ciclofosfamida, el día cero y la mucositis en aislamiento.\n\n"
+                "Un año después estoy mejor que nunca y puedo volver a trabajar.")
+
+
+@pytest.mark.parametrize(("disease", "relevant"), [
+    ("Crohn", False), ("colitis ulcerosa", False), ("artritis reumatoide", False),
+    # look-alike: the same diary, for MS
+    ("esclerosis múltiple", True),
+])
+def test_a_spanish_diary_names_its_other_disease_the_short_way(rules: Rules, disease: str,
+                                                               relevant: bool) -> None:
+    """Patients write "el Crohn", "la colitis ulcerosa" without "enfermedad de": a transplant diary
+    for such a disease, naming MS once as another indication, is about that disease."""
+    doc = Document(title=f"Después del trasplante: mi historia con {disease}",
+                   text=_OTHER_DIARY.format(disease=disease), categories=("Mi historia",), language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+    if not relevant:
+        assert decision.score < 0.3, decision.reasons
