@@ -1282,3 +1282,26 @@ def test_a_spanish_diary_names_its_other_disease_the_short_way(rules: Rules, dis
     assert decision.relevant is relevant, decision.reasons
     if not relevant:
         assert decision.score < 0.3, decision.reasons
+
+
+@pytest.mark.parametrize(("drug", "relevant"), [
+    ("la segunda ronda de alemtuzumab", False), ("el segundo ciclo de cladribina", False),
+    # look-alike: the same words of a diarist's own transplant
+    ("el trasplante autólogo de células madre hematopoyéticas", True),
+])
+def test_a_spanish_immune_reset_is_no_step_of_the_transplant(rules: Rules, drug: str, relevant: bool) -> None:
+    """"Resetear el sistema inmune" is what patients say of alemtuzumab and cladribine too: in a
+    diary about one of them, naming the transplant once as declined, it does not tell the
+    transplant."""
+    text = (f"Hoy terminé {drug} y ya estoy en casa con las piernas arriba.\n\n"
+            "Para quien no sepa: es un tratamiento para la esclerosis múltiple remitente recurrente muy "
+            "activa. Muchos le dicen que resetea el sistema inmune, porque barre los linfocitos y deja "
+            "que el cuerpo los vuelva a fabricar.\n\n"
+            "Ahora vienen los controles de sangre cada mes y mucho descanso.\n\n"
+            "Me preguntan por qué no me fui a hacer el trasplante de células madre a México. Lo hablé con "
+            "mi neuróloga y decidí que no.")
+    doc = Document(title="Ronda 2, día 3: se acabó", text=text, categories=("Mi EM", "Diario"), language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+    if not relevant:
+        assert decision.score < 0.3, decision.reasons
