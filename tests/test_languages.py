@@ -1404,3 +1404,52 @@ def test_an_italian_diary_a_year_on_calls_it_the_transplant(rules: Rules, after:
             "controllo, ma va bene così. Grazie a tutti quelli che mi hanno sostenuta.")
     decision = rules.relevance(Document(title="Un anno dopo", text=text, language="it"))
     assert decision.relevant is relevant, decision.reasons
+
+
+_OTHER_DIARY = ("Me preguntan a menudo por la cicatriz del catéter, así que aquí va mi historia.\n\n"
+                "Me diagnosticaron {disease} a los 22 años. Probé de todo y nada me duraba más de unos "
+                "meses.\n\n"
+                "Mi médica me propuso un trasplante autólogo de células madre hematopoyéticas, lo mismo que "
+                "se hace en algunos casos de esclerosis múltiple. Primero la movilización y la aféresis, "
+                "luego la quimio con ciclofosfamida, el día cero y la mucositis en aislamiento.\n\n"
+                "Un año después estoy mejor que nunca y puedo volver a trabajar.")
+
+
+@pytest.mark.parametrize(("disease", "relevant"), [
+    ("Crohn", False), ("colitis ulcerosa", False), ("artritis reumatoide", False),
+    # look-alike: the same diary, for MS
+    ("esclerosis múltiple", True),
+])
+def test_a_spanish_diary_names_its_other_disease_the_short_way(rules: Rules, disease: str,
+                                                               relevant: bool) -> None:
+    """Patients write "el Crohn", "la colitis ulcerosa" without "enfermedad de": a transplant diary
+    for such a disease, naming MS once as another indication, is about that disease."""
+    doc = Document(title=f"Después del trasplante: mi historia con {disease}",
+                   text=_OTHER_DIARY.format(disease=disease), categories=("Mi historia",), language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+    if not relevant:
+        assert decision.score < 0.3, decision.reasons
+
+
+@pytest.mark.parametrize(("drug", "relevant"), [
+    ("la segunda ronda de alemtuzumab", False), ("el segundo ciclo de cladribina", False),
+    # look-alike: the same words of a diarist's own transplant
+    ("el trasplante autólogo de células madre hematopoyéticas", True),
+])
+def test_a_spanish_immune_reset_is_no_step_of_the_transplant(rules: Rules, drug: str, relevant: bool) -> None:
+    """"Resetear el sistema inmune" is what patients say of alemtuzumab and cladribine too: in a
+    diary about one of them, naming the transplant once as declined, it does not tell the
+    transplant."""
+    text = (f"Hoy terminé {drug} y ya estoy en casa con las piernas arriba.\n\n"
+            "Para quien no sepa: es un tratamiento para la esclerosis múltiple remitente recurrente muy "
+            "activa. Muchos le dicen que resetea el sistema inmune, porque barre los linfocitos y deja "
+            "que el cuerpo los vuelva a fabricar.\n\n"
+            "Ahora vienen los controles de sangre cada mes y mucho descanso.\n\n"
+            "Me preguntan por qué no me fui a hacer el trasplante de células madre a México. Lo hablé con "
+            "mi neuróloga y decidí que no.")
+    doc = Document(title="Ronda 2, día 3: se acabó", text=text, categories=("Mi EM", "Diario"), language="es")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons
+    if not relevant:
+        assert decision.score < 0.3, decision.reasons
