@@ -1453,3 +1453,76 @@ def test_a_spanish_immune_reset_is_no_step_of_the_transplant(rules: Rules, drug:
     assert decision.relevant is relevant, decision.reasons
     if not relevant:
         assert decision.score < 0.3, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # the treatment in an Italian centre, the health service paying: Italy
+    ("Il trapianto autologo si fa nei centri pubblici, a carico del Servizio sanitario nazionale, e la "
+     "Asl rimborsa le visite di controllo.", True),
+    # look-alike: the treatment abroad, the Italian health service named for what it would not pay
+    ("Il trapianto autologo l'ho fatto a Mosca, al centro Pirogov. La Asl non ha autorizzato il rimborso "
+     "perché in Italia si fa nel Servizio sanitario nazionale, e l'assicurazione italiana non copre "
+     "niente.", False),
+])
+def test_the_italian_health_service_beside_a_treatment_abroad_is_no_italy(rules: Rules, text: str,
+                                                                        tagged: bool) -> None:
+    """"La Asl", "il SSN", "in Italia" in a piece whose treatment is abroad are the home the
+    patient left or asked in vain; with no other country they are where it is done."""
+    doc = Document(title="Trapianto autologo di cellule staminali ematopoietiche nella sclerosi multipla",
+                   text=text, language="it")
+    assert ("italy" in {t.slug for t in rules.tags(doc)}) is tagged
+
+
+_DIARY_ONCE = ("Ciao a tutti, eccomi di nuovo qui dopo tanto silenzio. Mi avete scritto in tanti e vi chiedo "
+               "scusa se non ho risposto a tutti.\n\n"
+               "Sono passati otto mesi e vi devo un aggiornamento. Ho ripreso a guidare e la settimana "
+               "scorsa sono andata al mare con le mie amiche. La stanchezza c'è ancora, soprattutto la "
+               "sera.\n\n"
+               "{named}\n\n"
+               "Adesso cammino senza bastone e faccio fisioterapia due volte a settimana. Il mio neurologo "
+               "dice che la risonanza è stabile. Vi abbraccio tutti e vi aggiorno al prossimo controllo.")
+
+
+@pytest.mark.parametrize(("named", "relevant"), [
+    # the writer's transplant named once by its own name, with nothing else of it told
+    ("Per chi arriva ora: a marzo ho fatto il trapianto autologo per la mia sclerosi multipla.", True),
+    ("Per chi arriva ora: a marzo ho fatto l'autotrapianto, dopo dieci anni di SM.", True),
+    # look-alike: the same diary, the transplant only weighed for later
+    ("Per chi arriva ora: il trapianto autologo per la mia sclerosi multipla forse lo farò più avanti.",
+     False),
+])
+def test_an_italian_diary_names_its_own_autologous_transplant_once_with_a_margin(
+        rules: Rules, named: str, relevant: bool) -> None:
+    """A first-hand diary that names the writer's transplant once, by its name ("trapianto
+    autologo", "autotrapianto"), and tells nothing else of it, is about it, and not barely:
+    the score is clear of the threshold; the same diary weighing it for later is not."""
+    decision = rules.relevance(Document(title="Otto mesi dopo", text=_DIARY_ONCE.format(named=named),
+                                        language="it"))
+    assert decision.relevant is relevant, decision.reasons
+    if relevant:
+        assert decision.score >= 0.55, decision.reasons
+
+
+_ONE_PATIENT = ("Giulia, 34 anni, di Lecce, da tre anni non camminava più. Lo scorso ottobre è stata "
+                "sottoposta a un trapianto autologo di cellule staminali ematopoietiche all'ospedale San "
+                "Martino di Genova.\n\n"
+                "La malattia le era stata diagnosticata a 22 anni e nessuna terapia era riuscita a fermarla. "
+                "«Ero disperata», racconta.\n\n"
+                "{after} Giulia cammina con le stampelle e ha ripreso a lavorare part time.")
+
+
+@pytest.mark.parametrize(("after", "relevant"), [
+    # the time since told by "l'intervento", as Italian prose avoids repeating "trapianto"
+    ("Oggi, a un anno dall'intervento,", True),
+    # look-alike: the same story where nothing refers back to it; named once, in the lede
+    ("Oggi", False),
+])
+def test_an_italian_report_on_one_patient_refers_back_to_the_transplant(rules: Rules, after: str,
+                                                                       relevant: bool) -> None:
+    """A short news story about one patient names the transplant once and then tells the time
+    since as "a un anno dall'intervento": that is a second mention, not a story that names it in
+    passing."""
+    doc = Document(title="Sclerosi multipla, Giulia torna a camminare",
+                   text=_ONE_PATIENT.format(after=after), language="it")
+    decision = rules.relevance(doc)
+    assert decision.relevant is relevant, decision.reasons

@@ -43,7 +43,7 @@ LANGUAGE_FILE = re.compile(r"^([a-z]{2,3})\.toml$")
 REGEX_LISTS = frozenset({"patterns", "exact", "not_ms", "other_disease_exact"})
 #: Strings that are names, not phrases (where a trigger looks, the kind of page a trigger is off
 #: in, the tags a tag is not given beside): taken as written, never inflected.
-NAMES = frozenset({"where", "form", "not_in", "not_with", "slug", "facet", "label"})
+NAMES = frozenset({"where", "form", "not_in", "not_with", "not_beside", "slug", "facet", "label"})
 LANGUAGE_KEYS = frozenset({"code", "name", "endings", "inflect", "without", "first_person", "said",
                            "qa_labels", "comparison", "joiners"})
 

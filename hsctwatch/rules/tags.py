@@ -34,6 +34,8 @@ class Trigger:
     in_categories: bool = False  # a post's category that names it counts like its headline
     dense_terms: int = 0  # a sentence with this many different terms counts twice (0: [tagging]'s) ...
     dense_with: Terms = field(default_factory=Terms)  # ... when it has one of these, if any are given
+    not_beside: frozenset[str] = frozenset()  # the trigger is off beside these tags (the readers'
+    # own health service named in a piece whose treatment is abroad)
 
     @classmethod
     def read(cls, where: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
@@ -74,6 +76,7 @@ class Trigger:
             not_in=not_in, not_in_min=not_in_min,
             in_categories=bool(merged.get("in_categories", False)), dense_terms=dense,
             dense_with=Terms.of_phrases(f"{where} dense_with", merged.get("dense_with")),
+            not_beside=frozenset(strings(f"{where} not_beside", raw.get("not_beside"))),
         )
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
@@ -110,7 +113,7 @@ TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near"
                           "unless_patterns", "not_after", "not_before", "not_after_patterns",
                           "not_before_patterns", "dated_patterns",
                           "enough_with", "not_in", "not_in_min", "in_categories", "dense_terms",
-                          "dense_with"})
+                          "dense_with", "not_beside"})
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "first_person_short",
                        "first_person_short_min", "first_person_plural", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
@@ -274,6 +277,11 @@ class TagRules:
                  if (m := self._tag(rule, view, doc.categories, crowded.get(rule.facet, frozenset()),
                                     anaphors.get(rule.slug, ())))]
         given = {m.slug for m in found}
+        # a tag found by a trigger that is off beside another tag found is looked for again without it
+        found = [again for m in found
+                 if (again := m if not any(given & t.not_beside for t in self._by_slug[m.slug].triggers)
+                     else self._tag(self._by_slug[m.slug], view, doc.categories,
+                                    crowded.get(m.facet, frozenset()), anaphors.get(m.slug, ()), given))]
         found = [m for m in found if not given.intersection(self._by_slug[m.slug].not_with)
                  and not self._outweighed(self._by_slug[m.slug], view, given)]
         if "news" in self._by_slug and not any(m.facet == "type" for m in found):
@@ -342,7 +350,10 @@ class TagRules:
         return found
 
     def _tag(self, rule: TagRule, view: View, categories: tuple[str, ...] = (),
-             skip: frozenset[int] = frozenset(), anaphors: Sequence[int] = ()) -> TagMatch | None:
+             skip: frozenset[int] = frozenset(), anaphors: Sequence[int] = (),
+             given: frozenset[str] | set[str] = frozenset()) -> TagMatch | None:
+        """The tag's match, by its form or its first trigger that fires; with the tags `given`,
+        the triggers that are off beside one of them are left out."""
         form = rule.form.get("form")
         if form == "question-answer":
             cues = rule.triggers[0].terms if rule.triggers else Terms()
@@ -360,6 +371,8 @@ class TagRules:
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
         for n, trigger in enumerate(rule.triggers):
+            if given & trigger.not_beside:
+                continue
             evidence = self._triggered(trigger, view, categories, skip, anaphors if n == 0 else ())
             if evidence:
                 return TagMatch(rule.facet, rule.slug, evidence)
