@@ -22,10 +22,12 @@ from urllib.parse import urljoin
 
 import extruct
 import trafilatura
+import trafilatura.core
+import trafilatura.external
 import trafilatura.utils
 from htmldate import find_date
 from lxml import etree
-from lxml.etree import XPath
+from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.csstranslator import css2xpath
@@ -308,6 +310,73 @@ def _options(url: str) -> Extractor:
     options.url = url
     options.source = url.encode("utf-8", "replace").decode("utf-8") if url else None
     return options
+
+
+# -- trafilatura's fallback, where it can change the answer ------------------------------------
+
+#: The trafilatura whose fallback comparison (`trafilatura.external.compare_extraction`) the
+#: shortcut below is written for, rule by rule; with any other version, it runs in full.
+_FALLBACK_CHECKED = ("2.3.1",)
+#: Elements whose text a parser may keep as it is written (no entities, no tags): readability's
+#: output, parsed again, reads an escaped character of theirs ("&amp;" for "&") as five, and
+#: an empty one (written "<xmp/>") may read the rest of that output as its text.
+_RAW_TEXT = frozenset(("xmp", "noembed", "noframes", "plaintext", "noscript", "iframe", "textarea", "title"))
+_RAW_ELEMENTS = XPath("|".join(f"//{tag}" for tag in sorted(_RAW_TEXT)))
+#: The text readability may keep: all but that of the scripts and styles it drops.
+_READABLE_TEXT = XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+
+
+def _compare_extraction(cleaned_tree: HtmlElement, raw_tree: HtmlElement, body: _Element, text: str,
+                        options: Extractor) -> tuple[_Element, str]:
+    """trafilatura's comparison of its own extraction with readability's and jusText's, run
+    only where it can change the answer. Most pages give trafilatura's own extraction back: run
+    in full, readability costs as much as the extraction itself (a third of a page's reading)."""
+    if _keeps_own_extraction(raw_tree, body, text, options):
+        return body, text
+    return _FULL_COMPARISON(cleaned_tree, raw_tree, body, text, options)
+
+
+def _keeps_own_extraction(raw_tree: HtmlElement, body: _Element, text: str, options: Extractor) -> bool:
+    """Whether `compare_extraction` would give (body, text) back unchanged, whatever readability
+    makes of the page, told from a bound on the length of readability's text. Its rules: jusText
+    is tried on a text shorter than MIN_EXTRACTED_SIZE or with leftover boilerplate elements;
+    readability's text replaces one less than half its length, or (when it is longer than twice
+    MIN_EXTRACTED_SIZE) one without paragraph text or with more tables than paragraphs."""
+    if options.focus == "recall" or len(text) < options.min_extracted_size:
+        return False
+    if body.xpath(trafilatura.external.SANITIZED_XPATH):
+        return False
+    most = _readability_bound(raw_tree, 2 * len(text))
+    if most is None or most > 2 * len(text):
+        return False
+    deficient = not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not deficient or most <= 2 * options.min_extracted_size
+
+
+def _readability_bound(raw_tree: HtmlElement, limit: int) -> int | None:
+    """At least the length of the text readability can find in the page, as trafilatura
+    measures it (whitespace runs as one space), or more where that is below `limit` anyway.
+    Readability drops and moves elements, never splits a text, and writes "VIDEO" in the
+    iframe of a video (any other goes); its output is parsed again, which reads the text of a
+    raw-text element escaped (`_RAW_TEXT`). None where that parse could read markup as text."""
+    extra = 0
+    for element in _RAW_ELEMENTS(raw_tree):
+        if len(element):  # the parser read what it holds as elements: it is no raw-text element
+            continue
+        if element.tag == "plaintext" or not (element.text or element.tag in ("iframe", "textarea")):
+            return None
+        extra += 4 * len(element.text or "") + 1 + (6 if element.tag == "iframe" else 0)
+    texts = _READABLE_TEXT(raw_tree)
+    most = sum(map(len, texts)) + len(texts) + extra  # a text with its whitespace as it is
+    if most > limit:
+        words = " ".join(texts).split()
+        most = len("".join(words)) + len(words) + extra
+    return most
+
+
+_FULL_COMPARISON = trafilatura.external.compare_extraction
+if trafilatura.__version__ in _FALLBACK_CHECKED:
+    trafilatura.core.compare_extraction = _compare_extraction
 
 
 def page_metadata(page: str, url: str, tree: HtmlElement | None = None) -> dict[str, Any]:
