@@ -275,7 +275,7 @@ def shared_tree(page: str) -> HtmlElement | None:
     than 256 levels; parsel reads a page with an XML declaration as empty; lxml hands over a
     part of a page without <html> or <head>), for them to parse the page as they always did.
     Comments, which trafilatura's parse leaves out, are seen to where they are read."""
-    if _UNSHARED.search(page, 0, 4096) or _CONTROL.search(page):
+    if _UNSHARED.search(page, 0, 4096) or _has_control(page):
         return None
     tree = load_html(page)
     if tree is None or tree.getparent() is not None:
@@ -283,6 +283,14 @@ def shared_tree(page: str) -> HtmlElement | None:
     if any(error.type == _TOO_DEEP for error in _TRAFILATURA_PARSER.error_log):
         return None
     return tree
+
+
+def _has_control(page: str) -> bool:
+    """`_CONTROL.search(page)`: on a page of ASCII (which holds no surrogate or non-character),
+    str's own search for each control character, several times faster than the regex engine."""
+    if page.isascii():
+        return any(character in page for character in _ASCII_CONTROL)
+    return _CONTROL.search(page) is not None
 
 
 def page_text(page: str, url: str, tree: HtmlElement | None = None) -> str:
@@ -520,6 +528,7 @@ _OPENGRAPH = XPath("//head/meta[@property and @content]")
 _UNSHARED = re.compile(r"<\?xml|<html[^>]*/>", re.IGNORECASE)
 #: Control characters (trafilatura removes them before parsing), and lone surrogates.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ASCII_CONTROL = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))
 #: Anything an HTML parser makes a comment of: <!-- -->, <!…>, <?…>, </ not before a tag name.
 _COMMENT = re.compile(r"<!(?!doctype)|<\?|</(?![a-z])", re.IGNORECASE)
 #: An h1 with something a parser makes a comment of before its end: parsel's parse keeps it,
