@@ -135,29 +135,33 @@ class ExtractPipeline:
         """The rest, from the page's text and metadata: the feed's text instead when it is
         longer, records, pages that are not articles."""
         stats = self.crawler.stats
-        text = _main_text(item, text)
+        story = meta.pop("story", None)  # what the worker made of the page's text already
+        text = _main_text(item, text) if story is None else story["story"]
         if item.get("record_type"):
             # a paper or trial record from a research API is an item even with a short (or no)
             # abstract: its title says what it is
             meta["record"] = dict(item.get("record") or {})
-            self._fill(item, text or item.get("title") or "", meta)
+            self._fill(item, text or item.get("title") or "", meta, story)
             stats.inc_value("hsctwatch/extract/records")
             return item
-        words = word_count(text)
+        words = word_count(text) if story is None else story["words"]
         if meta.get("type") in NOT_ARTICLE_TYPES and words < 2 * self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_not_article")
             raise DropItem(f"not an article ({meta['type']}): {item['url']}")
         if words < self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_too_short")
             raise DropItem(f"not an article (only {words} words of text): {item['url']}")
-        self._fill(item, text, meta)
+        self._fill(item, text, meta, story)
         stats.inc_value("hsctwatch/extract/articles")
         return item
 
-    def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
-        # the attribution from the text as written: a "continue reading at …" line goes with the footers
-        item["attribution"] = clean_line(attribution_line(text))[:500]
-        item["title"], text, item["summary"] = _story(item, text, meta)
+    def _fill(self, item: Article, text: str, meta: dict[str, Any],
+              story: Mapping[str, Any] | None = None) -> None:
+        """The item's fields from its text and metadata; from the worker's `story` of the
+        same text, where it made one (`read_and_judge`)."""
+        story = story or _story_of(item, text, meta)
+        item["attribution"] = story["attribution"]
+        item["title"], text, item["summary"] = story["title"], story["text"], story["summary"]
         item["text"] = text
         # the worker's check, made for this very text, or made here
         check = meta.get("language") or language_of(item, item["title"], item["summary"], text,
@@ -175,7 +179,7 @@ class ExtractPipeline:
         if not item.get("updated") and meta.get("modified"):
             item["updated"] = meta["modified"]
         item["rel_canonical"] = canonical_url(meta.get("canonical") or "")
-        item["content_hash"] = content_hash(text)
+        item["content_hash"] = story["content_hash"]
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record", "language", "alternates")}
@@ -201,6 +205,15 @@ def attribution_line(text: str) -> str:
     start = max(text.rfind(".", 0, cue.start()), text.rfind("\n", 0, cue.start())) + 1
     end = text.find("\n", cue.end())
     return text[start:] if end < 0 else text[start:end]
+
+
+def _story_of(fields: Mapping[str, Any], story: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What the item's fields are made of its text (the page's, or the feed's when longer):
+    the attribution, read from the text as written (a "continue reading at …" line goes with
+    the footers), the title, text and summary as readers see them, and the text's hash."""
+    title, text, summary = _story(fields, story, meta)
+    return {"attribution": clean_line(attribution_line(story))[:500], "title": title, "text": text,
+            "summary": summary, "content_hash": content_hash(text)}
 
 
 def _main_text(fields: Mapping[str, Any], text: str) -> str:
@@ -237,12 +250,18 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
     started = time.perf_counter()
     text, meta = read_page(page, url)
     seconds = time.perf_counter() - started
-    story = _main_text(fields, text)
+    main = _main_text(fields, text)
+    words = word_count(main)
     if fields.get("record_type"):
-        story = story or fields.get("title") or ""
-    elif word_count(story) < min_words:
+        story = main or fields.get("title") or ""
+    elif words < min_words:
         return text, meta, seconds, None
-    title, body, summary = _story(fields, story, meta)
+    else:
+        story = main
+    # the fields the extract stage makes of the text, made here on the worker's core
+    read = _story_of(fields, story, meta)
+    title, body, summary = read["title"], read["text"], read["summary"]
+    meta["story"] = {**read, "story": main, "words": words}
     meta["language"] = language_of(fields, title, summary, body, meta).as_dict()
     document = Document(title=title, summary=summary, text=body,
                         url=fields.get("canonical_url") or fields.get("url") or "",

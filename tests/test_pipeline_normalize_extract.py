@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -316,3 +317,33 @@ def test_trafilatura_s_fallback_is_skipped_only_where_it_would_change_nothing(
     if name in ("a short text", "a table of text", "plaintext", "an empty noscript",
                 "the text beside the main element"):
         assert full_runs
+
+
+_FEED_TEXT = "<p>" + "The registry followed every transplanted patient for five years. " * 30 + "</p>"
+
+
+@pytest.mark.parametrize("fields", [
+    {},
+    {"content_html": _FEED_TEXT, "summary_html": "<p>The registry's results.</p> [&#8230;]"},
+    {"title": "Registry | MS News", "summary_html": "<p>Read the results.</p><p>Continue reading →</p>"},
+    {"record_type": "paper", "title": "A paper", "record": {"pmid": "1"}},
+], ids=["a page", "the feed's longer text", "a feed title and summary", "a record"])
+def test_the_worker_s_reading_of_the_text_makes_the_item_the_crawl_would(fields: dict[str, Any]) -> None:
+    """The worker makes the item's title, text, summary, attribution and hash of the text with
+    its reading of the page; the item is the one the crawl's own process makes of the page."""
+    from pipelines.extract import read_and_judge, read_page
+
+    page = (FIXTURES / "pages" / "msnt-article.html").read_text(encoding="utf-8")
+    items = []
+    for worker in (True, False):
+        crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": 0})
+        crawler.stats.open_spider()
+        item = Article(url=ARTICLE, canonical_url=ARTICLE, source="msnews", page_html=page, **fields)
+        if worker:
+            text, meta, _, _ = read_and_judge(page, ARTICLE, dict(item), 80, None, "")
+            assert "story" in meta
+        else:
+            text, meta = read_page(page, ARTICLE)
+        items.append(dict(ExtractPipeline.from_crawler(crawler)._finish(item, text, meta)))
+    assert items[0] == items[1]
+    assert items[0]["text"] and items[0]["content_hash"]
