@@ -386,7 +386,7 @@ def _readability_bound(raw_tree: HtmlElement, limit: int) -> int | None:
     Readability drops and moves elements, never splits a text, and writes "VIDEO" in the
     iframe of a video (any other goes); its output is parsed again, which reads the text of a
     raw-text element escaped (`_RAW_TEXT`). None where that parse could read markup as text."""
-    extra = 0
+    extra = len(raw_tree.tail or "") + 1  # which readability's output may end with, if it is all the page
     for element in _RAW_ELEMENTS(raw_tree):
         if len(element):  # the parser read what it holds as elements: it is no raw-text element
             continue
