@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scrapy.utils.test import get_crawler
 
 from hsctwatch.crawl import worker as offload
@@ -40,6 +41,13 @@ async def through(workers: int) -> dict[str, Any]:
     return {k: v for k, v in dict(item).items() if k != "page_html"}
 
 
+@pytest.fixture
+def worker_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker started for the first page, not after the few a crawl reads itself first."""
+    monkeypatch.setattr(offload, "START_AFTER", 0)
+
+
+@pytest.mark.usefixtures("worker_at_once")
 def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     async def both() -> tuple[dict[str, Any], dict[str, Any], int]:
         here = await through(0)
@@ -70,6 +78,7 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     assert there == here
 
 
+@pytest.mark.usefixtures("worker_at_once")
 def test_the_worker_imports_neither_scrapy_nor_the_stores_modules() -> None:
     """Each process holds its own copy of what it imports: the worker reads and judges a page
     without Scrapy, Twisted, SQLAlchemy or the store's models (and the crawl's process, a
@@ -90,6 +99,27 @@ def test_the_worker_imports_neither_scrapy_nor_the_stores_modules() -> None:
         offload._off = False
     assert found == []
     assert extract_there is not None
+
+
+def test_a_crawl_of_a_few_pages_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker costs its imports, in time and memory: the first pages of a crawl are read in the
+    crawl's own process, and a worker starts only for more."""
+    monkeypatch.setattr(offload, "_offered", 0)
+
+    async def offered() -> tuple[list[Any], Any]:
+        first = [offload.offload(1, os.getpid) for _ in range(offload.START_AFTER)]
+        assert offload._pool is None
+        future = offload.offload(1, os.getpid)
+        assert future is not None, "no worker after the first pages"
+        return first, await future
+
+    try:
+        first, worker_pid = asyncio.run(offered())
+    finally:
+        offload.stop()
+        offload._off = False
+    assert first == [None] * offload.START_AFTER
+    assert worker_pid != os.getpid()
 
 
 def test_this_process_reads_a_page_itself_only_when_it_has_less_to_do_than_the_worker() -> None:

@@ -5,13 +5,15 @@ tags, near-duplicate signature). The judgement travels on the item (hsctwatch.cr
 Judgement); the later stages take it if their document and rules are the same.
 
 Only inside a running crawl (an asyncio event loop) and on a machine with more than one core;
-the setting HSCTWATCH_WORKERS says how many worker processes (0: none). Called directly, as the
-tests do, a pipeline works in its own process as before; either way the same functions give the
-same results. This process reads a page itself only when the worker has pages waiting and this
-process has had less to do than the worker (`_Balance`): the crawl's own later stages (dedup,
-store) and Scrapy keep it busy too, and a page read here while they wait leaves the second core
-idle. Should the worker fail to start or die, this process does all the work again. The worker's
-log records go to this process's log.
+the setting HSCTWATCH_WORKERS says how many worker processes (0: none), started once a crawl
+has more than a few pages to read (START_AFTER). Called directly, as the tests do, a pipeline
+works in its own process as before; either way the same functions give the same results.
+
+This process reads a page itself only when the worker has pages waiting and this process has had
+less to do than the worker (`_Balance`): the crawl's own later stages (dedup, store) and Scrapy
+keep it busy too, and a page read here while they wait leaves the second core idle. Should the
+worker fail to start or die, this process does all the work again. The worker's log records go
+to this process's log.
 
 The worker imports only what reading and judging a page needs (no Scrapy, no SQLAlchemy): each
 process holds its own copy of what it imports. The crawl's process is started as a package's
@@ -42,6 +44,11 @@ _listener: logging.handlers.QueueListener | None = None
 _off = False  # no worker: switched off, failed to start or broke
 _waiting = 0  # calls sent to the worker and not done
 _QUEUE = 12  # calls waiting for each worker before this process may read a page itself
+#: Pages this process reads before a worker is started: starting one costs about two CPU seconds
+#: (its imports) and a process holding its own copy of them, more than a few pages are worth.
+#: A run that finds a handful of new pages reads them here.
+START_AFTER = 16
+_offered = 0  # pages offered before the worker started
 _MOST = 64  # calls waiting for each worker at most (Scrapy's own limit on the pages in its
 # pipelines, 5 MB of responses, usually stops well before)
 
@@ -62,14 +69,17 @@ def offload(workers: int, function: Callable[..., Any], *args: Any) -> asyncio.F
     """`function(*args)` in a worker process; None when the caller should do it itself: no
     running event loop, no worker, or the worker has pages waiting while this process has time
     to spare (`_Balance`)."""
-    global _waiting
+    global _waiting, _offered
     if workers < 1 or _off:
-        return None
-    if _waiting >= _QUEUE * workers and (_waiting >= _MOST * workers or _balance.here_has_time(workers)):
         return None
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
+        return None
+    if _pool is None and _offered < START_AFTER:
+        _offered += 1
+        return None
+    if _waiting >= _QUEUE * workers and (_waiting >= _MOST * workers or _balance.here_has_time(workers)):
         return None
     pool = _start(workers)
     if pool is None:
