@@ -124,7 +124,7 @@ def test_a_crawl_of_a_few_pages_starts_no_worker(monkeypatch: pytest.MonkeyPatch
 
 def test_this_process_reads_a_page_itself_only_when_it_has_less_to_do_than_the_worker() -> None:
     """With pages waiting for the worker, the crawl's process helps only if, over the last
-    moments, it used less CPU than the worker did: otherwise its own stages wait and the
+    moments, it used clearly less CPU than the worker did: otherwise its own stages wait and the
     worker's core idles."""
     balance = offload._Balance()
     balance.WINDOW = 0.0

@@ -116,10 +116,12 @@ def _done(result: Future[Any], sent: Future[tuple[Any, int, float]]) -> None:
 
 class _Balance:
     """Which process has time to spare: the CPU seconds this process and the workers used over
-    the last half second or so, compared. The one that used less was waiting for the other; on a
-    machine busy with other work too, both get less and the comparison still holds."""
+    the last second or so, compared. The one that used clearly less (MARGIN) was waiting for the
+    other; on a machine busy with other work too both get less, and the margin keeps the chance
+    ups and downs of sharing the cores from passing for time to spare."""
 
-    WINDOW = 0.5  # seconds
+    WINDOW = 1.0  # seconds
+    MARGIN = 0.8  # this process helps when it used less than this share of a worker's CPU
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -136,12 +138,12 @@ class _Balance:
             self.workers[pid] = cpu
 
     def here_has_time(self, workers: int) -> bool:
-        """This process used less CPU than each worker on average, over the last window."""
+        """This process used clearly less CPU than each worker on average, over the last window."""
         now = time.monotonic()
         with self.lock:
             if now - self.started >= self.WINDOW:
                 here, there = time.process_time(), sum(self.workers.values())
-                self.verdict = here - self.here < (there - self.there) / max(1, workers)
+                self.verdict = here - self.here < self.MARGIN * (there - self.there) / max(1, workers)
                 self.started, self.here, self.there = now, here, there
             return self.verdict
 
