@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Coroutine, Mapping
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import extruct
@@ -31,12 +31,10 @@ from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.csstranslator import css2xpath
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from trafilatura import load_html
 from trafilatura.settings import Extractor
 
-from hsctwatch.crawl.items import Article, Judgement, categories
+from hsctwatch.crawl.judgement import Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
@@ -54,6 +52,11 @@ from hsctwatch.scraped import (
 from hsctwatch.stories.neardup import signature
 from hsctwatch.urls import canonical_url
 from pipelines.relevance import judge
+
+if TYPE_CHECKING:  # the worker process, which imports this module, does without Scrapy
+    from scrapy.crawler import Crawler
+
+    from hsctwatch.crawl.items import Article
 
 NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
                      "AboutPage", "CheckoutPage", "Event"}
@@ -134,6 +137,8 @@ class ExtractPipeline:
     def _finish(self, item: Article, text: str, meta: dict[str, Any]) -> Article:
         """The rest, from the page's text and metadata: the feed's text instead when it is
         longer, records, pages that are not articles."""
+        from scrapy.exceptions import DropItem  # here: the worker process imports no Scrapy
+
         stats = self.crawler.stats
         story = meta.pop("story", None)  # what the worker made of the page's text already
         text = _main_text(item, text) if story is None else story["story"]

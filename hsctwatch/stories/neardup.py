@@ -24,14 +24,15 @@ import threading
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
-from hsctwatch.stories.models import Store, Story
+if TYPE_CHECKING:  # the worker process, which makes signatures only, does without the store's modules
+    from sqlalchemy.orm import Session
+
+    from hsctwatch.stories.models import Store
 
 NUM_PERM = 128
 SHINGLE = 4
@@ -211,6 +212,10 @@ class NearDuplicateIndex:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
         by this process or any other; returns how many. Cheap when there are none (one indexed
         query)."""
+        from sqlalchemy import select
+
+        from hsctwatch.stories.models import Story
+
         rows = session.execute(select(Story.id, Story.minhash, Story.signature_seq)
                                .where(Story.signature_seq > self.seq).order_by(Story.signature_seq)).all()
         with self.lock:
@@ -231,6 +236,10 @@ class NearDuplicateIndex:
     def from_store(cls, store: Store) -> NearDuplicateIndex:
         """Load every stored signature and fingerprints; hash (and save) the texts stored
         without them (before a version that kept them, or never hashed)."""
+        from sqlalchemy import func, select, update
+
+        from hsctwatch.stories.models import Story
+
         with store.session() as session:
             count = session.scalar(select(func.count()).select_from(Story)) or 0
             index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
@@ -452,6 +461,10 @@ def _band_keys(matrix: np.ndarray) -> np.ndarray:
 
 def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
     """The texts of some stored stories, by id."""
+    from sqlalchemy import select
+
+    from hsctwatch.stories.models import Story
+
     with store.session() as session:
         return {int(i): t or "" for i, t in session.execute(select(Story.id, Story.text)
                                                             .where(Story.id.in_(list(ids))))}
