@@ -19,6 +19,7 @@ looked (in the order of the store's story lock, Story.signature_seq).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import threading
 import zlib
@@ -76,8 +77,11 @@ class Match(NamedTuple):
     reason: str  # "near-duplicate" | "partial-copy"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     if size < 1:
         return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
     return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
@@ -97,14 +101,30 @@ def from_hashvalues(hashvalues: np.ndarray) -> LeanMinHash:
 
 @functools.lru_cache(maxsize=16)
 def _signature(text: str) -> LeanMinHash | None:
-    grams = shingles(text)
+    grams = _shingle_bytes(text)
     if len(grams) < MIN_SHINGLES:
         return None
     template = _empty()  # the permutations a MinHash of this seed makes, made once
+    # the shingles hashed as datasketch's default (sha1_hash32) would, in one pass, not one call
+    # each; datasketch then applies its permutations to those values (hashfunc=int: as they are)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
-                      scheme=template.scheme)
-    minhash.update_batch(list(grams))
+                      scheme=template.scheme, hashfunc=int)
+    minhash.update_batch(_sha1_hash32(grams).tolist())
     return LeanMinHash(minhash)
+
+
+def _shingle_bytes(text: str) -> set[bytes]:
+    """`shingles`, each word encoded once rather than each shingle (UTF-8 of the joined words is
+    the join of their UTF-8): the same set."""
+    words = [w.encode() for w in _WORD.findall(text.lower())]
+    return {b" ".join(gram) for gram in zip(*(words[i:] for i in range(SHINGLE)), strict=False)}
+
+
+def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
+    """datasketch.hashfunc.sha1_hash32 of each value (the first 4 bytes of its SHA-1, little
+    endian), read as one array."""
+    sha1 = hashlib.sha1
+    return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
 
 
 @functools.cache
