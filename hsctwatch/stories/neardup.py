@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import threading
 import zlib
@@ -134,7 +135,20 @@ def _empty() -> MinHash:
 
 def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
-    consecutive shingle hashes, the smallest. Stable across processes and versions of Python."""
+    consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
+    The dedup stage's partial-copy check and the store stage's indexing ask for the same text's:
+    the last few are kept (read-only)."""
+    return _fingerprints(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprints(text: str) -> np.ndarray:
+    prints = _winnow(text)
+    prints.flags.writeable = False
+    return prints
+
+
+def _winnow(text: str) -> np.ndarray:
     words = re.findall(r"\w+", text.lower())[:OPENING_WORDS]
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
@@ -167,25 +181,36 @@ def partial_copy(a: str, b: str) -> float:
     return _contained(a, _grams(a), b, _grams(b))
 
 
-def _grams(text: str) -> set[tuple[str, ...]]:
+Grams = set[tuple[str, ...]]
+
+
+def _grams(text: str) -> Grams:
     """`shingles` as tuples of words, for counting what two texts share: the same sets (words
     hold no spaces, so joining them tells no two apart that the tuples do not), made without
     joining and encoding each one."""
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
-    """`partial_copy` of two texts whose shingles are already made."""
+def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
+    """`partial_copy` of two texts whose shingles are already made (the longer's lede is made
+    only for a pair sharing enough to need it)."""
     short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
-    if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
+    if shared < MIN_SHARED:
+        return 0.0
+    lede = _lede(long_text)
+    if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
+
+
+def _lede(text: str) -> Grams:
+    """The shingles of a text's first LEDE_WORDS words (the words found up to there only)."""
+    return _grams(" ".join(m.group() for m in itertools.islice(_WORD.finditer(text), LEDE_WORDS)))
 
 
 class NearDuplicateIndex:
