@@ -19,6 +19,8 @@ looked (in the order of the store's story lock, Story.signature_seq).
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import re
 import threading
 import zlib
@@ -77,8 +79,11 @@ class Match(NamedTuple):
     reason: str  # "near-duplicate" | "partial-copy"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     if size < 1:
         return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
     return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
@@ -98,14 +103,30 @@ def from_hashvalues(hashvalues: np.ndarray) -> LeanMinHash:
 
 @functools.lru_cache(maxsize=16)
 def _signature(text: str) -> LeanMinHash | None:
-    grams = shingles(text)
+    grams = _shingle_bytes(text)
     if len(grams) < MIN_SHINGLES:
         return None
     template = _empty()  # the permutations a MinHash of this seed makes, made once
+    # the shingles hashed as datasketch's default (sha1_hash32) would, in one pass, not one call
+    # each; datasketch then applies its permutations to those values (hashfunc=int: as they are)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
-                      scheme=template.scheme)
-    minhash.update_batch(list(grams))
+                      scheme=template.scheme, hashfunc=int)
+    minhash.update_batch(_sha1_hash32(grams).tolist())
     return LeanMinHash(minhash)
+
+
+def _shingle_bytes(text: str) -> set[bytes]:
+    """`shingles`, each word encoded once rather than each shingle (UTF-8 of the joined words is
+    the join of their UTF-8): the same set."""
+    words = [w.encode() for w in _WORD.findall(text.lower())]
+    return {b" ".join(gram) for gram in zip(*(words[i:] for i in range(SHINGLE)), strict=False)}
+
+
+def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
+    """datasketch.hashfunc.sha1_hash32 of each value (the first 4 bytes of its SHA-1, little
+    endian), read as one array."""
+    sha1 = hashlib.sha1
+    return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
 
 
 @functools.cache
@@ -115,7 +136,20 @@ def _empty() -> MinHash:
 
 def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
-    consecutive shingle hashes, the smallest. Stable across processes and versions of Python."""
+    consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
+    The dedup stage's partial-copy check and the store stage's indexing ask for the same text's:
+    the last few are kept (read-only)."""
+    return _fingerprints(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprints(text: str) -> np.ndarray:
+    prints = _winnow(text)
+    prints.flags.writeable = False
+    return prints
+
+
+def _winnow(text: str) -> np.ndarray:
     words = re.findall(r"\w+", text.lower())[:OPENING_WORDS]
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
@@ -148,25 +182,36 @@ def partial_copy(a: str, b: str) -> float:
     return _contained(a, _grams(a), b, _grams(b))
 
 
-def _grams(text: str) -> set[tuple[str, ...]]:
+Grams = set[tuple[str, ...]]
+
+
+def _grams(text: str) -> Grams:
     """`shingles` as tuples of words, for counting what two texts share: the same sets (words
     hold no spaces, so joining them tells no two apart that the tuples do not), made without
     joining and encoding each one."""
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
-    """`partial_copy` of two texts whose shingles are already made."""
+def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
+    """`partial_copy` of two texts whose shingles are already made (the longer's lede is made
+    only for a pair sharing enough to need it)."""
     short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
-    if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
+    if shared < MIN_SHARED:
+        return 0.0
+    lede = _lede(long_text)
+    if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
+
+
+def _lede(text: str) -> Grams:
+    """The shingles of a text's first LEDE_WORDS words (the words found up to there only)."""
+    return _grams(" ".join(m.group() for m in itertools.islice(_WORD.finditer(text), LEDE_WORDS)))
 
 
 class NearDuplicateIndex:
