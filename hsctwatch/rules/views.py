@@ -149,6 +149,14 @@ class View:
             return [(a, b) for a, b, exact in found if not exact]
         return [(a, b) for a, b, _ in found]
 
+    def sentences_naming(self, *terms: Terms) -> set[int]:
+        """Where the sentences start that have, read alone, a match of any of the terms."""
+        found: set[int] = set()
+        for each in terms:
+            if each:
+                found.update(self._by_sentence(each))
+        return found
+
     def named(self, terms: Terms) -> bool:
         """Does any sentence, read alone, have a match of the terms?"""
         return bool(terms) and bool(self._by_sentence(terms))
@@ -232,11 +240,7 @@ class View:
         """Where in the text a word starts with one of the plan's keys (offsets within the text)."""
         places = self._plan_places.get(plan)
         if places is None:
-            words = self._words
-            found = set() if plan.exact else set(words.anywhere)
-            for key, whole in plan.keys:
-                found.update(words.places(key, plan.exact, whole))
-            places = self._plan_places[plan] = sorted(found)
+            places = self._plan_places[plan] = sorted(self._words.plan_places(plan))
         if start == 0 and len(text) == len(self.text):
             return places
         end = start + len(text)
