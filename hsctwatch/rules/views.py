@@ -111,7 +111,7 @@ class View:
 
     def _mentions_of(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         found: dict[int, list[tuple[int, int]]] = {}
-        for a, b, exact in self.matches(terms, 0, self.text):
+        for a, b, exact in self._whole(terms):
             i = bisect_right(self._starts, a) - 1
             if i < 0:
                 continue
@@ -132,11 +132,25 @@ class View:
                                                       (terms.exact, terms.exact_plan, True))
                          if pattern is not None])
 
+    def _whole(self, terms: Terms) -> Found:
+        """`matches` in the whole text, once per terms: relevance and tags ask for the same
+        terms' (MS, the kinds of page) several times. Do not change the list it gives."""
+        known = self._whole_matches.get(id(terms))
+        if known is not None and known[0] is terms:
+            return known[1]
+        found = self.matches(terms, 0, self.text)
+        self._whole_matches[id(terms)] = (terms, found)
+        return found
+
+    @cached_property
+    def _whole_matches(self) -> dict[int, tuple[Terms, Found]]:
+        return {}
+
     def spans(self, terms: Terms, sentence: Sentence | None = None,
               shouty: bool = False) -> list[tuple[int, int]]:
         """`terms.spans(text, shouty and sentence.shouty)` for a sentence, or the whole text."""
         if sentence is None:
-            found = self.matches(terms, 0, self.text)
+            found = self._whole(terms)
         else:
             known = self._by_sentence(terms).get(sentence.start)
             if known is not None and known[0] is sentence:
