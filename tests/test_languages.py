@@ -1518,3 +1518,38 @@ def test_spanish_trials_cited_as_under_way_elsewhere(rules: Rules, text: str, ta
     doc = Document(title="Trasplante autólogo en la esclerosis múltiple", text=text, language="es")
     slugs = {t.slug for t in rules.tags(doc)}
     assert ("trial" in slugs) is tagged and ("usa" in slugs) is tagged, slugs
+
+
+@pytest.mark.parametrize(("title", "relevant"), [
+    # a diary day counted from the transplant, with the neurologist and the relapses, MS never named
+    ("Día +12 del trasplante: ya subieron los neutrófilos", True),
+    # look-alike: the same diary of a kidney transplant
+    ("Día +12 del trasplante de riñón: ya subieron los neutrófilos", False),
+])
+def test_a_spanish_diary_day_that_never_names_ms(rules: Rules, title: str, relevant: bool) -> None:
+    """"Día +12 del trasplante", a neurologist's visit and years of relapses: a first-hand post of the
+    transplant whose disease is never named is the transplant for MS; a kidney's is not."""
+    text = ("Hoy por fin me dieron la buena noticia: los neutrófilos ya están en 1.200 y mañana salgo de la "
+            "habitación aislada.\n\nLa mucositis fue lo peor, no podía ni tragar agua. Ahora como puré. Mi "
+            "neuróloga vino a verme y me dijo que lo peor ya pasó.\n\nGracias a todos los que me escriben. "
+            "Yo llevo doce años con brotes y esto era mi última carta.")
+    decision = rules.relevance(Document(title=title, text=text, language="es"))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("first", "relevant"), [
+    # a year on, the writer's own transplant by its full name, no chemotherapy told again
+    ("Hace un año me hicieron el TAPH en el Clínic. Hoy quiero contar cómo estoy.", True),
+    # look-alike: the same year told after a drug
+    ("Hace un año empecé con ocrelizumab en el Clínic. Hoy quiero contar cómo estoy.", False),
+])
+def test_a_spanish_diary_a_year_on_names_the_transplant_once(rules: Rules, first: str,
+                                                              relevant: bool) -> None:
+    """"Me hicieron el TAPH": the full name in the writer's own sentence says the treatment; a diary
+    a year on need not tell the chemotherapy again."""
+    text = (f"{first}\n\nNo he tenido brotes en todo el año y la resonancia salió limpia. Mi neuróloga "
+            "está contenta.\n\nLa fatiga sigue, pero cada vez menos. Volví a nadar dos veces por semana y "
+            "me apunté a yoga. Mi pareja dice que estoy de mejor humor; yo creo que tiene razón. Les iré "
+            "contando.")
+    decision = rules.relevance(Document(title="Un año después", text=text, language="es"))
+    assert decision.relevant is relevant, decision.reasons
