@@ -1526,3 +1526,103 @@ def test_an_italian_report_on_one_patient_refers_back_to_the_transplant(rules: R
                    text=_ONE_PATIENT.format(after=after), language="it")
     decision = rules.relevance(doc)
     assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "guidance"), [
+    # a charity's page said to the reader: who can have it, how to ask, what to distrust
+    ("Te explicamos qué es el trasplante autólogo y para quién puede ser una opción.\n\n"
+     "El primer paso es hablarlo en consulta: tu neurólogo valorará si puedes ser candidata y, si lo "
+     "cree oportuno, te deriva a la unidad de hematología de referencia.\n\n"
+     "Desconfía de quien te ofrezca células madre sin quimioterapia en una clínica privada.", True),
+    # look-alike: a news report of a hospital's programme, told in the third person
+    ("El hospital ha tratado a 40 pacientes con esclerosis múltiple desde 2015. Los neurólogos "
+     "seleccionan a los candidatos y el servicio de hematología realiza el trasplante autólogo.\n\n"
+     "La mayoría sigue sin brotes, según el centro.", False),
+])
+def test_a_spanish_page_said_to_the_reader_is_guidance(rules: Rules, text: str, guidance: bool) -> None:
+    """A charity's or a centre's page speaks to the reader ("tu neurólogo", "te deriva", "desconfía
+    de"): what it tells is how to get the treatment, guidance; a report of a programme is news."""
+    doc = Document(title="Trasplante de células madre y esclerosis múltiple", text=text, language="es")
+    slugs = {t.slug for t in rules.tags(doc)}
+    assert ("guidance" in slugs) is guidance and ("news" in slugs) is not guidance, slugs
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    # a local report that follows one woman, named as the press names her
+    ("Los vecinos de Maipú venden empanadas este domingo para ayudar a Javiera, profesora que desde "
+     "2019 vive con esclerosis múltiple y quiere viajar a Monterrey para un trasplante autólogo.\n\n"
+     "«Es la más alegre del barrio», dice una vecina. La colecta ya reunió la mitad del dinero.", True),
+    # look-alike: a report on a hospital's patients, none followed
+    ("En Chile unas 5.000 personas viven con esclerosis múltiple. El hospital ofrecerá el trasplante "
+     "autólogo a los pacientes más graves desde marzo, informó el ministerio.", False),
+])
+def test_a_spanish_report_following_one_patient_is_her_story(rules: Rules, text: str, story: bool) -> None:
+    """The press names the person a report follows as one who "vive con esclerosis múltiple": with her
+    own disease in the headline, that is her story; people who live with MS in a report are not."""
+    title = ("Vecinos apoyan a una joven a tratar su esclerosis múltiple" if story
+             else "Un hospital ofrecerá el trasplante para la esclerosis múltiple")
+    doc = Document(title=title, text=text, language="es")
+    assert ("patient-story" in {t.slug for t in rules.tags(doc)}) is story
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # an Argentine patient names her centres the way Argentines do
+    ("Mi neuróloga de FLENI me derivó al equipo de hematología del Italiano para el trasplante "
+     "autólogo, y la obra social lo cubrió.", {"argentina"}),
+    # look-alike: a study run in Florence stays Italian
+    ("El trasplante autólogo se realizó en un hospital italiano de Florencia.", {"italy"}),
+])
+def test_spanish_names_of_argentine_centres_say_argentina(rules: Rules, text: str, tagged: set[str]) -> None:
+    """"El Italiano" and FLENI are Buenos Aires centres: the country is Argentina, not Italy."""
+    doc = Document(title="Trasplante para la esclerosis múltiple", text=text, language="es")
+    assert {t.slug for t in rules.tags(doc)} & {"argentina", "italy"} == tagged
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    # trials cited as under way elsewhere are neither this study's trial nor its country
+    ("El registro sueco analizó 200 pacientes tratados con trasplante autólogo. No se trata de un "
+     "ensayo aleatorizado, y los ensayos en marcha en Europa y Estados Unidos darán la respuesta.", False),
+    # look-alike: the piece's own trial, run there
+    ("El ensayo BEAT-MS, que recluta participantes en Estados Unidos, asigna al azar el trasplante "
+     "autólogo o un fármaco de alta eficacia. El ensayo sigue abierto.", True),
+])
+def test_spanish_trials_cited_as_under_way_elsewhere(rules: Rules, text: str, tagged: bool) -> None:
+    """"Los ensayos en marcha en Estados Unidos" are other trials: no `trial`, no `usa`."""
+    doc = Document(title="Trasplante autólogo en la esclerosis múltiple", text=text, language="es")
+    slugs = {t.slug for t in rules.tags(doc)}
+    assert ("trial" in slugs) is tagged and ("usa" in slugs) is tagged, slugs
+
+
+@pytest.mark.parametrize(("title", "relevant"), [
+    # a diary day counted from the transplant, with the neurologist and the relapses, MS never named
+    ("Día +12 del trasplante: ya subieron los neutrófilos", True),
+    # look-alike: the same diary of a kidney transplant
+    ("Día +12 del trasplante de riñón: ya subieron los neutrófilos", False),
+])
+def test_a_spanish_diary_day_that_never_names_ms(rules: Rules, title: str, relevant: bool) -> None:
+    """"Día +12 del trasplante", a neurologist's visit and years of relapses: a first-hand post of the
+    transplant whose disease is never named is the transplant for MS; a kidney's is not."""
+    text = ("Hoy por fin me dieron la buena noticia: los neutrófilos ya están en 1.200 y mañana salgo de la "
+            "habitación aislada.\n\nLa mucositis fue lo peor, no podía ni tragar agua. Ahora como puré. Mi "
+            "neuróloga vino a verme y me dijo que lo peor ya pasó.\n\nGracias a todos los que me escriben. "
+            "Yo llevo doce años con brotes y esto era mi última carta.")
+    decision = rules.relevance(Document(title=title, text=text, language="es"))
+    assert decision.relevant is relevant, decision.reasons
+
+
+@pytest.mark.parametrize(("first", "relevant"), [
+    # a year on, the writer's own transplant by its full name, no chemotherapy told again
+    ("Hace un año me hicieron el TAPH en el Clínic. Hoy quiero contar cómo estoy.", True),
+    # look-alike: the same year told after a drug
+    ("Hace un año empecé con ocrelizumab en el Clínic. Hoy quiero contar cómo estoy.", False),
+])
+def test_a_spanish_diary_a_year_on_names_the_transplant_once(rules: Rules, first: str,
+                                                              relevant: bool) -> None:
+    """"Me hicieron el TAPH": the full name in the writer's own sentence says the treatment; a diary
+    a year on need not tell the chemotherapy again."""
+    text = (f"{first}\n\nNo he tenido brotes en todo el año y la resonancia salió limpia. Mi neuróloga "
+            "está contenta.\n\nLa fatiga sigue, pero cada vez menos. Volví a nadar dos veces por semana y "
+            "me apunté a yoga. Mi pareja dice que estoy de mejor humor; yo creo que tiene razón. Les iré "
+            "contando.")
+    decision = rules.relevance(Document(title="Un año después", text=text, language="es"))
+    assert decision.relevant is relevant, decision.reasons

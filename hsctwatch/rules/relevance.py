@@ -283,8 +283,10 @@ class RelevanceRules:
         those new here: the team accepted to do my transplant in June") and then tell what came
         after: a name of the procedure, not in a list, in a sentence that makes it the writer's
         own (`[procedure.own]`), in a post written in the first person that tells the treatment
-        (its chemotherapy, or its steps). The sentence, or ""."""
-        if not (self.own and self.weights.get("own_story")) or not (told or view.has(self.chemo)):
+        (its chemotherapy, or its steps) or gives it a full name ("a year ago I had my aHSCT"):
+        a diary a year on need not tell the chemotherapy again. The sentence, or ""."""
+        strong = any(r.strong for r in readings)  # "me hicieron el TAPH": the name says the treatment
+        if not (self.own and self.weights.get("own_story")) or not (told or strong or view.has(self.chemo)):
             return ""
         for reading in readings[1:]:
             for mention in reading.free_procedure:
@@ -354,7 +356,9 @@ class RelevanceRules:
         found = view.spans(self.ms_implied)
         if found and any(r.strong for r in readings):
             return view.text[found[0][0]:found[0][1]]
-        if self.first_person and first_person(view, 8, 0.025, words=self.first_person):
+        # as first-hand as a post about the writer's own transplant (a language that leaves the
+        # pronoun out, as Spanish does, sets fewer first-person words: `[procedure.own]`)
+        if self.first_person and first_person(view, *self.own_first_person, words=self.first_person):
             return "a first-hand transplant story"
         return ""
 
