@@ -17,24 +17,24 @@ import re
 import time
 from collections.abc import Coroutine, Mapping
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import extruct
 import trafilatura
+import trafilatura.core
+import trafilatura.external
 import trafilatura.utils
 from htmldate import find_date
 from lxml import etree
-from lxml.etree import XPath
+from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.csstranslator import css2xpath
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from trafilatura import load_html
 from trafilatura.settings import Extractor
 
-from hsctwatch.crawl.items import Article, Judgement, categories
+from hsctwatch.crawl.judgement import Judgement, categories
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.crawl.worker import offload, stop, workers_wanted
 from hsctwatch.dates import parse_date
@@ -52,6 +52,11 @@ from hsctwatch.scraped import (
 from hsctwatch.stories.neardup import signature
 from hsctwatch.urls import canonical_url
 from pipelines.relevance import judge
+
+if TYPE_CHECKING:  # the worker process, which imports this module, does without Scrapy
+    from scrapy.crawler import Crawler
+
+    from hsctwatch.crawl.items import Article
 
 NOT_ARTICLE_TYPES = {"CollectionPage", "SearchResultsPage", "ProfilePage", "ContactPage",
                      "AboutPage", "CheckoutPage", "Event"}
@@ -132,30 +137,36 @@ class ExtractPipeline:
     def _finish(self, item: Article, text: str, meta: dict[str, Any]) -> Article:
         """The rest, from the page's text and metadata: the feed's text instead when it is
         longer, records, pages that are not articles."""
+        from scrapy.exceptions import DropItem  # here: the worker process imports no Scrapy
+
         stats = self.crawler.stats
-        text = _main_text(item, text)
+        story = meta.pop("story", None)  # what the worker made of the page's text already
+        text = _main_text(item, text) if story is None else story["story"]
         if item.get("record_type"):
             # a paper or trial record from a research API is an item even with a short (or no)
             # abstract: its title says what it is
             meta["record"] = dict(item.get("record") or {})
-            self._fill(item, text or item.get("title") or "", meta)
+            self._fill(item, text or item.get("title") or "", meta, story)
             stats.inc_value("hsctwatch/extract/records")
             return item
-        words = word_count(text)
+        words = word_count(text) if story is None else story["words"]
         if meta.get("type") in NOT_ARTICLE_TYPES and words < 2 * self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_not_article")
             raise DropItem(f"not an article ({meta['type']}): {item['url']}")
         if words < self.min_words:
             stats.inc_value("hsctwatch/extract/dropped_too_short")
             raise DropItem(f"not an article (only {words} words of text): {item['url']}")
-        self._fill(item, text, meta)
+        self._fill(item, text, meta, story)
         stats.inc_value("hsctwatch/extract/articles")
         return item
 
-    def _fill(self, item: Article, text: str, meta: dict[str, Any]) -> None:
-        # the attribution from the text as written: a "continue reading at …" line goes with the footers
-        item["attribution"] = clean_line(attribution_line(text))[:500]
-        item["title"], text, item["summary"] = _story(item, text, meta)
+    def _fill(self, item: Article, text: str, meta: dict[str, Any],
+              story: Mapping[str, Any] | None = None) -> None:
+        """The item's fields from its text and metadata; from the worker's `story` of the
+        same text, where it made one (`read_and_judge`)."""
+        story = story or _story_of(item, text, meta)
+        item["attribution"] = story["attribution"]
+        item["title"], text, item["summary"] = story["title"], story["text"], story["summary"]
         item["text"] = text
         # the worker's check, made for this very text, or made here
         check = meta.get("language") or language_of(item, item["title"], item["summary"], text,
@@ -173,7 +184,7 @@ class ExtractPipeline:
         if not item.get("updated") and meta.get("modified"):
             item["updated"] = meta["modified"]
         item["rel_canonical"] = canonical_url(meta.get("canonical") or "")
-        item["content_hash"] = content_hash(text)
+        item["content_hash"] = story["content_hash"]
         item["metadata"] = {k: v for k, v in meta.items()
                             if k in ("type", "publisher", "section", "keywords", "site_name",
                                      "doi", "description", "record", "language", "alternates")}
@@ -199,6 +210,15 @@ def attribution_line(text: str) -> str:
     start = max(text.rfind(".", 0, cue.start()), text.rfind("\n", 0, cue.start())) + 1
     end = text.find("\n", cue.end())
     return text[start:] if end < 0 else text[start:end]
+
+
+def _story_of(fields: Mapping[str, Any], story: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What the item's fields are made of its text (the page's, or the feed's when longer):
+    the attribution, read from the text as written (a "continue reading at …" line goes with
+    the footers), the title, text and summary as readers see them, and the text's hash."""
+    title, text, summary = _story(fields, story, meta)
+    return {"attribution": clean_line(attribution_line(story))[:500], "title": title, "text": text,
+            "summary": summary, "content_hash": content_hash(text)}
 
 
 def _main_text(fields: Mapping[str, Any], text: str) -> str:
@@ -235,12 +255,18 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
     started = time.perf_counter()
     text, meta = read_page(page, url)
     seconds = time.perf_counter() - started
-    story = _main_text(fields, text)
+    main = _main_text(fields, text)
+    words = word_count(main)
     if fields.get("record_type"):
-        story = story or fields.get("title") or ""
-    elif word_count(story) < min_words:
+        story = main or fields.get("title") or ""
+    elif words < min_words:
         return text, meta, seconds, None
-    title, body, summary = _story(fields, story, meta)
+    else:
+        story = main
+    # the fields the extract stage makes of the text, made here on the worker's core
+    read = _story_of(fields, story, meta)
+    title, body, summary = read["title"], read["text"], read["summary"]
+    meta["story"] = {**read, "story": main, "words": words}
     meta["language"] = language_of(fields, title, summary, body, meta).as_dict()
     document = Document(title=title, summary=summary, text=body,
                         url=fields.get("canonical_url") or fields.get("url") or "",
@@ -273,7 +299,7 @@ def shared_tree(page: str) -> HtmlElement | None:
     than 256 levels; parsel reads a page with an XML declaration as empty; lxml hands over a
     part of a page without <html> or <head>), for them to parse the page as they always did.
     Comments, which trafilatura's parse leaves out, are seen to where they are read."""
-    if _UNSHARED.search(page, 0, 4096) or _CONTROL.search(page):
+    if _UNSHARED.search(page, 0, 4096) or _has_control(page):
         return None
     tree = load_html(page)
     if tree is None or tree.getparent() is not None:
@@ -281,6 +307,14 @@ def shared_tree(page: str) -> HtmlElement | None:
     if any(error.type == _TOO_DEEP for error in _TRAFILATURA_PARSER.error_log):
         return None
     return tree
+
+
+def _has_control(page: str) -> bool:
+    """`_CONTROL.search(page)`: on a page of ASCII (which holds no surrogate or non-character),
+    str's own search for each control character, several times faster than the regex engine."""
+    if page.isascii():
+        return any(character in page for character in _ASCII_CONTROL)
+    return _CONTROL.search(page) is not None
 
 
 def page_text(page: str, url: str, tree: HtmlElement | None = None) -> str:
@@ -308,6 +342,73 @@ def _options(url: str) -> Extractor:
     options.url = url
     options.source = url.encode("utf-8", "replace").decode("utf-8") if url else None
     return options
+
+
+# -- trafilatura's fallback, where it can change the answer ------------------------------------
+
+#: The trafilatura whose fallback comparison (`trafilatura.external.compare_extraction`) the
+#: shortcut below is written for, rule by rule; with any other version, it runs in full.
+_FALLBACK_CHECKED = ("2.3.1",)
+#: Elements whose text a parser may keep as it is written (no entities, no tags): readability's
+#: output, parsed again, reads an escaped character of theirs ("&amp;" for "&") as five, and
+#: an empty one (written "<xmp/>") may read the rest of that output as its text.
+_RAW_TEXT = frozenset(("xmp", "noembed", "noframes", "plaintext", "noscript", "iframe", "textarea", "title"))
+_RAW_ELEMENTS = XPath("|".join(f"//{tag}" for tag in sorted(_RAW_TEXT)))
+#: The text readability may keep: all but that of the scripts and styles it drops.
+_READABLE_TEXT = XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+
+
+def _compare_extraction(cleaned_tree: HtmlElement, raw_tree: HtmlElement, body: _Element, text: str,
+                        options: Extractor) -> tuple[_Element, str]:
+    """trafilatura's comparison of its own extraction with readability's and jusText's, run
+    only where it can change the answer. Most pages give trafilatura's own extraction back: run
+    in full, readability costs as much as the extraction itself (a third of a page's reading)."""
+    if _keeps_own_extraction(raw_tree, body, text, options):
+        return body, text
+    return _FULL_COMPARISON(cleaned_tree, raw_tree, body, text, options)
+
+
+def _keeps_own_extraction(raw_tree: HtmlElement, body: _Element, text: str, options: Extractor) -> bool:
+    """Whether `compare_extraction` would give (body, text) back unchanged, whatever readability
+    makes of the page, told from a bound on the length of readability's text. Its rules: jusText
+    is tried on a text shorter than MIN_EXTRACTED_SIZE or with leftover boilerplate elements;
+    readability's text replaces one less than half its length, or (when it is longer than twice
+    MIN_EXTRACTED_SIZE) one without paragraph text or with more tables than paragraphs."""
+    if options.focus == "recall" or len(text) < options.min_extracted_size:
+        return False
+    if body.xpath(trafilatura.external.SANITIZED_XPATH):
+        return False
+    most = _readability_bound(raw_tree, 2 * len(text))
+    if most is None or most > 2 * len(text):
+        return False
+    deficient = not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not deficient or most <= 2 * options.min_extracted_size
+
+
+def _readability_bound(raw_tree: HtmlElement, limit: int) -> int | None:
+    """At least the length of the text readability can find in the page, as trafilatura
+    measures it (whitespace runs as one space), or more where that is below `limit` anyway.
+    Readability drops and moves elements, never splits a text, and writes "VIDEO" in the
+    iframe of a video (any other goes); its output is parsed again, which reads the text of a
+    raw-text element escaped (`_RAW_TEXT`). None where that parse could read markup as text."""
+    extra = len(raw_tree.tail or "") + 1  # which readability's output may end with, if it is all the page
+    for element in _RAW_ELEMENTS(raw_tree):
+        if len(element):  # the parser read what it holds as elements: it is no raw-text element
+            continue
+        if element.tag == "plaintext" or not (element.text or element.tag in ("iframe", "textarea")):
+            return None
+        extra += 4 * len(element.text or "") + 1 + (6 if element.tag == "iframe" else 0)
+    texts = _READABLE_TEXT(raw_tree)
+    most = sum(map(len, texts)) + len(texts) + extra  # a text with its whitespace as it is
+    if most > limit:
+        words = " ".join(texts).split()
+        most = len("".join(words)) + len(words) + extra
+    return most
+
+
+_FULL_COMPARISON = trafilatura.external.compare_extraction
+if trafilatura.__version__ in _FALLBACK_CHECKED:
+    trafilatura.core.compare_extraction = _compare_extraction
 
 
 def page_metadata(page: str, url: str, tree: HtmlElement | None = None) -> dict[str, Any]:
@@ -451,6 +552,7 @@ _OPENGRAPH = XPath("//head/meta[@property and @content]")
 _UNSHARED = re.compile(r"<\?xml|<html[^>]*/>", re.IGNORECASE)
 #: Control characters (trafilatura removes them before parsing), and lone surrogates.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ASCII_CONTROL = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))
 #: Anything an HTML parser makes a comment of: <!-- -->, <!…>, <?…>, </ not before a tag name.
 _COMMENT = re.compile(r"<!(?!doctype)|<\?|</(?![a-z])", re.IGNORECASE)
 #: An h1 with something a parser makes a comment of before its end: parsel's parse keeps it,

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
-
-from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.rules import Document, Rules
 from hsctwatch.rules.learned import Learned
+
+if TYPE_CHECKING:  # the worker process, which judges with this module, does without Scrapy
+    from scrapy.crawler import Crawler
+
+    from hsctwatch.crawl.items import Article
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scrapy.utils.test import get_crawler
 
 from hsctwatch.crawl import worker as offload
@@ -39,6 +41,13 @@ async def through(workers: int) -> dict[str, Any]:
     return {k: v for k, v in dict(item).items() if k != "page_html"}
 
 
+@pytest.fixture
+def worker_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker started for the first page, not after the few a crawl reads itself first."""
+    monkeypatch.setattr(offload, "START_AFTER", 0)
+
+
+@pytest.mark.usefixtures("worker_at_once")
 def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     async def both() -> tuple[dict[str, Any], dict[str, Any], int]:
         here = await through(0)
@@ -67,6 +76,70 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
                                              "stem cell transplant")
     assert judgement.document.focus == "hsct"
     assert there == here
+
+
+@pytest.mark.usefixtures("worker_at_once")
+def test_the_worker_imports_neither_scrapy_nor_the_stores_modules() -> None:
+    """Each process holds its own copy of what it imports: the worker reads and judges a page
+    without Scrapy, Twisted, SQLAlchemy or the store's models (and the crawl's process, a
+    package's __main__, is not imported into it again)."""
+    heavy = "{m for m in __import__('sys').modules if m.split('.')[0] in ('scrapy', 'twisted', 'sqlalchemy')}"
+
+    async def loaded() -> tuple[Any, Any]:
+        await through(1)  # the worker has read and judged a page
+        future = offload.offload(1, eval, f"sorted({heavy} | {{'hsctwatch.stories.models'}} "
+                                          "& set(__import__('sys').modules))")
+        assert future is not None, "no worker process was started"
+        return await future, offload.offload(1, eval, "'pipelines.extract' in __import__('sys').modules")
+
+    try:
+        found, extract_there = asyncio.run(loaded())
+    finally:
+        offload.stop()
+        offload._off = False
+    assert found == []
+    assert extract_there is not None
+
+
+def test_a_crawl_of_a_few_pages_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker costs its imports, in time and memory: the first pages of a crawl are read in the
+    crawl's own process, and a worker starts only for more."""
+    monkeypatch.setattr(offload, "_offered", 0)
+
+    async def offered() -> tuple[list[Any], Any]:
+        first = [offload.offload(1, os.getpid) for _ in range(offload.START_AFTER)]
+        assert offload._pool is None
+        future = offload.offload(1, os.getpid)
+        assert future is not None, "no worker after the first pages"
+        return first, await future
+
+    try:
+        first, worker_pid = asyncio.run(offered())
+    finally:
+        offload.stop()
+        offload._off = False
+    assert first == [None] * offload.START_AFTER
+    assert worker_pid != os.getpid()
+
+
+def test_this_process_reads_a_page_itself_only_when_it_has_less_to_do_than_the_worker() -> None:
+    """With pages waiting for the worker, the crawl's process helps only if, over the last
+    moments, it used clearly less CPU than the worker did: otherwise its own stages wait and the
+    worker's core idles."""
+    balance = offload._Balance()
+    balance.WINDOW = 0.0
+    balance.worked(4242, 10.0)  # a worker's first report: what it used starting up
+    assert balance.here_has_time(1) is False  # nothing done since
+    balance.worked(4242, 12.0)  # two seconds of the worker's work; none here
+    assert balance.here_has_time(1) is True
+    busy = time.process_time()
+    while time.process_time() - busy < 0.05:  # this process works, the worker does not
+        pass
+    assert balance.here_has_time(1) is False
+    balance.worked(4243, 1.0)  # a second worker starts
+    balance.worked(4242, 12.5)
+    balance.worked(4243, 1.5)
+    assert balance.here_has_time(2) is True  # each worker did more than this process since
 
 
 def test_a_judgement_counts_only_for_its_own_document_and_rules() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -253,3 +254,96 @@ def test_a_page_of_json_is_read_as_a_page_without_text() -> None:
 
     text, meta = read_page('{"json": true}', "https://news.example.org/api/")
     assert (text, meta) == ("", {"page_language": ["", "", ""]})
+
+
+# -- trafilatura's fallback, run where it can change the answer -----------------------------------
+
+_LONG = f"<p>{_SENTENCE * 12}</p><p>{_SENTENCE * 9}</p>"
+_LINKS = "<ul>" + "".join(f"<li><a href='/n/{n}/'>Another story {n}</a></li>" for n in range(30)) + "</ul>"
+#: Pages where readability's or jusText's text could win, and pages where it cannot.
+FALLBACK_PAGES = {
+    "a long article": f"<html><head>{_HEAD}</head><body><nav>{_LINKS}</nav><article><h1>Trial</h1>{_LONG}"
+                      "</article><footer>Copyright</footer></body></html>",
+    "a short text": f"<html><body><article><p>{_SENTENCE}</p></article></body></html>",
+    "text in divs beside a short article": f"<html><body><article><p>{_SENTENCE * 2}</p></article>"
+                                           f"<div class='story'><div>{_SENTENCE * 20}</div></div>"
+                                           "</body></html>",
+    "a table of text": f"<html><body><article><table><tr><td>{_SENTENCE * 8}</td></tr><tr><td>"
+                       f"{_SENTENCE * 8}</td></tr></table><p>{_SENTENCE}</p></article></body></html>",
+    "a figure in the text": f"<html><body><article>{_LONG}<figure><img src='a.jpg'><figcaption>A chart"
+                            "</figcaption></figure></article></body></html>",
+    "a video": f"<html><body><article>{_LONG}<iframe src='https://www.youtube.com/embed/x'></iframe>"
+               "</article></body></html>",
+    "raw text with markup in it": f"<html><body><article>{_LONG}<xmp>if a < b && c > d</xmp>"
+                                  "<iframe>&lt;p&gt;fallback&lt;/p&gt;</iframe></article></body></html>",
+    "an empty noscript": f"<html><body><noscript></noscript><article>{_LONG}</article></body></html>",
+    "a noscript image": f"<html><body><noscript><img src='p.gif'></noscript><article>{_LONG}</article>"
+                        "</body></html>",
+    "plaintext": f"<html><body><article>{_LONG}</article><plaintext>rest</body></html>",
+    "a sidebar longer than the article": f"<html><body><article><p>{_SENTENCE * 4}</p></article>"
+                                         f"<div class='entry'><p>{_SENTENCE * 9}</p><p>{_SENTENCE * 9}</p>"
+                                         "</div></body></html>",
+    # readability's text wins: trafilatura reads the <main>, the article is beside it
+    "the text beside the main element": f"<html><body><main><p>{_SENTENCE * 2}</p></main><section>"
+                                        f"<p>{_SENTENCE * 10}</p><p>{_SENTENCE * 10}</p>"
+                                        f"<p>{_SENTENCE * 10}</p></section></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", [*FALLBACK_PAGES, "news-page1.html", "news-page2.html", "redesigned.html"])
+def test_trafilatura_s_fallback_is_skipped_only_where_it_would_change_nothing(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura compares its text with readability's and jusText's; the comparison is run
+    only where it can change the answer, which is always the full comparison's."""
+    import trafilatura.core
+
+    from pipelines import extract
+
+    page = FALLBACK_PAGES.get(name) or (FIXTURES / "html" / name).read_text(encoding="utf-8")
+    url = "https://news.example.org/news/trial/"
+    full_runs: list[bool] = []
+    full = extract._FULL_COMPARISON
+
+    def counted(*args: object) -> object:
+        full_runs.append(True)
+        return full(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extract, "_FULL_COMPARISON", counted)
+    read = extract.page_text(page, url, extract.shared_tree(page)), extract.page_text(page, url)
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", full)
+    assert read == (extract.page_text(page, url, extract.shared_tree(page)), extract.page_text(page, url))
+    if trafilatura.__version__ in extract._FALLBACK_CHECKED and name == "a long article":
+        assert not full_runs  # the common case: readability cannot have more to say
+    if name in ("a short text", "a table of text", "plaintext", "an empty noscript",
+                "the text beside the main element"):
+        assert full_runs
+
+
+_FEED_TEXT = "<p>" + "The registry followed every transplanted patient for five years. " * 30 + "</p>"
+
+
+@pytest.mark.parametrize("fields", [
+    {},
+    {"content_html": _FEED_TEXT, "summary_html": "<p>The registry's results.</p> [&#8230;]"},
+    {"title": "Registry | MS News", "summary_html": "<p>Read the results.</p><p>Continue reading →</p>"},
+    {"record_type": "paper", "title": "A paper", "record": {"pmid": "1"}},
+], ids=["a page", "the feed's longer text", "a feed title and summary", "a record"])
+def test_the_worker_s_reading_of_the_text_makes_the_item_the_crawl_would(fields: dict[str, Any]) -> None:
+    """The worker makes the item's title, text, summary, attribution and hash of the text with
+    its reading of the page; the item is the one the crawl's own process makes of the page."""
+    from pipelines.extract import read_and_judge, read_page
+
+    page = (FIXTURES / "pages" / "msnt-article.html").read_text(encoding="utf-8")
+    items = []
+    for worker in (True, False):
+        crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": 0})
+        crawler.stats.open_spider()
+        item = Article(url=ARTICLE, canonical_url=ARTICLE, source="msnews", page_html=page, **fields)
+        if worker:
+            text, meta, _, _ = read_and_judge(page, ARTICLE, dict(item), 80, None, "")
+            assert "story" in meta
+        else:
+            text, meta = read_page(page, ARTICLE)
+        items.append(dict(ExtractPipeline.from_crawler(crawler)._finish(item, text, meta)))
+    assert items[0] == items[1]
+    assert items[0]["text"] and items[0]["content_hash"]

@@ -16,6 +16,7 @@ from typing import Any
 import feedparser
 import numpy as np
 import pytest
+from datasketch import MinHash
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select, update
 
@@ -23,7 +24,7 @@ from feeds import FeedMeta, write_feeds
 from hsctwatch.crawl.items import Article
 from hsctwatch.rules import Vocabulary
 from hsctwatch.stories.models import Copy, Store, Story
-from hsctwatch.stories.neardup import NearDuplicateIndex, signature, to_bytes
+from hsctwatch.stories.neardup import NUM_PERM, SEED, NearDuplicateIndex, shingles, signature, to_bytes
 from hsctwatch.stories.publish import feed_item
 from pipelines.dedup import DedupPipeline
 from pipelines.extract import ExtractPipeline
@@ -217,3 +218,15 @@ def test_an_answer_kept_for_a_text_is_asked_again_once_a_story_is_stored() -> No
     assert match is not None and match.story_id == 7 and match.reason == "near-duplicate"
     index._remove(7)
     assert index.find_copy(text) is None
+
+
+def test_a_signature_has_the_hash_values_of_datasketch_shingle_by_shingle() -> None:
+    """Signatures are made in one pass (the shingles hashed together, then datasketch's
+    permutations): the values stored signatures hold, those of MinHash.update for each shingle."""
+    for text in ("\n\n".join(FEATURE), " ".join(FEATURE[:2]) + " Straße naïve İstanbul 東京 ǅemal é."):
+        expected = MinHash(num_perm=NUM_PERM, seed=SEED)
+        for gram in shingles(text):
+            expected.update(gram)
+        made = signature(text)
+        assert made is not None
+        assert np.array_equal(made.hashvalues, expected.hashvalues)

@@ -144,11 +144,12 @@ def crawl(
 def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose: bool = False,
                 cluster: Sequence[str] = (), started: float | None = None, retrain: str = "",
                 output: int | None = None) -> subprocess.Popen[bytes]:
-    """The crawl's child process (`python -m hsctwatch.crawl.runner`), started; it dies with this
-    process and counts the run's time limit from `started` (now if None). `cluster` adds its role
-    in a cluster (--cluster seed|work --worker ID); `retrain` ("yes", "quiet" or "") has it
-    retrain the learned model first if due; `output` is its stdout (None: this process's)."""
-    args = [sys.executable, "-m", "hsctwatch.crawl.runner", "--run-id", str(run_id),
+    """The crawl's child process (`python -m hsctwatch.crawl`, hsctwatch/crawl/__main__.py),
+    started; it dies with this process and counts the run's time limit from `started` (now if
+    None). `cluster` adds its role in a cluster (--cluster seed|work --worker ID); `retrain`
+    ("yes", "quiet" or "") has it retrain the learned model first if due; `output` is its stdout
+    (None: this process's)."""
+    args = [sys.executable, "-m", "hsctwatch.crawl", "--run-id", str(run_id),
             "--parent", str(os.getpid()), "--started", repr(started or time.time()), *cluster]
     if retrain:
         args += ["--retrain", retrain]
@@ -240,7 +241,7 @@ _FIGURES = {"fetched": "responses", "new": "new", "updated": "updated", "unchang
 
 
 def _child(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl.runner")
+    parser = argparse.ArgumentParser(prog="python -m hsctwatch.crawl")
     parser.add_argument("--config")
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--parent", type=int)

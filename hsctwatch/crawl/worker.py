@@ -5,25 +5,35 @@ tags, near-duplicate signature). The judgement travels on the item (hsctwatch.cr
 Judgement); the later stages take it if their document and rules are the same.
 
 Only inside a running crawl (an asyncio event loop) and on a machine with more than one core;
-the setting HSCTWATCH_WORKERS says how many worker processes (0: none). Called directly, as the
-tests do, a pipeline works in its own process as before; either way the same functions give the
-same results. When the worker has enough pages waiting, this process reads the next one itself;
-should the worker fail to start or die, this process does all the work again. The worker's log
-records go to this process's log.
+the setting HSCTWATCH_WORKERS says how many worker processes (0: none), started once a crawl
+has more than a few pages to read (START_AFTER). Called directly, as the tests do, a pipeline
+works in its own process as before; either way the same functions give the same results.
+
+This process reads a page itself only when the worker has pages waiting and this process has had
+less to do than the worker (`_Balance`): the crawl's own later stages (dedup, store) and Scrapy
+keep it busy too, and a page read here while they wait leaves the second core idle. Should the
+worker fail to start or die, this process does all the work again. The worker's log records go
+to this process's log.
+
+The worker imports only what reading and judging a page needs (no Scrapy, no SQLAlchemy): each
+process holds its own copy of what it imports. The crawl's process is started as a package's
+__main__ (hsctwatch/crawl/__main__.py) so that the worker does not import it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import logging
 import logging.handlers
 import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -33,7 +43,14 @@ _pool: ProcessPoolExecutor | None = None
 _listener: logging.handlers.QueueListener | None = None
 _off = False  # no worker: switched off, failed to start or broke
 _waiting = 0  # calls sent to the worker and not done
-_QUEUE = 12  # calls waiting for each worker at most
+_QUEUE = 12  # calls waiting for each worker before this process may read a page itself
+#: Pages this process reads before a worker is started: starting one costs about two CPU seconds
+#: (its imports) and a process holding its own copy of them, more than a few pages are worth.
+#: A run that finds a handful of new pages reads them here.
+START_AFTER = 16
+_offered = 0  # pages offered before the worker started
+_MOST = 64  # calls waiting for each worker at most (Scrapy's own limit on the pages in its
+# pipelines, 5 MB of responses, usually stops well before)
 
 
 def cores() -> int:
@@ -50,33 +67,88 @@ def workers_wanted(setting: int | None) -> int:
 
 def offload(workers: int, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any] | None:
     """`function(*args)` in a worker process; None when the caller should do it itself: no
-    running event loop, no worker, or the worker has enough waiting (then this process helps,
-    and pages do not pile up in memory)."""
-    global _waiting
-    if workers < 1 or _off or _waiting >= _QUEUE * workers:
+    running event loop, no worker, or the worker has pages waiting while this process has time
+    to spare (`_Balance`)."""
+    global _waiting, _offered
+    if workers < 1 or _off:
         return None
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return None
+    if _pool is None and _offered < START_AFTER:
+        _offered += 1
+        return None
+    if _waiting >= _QUEUE * workers and (_waiting >= _MOST * workers or _balance.here_has_time(workers)):
+        return None
     pool = _start(workers)
     if pool is None:
         return None
     try:
-        future = pool.submit(function, *args)
+        sent = pool.submit(_call, function, args)
     except RuntimeError:  # broken, or shut down at exit
         stop()
         return None
     with _lock:
         _waiting += 1
-    future.add_done_callback(_done)
-    return asyncio.wrap_future(future, loop=loop)
+    result: Future[Any] = Future()
+    sent.add_done_callback(functools.partial(_done, result))
+    return asyncio.wrap_future(result, loop=loop)
 
 
-def _done(_: Any) -> None:
+def _call(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, float]:
+    """In the worker: the call's result, with the worker's process id and CPU seconds so far."""
+    return function(*args), os.getpid(), time.process_time()
+
+
+def _done(result: Future[Any], sent: Future[tuple[Any, int, float]]) -> None:
     global _waiting
     with _lock:
         _waiting -= 1
+    try:
+        value, pid, cpu = sent.result()
+    except BaseException as exc:  # noqa: BLE001 — the caller gets it (BrokenProcessPool …)
+        result.set_exception(exc)
+        return
+    _balance.worked(pid, cpu)
+    result.set_result(value)
+
+
+class _Balance:
+    """Which process has time to spare: the CPU seconds this process and the workers used over
+    the last second or so, compared. The one that used clearly less (MARGIN) was waiting for the
+    other; on a machine busy with other work too both get less, and the margin keeps the chance
+    ups and downs of sharing the cores from passing for time to spare."""
+
+    WINDOW = 1.0  # seconds
+    MARGIN = 0.8  # this process helps when it used less than this share of a worker's CPU
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.workers: dict[int, float] = {}  # each worker's CPU seconds, as last reported
+        self.started = time.monotonic()
+        self.here = time.process_time()
+        self.there = 0.0
+        self.verdict = False
+
+    def worked(self, pid: int, cpu: float) -> None:
+        with self.lock:
+            if pid not in self.workers:  # what it used before: starting, importing
+                self.there += cpu
+            self.workers[pid] = cpu
+
+    def here_has_time(self, workers: int) -> bool:
+        """This process used clearly less CPU than each worker on average, over the last window."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self.started >= self.WINDOW:
+                here, there = time.process_time(), sum(self.workers.values())
+                self.verdict = here - self.here < self.MARGIN * (there - self.there) / max(1, workers)
+                self.started, self.here, self.there = now, here, there
+            return self.verdict
+
+
+_balance = _Balance()
 
 
 def stop() -> None:

@@ -218,8 +218,7 @@ class Model:
         return self._weighing(self.row(doc), n)
 
     def _weighing(self, row: Row, n: int = 5) -> Weighing:
-        parts = sorted(self.linear.parts(row), key=lambda part: part[1])
-        return ([p for p in reversed(parts) if p[1] > 0][:n], [p for p in parts if p[1] < 0][:n])
+        return self.linear.weighed(row, n)
 
     # -- the file ------------------------------------------------------------------------------
 

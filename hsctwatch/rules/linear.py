@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +41,13 @@ class Row:
     values: np.ndarray  # float64
 
 
+def _in_order(values: np.ndarray) -> float:
+    """The values added one after the other, in order, as a Python loop (and SciPy's sparse
+    product) adds them: NumPy's accumulate adds in order, where its sum adds pairwise (and so
+    may differ in the last bits)."""
+    return float(np.add.accumulate(values)[-1]) if len(values) else 0.0
+
+
 def _logistic(x: float) -> float:
     """scikit-learn's (SciPy's expit): 1 / (1 + e^-x)."""
     try:
@@ -52,7 +60,8 @@ class Linear:
     """The vocabulary, the idf and the coefficients of a trained model: the relevance model's
     and one per learned tag."""
 
-    __slots__ = ("coef", "idf", "intercept", "tag_coef", "tag_intercept", "tags", "terms", "vocabulary")
+    __slots__ = ("coef", "idf", "intercept", "pair_columns", "pair_keys", "tag_coef", "tag_intercept", "tags",
+                 "terms", "vocabulary", "word_columns", "words")
 
     def __init__(self, terms: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: float,
                  tags: Sequence[str] = (), tag_coef: np.ndarray | None = None,
@@ -71,6 +80,30 @@ class Linear:
         self.tags = tuple(tags)
         self.tag_coef = np.ascontiguousarray(tag_coef, dtype=np.float64)
         self.tag_intercept = [float(b) for b in tag_intercept]
+        self._index_words()
+
+    def _index_words(self) -> None:
+        """The vocabulary as numbers, to read a text with NumPy: a number for each word of a
+        term (`words`), the column of each word that is a term on its own (`word_columns`, -1
+        for one found only in pairs), and each pair of words as one number (first × how many
+        words + second: `pair_keys`, in order) with its column (`pair_columns`)."""
+        split = [term.split(" ") for term in self.terms]
+        self.words: dict[str, int] = {}
+        for grams in split:
+            for gram in grams:
+                self.words.setdefault(gram, len(self.words))
+        columns = np.full(len(self.words), -1, dtype=np.intp)
+        pairs: dict[int, int] = {}
+        n = max(len(self.words), 1)
+        for j, grams in enumerate(split):
+            if len(grams) == 1:
+                columns[self.words[grams[0]]] = j
+            elif len(grams) == 2:
+                pairs[self.words[grams[0]] * n + self.words[grams[1]]] = j
+        self.word_columns = columns
+        keys = sorted(pairs)
+        self.pair_keys = np.array(keys, dtype=np.int64)
+        self.pair_columns = np.array([pairs[k] for k in keys], dtype=np.intp)
 
     @classmethod
     def of_fitted(cls, vectorizer: Any, classifier: Any, tag_classifiers: Mapping[str, Any]) -> Linear:
@@ -101,20 +134,23 @@ class Linear:
         whole divided by its length (the sum of squares added in column order, as scikit-learn
         does)."""
         tokens = _TOKEN.findall(text.lower())
-        vocabulary = self.vocabulary
-        counts: dict[int, int] = {}
-        for gram in (*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))):
-            j = vocabulary.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        columns = np.array(sorted(counts), dtype=np.intp)
-        values = np.array([counts[j] for j in columns.tolist()], dtype=np.float64)
+        ids = np.fromiter(map(self.words.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        known = ids[ids >= 0]
+        words = self.word_columns[known]
+        found = [words[words >= 0]]
+        first, second = ids[:-1], ids[1:]
+        both = (first >= 0) & (second >= 0)
+        if both.any() and len(self.pair_keys):
+            keys = first[both] * max(len(self.word_columns), 1) + second[both]
+            at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+            found.append(self.pair_columns[at[self.pair_keys[at] == keys]])
+        columns, counts = np.unique(np.concatenate(found), return_counts=True)
+        columns = columns.astype(np.intp)
+        values = counts.astype(np.float64)
         np.log(values, out=values)
         values += 1.0
         values *= self.idf[columns]
-        total = 0.0
-        for v in values.tolist():
-            total += v * v
+        total = _in_order(values * values)
         if total != 0.0:
             values /= math.sqrt(total)
         return Row(columns, values)
@@ -123,19 +159,22 @@ class Linear:
     def _decision(row: Row, coef: np.ndarray, intercept: float) -> float:
         """The dot product, added in column order (as SciPy's sparse product does), and the
         intercept."""
-        total = 0.0
-        for v, c in zip(row.values.tolist(), coef[row.columns].tolist(), strict=True):
-            total += v * c
-        return total + intercept
+        return _in_order(row.values * coef[row.columns]) + intercept
 
     def probability(self, row: Row) -> float:
         """The relevance model's probability that the article is relevant."""
         return _logistic(self._decision(row, self.coef, self.intercept))
 
     def tag_probabilities(self, row: Row) -> dict[str, float]:
-        """Each learned tag's probability (slug: 0–1)."""
-        return {slug: _logistic(self._decision(row, coef, b))
-                for slug, coef, b in zip(self.tags, self.tag_coef, self.tag_intercept, strict=True)}
+        """Each learned tag's probability (slug: 0–1): every tag's products at once, each tag's
+        added in column order."""
+        if not self.tags:
+            return {}
+        if not len(row.columns):
+            return {slug: _logistic(0.0 + b) for slug, b in zip(self.tags, self.tag_intercept, strict=True)}
+        totals = np.add.accumulate(self.tag_coef[:, row.columns] * row.values, axis=1)[:, -1].tolist()
+        return {slug: _logistic(total + b)
+                for slug, total, b in zip(self.tags, totals, self.tag_intercept, strict=True)}
 
     def parts(self, row: Row) -> list[tuple[str, float]]:
         """Each word or phrase of the row with its part of the relevance model's log-odds, in
@@ -143,6 +182,17 @@ class Linear:
         terms = self.terms
         return [(terms[j], v * c) for j, v, c in zip(row.columns.tolist(), row.values.tolist(),
                                                      self.coef[row.columns].tolist(), strict=True)]
+
+    def weighed(self, row: Row, n: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The `n` words or phrases with the largest parts for relevance, largest first, and the
+        `n` with the largest against, as sorting `parts` by part (a stable sort: equal parts in
+        column order) and reading it from either end gives them."""
+        products = row.values * self.coef[row.columns]
+        order = np.argsort(products, kind="stable")
+        terms, columns = self.terms, row.columns
+        against = [(terms[columns[i]], float(products[i])) for i in order[:n].tolist() if products[i] < 0]
+        ahead = order[::-1][:n].tolist()
+        return [(terms[columns[i]], float(products[i])) for i in ahead if products[i] > 0], against
 
     # -- the file --------------------------------------------------------------------------------
 

@@ -364,6 +364,9 @@ class RelevanceRules:
 
     def _read(self, view: View, senses: dict[str, str], in_view: str) -> list[_Reading]:
         chemo_in_doc = view.has(self.chemo)
+        # a sentence without any of the terms read below adds nothing to its part's reading
+        read = view.sentences_naming(self.cells, self.procedure, self.diseases, self.ms, self.weak_procedure,
+                                     self.weak_with_ms, self.steps, self.places, self.centres, self.options)
         readings = []
         for part in view.parts:
             chemo = chemo_in_doc if part.where == "title" else view.has(self.chemo, part.start, part.text)
@@ -371,7 +374,9 @@ class RelevanceRules:
             reading = _Reading(part)
             items = list_items(part.sentences)
             for n, sentence in enumerate(part.sentences):
-                self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items, bool(in_view))
+                if sentence.start in read:
+                    self._read_sentence(view, reading, n, sentence, senses, weak_ok, n in items,
+                                        bool(in_view))
             if in_view == "named" and all(m.kind == "step" for m in reading.procedure):
                 reading.procedure = []  # steps where the procedure is not named
             readings.append(reading)

@@ -179,11 +179,15 @@ class Plan:
     stands, when those are few: `first_characters`). The regex itself is then tried only
     at those places, in order, the way `finditer` would: the same matches."""
 
-    __slots__ = ("context_free", "exact", "first", "keys", "others")
+    __slots__ = ("context_free", "exact", "first", "heads", "keys", "others", "prefixes")
 
     def __init__(self, keys: set[tuple[str, bool]], others: list[str], flags: int):
         self.exact = not flags & re.IGNORECASE
         self.keys = tuple(sorted(keys))
+        # the keys that are a word's whole head in the index (KEY letters, or a whole shorter
+        # word), looked up together against a text's heads; the shorter ones that start words
+        self.heads = frozenset(k for k, whole in self.keys if len(k) == KEY or whole)
+        self.prefixes = tuple(k for k, whole in self.keys if not (len(k) == KEY or whole))
         # no lookaround or anchor: whether they match at a place depends only on the words there
         self.context_free = not any(_CONTEXT.search(r) for r in others)
         joined = "|".join(f"(?:{r})" for r in others)
@@ -526,6 +530,18 @@ class WordIndex:
             else:
                 key = head.lower()
             self.loose[key] = self.loose[key] + places if key in self.loose else places
+
+    def plan_places(self, plan: Plan) -> set[int]:
+        """Where a word starts that one of the plan's keys finds (`places` of each key, and
+        every place a loose key may be, `anywhere`): the plan's heads that the text has are
+        found at once, not looked up one by one."""
+        index = self.exact if plan.exact else self.loose
+        found = set() if plan.exact else set(self.anywhere)
+        for head in index.keys() & plan.heads:
+            found.update(index[head])
+        for key in plan.prefixes:
+            found.update(self.places(key, plan.exact))
+        return found
 
     def places(self, key: str, exact: bool, whole: bool = False) -> list[int]:
         """Where a word starts with the key (in lower case, unless exact), or is the key (whole);

@@ -111,7 +111,7 @@ class View:
 
     def _mentions_of(self, terms: Terms) -> dict[int, list[tuple[int, int]]]:
         found: dict[int, list[tuple[int, int]]] = {}
-        for a, b, exact in self.matches(terms, 0, self.text):
+        for a, b, exact in self._whole(terms):
             i = bisect_right(self._starts, a) - 1
             if i < 0:
                 continue
@@ -132,11 +132,25 @@ class View:
                                                       (terms.exact, terms.exact_plan, True))
                          if pattern is not None])
 
+    def _whole(self, terms: Terms) -> Found:
+        """`matches` in the whole text, once per terms: relevance and tags ask for the same
+        terms' (MS, the kinds of page) several times. Do not change the list it gives."""
+        known = self._whole_matches.get(id(terms))
+        if known is not None and known[0] is terms:
+            return known[1]
+        found = self.matches(terms, 0, self.text)
+        self._whole_matches[id(terms)] = (terms, found)
+        return found
+
+    @cached_property
+    def _whole_matches(self) -> dict[int, tuple[Terms, Found]]:
+        return {}
+
     def spans(self, terms: Terms, sentence: Sentence | None = None,
               shouty: bool = False) -> list[tuple[int, int]]:
         """`terms.spans(text, shouty and sentence.shouty)` for a sentence, or the whole text."""
         if sentence is None:
-            found = self.matches(terms, 0, self.text)
+            found = self._whole(terms)
         else:
             known = self._by_sentence(terms).get(sentence.start)
             if known is not None and known[0] is sentence:
@@ -148,6 +162,14 @@ class View:
         if shouty and sentence and any(exact for _, _, exact in found) and sentence.shouty:
             return [(a, b) for a, b, exact in found if not exact]
         return [(a, b) for a, b, _ in found]
+
+    def sentences_naming(self, *terms: Terms) -> set[int]:
+        """Where the sentences start that have, read alone, a match of any of the terms."""
+        found: set[int] = set()
+        for each in terms:
+            if each:
+                found.update(self._by_sentence(each))
+        return found
 
     def named(self, terms: Terms) -> bool:
         """Does any sentence, read alone, have a match of the terms?"""
@@ -232,11 +254,7 @@ class View:
         """Where in the text a word starts with one of the plan's keys (offsets within the text)."""
         places = self._plan_places.get(plan)
         if places is None:
-            words = self._words
-            found = set() if plan.exact else set(words.anywhere)
-            for key, whole in plan.keys:
-                found.update(words.places(key, plan.exact, whole))
-            places = self._plan_places[plan] = sorted(found)
+            places = self._plan_places[plan] = sorted(self._words.plan_places(plan))
         if start == 0 and len(text) == len(self.text):
             return places
         end = start + len(text)

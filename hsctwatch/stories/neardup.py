@@ -19,19 +19,22 @@ looked (in the order of the store's story lock, Story.signature_seq).
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import re
 import threading
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
-from hsctwatch.stories.models import Store, Story
+if TYPE_CHECKING:  # the worker process, which makes signatures only, does without the store's modules
+    from sqlalchemy.orm import Session
+
+    from hsctwatch.stories.models import Store
 
 NUM_PERM = 128
 SHINGLE = 4
@@ -76,8 +79,11 @@ class Match(NamedTuple):
     reason: str  # "near-duplicate" | "partial-copy"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     if size < 1:
         return {" ".join(words[i:i + size]).encode() for i in range(max(len(words) - size + 1, 0))}
     return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
@@ -97,14 +103,30 @@ def from_hashvalues(hashvalues: np.ndarray) -> LeanMinHash:
 
 @functools.lru_cache(maxsize=16)
 def _signature(text: str) -> LeanMinHash | None:
-    grams = shingles(text)
+    grams = _shingle_bytes(text)
     if len(grams) < MIN_SHINGLES:
         return None
     template = _empty()  # the permutations a MinHash of this seed makes, made once
+    # the shingles hashed as datasketch's default (sha1_hash32) would, in one pass, not one call
+    # each; datasketch then applies its permutations to those values (hashfunc=int: as they are)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
-                      scheme=template.scheme)
-    minhash.update_batch(list(grams))
+                      scheme=template.scheme, hashfunc=int)
+    minhash.update_batch(_sha1_hash32(grams).tolist())
     return LeanMinHash(minhash)
+
+
+def _shingle_bytes(text: str) -> set[bytes]:
+    """`shingles`, each word encoded once rather than each shingle (UTF-8 of the joined words is
+    the join of their UTF-8): the same set."""
+    words = [w.encode() for w in _WORD.findall(text.lower())]
+    return {b" ".join(gram) for gram in zip(*(words[i:] for i in range(SHINGLE)), strict=False)}
+
+
+def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
+    """datasketch.hashfunc.sha1_hash32 of each value (the first 4 bytes of its SHA-1, little
+    endian), read as one array."""
+    sha1 = hashlib.sha1
+    return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
 
 
 @functools.cache
@@ -114,7 +136,20 @@ def _empty() -> MinHash:
 
 def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
-    consecutive shingle hashes, the smallest. Stable across processes and versions of Python."""
+    consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
+    The dedup stage's partial-copy check and the store stage's indexing ask for the same text's:
+    the last few are kept (read-only)."""
+    return _fingerprints(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprints(text: str) -> np.ndarray:
+    prints = _winnow(text)
+    prints.flags.writeable = False
+    return prints
+
+
+def _winnow(text: str) -> np.ndarray:
     words = re.findall(r"\w+", text.lower())[:OPENING_WORDS]
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
@@ -147,25 +182,36 @@ def partial_copy(a: str, b: str) -> float:
     return _contained(a, _grams(a), b, _grams(b))
 
 
-def _grams(text: str) -> set[tuple[str, ...]]:
+Grams = set[tuple[str, ...]]
+
+
+def _grams(text: str) -> Grams:
     """`shingles` as tuples of words, for counting what two texts share: the same sets (words
     hold no spaces, so joining them tells no two apart that the tuples do not), made without
     joining and encoding each one."""
-    words = re.findall(r"\w+", text.lower())
+    words = _WORD.findall(text.lower())
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: set[tuple[str, ...]], b: str, second: set[tuple[str, ...]]) -> float:
-    """`partial_copy` of two texts whose shingles are already made."""
+def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
+    """`partial_copy` of two texts whose shingles are already made (the longer's lede is made
+    only for a pair sharing enough to need it)."""
     short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
-    lede = _grams(" ".join(re.findall(r"\w+", long_text)[:LEDE_WORDS]))
-    if shared < MIN_SHARED or not lede or len(lede & short) < LEDE_SHARE * len(lede):
+    if shared < MIN_SHARED:
+        return 0.0
+    lede = _lede(long_text)
+    if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
+
+
+def _lede(text: str) -> Grams:
+    """The shingles of a text's first LEDE_WORDS words (the words found up to there only)."""
+    return _grams(" ".join(m.group() for m in itertools.islice(_WORD.finditer(text), LEDE_WORDS)))
 
 
 class NearDuplicateIndex:
@@ -211,6 +257,10 @@ class NearDuplicateIndex:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
         by this process or any other; returns how many. Cheap when there are none (one indexed
         query)."""
+        from sqlalchemy import select
+
+        from hsctwatch.stories.models import Story
+
         rows = session.execute(select(Story.id, Story.minhash, Story.signature_seq)
                                .where(Story.signature_seq > self.seq).order_by(Story.signature_seq)).all()
         with self.lock:
@@ -231,6 +281,10 @@ class NearDuplicateIndex:
     def from_store(cls, store: Store) -> NearDuplicateIndex:
         """Load every stored signature and fingerprints; hash (and save) the texts stored
         without them (before a version that kept them, or never hashed)."""
+        from sqlalchemy import func, select, update
+
+        from hsctwatch.stories.models import Story
+
         with store.session() as session:
             count = session.scalar(select(func.count()).select_from(Story)) or 0
             index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
@@ -452,6 +506,10 @@ def _band_keys(matrix: np.ndarray) -> np.ndarray:
 
 def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
     """The texts of some stored stories, by id."""
+    from sqlalchemy import select
+
+    from hsctwatch.stories.models import Story
+
     with store.session() as session:
         return {int(i): t or "" for i, t in session.execute(select(Story.id, Story.text)
                                                             .where(Story.id.in_(list(ids))))}
