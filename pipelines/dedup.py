@@ -46,8 +46,10 @@ class DedupPipeline:
 
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
-        with self.store.session() as session:
-            self.index.refresh(session)  # what other processes stored meanwhile
+        group = self.store.open_group()
+        with self.store.in_group() as session:  # this process's uncommitted stories too
+            if group is None:  # while a group holds the story lock, no other process stores one
+                self.index.refresh(session)  # what other processes stored meanwhile
             match = find_story(session, item)
         if match is None and item.get("text"):
             near = near_match(self.index, item["text"], item_signature(self, item))
@@ -68,7 +70,7 @@ class DedupPipeline:
         return item
 
     def _translation(self, item: Article, story_id: int) -> bool:
-        with self.store.session() as session:
+        with self.store.in_group() as session:
             return is_translation(session, item, story_id)
 
 

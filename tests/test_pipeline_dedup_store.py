@@ -43,6 +43,10 @@ class Pipeline:
         item = Article(**defaults)
         return self.store.process_item(self.dedup.process_item(item))
 
+    def close(self) -> None:
+        """The crawl's end: the open group of stories is committed."""
+        self.store.close_spider()
+
     def stat(self, key: str) -> int:
         return int(self.crawler.stats.get_value(key) or 0)
 

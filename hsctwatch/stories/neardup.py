@@ -267,6 +267,27 @@ class NearDuplicateIndex:
                 self.seq = max(self.seq, int(seq or 0))
         return len(rows)
 
+    def restore(self, session: Session, ids: Iterable[int]) -> None:
+        """Index some stories as the store holds them (after a transaction that re-indexed them
+        was undone): their stored signatures, or none."""
+        ids = sorted(set(ids))
+        if not ids:
+            return
+        stored = dict(session.execute(select(Story.id, Story.minhash).where(Story.id.in_(ids))).all())
+        with self.lock:
+            for article_id in ids:
+                self._remove(article_id)
+                blob = stored.get(article_id)
+                if blob and len(blob) >= _SIGNATURE_BYTES:
+                    prints = np.frombuffer(blob[_SIGNATURE_BYTES:], dtype=np.uint32)
+                    self._index_row(self._append(article_id, from_bytes(blob), prints), prints)
+
+    def forget_since(self, seq: int) -> None:
+        """Signatures numbered after `seq` were not committed after all: the next refresh loads
+        what others store under those numbers."""
+        with self.lock:
+            self.seq = min(self.seq, seq)
+
     def seen(self, seq: int) -> None:
         """This process committed signatures numbered `seq`, after loading every earlier one."""
         with self.lock:
@@ -497,7 +518,7 @@ def _band_keys(matrix: np.ndarray) -> np.ndarray:
 
 def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
     """The texts of some stored stories, by id."""
-    with store.session() as session:
+    with store.in_group() as session:  # this process's uncommitted stories too
         return {int(i): t or "" for i, t in session.execute(select(Story.id, Story.text)
                                                             .where(Story.id.in_(list(ids))))}
 
