@@ -60,6 +60,8 @@ class DedupPipeline:
         if match is not None and match.reason != "same-url" and self._translation(item, match.article_id):
             self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
             match = None
+        if group is not None and group is self.store.open_group():
+            group.checked[id(item)] = self.index.generation  # the store stage need not ask again
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":

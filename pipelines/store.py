@@ -82,7 +82,8 @@ class StorePipeline:
              indexed: list[int]) -> tuple[str, int]:
         """Store one item in the group's transaction; the ids of the stories it re-indexed go to
         `indexed`."""
-        if not is_unchanged(session, item):
+        checked = group.checked.pop(id(item), None)
+        if not is_unchanged(session, item) and checked != self.index.generation:
             match = self.check_again(session, item, match)
         # a new story's signature goes into its INSERT (the dedup stage hashed its text)
         minhash = item_signature(None, item) if match is None else None

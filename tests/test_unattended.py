@@ -44,9 +44,9 @@ def test_a_killed_run_loses_nothing_and_the_next_finishes_without_duplicates(tmp
     again."""
     with SampleSites(port=0, delay=0.15) as sites:
         config = tmp_path / "hsct-watch.toml"
-        config.write_text(sites.config_toml(store_url).replace(
-            "[scrapy]\n", "[scrapy]\nHSCTWATCH_STORE_GROUP_SECONDS = 2\nHSCTWATCH_STORE_GROUP_ITEMS = 1000\n", 1),
-            encoding="utf-8")
+        groups = "HSCTWATCH_STORE_GROUP_SECONDS = 2\nHSCTWATCH_STORE_GROUP_ITEMS = 1000\n"
+        config.write_text(sites.config_toml(store_url).replace("[scrapy]\n", "[scrapy]\n" + groups, 1),
+                          encoding="utf-8")
         run = subprocess.Popen([sys.executable, "-m", "hsctwatch", "--config", str(config), "run"],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)

@@ -411,6 +411,9 @@ class StoryGroup:
         self.items = 0
         self.seq: int | None = None  # the story lock's number, once taken (Store.lock_stories)
         self.callbacks: list[Callable[[bool], None]] = []
+        # the items the dedup stage checked in this group (by id()), with the near-duplicate
+        # index's generation then: while no story changed since, the answer holds
+        self.checked: dict[int, int] = {}
         if session.get_bind().dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 

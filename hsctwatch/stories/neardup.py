@@ -64,6 +64,7 @@ LEDE_WORDS = 40
 LEDE_SHARE = 0.5
 MAX_CANDIDATES = 5  # the stories sharing most fingerprints whose texts are compared
 COMMON_PRINT = 200  # a fingerprint in more stories than this is a stock phrase: it is skipped
+GRAMS_KEPT = 128  # the shingles of the stories last compared as partial copies, by id
 ANSWERS_KEPT = 64  # find_copy's last answers, by text: the items between the dedup and store stages
 _SIGNATURE_BYTES = NUM_PERM * 8
 _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
@@ -192,17 +193,18 @@ def _grams(text: str) -> Grams:
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
-    """`partial_copy` of two texts whose shingles are already made (the longer's lede is made
-    only for a pair sharing enough to need it)."""
-    short, long_text = (first, b) if len(first) <= len(second) else (second, a)
+def _contained(a: str, first: Grams, b: str, second: Grams,
+               ledes: tuple[Grams | None, Grams | None] = (None, None)) -> float:
+    """`partial_copy` of two texts whose shingles are already made (and their ledes, `_lede`,
+    where known; else the longer's is made only for a pair sharing enough to need it)."""
+    short, long_text, lede = (first, b, ledes[1]) if len(first) <= len(second) else (second, a, ledes[0])
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
     if shared < MIN_SHARED:
         return 0.0
-    lede = _lede(long_text)
+    lede = _lede(long_text) if lede is None else lede
     if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
@@ -251,6 +253,7 @@ class NearDuplicateIndex:
         # text holds while it is the same (the store stage asks again what the dedup stage asked)
         self.generation = 0
         self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
+        self._grams_kept: dict[int, tuple[str, Grams, Grams]] = {}
 
     def refresh(self, session: Session) -> int:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
@@ -467,10 +470,27 @@ class NearDuplicateIndex:
             return None
         stored = self.texts(candidates)
         mine = _grams(text)  # once, not once per candidate
-        scored = [(_contained(text, mine, other, _grams(other)), i)
-                  for i, other in ((i, stored.get(i) or "") for i in candidates)]
+        scored = []
+        for story_id in candidates:
+            other = stored.get(story_id) or ""
+            grams, lede = self._stored_grams(story_id, other)
+            scored.append((_contained(text, mine, other, grams, (None, lede)), story_id))
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
+
+    def _stored_grams(self, story_id: int, text: str) -> tuple[Grams, Grams]:
+        """A stored story's shingles and those of its lede: kept for the GRAMS_KEPT stories last
+        compared (a story that shares a stock paragraph is a candidate again and again), while
+        its text is the same."""
+        with self.lock:
+            kept = self._grams_kept.pop(story_id, None)
+        if kept is None or kept[0] != text:
+            kept = (text, _grams(text), _lede(text))
+        with self.lock:
+            self._grams_kept[story_id] = kept
+            if len(self._grams_kept) > GRAMS_KEPT:
+                self._grams_kept.pop(next(iter(self._grams_kept)))
+        return kept[1], kept[2]
 
     def _print_candidates(self, prints: np.ndarray) -> dict[int, int]:
         """How many of the fingerprints each stored story shares (a fingerprint common to more
