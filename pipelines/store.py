@@ -33,6 +33,7 @@ from pipelines.dedup import is_translation, item_signature, near_match
 #: is held meanwhile: other processes' store stages wait for it about this long at most).
 GROUP_ITEMS = 200
 GROUP_SECONDS = 1.0
+WAKE = 0.1  # seconds between looks at an idle group
 LOST = "hsctwatch/store/lost"  # items of a group that could not be committed
 
 
@@ -74,9 +75,14 @@ class StorePipeline:
         item["outcome"] = outcome
         item["story_id"] = article_id
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
-        if group.items >= self.group_items or group.age >= self.group_seconds:
+        if self.full(group):
             self.store.commit_group()
         return item
+
+    def full(self, group: StoryGroup) -> bool:
+        """Should the group commit now: full, old enough, or another process waits for it."""
+        return (group.items >= self.group_items or group.age >= self.group_seconds
+                or self.store.others_wait(group))
 
     def save(self, session: Session, group: StoryGroup, item: Article, match: StoryMatch | None,
              indexed: list[int]) -> tuple[str, int]:
@@ -144,11 +150,24 @@ class StorePipeline:
             pass
 
     def commit_later(self, group: StoryGroup) -> None:
+        """While no item comes, look every tenth of a second whether the group should commit."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # called directly, outside a crawl: the next item or a read commits it
             return
-        loop.call_later(self.group_seconds, self.store.commit_group, group)
+        loop.call_later(min(WAKE, self.group_seconds), self.wake, group)
+
+    def wake(self, group: StoryGroup) -> None:
+        if self.store.open_group() is not group:
+            return  # committed meanwhile
+        try:
+            full = self.full(group)
+        except SQLAlchemyError:  # the store is gone: committing the group tells what was lost
+            full = True
+        if full:
+            self.store.commit_group(group)
+        else:
+            self.commit_later(group)
 
     def check_again(self, session: Session, item: Article, match: StoryMatch | None) -> StoryMatch | None:
         """The dedup stage's answer, brought up to date under the lock: a story another process

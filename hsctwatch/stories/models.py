@@ -566,6 +566,14 @@ class Store:
             group = _GROUPS[self.url] = StoryGroup(self._sessions(), self.url)
         return group
 
+    def others_wait(self, group: StoryGroup) -> bool:
+        """Whether another transaction waits for one the group holds (the story lock, on
+        PostgreSQL: the processes of a cluster), so that it commits now, not when it is full.
+        SQLite does not tell: its time limit is what another process waits, at most."""
+        if self.engine.dialect.name != "postgresql":
+            return False
+        return bool(group.session.execute(_BLOCKED).scalar())
+
     def open_group(self) -> StoryGroup | None:
         """The process's open group of stories for this store, if one is open."""
         return _GROUPS.get(self.url)
@@ -745,6 +753,9 @@ def _on_a_server(url: str) -> bool:
         return False
 
 
+#: Does this transaction hold a lock another waits for (PostgreSQL)
+_BLOCKED = text("SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+                "WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))")
 _OPEN: dict[str, Store] = {}
 _GROUPS: dict[str, StoryGroup] = {}  # by store URL: the process's open group of stories
 _WAIT = {"seconds": 30.0}
