@@ -125,7 +125,9 @@ class RunRecorder:
         if self.row_id is None:
             return
         stats = self.crawler.stats
-        with self.store.session() as session:
+        # progress is committed with the process's open group of stories (the figures at the end
+        # in a transaction of their own, after it)
+        with self.store.session() if finished else self.store.in_group() as session:
             row = session.get(SourceRun, self.row_id)
             if row is None:
                 return
