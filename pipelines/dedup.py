@@ -46,10 +46,8 @@ class DedupPipeline:
 
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
-        group = self.store.open_group()
-        with self.store.in_group() as session:  # this process's uncommitted stories too
-            if group is None:  # while a group holds the story lock, no other process stores one
-                self.index.refresh(session)  # what other processes stored meanwhile
+        with self.store.session() as session:
+            self.index.refresh(session)  # what other processes stored meanwhile
             match = find_story(session, item)
         if match is None and item.get("text"):
             near = near_match(self.index, item["text"], item_signature(self, item))
@@ -60,8 +58,6 @@ class DedupPipeline:
         if match is not None and match.reason != "same-url" and self._translation(item, match.article_id):
             self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
             match = None
-        if group is not None and group is self.store.open_group():
-            group.checked[id(item)] = self.index.generation  # the store stage need not ask again
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -72,7 +68,7 @@ class DedupPipeline:
         return item
 
     def _translation(self, item: Article, story_id: int) -> bool:
-        with self.store.in_group() as session:
+        with self.store.session() as session:
             return is_translation(session, item, story_id)
 
 

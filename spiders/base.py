@@ -117,7 +117,7 @@ class SourceSpider(scrapy.Spider):
         store = crawl_store(self.crawler)
         if store is None:
             return False
-        with store.in_group() as session:  # leaves the process's group of stories open
+        with store.session() as session:
             last_seen = session.scalar(select(Copy.last_seen).where(Copy.url_key == url_key(url)))
         return last_seen is not None and when <= last_seen
 

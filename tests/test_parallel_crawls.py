@@ -50,7 +50,6 @@ def child(store_url: str, process: int, start_at: float) -> None:
         pipeline(url=f"https://outlet{process}.example.org/story/{number}/", source=f"outlet{process}",
                  title=f"Story {number}", text=copy_text(number, process),
                  published=datetime(2026, 3, 1 + process, tzinfo=UTC))
-    pipeline.close()
     print(pipeline.stat("hsctwatch/store/found_under_lock"))
 
 

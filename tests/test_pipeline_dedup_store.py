@@ -43,10 +43,6 @@ class Pipeline:
         item = Article(**defaults)
         return self.store.process_item(self.dedup.process_item(item))
 
-    def close(self) -> None:
-        """The crawl's end: the open group of stories is committed."""
-        self.store.close_spider()
-
     def stat(self, key: str) -> int:
         return int(self.crawler.stats.get_value(key) or 0)
 
@@ -257,14 +253,3 @@ def test_a_translation_is_its_own_story_even_when_its_page_points_at_the_origina
     assert (english.language, translated.language) == ("en", "es")
     assert translated.link == spanish and count(store, Copy) == 2
     assert pipeline.stat("hsctwatch/dedup/translation_kept_apart") == 1
-
-
-def test_a_dry_run_reads_the_open_group_after_committing_it(pipeline: Pipeline, store: Store) -> None:
-    """`reprocess --dry-run` (Store.trial) right after a crawl in the same process sees its
-    stories: the process's open group is committed first, and the trial's rollback keeps them."""
-    pipeline(url=NEWS)
-    assert store.open_group() is not None  # stored in the group, not committed yet
-    with store.trial() as session:
-        assert store.open_group() is None
-        assert session.scalar(select(func.count()).select_from(Story)) == 1
-    assert count(store, Story) == 1 and count(store, Copy) == 1

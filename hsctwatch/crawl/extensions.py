@@ -125,9 +125,7 @@ class RunRecorder:
         if self.row_id is None:
             return
         stats = self.crawler.stats
-        # progress is committed with the process's open group of stories (the figures at the end
-        # in a transaction of their own, after it)
-        with self.store.session() if finished else self.store.in_group() as session:
+        with self.store.session() as session:
             row = session.get(SourceRun, self.row_id)
             if row is None:
                 return

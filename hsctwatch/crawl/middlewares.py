@@ -3,9 +3,8 @@ requests across runs — a feed, sitemap, listing or page that has not changed s
 complete run costs a 304.
 
 Validators (ETag, Last-Modified) are kept in the store, not in one run's JOBDIR, and are saved
-only when a source's crawl finishes, after its stories are committed (the store stage commits
-them in groups): a run killed half-way has not stored all it fetched, so the next run must fetch
-it again in full.
+only when a source's crawl finishes: a run killed half-way has not processed what it fetched,
+so the next run must fetch it again in full.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from hsctwatch.crawl.storage import required_store
 from hsctwatch.stories.models import Store, Validator, utcnow
 
 UNCONDITIONAL = "hsctwatch_unconditional"
-LOST = "hsctwatch/store/lost"  # items of the source the store stage could not commit
 
 
 class Skipped(IgnoreRequest):
@@ -55,7 +53,7 @@ class ConditionalRequestsMiddleware:
         if request.method != "GET" or request.meta.get(UNCONDITIONAL) or request.meta.get(
                 "dont_obey_robotstxt"):
             return None
-        with self.store.in_group() as session:  # leaves the process's group of stories open
+        with self.store.session() as session:
             row = session.get(Validator, request.url)
             if row is None:
                 return None
@@ -79,8 +77,8 @@ class ConditionalRequestsMiddleware:
         return response
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason != "finished" or not self.seen or self.crawler.stats.get_value(LOST):
-            return  # a stored story was lost (pipelines.store): fetched again, in full, next run
+        if reason != "finished" or not self.seen:
+            return
         now = utcnow()
         with self.store.session() as session:
             for url, (etag, last_modified) in self.seen.items():

@@ -47,9 +47,6 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 HSCTWATCH_ALLOW_PRIVATE = False  # [crawl] allow_private: any source may reach private addresses
 
 # -- the pipeline: one concern per stage, with gaps for new stages ---------------------------
-# the store stage commits its stories in groups: after this many, or this many seconds (pipelines.store)
-HSCTWATCH_STORE_GROUP_ITEMS = 200
-HSCTWATCH_STORE_GROUP_SECONDS = 1.0
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.extract.ExtractPipeline": 200,

@@ -8,14 +8,13 @@ told by rel=canonical, then an attribution line, then the earliest publication d
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import TextClause, bindparam, select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from hsctwatch.stories.models import Copy, Source, Story, Tag, new_guid, utcnow
@@ -43,29 +42,21 @@ def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
         checks.append(("feed-guid", "guid", item["guid"]))
     if item.get("content_hash"):
         checks.append(("identical-text", "content_hash", item["content_hash"]))
-    query = _first_copy(tuple(column for _, column, _ in checks))
-    found = session.execute(query, {f"v{n}": value for n, (_, _, value) in enumerate(checks)}).first()
-    return StoryMatch(int(found[1]), checks[int(found[0])][0]) if found is not None else None
-
-
-@functools.cache
-def _first_copy(columns: tuple[str, ...]) -> TextClause:
-    """The checks of `find_story` in one statement, not one each: for each column in turn, the
-    story of the first copy with its value (the statement `_COPY_BY` has for it), and of those
-    found, the first check's."""
-    parts = [f"SELECT * FROM (SELECT {n} AS pos, article_id FROM {Copy.__tablename__} "
-             f"WHERE {column} = :v{n}{_ONLY_SET.get(column, '')} LIMIT 1) AS check{n}"
-             for n, column in enumerate(columns)]
-    return text(" UNION ALL ".join(parts) + " ORDER BY pos LIMIT 1")
+    for reason, column, value in checks:
+        found = session.execute(_COPY_BY[column], {"value": value}).scalar()
+        if found is not None:
+            return StoryMatch(found, reason)
+    return None
 
 
 #: The story of the first copy whose column has a value: the query `select(Copy.article_id)
 #: .where(column == value).limit(1)` would send, as plain SQL (made once, not for every item).
-# only copies that have one are indexed (hsctwatch.stories.models.Copy)
-_ONLY_SET = {column: f" AND {column} != ''" for column in ("rel_canonical", "guid")}
 _COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__tablename__} "
-                         f"WHERE {Copy.__tablename__}.{column} = :value{_ONLY_SET.get(column, '')} LIMIT 1")
-            for column in ("url_key", "content_hash", "rel_canonical", "guid")}
+                         f"WHERE {Copy.__tablename__}.{column} = :value{also} LIMIT 1")
+            for column, also in (("url_key", ""), ("content_hash", ""),
+                                 # only copies that have one are indexed (hsctwatch.stories.models.Copy)
+                                 ("rel_canonical", " AND copies.rel_canonical != ''"),
+                                 ("guid", " AND copies.guid != ''"))}
 
 
 def is_unchanged(session: Session, item: Mapping[str, Any]) -> bool:

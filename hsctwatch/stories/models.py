@@ -15,9 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import logging
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,8 +56,6 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 from hsctwatch.urls import url_key
-
-log = logging.getLogger(__name__)
 
 STATUSES = ("new", "approved", "rejected")
 MAX_ID = 2**63 - 1  # the largest row id a database stores; a bigger number names no row
@@ -393,63 +389,6 @@ def new_guid(canonical_url: str, first_seen: datetime) -> str:
     return f"tag:hsct-watch,{first_seen:%Y}:{digest}"
 
 
-class StoryGroup:
-    """One transaction in which a process stores many stories, committed after a number of
-    them, after some seconds, and when a source's crawl ends — before its validators (ETag,
-    Last-Modified) are saved, so a run killed with a group open loses only stories whose pages
-    the next run fetches again in full.
-
-    Each story is written inside a savepoint of it (`item`): a story that fails leaves the
-    others. On SQLite the transaction takes the database's write lock as it begins (BEGIN
-    IMMEDIATE: every story writes, and a savepoint must sit inside a real transaction).
-    """
-
-    def __init__(self, session: Session, url: str):
-        self.session = session
-        self.url = url
-        self.started = time.monotonic()
-        self.items = 0
-        self.seq: int | None = None  # the story lock's number, once taken (Store.lock_stories)
-        self.callbacks: list[Callable[[bool], None]] = []
-        # the items the dedup stage checked in this group (by id()), with the near-duplicate
-        # index's generation then: while no story changed since, the answer holds
-        self.checked: dict[int, int] = {}
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-
-    @property
-    def age(self) -> float:
-        return time.monotonic() - self.started
-
-    def on_end(self, callback: Callable[[bool], None]) -> None:
-        """`callback(committed)` once the group ends, committed or rolled back."""
-        self.callbacks.append(callback)
-
-    @contextmanager
-    def item(self) -> Iterator[Session]:
-        """One story's writes: kept when the block ends, undone alone on an exception."""
-        with self.session.begin_nested():
-            yield self.session
-        self.items += 1
-
-    def end(self, *, commit: bool) -> None:
-        committed = False
-        try:
-            if commit:
-                self.session.commit()
-                committed = True
-            else:
-                self.session.rollback()
-        except SQLAlchemyError as exc:
-            log.error("could not commit %d stories: %s", self.items, describe_store_error(self.url, exc))
-            with contextlib.suppress(SQLAlchemyError):
-                self.session.rollback()
-        finally:
-            self.session.close()
-        for callback in self.callbacks:
-            callback(committed)
-
-
 class StoreError(Exception):
     """The store can't be used: its folder is missing, it is damaged or locked, its server is
     down, its driver is not installed. str() is one line naming the database and the fix."""
@@ -538,63 +477,14 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back on any exception. The
-        process's open group of stories (`group`) is committed first: what this transaction
-        reads includes them, and its writes never wait for a lock this process holds."""
-        self.commit_group()
+        """A transaction: committed when the block ends, rolled back on any exception."""
         with self._sessions.begin() as session:
             yield session
-
-    @contextmanager
-    def in_group(self) -> Iterator[Session]:
-        """The open group's session, if the process has one (left open: what is written in it
-        is committed with the group), else a transaction of its own. For reads that must see the
-        process's stories not yet committed, and for writes that may wait for them (progress
-        figures): neither commits the group."""
-        group = _GROUPS.get(self.url)
-        if group is not None:
-            yield group.session
-            return
-        with self._sessions.begin() as session:
-            yield session
-
-    def group(self) -> StoryGroup:
-        """The process's open group of stories for this store, opened if none is: one
-        transaction for many stories (the store stage's), committed by `commit_group`."""
-        group = _GROUPS.get(self.url)
-        if group is None:
-            group = _GROUPS[self.url] = StoryGroup(self._sessions(), self.url)
-        return group
-
-    def others_wait(self, group: StoryGroup) -> bool:
-        """Whether another transaction waits for one the group holds (the story lock, on
-        PostgreSQL: the processes of a cluster), so that it commits now, not when it is full.
-        SQLite does not tell: its time limit is what another process waits, at most."""
-        if self.engine.dialect.name != "postgresql":
-            return False
-        return bool(group.session.execute(_BLOCKED).scalar())
-
-    def open_group(self) -> StoryGroup | None:
-        """The process's open group of stories for this store, if one is open."""
-        return _GROUPS.get(self.url)
-
-    def commit_group(self, only: StoryGroup | None = None) -> None:
-        """Commit the process's open group of stories, if there is one (and it is `only`, when
-        given). A group that can't be committed is rolled back and told to its `on_end`
-        callbacks (never raised here: the caller may be a timer, or a component with writes of
-        its own)."""
-        group = _GROUPS.get(self.url)
-        if group is not None and (only is None or group is only):
-            del _GROUPS[self.url]
-            group.end(commit=True)
-
 
     @contextmanager
     def trial(self) -> Iterator[Session]:
         """A transaction that writes nothing and is rolled back: for reporting what a change would
-        do (`reprocess --dry-run`) on any database, while crawls go on. The process's open group
-        of stories is committed first, as for `session`: what is reported includes them."""
-        self.commit_group()
+        do (`reprocess --dry-run`) on any database, while crawls go on."""
         with self._sessions() as session, session.no_autoflush:
             try:
                 yield session
@@ -615,7 +505,6 @@ class Store:
         return int(seq)
 
     def close(self) -> None:
-        self.commit_group()
         self.engine.dispose()
 
     # -- reading ------------------------------------------------------------------------------
@@ -753,11 +642,7 @@ def _on_a_server(url: str) -> bool:
         return False
 
 
-#: Does this transaction hold a lock another waits for (PostgreSQL)
-_BLOCKED = text("SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
-                "WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))")
 _OPEN: dict[str, Store] = {}
-_GROUPS: dict[str, StoryGroup] = {}  # by store URL: the process's open group of stories
 _WAIT = {"seconds": 30.0}
 
 

@@ -46,16 +46,7 @@ MIN_JACCARD = 0.35
 #: LSH bands × rows: a pair at Jaccard 0.35 becomes a candidate with probability 0.84, at 0.48
 #: with 0.99, at 0.05 with 0.005.
 BANDS, ROWS = 42, 3
-KEPT_SIGNATURES = 8192  # signatures kept in memory when the store keeps them all: 4 MB
-#: Rows indexed since the last sort, at most (their band keys are scanned, not searched). When
-#: the sort comes is part of the answers, not only of the speed: a fingerprint in more than
-#: COMMON_PRINT sorted rows is skipped, while rows still waiting give their first COMMON_PRINT,
-#: so sorting sooner changes the partial-copy candidates (after 1,000: 3,412 stories instead of
-#: 3,422 in the benchmark's check crawl).
 RESORT_AFTER = 5000
-PREFIX_BITS = 26  # of each band key, in the sorted array (bits 32-57; the band above, the row below)
-_BAND_BITS = np.arange(BANDS, dtype=np.uint64) << np.uint64(64 - 6)
-_ROW_MASK = np.uint64(0xFFFFFFFF)
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 MIN_SHINGLES = 60  # shorter texts (teasers) are not compared: too little to tell copies apart
 #: Partial copies. Fingerprints come from each text's first OPENING_WORDS words, one per WINDOW
@@ -74,7 +65,6 @@ LEDE_WORDS = 40
 LEDE_SHARE = 0.5
 MAX_CANDIDATES = 5  # the stories sharing most fingerprints whose texts are compared
 COMMON_PRINT = 200  # a fingerprint in more stories than this is a stock phrase: it is skipped
-GRAMS_KEPT = 128  # the shingles of the stories last compared as partial copies, by id
 ANSWERS_KEPT = 64  # find_copy's last answers, by text: the items between the dedup and store stages
 _SIGNATURE_BYTES = NUM_PERM * 8
 _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
@@ -203,18 +193,17 @@ def _grams(text: str) -> Grams:
     return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
-def _contained(a: str, first: Grams, b: str, second: Grams,
-               ledes: tuple[Grams | None, Grams | None] = (None, None)) -> float:
-    """`partial_copy` of two texts whose shingles are already made (and their ledes, `_lede`,
-    where known; else the longer's is made only for a pair sharing enough to need it)."""
-    short, long_text, lede = (first, b, ledes[1]) if len(first) <= len(second) else (second, a, ledes[0])
+def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
+    """`partial_copy` of two texts whose shingles are already made (the longer's lede is made
+    only for a pair sharing enough to need it)."""
+    short, long_text = (first, b) if len(first) <= len(second) else (second, a)
     if not short:
         return 0.0
     long_grams = second if short is first else first
     shared = len(short & long_grams)
     if shared < MIN_SHARED:
         return 0.0
-    lede = _lede(long_text) if lede is None else lede
+    lede = _lede(long_text)
     if not lede or len(lede & short) < LEDE_SHARE * len(lede):
         return 0.0
     return shared / len(short)
@@ -229,42 +218,23 @@ class NearDuplicateIndex:
     """Banded LSH over MinHash signatures, kept compact in numpy arrays.
 
     datasketch's MinHashLSH keeps a Python set per bucket per band: measured at about 9 KB a
-    story, 900 MB for 100k stories. Here every band key of every story is one uint64 in a single
-    sorted array — the band's number, the key's first PREFIX_BITS bits and the story's row — so
-    a lookup is two numpy searches for all bands at once (new stories wait in a small dict until
-    the next re-sort). A story sharing a prefix is a candidate once its whole band key is the
-    same, checked on its signature: the candidates are those of whole keys. The signatures are
-    the store's (`signatures`, read for the few candidates of a lookup), or a matrix in memory
-    for an index without a store. About 340 bytes a story; the fingerprints of the stories'
-    openings, for partial copies, are one more sorted array (with the row of each): about 250.
-    datasketch still makes the signatures.
+    story, 900 MB for 100k stories. Here every signature is one row of a uint32 matrix, and each
+    band's keys a sorted array searched with numpy (new stories wait in a small dict until the
+    next re-sort): about 1 KB a story. datasketch still makes the signatures. The fingerprints
+    of the stories' openings, for partial copies, are one more sorted array (with the row of
+    each): about 250 bytes a story.
     """
 
     def __init__(self, capacity: int = 1024,
-                 texts: Callable[[Iterable[int]], dict[int, str]] | None = None,
-                 signatures: Callable[[Iterable[int]], dict[int, bytes]] | None = None) -> None:
-        # the signatures by row, unless the store keeps them (`signatures`: by id)
-        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32) if signatures is None else None
-        self.signatures = signatures
-        # with the store keeping them, the signatures of the KEPT_SIGNATURES rows appended last
-        # (a crawl's own stories, most candidates of its next pages), each in a slot, in turn
-        self.kept = np.zeros((KEPT_SIGNATURES if signatures else 0, NUM_PERM), dtype=np.uint32)
-        self.kept_row = np.full(len(self.kept), -1, dtype=np.int64)
-        self.kept_slot: dict[int, int] = {}
-        self.kept_next = 0
+                 texts: Callable[[Iterable[int]], dict[int, str]] | None = None) -> None:
+        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
         self.ids = np.zeros(capacity, dtype=np.int64)
         self.rows: dict[int, int] = {}
         self.size = 0
         self.removed: set[int] = set()
-        # band, key prefix and row of every band key, sorted: the first `entries_size` of a
-        # buffer that grows by half when full, then those of rows appended since, up to
-        # `entries_filled` (sorted in place with them: a re-sort makes no second copy)
-        self.entries_buffer = np.zeros(capacity * BANDS, dtype=np.uint64)
-        self.entries_size = self.entries_filled = 0
-        self._last_keys = np.zeros(BANDS, dtype=np.uint64)  # the band keys of the row appended last
-        # the band keys of the rows indexed since the last sort (`_index_row`), and their rows
-        self.pending = np.zeros((RESORT_AFTER + 1, BANDS), dtype=np.uint64)
-        self.pending_row = np.zeros(RESORT_AFTER + 1, dtype=np.int64)
+        self.sorted_keys = np.zeros((BANDS, 0), dtype=np.uint64)
+        self.sorted_rows = np.zeros((BANDS, 0), dtype=np.int32)
+        self.pending: dict[tuple[int, int], list[int]] = {}
         self.pending_rows = 0
         # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
         self.prints = np.zeros(0, dtype=np.uint64)  # fingerprint << 32 | row, sorted
@@ -282,7 +252,6 @@ class NearDuplicateIndex:
         # text holds while it is the same (the store stage asks again what the dedup stage asked)
         self.generation = 0
         self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
-        self._grams_kept: dict[int, tuple[str, Grams, Grams]] = {}
 
     def refresh(self, session: Session) -> int:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
@@ -303,31 +272,6 @@ class NearDuplicateIndex:
                 self.seq = max(self.seq, int(seq or 0))
         return len(rows)
 
-    def restore(self, session: Session, ids: Iterable[int]) -> None:
-        """Index some stories as the store holds them (after a transaction that re-indexed them
-        was undone): their stored signatures, or none."""
-        from sqlalchemy import select
-
-        from hsctwatch.stories.models import Story
-
-        ids = sorted(set(ids))
-        if not ids:
-            return
-        stored = dict(session.execute(select(Story.id, Story.minhash).where(Story.id.in_(ids))).all())
-        with self.lock:
-            for article_id in ids:
-                self._remove(article_id)
-                blob = stored.get(article_id)
-                if blob and len(blob) >= _SIGNATURE_BYTES:
-                    prints = np.frombuffer(blob[_SIGNATURE_BYTES:], dtype=np.uint32)
-                    self._index_row(self._append(article_id, from_bytes(blob), prints), prints)
-
-    def forget_since(self, seq: int) -> None:
-        """Signatures numbered after `seq` were not committed after all: the next refresh loads
-        what others store under those numbers."""
-        with self.lock:
-            self.seq = min(self.seq, seq)
-
     def seen(self, seq: int) -> None:
         """This process committed signatures numbered `seq`, after loading every earlier one."""
         with self.lock:
@@ -343,32 +287,22 @@ class NearDuplicateIndex:
 
         with store.session() as session:
             count = session.scalar(select(func.count()).select_from(Story)) or 0
-            index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store),
-                        signatures=functools.partial(_stored_signatures, store))
+            index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
             # what is stored from here on is loaded by refresh (again, if the scan below sees it)
             index.seq = session.scalar(select(func.max(Story.signature_seq))) or 0
             missing: list[tuple[int, bytes]] = []
             rows = session.execute(select(Story.id, Story.minhash).execution_options(yield_per=2000))
-            for part in rows.partitions():  # streamed: 100k signatures never sit in memory at once
-                blobs = [bytes(blob or b"") for _, blob in part]
-                if all(len(blob) > _SIGNATURE_BYTES for blob in blobs):  # the part at once
-                    first = index._append_rows([int(i) for i, _ in part], np.frombuffer(
-                        b"".join(blob[:_SIGNATURE_BYTES] for blob in blobs), dtype=np.uint64
-                    ).astype(np.uint32).reshape(len(blobs), NUM_PERM))
-                    for row, blob in enumerate(blobs, start=first):
-                        index._add_prints(row, blob[_SIGNATURE_BYTES:])
+            for article_id, blob in rows:  # streamed: 100k signatures never sit in memory twice
+                if blob and len(blob) > _SIGNATURE_BYTES:
+                    row = index._append(article_id, from_bytes(blob))
+                    index._add_prints(row, blob[_SIGNATURE_BYTES:])
                     continue
-                for (article_id, _), blob in zip(part, blobs, strict=True):
-                    if len(blob) > _SIGNATURE_BYTES:
-                        row = index._append(article_id, from_bytes(blob))
-                        index._add_prints(row, blob[_SIGNATURE_BYTES:])
-                        continue
-                    text = session.scalar(select(Story.text).where(Story.id == article_id)) or ""
-                    minhash = signature(text)
-                    if minhash is not None:
-                        prints = fingerprints(text)
-                        index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
-                        missing.append((article_id, to_bytes(minhash, prints)))
+                text = session.scalar(select(Story.text).where(Story.id == article_id)) or ""
+                minhash = signature(text)
+                if minhash is not None:
+                    prints = fingerprints(text)
+                    index._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
+                    missing.append((article_id, to_bytes(minhash, prints)))
             for article_id, data in missing:
                 session.execute(update(Story).where(Story.id == article_id).values(minhash=data))
         index._sort()
@@ -390,8 +324,8 @@ class NearDuplicateIndex:
     def _index_row(self, row: int, prints: np.ndarray) -> None:
         """Make a new row findable: its band keys and fingerprints wait in `pending` and
         `pending_prints` until the next re-sort."""
-        self.pending[self.pending_rows] = self._last_keys
-        self.pending_row[self.pending_rows] = row
+        for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
+            self.pending.setdefault((band, int(key)), []).append(row)
         for key in prints.tolist():
             self.pending_prints.setdefault(key, []).append(row)
         self.pending_rows += 1
@@ -399,40 +333,19 @@ class NearDuplicateIndex:
             self._sort()
 
     def _append(self, article_id: int, hashvalues: np.ndarray, prints: np.ndarray | None = None) -> int:
-        row = self._append_rows([article_id], hashvalues[None, :])
+        if self.size == len(self.matrix):
+            grow = max(1024, self.size)
+            self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
+            self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
+        row = self.size
+        self.generation += 1
+        self.matrix[row] = hashvalues
+        self.ids[row] = article_id
+        self.rows[article_id] = row
+        self.size += 1
         if prints is not None:
             self._add_prints(row, np.asarray(prints, dtype=np.uint32).tobytes())
         return row
-
-    def _append_rows(self, ids: list[int], hashvalues: np.ndarray) -> int:
-        """Append stories (their signatures, rows × NUM_PERM): their band keys wait after the
-        sorted ones until the next sort. Returns the first one's row."""
-        first, count = self.size, len(ids)
-        while self.size + count > len(self.ids):
-            grow = max(1024, len(self.ids))
-            self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
-            if self.matrix is not None:
-                self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
-        self.generation += 1
-        self.ids[first:first + count] = ids
-        if self.matrix is not None:
-            self.matrix[first:first + count] = hashvalues
-        else:
-            self._keep(first, hashvalues)
-        for row, article_id in enumerate(ids, start=first):
-            self.rows[article_id] = row
-        self.size += count
-        keys = _band_keys(hashvalues)
-        self._last_keys = keys[-1]
-        added = _entries(keys, np.arange(first, first + count, dtype=np.uint64)).ravel()
-        filled = self.entries_filled + len(added)
-        if filled > len(self.entries_buffer):
-            grown = np.zeros(max(filled, len(self.entries_buffer) * 3 // 2), dtype=np.uint64)
-            grown[: self.entries_filled] = self.entries_buffer[: self.entries_filled]
-            self.entries_buffer = grown
-        self.entries_buffer[self.entries_filled : filled] = added
-        self.entries_filled = filled
-        return first
 
     def _add_prints(self, row: int, prints: bytes) -> None:
         """A row's fingerprints (uint32 bytes), sorted in with the next _sort."""
@@ -448,11 +361,16 @@ class NearDuplicateIndex:
             self.removed.add(row)
 
     def _sort(self) -> None:
-        """Sort the band keys of the rows appended since the last sort in with the others (in
-        place, no index array)."""
-        self.entries_size = self.entries_filled
-        self.entries.sort()
+        """Sort each band's keys; band by band, so the temporaries stay one band wide."""
+        self.sorted_keys = np.empty((BANDS, self.size), dtype=np.uint64)
+        self.sorted_rows = np.empty((BANDS, self.size), dtype=np.int32)
+        for band in range(BANDS):
+            keys = _keys_of_band(self.matrix[: self.size], band)
+            order = np.argsort(keys, kind="stable")
+            self.sorted_rows[band] = order
+            self.sorted_keys[band] = keys[order]
         self._sort_prints()
+        self.pending.clear()
         self.pending_prints.clear()
         self.pending_rows = 0
 
@@ -472,57 +390,17 @@ class NearDuplicateIndex:
         merged.sort()
         self.prints = merged
 
-    @property
-    def entries(self) -> np.ndarray:
-        return self.entries_buffer[: self.entries_size]
-
-    def _candidates(self, keys: np.ndarray) -> set[int]:
-        """The rows sharing a band key (`_band_keys`) with a signature — for the sorted rows,
-        its prefix: `find_signature` checks the whole key."""
-        low = _entries(keys[None, :], np.zeros(1, dtype=np.uint64))[0]
-        starts = np.searchsorted(self.entries, low, side="left")
-        stops = np.searchsorted(self.entries, low | _ROW_MASK, side="right")
+    def _candidates(self, hashvalues: np.ndarray) -> set[int]:
+        keys = _band_keys(hashvalues[None, :])[0]
         found: set[int] = set()
-        for band in np.flatnonzero(stops > starts).tolist():
-            found.update((self.entries[starts[band]:stops[band]] & _ROW_MASK).tolist())
-        waiting = self.pending_rows
-        if waiting:
-            found.update(self.pending_row[:waiting][(self.pending[:waiting] == keys).any(axis=1)].tolist())
+        for band, key in enumerate(keys):
+            sorted_keys = self.sorted_keys[band]
+            lo = int(np.searchsorted(sorted_keys, key, side="left"))
+            hi = int(np.searchsorted(sorted_keys, key, side="right"))
+            if hi > lo:
+                found.update(self.sorted_rows[band][lo:hi].tolist())
+            found.update(self.pending.get((band, int(key)), ()))
         return found - self.removed
-
-    def _keep(self, first: int, hashvalues: np.ndarray) -> None:
-        """Keep the signatures of rows just appended, in place of the oldest kept."""
-        size = len(self.kept)
-        skip = max(0, len(hashvalues) - size)
-        for row, values in enumerate(hashvalues[skip:], start=first + skip):
-            slot = self.kept_next
-            self.kept_slot.pop(int(self.kept_row[slot]), None)
-            self.kept[slot], self.kept_row[slot], self.kept_slot[row] = values, row, slot
-            self.kept_next = (slot + 1) % size
-
-    def _row_signatures(self, rows: list[int]) -> tuple[list[int], np.ndarray]:
-        """The signatures of some rows: kept in memory, else read from the store (the rows
-        whose story it still has)."""
-        if self.matrix is not None:
-            return rows, self.matrix[rows]
-        assert self.signatures is not None
-        away = [row for row in rows if row not in self.kept_slot]
-        stored = self.signatures([int(self.ids[row]) for row in away]) if away else {}
-        found: list[int] = []
-        values: list[np.ndarray] = []
-        for row in rows:
-            slot = self.kept_slot.get(row)
-            blob = stored.get(int(self.ids[row])) if slot is None else None
-            if slot is not None:
-                values.append(self.kept[slot])
-            elif blob is not None and len(blob) >= _SIGNATURE_BYTES:
-                values.append(from_bytes(blob))
-            else:
-                continue
-            found.append(row)
-        if not found:
-            return found, np.zeros((0, NUM_PERM), dtype=np.uint32)
-        return found, np.stack(values)
 
     def find(self, text: str) -> tuple[int, float] | None:
         """The most similar stored story and its estimated Jaccard similarity, if close enough."""
@@ -532,19 +410,13 @@ class NearDuplicateIndex:
         return self.find_signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
 
     def find_signature(self, hashvalues: np.ndarray) -> tuple[int, float] | None:
-        keys = _band_keys(hashvalues[None, :])[0]
         with self.lock:
-            rows = sorted(self._candidates(keys))
-        if not rows:
-            return None
-        rows, signatures = self._row_signatures(rows)
-        same = (_band_keys(signatures) == keys).any(axis=1)  # a whole band key, not its prefix only
-        rows, signatures = [row for row, ok in zip(rows, same.tolist(), strict=True) if ok], signatures[same]
-        if not rows:
-            return None
-        similarity = (signatures == hashvalues).mean(axis=1)
-        best = int(np.argmax(similarity))
-        article_id, score = int(self.ids[rows[best]]), float(similarity[best])
+            rows = sorted(self._candidates(hashvalues))
+            if not rows:
+                return None
+            similarity = (self.matrix[rows] == hashvalues).mean(axis=1)
+            best = int(np.argmax(similarity))
+            article_id, score = int(self.ids[rows[best]]), float(similarity[best])
         return (article_id, score) if score >= MIN_JACCARD else None
 
     def find_copy(self, text: str, hashvalues: np.ndarray | None = None) -> Match | None:
@@ -583,27 +455,10 @@ class NearDuplicateIndex:
             return None
         stored = self.texts(candidates)
         mine = _grams(text)  # once, not once per candidate
-        scored = []
-        for story_id in candidates:
-            other = stored.get(story_id) or ""
-            grams, lede = self._stored_grams(story_id, other)
-            scored.append((_contained(text, mine, other, grams, (None, lede)), story_id))
+        scored = [(_contained(text, mine, other, _grams(other)), i)
+                  for i, other in ((i, stored.get(i) or "") for i in candidates)]
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
-
-    def _stored_grams(self, story_id: int, text: str) -> tuple[Grams, Grams]:
-        """A stored story's shingles and those of its lede: kept for the GRAMS_KEPT stories last
-        compared (a story that shares a stock paragraph is a candidate again and again), while
-        its text is the same."""
-        with self.lock:
-            kept = self._grams_kept.pop(story_id, None)
-        if kept is None or kept[0] != text:
-            kept = (text, _grams(text), _lede(text))
-        with self.lock:
-            self._grams_kept[story_id] = kept
-            if len(self._grams_kept) > GRAMS_KEPT:
-                self._grams_kept.pop(next(iter(self._grams_kept)))
-        return kept[1], kept[2]
 
     def _print_candidates(self, prints: np.ndarray) -> dict[int, int]:
         """How many of the fingerprints each stored story shares (a fingerprint common to more
@@ -630,38 +485,23 @@ class NearDuplicateIndex:
         row = self.rows.get(article_id)
         if minhash is None or row is None:
             return 0.0
-        rows, signatures = self._row_signatures([row])
-        if not rows:
-            return 0.0
-        return float((signatures[0] == np.asarray(minhash.hashvalues, dtype=np.uint32)).mean())
+        return float((self.matrix[row] == np.asarray(minhash.hashvalues, dtype=np.uint32)).mean())
 
     def __len__(self) -> int:
         return len(self.rows)
 
 
+def _keys_of_band(matrix: np.ndarray, band: int) -> np.ndarray:
+    """One 64-bit key per signature for one band, mixing the band's values."""
+    values = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+    return (values * _MIX).sum(axis=1, dtype=np.uint64)
+
+
 def _band_keys(matrix: np.ndarray) -> np.ndarray:
-    """The keys of every band of some signatures (rows × bands): one 64-bit key per band,
-    mixing the band's values."""
+    """The keys of every band of a few signatures (rows × bands): `_keys_of_band` for all bands
+    in one pass."""
     values = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
     return (values * _MIX).sum(axis=2, dtype=np.uint64)
-
-
-def _entries(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The sorted array's entries for band keys (rows × bands) of some rows: the band's number
-    in the top bits, then the key's first PREFIX_BITS bits, then the row."""
-    prefix = (keys >> np.uint64(64 - PREFIX_BITS)) << np.uint64(32)
-    return prefix | _BAND_BITS | rows[:, None]
-
-
-def _stored_signatures(store: Store, ids: Iterable[int]) -> dict[int, bytes]:
-    """The stored signatures (and fingerprints) of some stories, by id."""
-    from sqlalchemy import select
-
-    from hsctwatch.stories.models import Story
-
-    with store.in_group() as session:  # this process's uncommitted stories too
-        return {int(i): bytes(blob) for i, blob in session.execute(
-            select(Story.id, Story.minhash).where(Story.id.in_(list(ids)))) if blob}
 
 
 def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
@@ -670,7 +510,7 @@ def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
 
     from hsctwatch.stories.models import Story
 
-    with store.in_group() as session:  # this process's uncommitted stories too
+    with store.session() as session:
         return {int(i): t or "" for i, t in session.execute(select(Story.id, Story.text)
                                                             .where(Story.id.in_(list(ids))))}
 
