@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,9 @@ from hsctwatch.stories.models import (
     open_store,
     utcnow,
 )
+
+if TYPE_CHECKING:  # the parent process does without Scrapy
+    from scrapy.settings import Settings
 
 EXIT_USAGE = 2  # the child's config was unreadable (as hsctwatch.console)
 EXIT_UNUSABLE = 74  # the child could not use the store (as hsctwatch.console)
@@ -316,6 +320,7 @@ def _crawl_here(options: argparse.Namespace) -> int:
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
     apply_config(settings, config)
+    _without_remote_control(settings)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
     settings.set("HSCTWATCH_RUN_STARTED", options.started or time.time(), priority="cmdline")
     if options.cluster:
@@ -333,6 +338,22 @@ def _crawl_here(options: argparse.Namespace) -> int:
         process.crawl(source.kind, source=source.name)  # the spider's name is its kind
     process.start()
     return 0
+
+
+_REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+
+
+def _without_remote_control(settings: Settings) -> None:
+    """Scrapy's remote control is off unless REMOTE_CONTROL_ENABLED, but its extension's module,
+    loaded to find that out (Scrapy loads every extension named, even one set to None), imports
+    aiohttp: 10 MB in the crawl's process. Off, the extension is not named at all."""
+    if settings.getbool("REMOTE_CONTROL_ENABLED"):
+        return
+    for name in ("EXTENSIONS_BASE", "EXTENSIONS"):
+        extensions = settings.getdict(name)
+        if _REMOTE_CONTROL in extensions:
+            del extensions[_REMOTE_CONTROL]
+            settings.set(name, extensions, priority=settings.getpriority(name) or "default")
 
 
 if __name__ == "__main__":
