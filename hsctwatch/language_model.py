@@ -11,10 +11,17 @@ py3langid's, to the bit.
 
 from __future__ import annotations
 
+import lzma
+import shutil
+import tempfile
+import zipfile
+from array import array
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from py3langid.langid import LanguageIdentifier
+from py3langid import modelio
+from py3langid.langid import MODEL_DIR, LanguageIdentifier
 
 #: Rounds of the state computation before giving the text to py3langid's own walk. py3langid's
 #: model needs 7 (its automaton forgets where it started after 6 bytes).
@@ -35,6 +42,13 @@ class Identifier(LanguageIdentifier):
         self._rows = np.asarray(self._rowbase, dtype=np.intp)
         self._outputs = np.asarray(self.tk_output, dtype=np.intp)
         self._normal = _all_normal(self.nb_ptc)
+
+    @classmethod
+    def from_model_file(cls, model_file: Any, *args: Any, **kwargs: Any) -> Any:
+        """py3langid's, reading the model with `load_model`."""
+        path = Path(model_file) if Path(model_file).is_absolute() else MODEL_DIR / model_file
+        ptc, pc, classes, nextmove, row, output = load_model(path)
+        return cls(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, *args, tk_row=row, **kwargs)
 
     def _raw_score(self, text: bytes) -> Any:
         """py3langid's `_raw_score`: the same counts in the same order, the same arithmetic."""
@@ -82,8 +96,12 @@ def _all_normal(table: Any) -> bool:
     or NaN, whose bits `_widened` would not convert."""
     if table.dtype != np.float16:
         return False
-    exponents = table.view(np.uint16) & 0x7C00
-    return not bool(((exponents == 0) | (exponents == 0x7C00)).any())
+    bits = table.reshape(-1).view(np.uint16)
+    for start in range(0, len(bits), 1 << 20):  # a part at a time: the table is 28 MB
+        exponents = bits[start:start + (1 << 20)] & 0x7C00
+        if ((exponents == 0) | (exponents == 0x7C00)).any():
+            return False
+    return True
 
 
 def _widened(halves: Any) -> Any:
@@ -98,3 +116,44 @@ def _widened(halves: Any) -> Any:
     sign <<= 3
     bits |= sign
     return bits.view(np.float32)
+
+
+def load_model(path: Path) -> tuple[Any, ...]:
+    """py3langid.modelio.load_model, the automaton's two arrays read straight into the stdlib
+    arrays py3langid keeps: it reads each into a NumPy array and then copies it, the 40 MB of
+    the automaton twice for a moment, in the crawl's process beside the near-duplicate index."""
+    with tempfile.TemporaryFile(suffix=".npz") as tmp:  # as py3langid: never all of it in memory
+        with lzma.open(path) as source:
+            shutil.copyfileobj(source, tmp, length=1 << 20)
+        tmp.seek(0)
+        with np.load(tmp, allow_pickle=False) as data:
+            if {"nextmove", "nextmove_row", "out_feat"} <= set(data.files):
+                moves, rows = _stdlib_array(data.zip, "nextmove"), _stdlib_array(data.zip, "nextmove_row")
+                if moves is not None and rows is not None:
+                    classes, outputs = data["classes"].tolist(), data["out_feat"].tolist()
+                    return data["ptc"], data["pc"], classes, moves, rows, outputs
+    return modelio.load_model(path)  # another layout: py3langid reads it, or says what is wrong
+
+
+def _stdlib_array(archive: zipfile.ZipFile, name: str) -> array[Any] | None:
+    """An unsigned integer array of an .npz file as py3langid's modelio._to_array makes it, read
+    into it a megabyte at a time; None for an array of another kind."""
+    with archive.open(f"{name}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        headers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in headers:
+            return None
+        shape, _, dtype = headers[version](member)
+        typecode = {2: "H", 4: "I", 8: "L"}.get(dtype.itemsize, "")  # as modelio._to_array
+        if dtype.kind != "u" or not dtype.isnative or array(typecode or "B").itemsize != dtype.itemsize:
+            return None
+        values = array(typecode, [0]) * int(np.prod(shape))
+        view = memoryview(values).cast("B")
+        done = 0
+        while done < len(view):
+            chunk = member.read(min(1 << 20, len(view) - done))
+            if not chunk:
+                raise ValueError(f"{name}: the model's array is cut short")
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
+        return values

@@ -24,9 +24,9 @@ from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
 from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import (
-    LeanMinHash,
     Match,
     NearDuplicateIndex,
+    Signature,
     from_hashvalues,
     shared_index,
     signature,
@@ -85,13 +85,13 @@ def is_translation(session: Session, item: Article, story_id: int) -> bool:
     return bool(versions & {c.url_key for c in story.copies})
 
 
-def near_match(index: NearDuplicateIndex, text: str, minhash: LeanMinHash | None) -> Match | None:
+def near_match(index: NearDuplicateIndex, text: str, minhash: Signature | None) -> Match | None:
     """The stored story whose text is nearly the same, or of which this is a partial copy (or
     which is a partial copy of this)."""
     return None if minhash is None else index.find_copy(text, np.asarray(minhash.hashvalues, dtype=np.uint32))
 
 
-def item_signature(stage: Any, item: Article) -> LeanMinHash | None:
+def item_signature(stage: Any, item: Article) -> Signature | None:
     """The MinHash of the item's text: the worker process's (its seconds charged to the stage
     once), else made here. The store stage asks again for the same text: made once either way."""
     text = item.get("text") or ""

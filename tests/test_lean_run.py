@@ -111,3 +111,40 @@ def test_what_loading_freed_goes_back_to_the_system() -> None:
     freed = resident_kb()
     assert release_freed_memory()
     assert resident_kb() < freed - 30_000 and len(kept) == 1200  # most of the 78 MB is the system's
+
+
+SIGNATURE = """
+import json, sys
+from hsctwatch.stories.neardup import signature
+assert signature(" ".join(f"word{n}" for n in range(200))) is not None
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"datasketch", "scipy", "sklearn"})))
+"""
+
+
+def test_making_signatures_imports_neither_datasketch_nor_scipy() -> None:
+    """The crawl's process and its worker make signatures; datasketch's package would bring SciPy
+    (about 60 MB in each). The values are datasketch's all the same (tests/test_story_copies.py)."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", SIGNATURE], cwd=ROOT, env={**os.environ, "PYTHONPATH": path},
+                          capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [], done.stderr
+
+
+def test_a_crawl_runs_no_remote_control_unless_asked() -> None:
+    """Scrapy's remote control (an HTTP server running the code it is sent) is off, and its
+    extension, which imports aiohttp, is not even loaded; a config that turns it on gets it."""
+    from scrapy.settings import Settings
+
+    from hsctwatch.crawl.runner import _without_remote_control
+
+    extension = "scrapy.extensions.remote_control.RemoteControl"
+    settings = Settings()
+    settings.setmodule("hsctwatch.crawl.settings", priority="project")
+    _without_remote_control(settings)
+    assert extension not in settings.getwithbase("EXTENSIONS")
+    assert settings.getwithbase("EXTENSIONS")["hsctwatch.crawl.extensions.RunRecorder"] == 500
+    asked = Settings()
+    asked.setmodule("hsctwatch.crawl.settings", priority="project")
+    asked.set("REMOTE_CONTROL_ENABLED", True, priority="cmdline")  # as [scrapy] in the config sets it
+    _without_remote_control(asked)
+    assert asked.getwithbase("EXTENSIONS")[extension] == 0

@@ -203,7 +203,7 @@ def test_a_store_from_before_fingerprints_gains_them(store: Store) -> None:
     assert blob is not None and len(blob) > 128 * 8
     match = index.find_partial(" ".join(FEATURE[:2]) + " Read the rest at MS News Daily.")
     assert match is not None and match.reason == "partial-copy" and match.similarity > 0.8
-    assert np.array_equal(index.matrix[0], np.asarray(minhash.hashvalues, dtype=np.uint32))
+    assert np.array_equal(index._values([0])[0], np.asarray(minhash.hashvalues, dtype=np.uint32))
 
 
 def test_an_answer_kept_for_a_text_is_asked_again_once_a_story_is_stored() -> None:

@@ -6,7 +6,6 @@ it to the system; elsewhere this does nothing."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import sys
 from typing import Any
@@ -30,7 +29,8 @@ def release_after_loading() -> bool:
 def _malloc_trim() -> Any:
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    try:  # the C library the process runs on, not found by name: ctypes.util.find_library runs
+        # ldconfig in a child process, a copy of this one (counted again while it runs)
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # musl and others: no malloc_trim
         return None

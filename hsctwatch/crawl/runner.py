@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,9 @@ from hsctwatch.stories.models import (
     open_store,
     utcnow,
 )
+
+if TYPE_CHECKING:  # the parent process does without Scrapy
+    from scrapy.settings import Settings
 
 EXIT_USAGE = 2  # the child's config was unreadable (as hsctwatch.console)
 EXIT_UNUSABLE = 74  # the child could not use the store (as hsctwatch.console)
@@ -89,10 +93,11 @@ def crawl(
 ) -> RunResult:
     """Crawl the named sources (all enabled ones when none are named) and report per source.
 
-    ``retrain``: the crawl's process first retrains the learned model if it is due (saying so
-    unless ``quiet``), there and not here, since it loads the model anyway: the caller does not
-    keep scikit-learn and the model in memory beside the crawl's own. ``echo`` gets each line the
-    crawl's process prints (else it prints to this process's output)."""
+    ``retrain``: first the learned model is retrained if it is due (saying so unless ``quiet``),
+    in a child process of its own that ends before the crawl's starts: neither this process nor
+    the crawl's keeps scikit-learn, SciPy and the training's leftovers (about 100 MB) beside the
+    crawl. ``echo`` gets each line the crawl's process prints (else it prints to this process's
+    output)."""
     sources = [config.source(n) for n in source_names] if source_names else list(config.enabled_sources)
     started = time.time()
     store = open_store(config.store_url)
@@ -118,8 +123,9 @@ def crawl(
             retrain_here(config, quiet=quiet)
         returncode = crawl_on_cluster(config, run_id, names, verbose, progress)
     else:
+        if retrain:
+            _retrain_apart(config, run_id, started, quiet, echo)
         child = start_crawl(config, run_id, names, verbose=verbose, started=started,
-                            retrain="quiet" if retrain and quiet else "yes" if retrain else "",
                             output=subprocess.PIPE if echo else None)
         relay = _relay(child, echo) if echo else None
         while child.poll() is None:
@@ -147,8 +153,8 @@ def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose:
     """The crawl's child process (`python -m hsctwatch.crawl`, hsctwatch/crawl/__main__.py),
     started; it dies with this process and counts the run's time limit from `started` (now if
     None). `cluster` adds its role in a cluster (--cluster seed|work --worker ID); `retrain`
-    ("yes", "quiet" or "") has it retrain the learned model first if due; `output` is its stdout
-    (None: this process's)."""
+    ("yes" or "quiet") makes it a process that retrains the learned model if it is due and
+    crawls nothing; `output` is its stdout (None: this process's)."""
     args = [sys.executable, "-m", "hsctwatch.crawl", "--run-id", str(run_id),
             "--parent", str(os.getpid()), "--started", repr(started or time.time()), *cluster]
     if retrain:
@@ -165,6 +171,19 @@ def start_crawl(config: Config, run_id: int, sources: Sequence[str], *, verbose:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_project_root(), env.get("PYTHONPATH")]))
     return subprocess.Popen(args, env=env, cwd=config.base_dir if not config.path else None,
                             pass_fds=held_descriptors(), stdout=output)
+
+
+def _retrain_apart(config: Config, run_id: int, started: float, quiet: bool,
+                   echo: Callable[[str], None] | None) -> None:
+    """Retrain the learned model if it is due, in a child process (`python -m hsctwatch.crawl
+    --retrain`), waiting for it: the crawl's process then loads the model made
+    and not scikit-learn, which a trained model does not need (its own reader is NumPy's)."""
+    child = start_crawl(config, run_id, (), started=started, retrain="quiet" if quiet else "yes",
+                        output=subprocess.PIPE if echo else None)
+    relay = _relay(child, echo) if echo else None
+    child.wait()
+    if relay is not None:
+        relay.join(timeout=5)
 
 
 def _relay(child: subprocess.Popen[bytes], echo: Callable[[str], None]) -> threading.Thread:
@@ -251,10 +270,12 @@ def _child(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cluster", choices=("seed", "work"), help="this crawl's part in a cluster run")
     parser.add_argument("--worker", default="", help="the cluster worker's id")
     parser.add_argument("--retrain", choices=("yes", "quiet"),
-                        help="retrain the learned model first if it is due (quiet: say nothing)")
+                        help="only retrain the learned model if due, crawl nothing (quiet: say nothing)")
     options = parser.parse_args(argv)
     if options.parent:
         die_with_parent(options.parent)
+    if options.retrain:
+        return _retrain_here(options)
     try:
         return _crawl_here(options)
     except ConfigError as exc:
@@ -263,6 +284,21 @@ def _child(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"hsct-watch: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+
+
+def _retrain_here(options: argparse.Namespace) -> int:
+    """The retraining before a crawl (`crawl`'s ``retrain``). A config or store it can't use is
+    left for the crawl's process to say, in one line, as it would without retraining."""
+    from hsctwatch.console import retrain
+
+    try:
+        config = load_config(options.config, search=False)
+        configure_stores(wait_seconds=config.store.wait_seconds)
+        retrain(config, quiet=options.retrain == "quiet")
+    except (ConfigError, StoreError):
+        return 0
+    sys.stdout.flush()
+    return 0
 
 
 def _crawl_here(options: argparse.Namespace) -> int:
@@ -280,15 +316,11 @@ def _crawl_here(options: argparse.Namespace) -> int:
     except ValueError as exc:  # a rules file that is TOML but not rules: the config's mistake
         print(f"hsct-watch: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if options.retrain:  # here, where the pipelines load the model anyway (see crawl)
-        from hsctwatch.console import retrain
-
-        retrain(config, quiet=options.retrain == "quiet")
-        sys.stdout.flush()
     settings = Settings()
     settings.setmodule("hsctwatch.crawl.settings", priority="project")
     settings.set("HSCTWATCH_CONFIG", config.path or "", priority="cmdline")
     apply_config(settings, config)
+    _without_remote_control(settings)
     settings.set("HSCTWATCH_RUN_ID", options.run_id, priority="cmdline")
     settings.set("HSCTWATCH_RUN_STARTED", options.started or time.time(), priority="cmdline")
     if options.cluster:
@@ -306,6 +338,22 @@ def _crawl_here(options: argparse.Namespace) -> int:
         process.crawl(source.kind, source=source.name)  # the spider's name is its kind
     process.start()
     return 0
+
+
+_REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+
+
+def _without_remote_control(settings: Settings) -> None:
+    """Scrapy's remote control is off unless REMOTE_CONTROL_ENABLED, but its extension's module,
+    loaded to find that out (Scrapy loads every extension named, even one set to None), imports
+    aiohttp: 10 MB in the crawl's process. Off, the extension is not named at all."""
+    if settings.getbool("REMOTE_CONTROL_ENABLED"):
+        return
+    for name in ("EXTENSIONS_BASE", "EXTENSIONS"):
+        extensions = settings.getdict(name)
+        if _REMOTE_CONTROL in extensions:
+            del extensions[_REMOTE_CONTROL]
+            settings.set(name, extensions, priority=settings.getpriority(name) or "default")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ HSCTWATCH_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled for eac
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control (on by default since Scrapy 2.19): an HTTP server on 127.0.0.1 for each
+# crawler that runs the Python code it is sent, and its job file. An unattended crawler has no use
+# for it; off, its module (which imports aiohttp, 10 MB) is not loaded either (crawl.runner).
+REMOTE_CONTROL_ENABLED = False
 
 # -- only the web ----------------------------------------------------------------------------
 # Scrapy can also read file:, data:, ftp: and s3: URLs; a link in a feed must never make it read

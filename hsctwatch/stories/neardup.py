@@ -1,7 +1,7 @@
 """Near-duplicates: reprints with a new intro, a changed headline or an extra line, and
 partial copies — a reblog of an article's first paragraphs with an intro line and a link back.
 
-Reprints: MinHash-LSH (datasketch) over word shingles of the *extracted* text, so boilerplate
+Reprints: MinHash-LSH over word shingles of the *extracted* text, so boilerplate
 plays no part. A partial copy shares too little of the whole to reach the Jaccard line, so its
 candidates come from a second index, of fingerprints chosen by winnowing (Schleimer, Wilkerson
 and Aiken, 2003) from each text's opening: any run of 19 words two openings share gives both the
@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 if TYPE_CHECKING:  # the worker process, which makes signatures only, does without the store's modules
     from sqlalchemy.orm import Session
@@ -46,7 +45,11 @@ MIN_JACCARD = 0.35
 #: LSH bands × rows: a pair at Jaccard 0.35 becomes a candidate with probability 0.84, at 0.48
 #: with 0.99, at 0.05 with 0.005.
 BANDS, ROWS = 42, 3
+#: Rows indexed since the last sort, at most (their band keys wait in an array, scanned). When
+#: the sort comes is part of the answers, not only of the speed: a fingerprint in more than
+#: COMMON_PRINT sorted rows is skipped, while rows still waiting give their first COMMON_PRINT.
 RESORT_AFTER = 5000
+BLOCK = 4096  # signatures a block of the index holds (2 MB): it grows a block at a time
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 MIN_SHINGLES = 60  # shorter texts (teasers) are not compared: too little to tell copies apart
 #: Partial copies. Fingerprints come from each text's first OPENING_WORDS words, one per WINDOW
@@ -71,6 +74,13 @@ _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
                      dtype=np.uint64)
 
 
+class Signature(NamedTuple):
+    """A text's MinHash: NUM_PERM hash values (uint32), those datasketch's MinHash (its
+    "affine32" scheme, seed SEED, SHA-1 of each shingle) makes of the same shingles."""
+
+    hashvalues: np.ndarray
+
+
 class Match(NamedTuple):
     """The stored story an article copies, how alike they are, and how it was found."""
 
@@ -89,30 +99,50 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     return {" ".join(gram).encode() for gram in zip(*(words[i:] for i in range(size)), strict=False)}
 
 
-def signature(text: str) -> LeanMinHash | None:
+def signature(text: str) -> Signature | None:
     """The text's MinHash, or None for a text too short to compare. The dedup stage hashes an
     item's text and the store stage indexes the same text: the last few are kept, not rehashed."""
     return _signature(text)
 
 
-def from_hashvalues(hashvalues: np.ndarray) -> LeanMinHash:
+def from_hashvalues(hashvalues: np.ndarray) -> Signature:
     """A signature from its hash values, as a worker process sends them."""
-    return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=_empty().scheme)
-
+    return Signature(np.asarray(hashvalues, dtype=np.uint32))
 
 
 @functools.lru_cache(maxsize=16)
-def _signature(text: str) -> LeanMinHash | None:
+def _signature(text: str) -> Signature | None:
+    """datasketch's MinHash of the shingles, made here: importing datasketch imports SciPy (its
+    LSH classes need it), about 60 MB in every process that makes signatures — the crawl's and
+    its worker — for the few lines below. tests/test_story_copies.py compares the values with
+    datasketch's own."""
     grams = _shingle_bytes(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    template = _empty()  # the permutations a MinHash of this seed makes, made once
-    # the shingles hashed as datasketch's default (sha1_hash32) would, in one pass, not one call
-    # each; datasketch then applies its permutations to those values (hashfunc=int: as they are)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
-                      scheme=template.scheme, hashfunc=int)
-    minhash.update_batch(_sha1_hash32(grams).tolist())
-    return LeanMinHash(minhash)
+    a, b = _permutations()
+    # each shingle's hash (sha1_hash32), pre-mixed (MurmurHash3's finalizer), then permuted:
+    # a * h + b, wrapping at 2**32; the signature is each permutation's smallest value
+    values = (_fmix32(_sha1_hash32(grams))[:, None] * a + b).min(axis=0)
+    values.flags.writeable = False
+    return Signature(values)
+
+
+@functools.cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The permutations (a odd, b) datasketch's MinHash draws for NUM_PERM and SEED."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, element by element (as datasketch's _fmix)."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def _shingle_bytes(text: str) -> set[bytes]:
@@ -127,11 +157,6 @@ def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
     endian), read as one array."""
     sha1 = hashlib.sha1
     return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
-
-
-@functools.cache
-def _empty() -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def fingerprints(text: str) -> np.ndarray:
@@ -164,7 +189,7 @@ def _winnow(text: str) -> np.ndarray:
     return np.unique(windows.min(axis=1))
 
 
-def to_bytes(minhash: LeanMinHash, prints: np.ndarray | None = None) -> bytes:
+def to_bytes(minhash: Signature, prints: np.ndarray | None = None) -> bytes:
     """What a story keeps: its signature (uint64 each), then its fingerprints (uint32 each)."""
     data = np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes()
     return data if prints is None else data + np.asarray(prints, dtype=np.uint32).tobytes()
@@ -218,23 +243,29 @@ class NearDuplicateIndex:
     """Banded LSH over MinHash signatures, kept compact in numpy arrays.
 
     datasketch's MinHashLSH keeps a Python set per bucket per band: measured at about 9 KB a
-    story, 900 MB for 100k stories. Here every signature is one row of a uint32 matrix, and each
-    band's keys a sorted array searched with numpy (new stories wait in a small dict until the
-    next re-sort): about 1 KB a story. datasketch still makes the signatures. The fingerprints
-    of the stories' openings, for partial copies, are one more sorted array (with the row of
-    each): about 250 bytes a story.
+    story, 900 MB for 100k stories. Here the signatures are rows of uint32 blocks (512 bytes a
+    story, a block added as the index grows, never copied), and each band's keys one sorted
+    uint32 array: the key's leading bits above the row (`_sort`), so a lookup is a numpy search
+    per band, and a row found is a candidate when its whole band key, made again from its
+    signature, is the same — the candidates of whole keys (168 bytes a story). Stories indexed
+    since the last sort wait in an array of their band keys. The fingerprints of the stories'
+    openings, for partial copies, are one more sorted array (with the row of each): about 250
+    bytes a story. About 0.9 KB a story in all: 90 MB for 100k.
     """
 
-    def __init__(self, capacity: int = 1024,
-                 texts: Callable[[Iterable[int]], dict[int, str]] | None = None) -> None:
-        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
-        self.ids = np.zeros(capacity, dtype=np.int64)
-        self.rows: dict[int, int] = {}
-        self.size = 0
+    def __init__(self, texts: Callable[[Iterable[int]], dict[int, str]] | None = None) -> None:
+        self.blocks: list[np.ndarray] = []  # the signatures, by row: BLOCK rows × NUM_PERM each
+        self.ids = array("q")  # each row's story
+        self.row_of = array("i")  # each story's row, by id; -1: not indexed (a dict: 100 bytes each)
+        self.size = 0  # rows
+        self.live = 0  # stories indexed
         self.removed: set[int] = set()
-        self.sorted_keys = np.zeros((BANDS, 0), dtype=np.uint64)
-        self.sorted_rows = np.zeros((BANDS, 0), dtype=np.int32)
-        self.pending: dict[tuple[int, int], list[int]] = {}
+        # each band's entries, sorted: the band key's first 32 - row_bits bits, then the row
+        self.bands = np.zeros((BANDS, 0), dtype=np.uint32)
+        self.row_bits = 0
+        # the band keys of the rows indexed since the last sort, and their rows
+        self.pending = np.zeros((0, BANDS), dtype=np.uint64)
+        self.pending_row = np.zeros(0, dtype=np.int64)
         self.pending_rows = 0
         # every row's fingerprints (`fingerprints`), sorted; those of rows added since, aside
         self.prints = np.zeros(0, dtype=np.uint64)  # fingerprint << 32 | row, sorted
@@ -286,8 +317,7 @@ class NearDuplicateIndex:
         from hsctwatch.stories.models import Story
 
         with store.session() as session:
-            count = session.scalar(select(func.count()).select_from(Story)) or 0
-            index = cls(capacity=max(1024, int(count * 1.1)), texts=functools.partial(_stored_texts, store))
+            index = cls(texts=functools.partial(_stored_texts, store))
             # what is stored from here on is loaded by refresh (again, if the scan below sees it)
             index.seq = session.scalar(select(func.max(Story.signature_seq))) or 0
             missing: list[tuple[int, bytes]] = []
@@ -308,7 +338,7 @@ class NearDuplicateIndex:
         index._sort()
         return index
 
-    def add(self, article_id: int, text: str, minhash: LeanMinHash | None = None) -> bytes | None:
+    def add(self, article_id: int, text: str, minhash: Signature | None = None) -> bytes | None:
         """Index (or re-index) a story's text; returns the signature and fingerprints to store
         with it. `minhash`: the text's signature, when the caller has it (`signature(text)`)."""
         minhash = minhash if minhash is not None else signature(text)
@@ -324,8 +354,11 @@ class NearDuplicateIndex:
     def _index_row(self, row: int, prints: np.ndarray) -> None:
         """Make a new row findable: its band keys and fingerprints wait in `pending` and
         `pending_prints` until the next re-sort."""
-        for band, key in enumerate(_band_keys(self.matrix[row : row + 1])[0]):
-            self.pending.setdefault((band, int(key)), []).append(row)
+        if not len(self.pending):
+            self.pending = np.zeros((RESORT_AFTER + 1, BANDS), dtype=np.uint64)
+            self.pending_row = np.zeros(RESORT_AFTER + 1, dtype=np.int64)
+        self.pending[self.pending_rows] = _band_keys(self._values([row]))[0]
+        self.pending_row[self.pending_rows] = row
         for key in prints.tolist():
             self.pending_prints.setdefault(key, []).append(row)
         self.pending_rows += 1
@@ -333,15 +366,17 @@ class NearDuplicateIndex:
             self._sort()
 
     def _append(self, article_id: int, hashvalues: np.ndarray, prints: np.ndarray | None = None) -> int:
-        if self.size == len(self.matrix):
-            grow = max(1024, self.size)
-            self.matrix = np.vstack([self.matrix, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
-            self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
         row = self.size
+        if row == len(self.blocks) * BLOCK:
+            self.blocks.append(np.zeros((BLOCK, NUM_PERM), dtype=np.uint32))
         self.generation += 1
-        self.matrix[row] = hashvalues
-        self.ids[row] = article_id
-        self.rows[article_id] = row
+        self.blocks[row // BLOCK][row % BLOCK] = hashvalues
+        self.ids.append(article_id)
+        if article_id >= len(self.row_of):
+            self.row_of.extend(array("i", [-1]) * (article_id + 1 - len(self.row_of)))
+        if self.row_of[article_id] < 0:
+            self.live += 1
+        self.row_of[article_id] = row
         self.size += 1
         if prints is not None:
             self._add_prints(row, np.asarray(prints, dtype=np.uint32).tobytes())
@@ -354,23 +389,48 @@ class NearDuplicateIndex:
             self.unsorted_rows.append(row)
             self.unsorted_counts.append(len(prints) // 4)
 
+    def _row(self, article_id: int) -> int:
+        """The story's row; -1 when it is not indexed."""
+        return self.row_of[article_id] if 0 <= article_id < len(self.row_of) else -1
+
     def _remove(self, article_id: int) -> None:
         self.generation += 1
-        row = self.rows.pop(article_id, None)
-        if row is not None:
+        row = self._row(article_id)
+        if row >= 0:
+            self.row_of[article_id] = -1
+            self.live -= 1
             self.removed.add(row)
 
+    def _values(self, rows: Iterable[int]) -> np.ndarray:
+        """The signatures of some rows (rows × NUM_PERM)."""
+        wanted = np.fromiter(rows, dtype=np.int64)
+        values = np.empty((len(wanted), NUM_PERM), dtype=np.uint32)
+        blocks = wanted // BLOCK
+        for number in np.unique(blocks).tolist():
+            mine = blocks == number
+            values[mine] = self.blocks[number][wanted[mine] - number * BLOCK]
+        return values
+
     def _sort(self) -> None:
-        """Sort each band's keys; band by band, so the temporaries stay one band wide."""
-        self.sorted_keys = np.empty((BANDS, self.size), dtype=np.uint64)
-        self.sorted_rows = np.empty((BANDS, self.size), dtype=np.int32)
-        for band in range(BANDS):
-            keys = _keys_of_band(self.matrix[: self.size], band)
-            order = np.argsort(keys, kind="stable")
-            self.sorted_rows[band] = order
-            self.sorted_keys[band] = keys[order]
+        """Make each band's entries anew, block by block, and sort them in place (the old ones
+        let go first: the two are never held at once). A row's entry holds its band key's first
+        32 - row_bits bits, then the row."""
+        size = self.size
+        row_bits = max(1, (size - 1).bit_length())
+        self.bands = np.zeros((BANDS, 0), dtype=np.uint32)
+        bands = np.empty((BANDS, size), dtype=np.uint32)
+        shift, rows_shift = np.uint64(32 + row_bits), np.uint64(row_bits)
+        for number, block in enumerate(self.blocks):
+            first = number * BLOCK
+            count = min(BLOCK, size - first)
+            if count <= 0:
+                break
+            rows = np.arange(first, first + count, dtype=np.uint64)
+            leading = (_band_keys(block[:count]) >> shift) << rows_shift
+            bands[:, first:first + count] = (leading | rows[:, None]).T
+        bands.sort(axis=1)
+        self.bands, self.row_bits = bands, row_bits
         self._sort_prints()
-        self.pending.clear()
         self.pending_prints.clear()
         self.pending_rows = 0
 
@@ -391,15 +451,22 @@ class NearDuplicateIndex:
         self.prints = merged
 
     def _candidates(self, hashvalues: np.ndarray) -> set[int]:
+        """The rows sharing a whole band key with a signature, but those removed."""
         keys = _band_keys(hashvalues[None, :])[0]
         found: set[int] = set()
-        for band, key in enumerate(keys):
-            sorted_keys = self.sorted_keys[band]
-            lo = int(np.searchsorted(sorted_keys, key, side="left"))
-            hi = int(np.searchsorted(sorted_keys, key, side="right"))
-            if hi > lo:
-                found.update(self.sorted_rows[band][lo:hi].tolist())
-            found.update(self.pending.get((band, int(key)), ()))
+        if self.bands.shape[1]:
+            rows_mask = (1 << self.row_bits) - 1
+            starts = ((keys >> np.uint64(32 + self.row_bits)) << np.uint64(self.row_bits)).tolist()
+            for band, (entries, start) in enumerate(zip(self.bands, starts, strict=True)):
+                lo = int(entries.searchsorted(start, side="left"))
+                hi = int(entries.searchsorted(start | rows_mask, side="right"))
+                if hi > lo:  # the same leading bits: the same key, when the whole key is
+                    rows = (entries[lo:hi] & np.uint32(rows_mask)).astype(np.int64)
+                    same = _keys_of_band(self._values(rows.tolist()), band) == keys[band]
+                    found.update(rows[same].tolist())
+        waiting = self.pending_rows
+        if waiting:
+            found.update(self.pending_row[:waiting][(self.pending[:waiting] == keys).any(axis=1)].tolist())
         return found - self.removed
 
     def find(self, text: str) -> tuple[int, float] | None:
@@ -414,9 +481,9 @@ class NearDuplicateIndex:
             rows = sorted(self._candidates(hashvalues))
             if not rows:
                 return None
-            similarity = (self.matrix[rows] == hashvalues).mean(axis=1)
+            similarity = (self._values(rows) == hashvalues).mean(axis=1)
             best = int(np.argmax(similarity))
-            article_id, score = int(self.ids[rows[best]]), float(similarity[best])
+            article_id, score = self.ids[rows[best]], float(similarity[best])
         return (article_id, score) if score >= MIN_JACCARD else None
 
     def find_copy(self, text: str, hashvalues: np.ndarray | None = None) -> Match | None:
@@ -475,20 +542,20 @@ class NearDuplicateIndex:
                 rows.update((self.prints[start:stop] & np.uint64(0xFFFFFFFF)).tolist())
             rows.update(self.pending_prints.get(key, ())[:COMMON_PRINT])
             for row in rows - self.removed:
-                story = int(self.ids[row])
+                story = self.ids[row]
                 counts[story] = counts.get(story, 0) + 1
         return counts
 
     def similarity(self, article_id: int, text: str) -> float:
         """The estimated Jaccard similarity of a text to one stored story (for evaluation)."""
         minhash = signature(text)
-        row = self.rows.get(article_id)
-        if minhash is None or row is None:
+        row = self._row(article_id)
+        if minhash is None or row < 0:
             return 0.0
-        return float((self.matrix[row] == np.asarray(minhash.hashvalues, dtype=np.uint32)).mean())
+        return float((self._values([row])[0] == np.asarray(minhash.hashvalues, dtype=np.uint32)).mean())
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self.live
 
 
 def _keys_of_band(matrix: np.ndarray, band: int) -> np.ndarray:
