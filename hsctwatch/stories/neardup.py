@@ -27,7 +27,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -295,12 +295,8 @@ class NearDuplicateIndex:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
         by this process or any other; returns how many. Cheap when there are none (one indexed
         query)."""
-        from sqlalchemy import select
-
-        from hsctwatch.stories.models import Story
-
-        rows = session.execute(select(Story.id, Story.minhash, Story.signature_seq)
-                               .where(Story.signature_seq > self.seq).order_by(Story.signature_seq)).all()
+        rows = cast("list[tuple[int, bytes | None, int | None]]",
+                    session.execute(_since_query(), {"seq": self.seq}).all())
         with self.lock:
             for article_id, blob, seq in rows:
                 self._remove(article_id)
@@ -571,6 +567,20 @@ def _band_keys(matrix: np.ndarray) -> np.ndarray:
     in one pass."""
     values = matrix[:, : BANDS * ROWS].astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
     return (values * _MIX).sum(axis=2, dtype=np.uint64)
+
+
+@functools.cache
+def _since_query() -> Any:
+    """`select(Story.id, Story.minhash, Story.signature_seq).where(Story.signature_seq > seq)
+    .order_by(Story.signature_seq)` as plain SQL with typed columns, made once: refresh runs
+    twice for every stored item, and the ORM's statement handling cost more than the query."""
+    from sqlalchemy import text
+
+    from hsctwatch.stories.models import Story
+
+    return (text(f"SELECT id, minhash, signature_seq FROM {Story.__tablename__} "
+                 "WHERE signature_seq > :seq ORDER BY signature_seq")
+            .columns(Story.id, Story.minhash, Story.signature_seq))
 
 
 def _stored_texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
