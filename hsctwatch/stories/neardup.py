@@ -142,15 +142,32 @@ def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
     consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
     The dedup stage's partial-copy check and the store stage's indexing ask for the same text's:
-    the last few are kept (read-only)."""
-    return _fingerprints(text)
-
-
-@functools.lru_cache(maxsize=8)
-def _fingerprints(text: str) -> np.ndarray:
-    prints = _winnow(text)
-    prints.flags.writeable = False
+    the last few are kept (read-only), with those the reading worker made (`keep_fingerprints`)."""
+    with _PRINTS_LOCK:
+        prints = _PRINTS.get(text)
+        if prints is not None:
+            _PRINTS.move_to_end(text)
+    if prints is None:
+        prints = _winnow(text)
+        keep_fingerprints(text, prints)
     return prints
+
+
+def keep_fingerprints(text: str, prints: np.ndarray) -> None:
+    """Keep a text's fingerprints, made elsewhere (the worker process: the values are the same
+    in every process), for `fingerprints` to answer with."""
+    prints = np.asarray(prints, dtype=np.uint32)
+    prints.flags.writeable = False
+    with _PRINTS_LOCK:
+        _PRINTS[text] = prints
+        _PRINTS.move_to_end(text)
+        while len(_PRINTS) > PRINTS_KEPT:
+            _PRINTS.popitem(last=False)
+
+
+PRINTS_KEPT = 8
+_PRINTS: OrderedDict[str, np.ndarray] = OrderedDict()
+_PRINTS_LOCK = threading.Lock()
 
 
 def _winnow(text: str) -> np.ndarray:
