@@ -9,6 +9,7 @@ keeps only a short list of known ones, is not used.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -49,9 +50,11 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(sorted(query)), ""))
 
 
+@functools.lru_cache(maxsize=256)
 def url_key(url: str) -> str:
     """The form two URLs are compared in: scheme, ``www.``, default port and trailing slash
-    don't make a different article."""
+    don't make a different article. The last few are kept: the dedup and store stages ask for
+    one item's keys several times (a pure function of the string)."""
     canonical = canonical_url(url)
     if not canonical:
         return ""

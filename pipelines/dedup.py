@@ -28,6 +28,7 @@ from hsctwatch.stories.neardup import (
     NearDuplicateIndex,
     Signature,
     from_hashvalues,
+    keep_fingerprints,
     shared_index,
     signature,
 )
@@ -99,6 +100,8 @@ def item_signature(stage: Any, item: Article) -> Signature | None:
     given = judgement.signature_for(text) if judgement else None
     if judgement is None or given is None:
         return signature(text)
+    if judgement.fingerprints is not None:  # the partial-copy check and the index need them too
+        keep_fingerprints(text, judgement.fingerprints)
     hashvalues, seconds = given
     if seconds and stage is not None:
         charge(stage, "dedup", seconds)

@@ -49,7 +49,7 @@ from hsctwatch.scraped import (
     without_site_name,
     word_count,
 )
-from hsctwatch.stories.neardup import signature
+from hsctwatch.stories.neardup import fingerprints, signature
 from hsctwatch.urls import canonical_url
 from pipelines.relevance import judge
 
@@ -276,10 +276,11 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
     try:  # what the later stages would do with it; if anything fails, they do it themselves
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
+        prints = None if minhash is None else fingerprints(body)
         hashed = time.perf_counter() - started
         hashvalues = None if minhash is None else minhash.hashvalues
-        judgement = Judgement(document=document, signature=hashvalues, signature_seconds=hashed,
-                              **judge(rules_path, digest, document))
+        judgement = Judgement(document=document, signature=hashvalues, fingerprints=prints,
+                              signature_seconds=hashed, **judge(rules_path, digest, document))
         return text, meta, seconds, judgement
     except Exception:  # noqa: BLE001 — the stage that needs it will raise it in its own name
         return text, meta, seconds, None

@@ -16,7 +16,7 @@ from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import timed
 from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item
 from hsctwatch.stories.models import Store, Story
-from hsctwatch.stories.neardup import shared_index, to_bytes
+from hsctwatch.stories.neardup import fingerprints, shared_index, to_bytes
 from pipelines.dedup import is_translation, item_signature, near_match
 
 
@@ -40,10 +40,13 @@ class StorePipeline:
                 seq = self.store.lock_stories(session)
                 self.index.refresh(session)
                 match = self.check_again(session, item, match)
-            # a new story's signature goes into its INSERT (the dedup stage hashed its text)
+            # a new story's signature and fingerprints go into its INSERT (the dedup stage hashed its text)
             minhash = item_signature(None, item) if match is None else None
-            outcome, article_id = save_item(session, item, match, to_bytes(minhash) if minhash else None)
-            if outcome in ("new", "updated", "copy"):
+            indexed = to_bytes(minhash, fingerprints(item.get("text") or "")) if minhash else None
+            outcome, article_id = save_item(session, item, match, indexed, seq)
+            if outcome == "new":  # its text is the item's: indexed with the signature it was stored with
+                self.index.add(article_id, item.get("text") or "", minhash)
+            elif outcome in ("updated", "copy"):
                 # index the story's text as it now stands (a copy may have become its original),
                 # and keep the signature with it, in the same transaction
                 story = session.get(Story, article_id)

@@ -29,7 +29,9 @@ FIGURES = {
     "irrelevant": "hsctwatch/relevance/irrelevant",
     "dropped": "item_dropped_count",
 }
-PROGRESS_EVERY = 10
+PROGRESS_EVERY = 10  # items, and
+PROGRESS_SECONDS = 1.0  # at least this long since the last write: a transaction every 10 items cost
+# ~1 ms a page in a fast crawl, and progress is shown (and a killed run's row left) within a second
 WARNINGS_STAT = "hsctwatch/warning_messages"
 MAX_MESSAGES = 20
 
@@ -58,6 +60,7 @@ class RunRecorder:
         self.row_id: int | None = None
         self.started = 0.0
         self.items = 0
+        self.written = 0.0  # time.monotonic() of the last write of the row
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -97,7 +100,7 @@ class RunRecorder:
     def item_passed(self, *args: Any, **kwargs: Any) -> None:
         """Keep the row's figures current while the crawl runs, for progress and for a killed run."""
         self.items += 1
-        if self.items % PROGRESS_EVERY == 0:
+        if self.items % PROGRESS_EVERY == 0 and time.monotonic() - self.written >= PROGRESS_SECONDS:
             self._write(finished=False, reason="")
 
     def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
@@ -124,6 +127,7 @@ class RunRecorder:
     def _write(self, *, finished: bool, reason: str) -> None:
         if self.row_id is None:
             return
+        self.written = time.monotonic()
         stats = self.crawler.stats
         with self.store.session() as session:
             row = session.get(SourceRun, self.row_id)

@@ -44,7 +44,8 @@ class Judgement:
     tags: tuple[TagMatch, ...] | None = None  # None: not relevant, or not judged
     tag_seconds: float = 0.0
     signature: Any = None  # the MinHash hash values of document.text; None: too short to compare
-    signature_seconds: float = 0.0
+    fingerprints: Any = None  # its opening's fingerprints (hsctwatch.stories.neardup), with a signature
+    signature_seconds: float = 0.0  # for both
 
     def relevance_for(self, document: Document, rules_digest: str) -> tuple[Relevance, float] | None:
         """The relevance decision and the seconds it took, if made for this document and rules."""

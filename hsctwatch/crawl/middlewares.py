@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+from sqlalchemy import text
 
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.stories.models import Store, Validator, utcnow
@@ -53,14 +54,15 @@ class ConditionalRequestsMiddleware:
         if request.method != "GET" or request.meta.get(UNCONDITIONAL) or request.meta.get(
                 "dont_obey_robotstxt"):
             return None
-        with self.store.session() as session:
-            row = session.get(Validator, request.url)
-            if row is None:
-                return None
-            if row.etag and b"If-None-Match" not in request.headers:
-                request.headers[b"If-None-Match"] = row.etag.encode("latin-1")
-            if row.last_modified and b"If-Modified-Since" not in request.headers:
-                request.headers[b"If-Modified-Since"] = row.last_modified.encode("latin-1")
+        with self.store.engine.connect() as connection:  # a read: no ORM session needed
+            row = connection.execute(_VALIDATOR, {"url": request.url}).first()
+        if row is None:
+            return None
+        etag, last_modified = str(row[0] or ""), str(row[1] or "")
+        if etag and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = etag.encode("latin-1")
+        if last_modified and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = last_modified.encode("latin-1")
         return None
 
     def process_response(self, request: Request, response: Response,
@@ -80,12 +82,35 @@ class ConditionalRequestsMiddleware:
         if reason != "finished" or not self.seen:
             return
         now = utcnow()
+        rows = [{"url": url, "etag": etag, "last_modified": last_modified, "checked_at": now}
+                for url, (etag, last_modified) in self.seen.items()]
         with self.store.session() as session:
-            for url, (etag, last_modified) in self.seen.items():
-                row = session.get(Validator, url) or Validator(url=url)
-                row.etag, row.last_modified, row.checked_at = etag, last_modified, now
-                session.merge(row)
+            upsert = _upsert(self.store.engine.dialect.name)
+            if upsert is not None:  # one statement for all, safe beside a crawl saving the same URL's
+                session.execute(upsert, rows)
+            else:
+                for row in rows:
+                    session.merge(Validator(**row))
         self.seen.clear()
+
+
+#: A URL's saved validators (`session.get(Validator, url)`), as plain SQL made once
+_VALIDATOR = text(f"SELECT etag, last_modified FROM {Validator.__tablename__} WHERE url = :url")
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (url) DO UPDATE for the validators, in the store's dialect (None
+    for a database without one)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql as sql
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite as sql  # type: ignore[no-redef]
+    else:
+        return None
+    statement = sql.insert(Validator)
+    return statement.on_conflict_do_update(
+        index_elements=[Validator.url],
+        set_={name: statement.excluded[name] for name in ("etag", "last_modified", "checked_at")})
 
 
 def _header(response: Response, name: bytes) -> str:
