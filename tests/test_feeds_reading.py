@@ -128,3 +128,25 @@ def test_the_feeds_command_imports_no_sqlalchemy_for_a_current_sqlite_store(tmp_
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]", done.stdout
     assert (tmp_path / "public" / "rss.xml").is_file()
+
+
+def test_a_store_found_damaged_as_it_is_read_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hsctwatch.cli import cli
+    from hsctwatch.stories.models import close_stores
+
+    config = _config(tmp_path)
+    store = Store(config.store_url)
+    _fill(store)
+    store.close()
+    with sqlite3.connect(tmp_path / "s.db") as connection:  # opens as it is; fails as it is read
+        connection.execute("DROP TABLE item_edits")
+    try:
+        result = CliRunner().invoke(cli, ["--config", str(tmp_path / "hsct-watch.toml"), "feeds"])
+    finally:
+        close_stores()
+    assert result.exit_code == 74, result.output
+    assert result.output.strip().splitlines() == [
+        f"hsct-watch: the store {tmp_path / 's.db'} can't be used: no such table: item_edits"]
+    assert not (tmp_path / "public").exists()

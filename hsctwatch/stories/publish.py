@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,6 +80,8 @@ def build_feeds(config: Config) -> FeedReport:
         if reader is not None:
             try:
                 return _build(config, reader)
+            except sqlite3.Error:
+                pass  # found damaged as it is read, before anything is written: the models report it
             finally:
                 reader.close()
         from hsctwatch.stories.models import open_store
