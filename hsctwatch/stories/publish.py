@@ -370,8 +370,9 @@ def _papers(articles: Sequence[Shown]) -> dict[str, Shown]:
 
 
 def cited_papers(article: Shown, papers: dict[str, Shown]) -> list[Shown]:
-    """The papers a news story cites by DOI or PubMed ID (press coverage and paper stay two items)."""
-    if (article.metadata_ or {}).get("record"):
+    """The papers a news story cites by DOI or PubMed ID (press coverage and paper stay two items).
+    With no paper in the store, no text is searched for their numbers."""
+    if not papers or (article.metadata_ or {}).get("record"):
         return []
     keys = {f"doi:{doi.lower().rstrip('.,;)')}" for doi in DOI.findall(article.text or "")}
     meta_doi = (article.metadata_ or {}).get("doi")
