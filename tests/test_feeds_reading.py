@@ -150,3 +150,30 @@ def test_a_store_found_damaged_as_it_is_read_is_one_line(tmp_path: Path) -> None
     assert result.output.strip().splitlines() == [
         f"hsct-watch: the store {tmp_path / 's.db'} can't be used: no such table: item_edits"]
     assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.parametrize("publish", ["auto", "approved"])
+def test_each_walk_finds_the_same_stories(tmp_path: Path, publish: str) -> None:
+    """A feed's stories found on the date index, among its tag's stories or among the stories in
+    its languages (publish.FEW chooses) are the same, in the same order, through either reader."""
+    config = _config(tmp_path)
+    store = Store(config.store_url)
+    _fill(store)
+    store.analyze()
+    reader = SqliteReader.open(config.store_url, 5)
+    assert reader is not None
+    try:
+        with store.session() as session:
+            for read in (reader, _SessionReader(session, store)):
+                assert read.at_most(("es",), "en", 4) and not read.at_most(("es",), "en", 3)
+                assert not read.at_most(("en",), "en", 6) and read.at_most(("en",), "en", 7)  # "" counts
+                for languages in [(), ("es",), ("en",), ("de", "es")]:
+                    walks = ("date", "language") if languages else ("date",)
+                    for tag in (None, "news", "research", "costs"):
+                        found = {walk: read.newest(publish, 3, tag=tag, languages=languages, walk=walk)
+                                 for walk in (*walks, *(("tag",) if tag else ()))}
+                        assert len({tuple(ids) for ids in found.values()}) == 1, (languages, tag, found)
+                        assert found["date"] == reader.newest(publish, 3, tag=tag, languages=languages)
+    finally:
+        reader.close()
+        store.close()

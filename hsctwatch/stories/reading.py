@@ -158,18 +158,35 @@ class SqliteReader:
         return [_story(row) for row in rows]
 
     def newest(self, publish: str, limit: int | None, *, tag: str | None = None,
-               languages: Sequence[str] = (), unknown: str = "en") -> list[int]:
+               languages: Sequence[str] = (), unknown: str = "en", walk: str = "date") -> list[int]:
+        """As publish.newest, with the same walks."""
         where, params = _published(publish, languages, unknown)
-        if tag:
+        if tag and walk == "tag":
+            where += (" AND articles.id IN (SELECT tags.article_id FROM tags "
+                      "WHERE tags.slug = ? AND tags.origin != ?)")
+            params += (tag, "removed")
+        elif tag:
             where += (" AND (EXISTS (SELECT 1 FROM tags WHERE articles.id = tags.article_id "
                       "AND tags.slug = ? AND tags.origin != ?))")
             params += (tag, "removed")
+        if walk == "language" and languages:
+            chosen, more = _in_languages("articles_1", languages, unknown)
+            where += f" AND articles.id IN (SELECT articles_1.id FROM articles AS articles_1 WHERE {chosen})"
+            params += more
         sql = f"SELECT articles.id FROM articles WHERE {where} " \
               "ORDER BY articles.published DESC NULLS LAST, articles.id DESC"
         if limit:
             sql += " LIMIT ? OFFSET ?"
             params += (limit, 0)
         return [int(i) for i, in self.connection.execute(sql, params)]
+
+    def at_most(self, languages: Sequence[str], unknown: str, bound: int) -> bool:
+        """Whether at most `bound` stories, published or not, are in these languages (counted on
+        the language index, no further than one past the bound)."""
+        chosen, params = _in_languages("articles", languages, unknown)
+        row = self.connection.execute(f"SELECT count(*) FROM (SELECT 1 FROM articles WHERE {chosen} LIMIT ?)",
+                                      (*params, bound + 1)).fetchone()
+        return int(row[0]) <= bound
 
     def tags_in_use(self, *, publish: str, languages: Sequence[str] = (),
                     unknown: str = "en") -> list[tuple[str, str, int]]:
@@ -252,12 +269,15 @@ def _published(publish: str, languages: Sequence[str], unknown: str) -> tuple[st
     where, params = PUBLISHED[publish]
     if not languages:
         return where, params
-    chosen = f"articles.language IN ({', '.join('?' * len(languages))})"
-    params = (*params, *languages)
+    chosen, more = _in_languages("articles", languages, unknown)
+    return f"{where} AND {chosen}", (*params, *more)
+
+
+def _in_languages(table: str, languages: Sequence[str], unknown: str) -> tuple[str, tuple[Any, ...]]:
+    chosen = f"{table}.language IN ({', '.join('?' * len(languages))})"
     if unknown in languages:
-        chosen = f"({chosen} OR articles.language = ?)"
-        params = (*params, "")
-    return f"{where} AND {chosen}", params
+        return f"({chosen} OR {table}.language = ?)", (*languages, "")
+    return chosen, tuple(languages)
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
