@@ -8,8 +8,6 @@ The publish ping is the one hubs have understood since PubSubHubbub: a form POST
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -63,6 +61,9 @@ def notify(hub: str, topics: Sequence[str], *, timeout: float = TIMEOUT) -> list
 
 
 def _ping(hub: str, topic: str, timeout: float) -> str | None:
+    import urllib.error  # with HTTP's modules: only a build with a hub pings
+    import urllib.request
+
     data = urlencode({"hub.mode": "publish", "hub.url": topic}).encode("ascii")
     request = urllib.request.Request(hub, data=data, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded",

@@ -481,7 +481,10 @@ def _database_url_problem(url: str) -> str:
     """What is wrong with a database URL, read as SQLAlchemy reads it ("" if nothing).
 
     Only the URL and its database's name are checked here; whether its driver is installed and
-    the database answers is the store's business (hsctwatch.stories.models.Store)."""
+    the database answers is the store's business (hsctwatch.stories.models.Store). A SQLite
+    file's URL with no options is one SQLAlchemy reads, known without importing it."""
+    if url.startswith("sqlite:///") and not any(c in url for c in "?%"):
+        return ""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 

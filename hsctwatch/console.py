@@ -69,7 +69,7 @@ class State:
             except ConfigError as exc:
                 click.echo(f"hsct-watch: {exc}", err=True)
                 sys.exit(EXIT_USAGE)
-            from hsctwatch.stories.models import configure_stores
+            from hsctwatch.stories.settings import configure_stores
 
             configure_stores(wait_seconds=self._config.store.wait_seconds)
         return self._config
@@ -116,11 +116,19 @@ def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False
 
 def check_outputs(config: Config) -> None:
     """Before a command changes anything: the feed folder can be written and the store opened
-    (else one line and exit 74, with nothing created or changed)."""
+    (else one line and exit 74, with nothing created or changed). A SQLite store that opens as
+    it is is checked without SQLAlchemy, as `feeds` reads it (hsctwatch.stories.reading)."""
     from feeds.folder import check_feed_folder
-    from hsctwatch.stories.models import open_store
+    from hsctwatch.stories.reading import SqliteReader
+    from hsctwatch.stories.settings import WAIT
 
     check_feed_folder(config.feeds_dir)
+    reader = SqliteReader.open(config.store_url, WAIT["seconds"])
+    if reader is not None:
+        reader.close()
+        return
+    from hsctwatch.stories.models import open_store
+
     open_store(config.store_url)
 
 

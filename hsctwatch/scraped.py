@@ -39,6 +39,9 @@ _TAG = re.compile(r"<(?:[A-Za-z][^<>]*|/[A-Za-z][^<>]*|!--.*?--|![A-Za-z][^<>]*)
 #: another (a run of two or more, or one other whitespace character), which made it the
 #: costliest step of cleaning an article's text. The same within the lines of paragraphs.
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
+#: Whitespace other than a space: with no "  " either, `_SPACES` has nothing to replace, which a
+#: search for one character class finds several times faster than the substitution.
+_OTHER_SPACE = re.compile(r"[^\S ]")
 _LINE_SPACES = re.compile(r"[ \t\r\f\v\u00a0]{2,}|[\t\r\f\v\u00a0]")
 _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
            "section", "article", "figcaption", "dd", "dt")
@@ -71,7 +74,9 @@ def clean_line(text: str) -> str:
     Entities are *not* decoded: the text was decoded when its markup was read, and decoding
     it again would turn a title about `&lt;img&gt;` into `<img>`."""
     text = unicodedata.normalize("NFC", strip_invisible(strip_illegal(text or "")))
-    return _SPACES.sub(" ", text).strip()
+    if "  " in text or _OTHER_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def has_markup(text: str) -> bool:
@@ -232,6 +237,14 @@ _FOOTER_PARAGRAPH = re.compile(
 _FOOTER_TAIL = re.compile(
     rf"(?:\s*{_ELLIPSIS}|(?<=[.!?…”\"'\]])\s*(?:{_APPEARED_FIRST}|{_READ_ON}){_END})+$"
 )
+#: How every alternative of `_FOOTER_TAIL` begins (a "[" or the first words of a footer): a
+#: paragraph with none of them has no footer at its end, which this finds many times faster than
+#: trying the tail's alternatives at each of its characters. A new footer adds its first words.
+_FOOTER_START = re.compile(
+    r"\[|The post |La entrada |O post |A entrada |O artigo |Der Beitrag |L['’]artic|Сообщение |Запись "
+    r"|Continu|Keep reading|Read |Seguir leyendo|Leer más|Leia mais|Weiterlesen|Mehr lesen|Leggi "
+    r"|Читать далее|Подробнее"
+)
 
 
 def without_feed_footer(text: str) -> str:
@@ -244,7 +257,8 @@ def without_feed_footer(text: str) -> str:
     if paragraphs:
         last = paragraphs[-1].rstrip()
         head = max(len(last) - 2000, 0)  # a footer is short: look only at the paragraph's end
-        cut = last[:head] + _FOOTER_TAIL.sub("", last[head:]).rstrip()
+        tail = last[head:]
+        cut = last[:head] + (_FOOTER_TAIL.sub("", tail) if _FOOTER_START.search(tail) else tail).rstrip()
         if cut != last:
             paragraphs[-1] = cut if cut.endswith((".", "!", "?", "…", "”", '"', ":")) else cut + "…"
         if not paragraphs[-1].strip():

@@ -54,6 +54,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from hsctwatch.stories.settings import WAIT as _WAIT
+from hsctwatch.stories.settings import configure_stores as configure_stores  # where it always was
 from hsctwatch.urls import url_key
 
 STATUSES = ("new", "approved", "rejected")
@@ -647,13 +649,6 @@ def _on_a_server(url: str) -> bool:
 
 
 _OPEN: dict[str, Store] = {}
-_WAIT = {"seconds": 30.0}
-
-
-def configure_stores(*, wait_seconds: float) -> None:
-    """How long this process's stores wait for a lock ([store] wait_seconds), set once when the
-    config is read, before the first store is opened."""
-    _WAIT["seconds"] = float(wait_seconds)
 
 
 def open_store(url: str) -> Store:

@@ -22,12 +22,10 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection, Engine
-
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
 
 #: the newest revision, so that opening a current store needs no Alembic (a test checks it is the
 #: scripts' head: a new revision updates it)
@@ -88,6 +86,8 @@ def head() -> str:
 
 def current(connection: Connection) -> str | None:
     """The store's revision; None for an empty database, or a store made before migrations."""
+    from sqlalchemy import inspect
+
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
