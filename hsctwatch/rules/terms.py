@@ -441,6 +441,9 @@ Found = list[tuple[int, int, bool]]  # (start, end, exact) of the matches of som
 
 def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     """The loose regex's matches, then the exact regex's that overlap none of them."""
+    runs = [run for run in runs if run[0]]
+    if len(runs) < 2:  # one regex's matches (or none): nothing else to overlap
+        return sorted((a, b, exact) for spans, exact in runs for a, b in spans if b > a)
     found: Found = []
     for spans, exact in runs:
         taken = sorted(found)
@@ -546,7 +549,7 @@ class WordIndex:
         every place a loose key may be, `anywhere`): the plan's heads that the text has are
         found at once, not looked up one by one."""
         index = self.exact if plan.exact else self.loose
-        found = set() if plan.exact else set(self.anywhere)
+        found = set() if plan.exact or not self.anywhere else set(self.anywhere)
         for head in index.keys() & plan.heads:
             found.update(index[head])
         for key in plan.prefixes:

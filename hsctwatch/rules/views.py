@@ -264,6 +264,8 @@ class View:
         """Is the text found at `start`, between non-word characters (so that its words are the
         index's words: a part or a sentence is)?"""
         whole, end = self.text, start + len(text)
+        if start == 0 and end == len(whole):
+            return text is whole or text == whole
         return (whole.startswith(text, start) and (start == 0 or not is_word(whole[start - 1]))
                 and (end == len(whole) or not is_word(whole[end])))
 
