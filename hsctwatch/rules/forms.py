@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from hsctwatch.rules.model import Evidence
-from hsctwatch.rules.terms import Terms, normalize
+from hsctwatch.rules.terms import Terms, normalize, spans_of
 from hsctwatch.rules.views import View
 
 _QUOTED = re.compile(r"\"[^\"\n]*\"")
@@ -28,9 +28,9 @@ def first_person(view: View, minimum: int, share: float, short: int = 0, short_m
     never makes the share). `words`: the language's first-person words, instead of English's."""
     pattern = _words(tuple(words)) if words else _FIRST_PERSON
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
-    hits, count = len(pattern.findall(unquoted)), len(unquoted.split())
+    hits, count = len(spans_of(pattern, unquoted)), len(unquoted.split())
     if plural and not words:
-        hits += int(plural * len(_FIRST_PERSON_PLURAL.findall(unquoted)))
+        hits += int(plural * len(spans_of(_FIRST_PERSON_PLURAL, unquoted)))
     if short and short_minimum and count < short:
         minimum = min(minimum, short_minimum)
     if hits < minimum or hits / max(count, 1) < share:

@@ -282,6 +282,33 @@ def _starts(regex: str, flags: int) -> re.Pattern[str] | None:
         return None
 
 
+def spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans of `pattern.finditer(text)`, found through `_starts` when the characters its
+    matches start with are known (and it has no group of its own): each match is the longest the
+    pattern makes at the first place it matches from where the last one ended, as finditer's."""
+    finder = _finder(pattern)
+    if finder is None:
+        return [m.span() for m in pattern.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while m := finder.search(text, at):
+        spans.append(m.span(1))
+        at = m.end(1)
+    return spans
+
+
+@cache
+def _finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`_starts` of the pattern, with its match as the first group."""
+    first = None if pattern.groups else first_characters(pattern.pattern, pattern.flags)
+    if first is None:
+        return None
+    try:
+        return re.compile(f"(?-i:{first})(?<=(?=({pattern.pattern})).)", pattern.flags)
+    except re.error:
+        return None
+
+
 class _Unknown(Exception):
     """What a regex's match starts with can't be told (`first_characters`)."""
 
