@@ -171,6 +171,14 @@ class View:
                 found.update(self._by_sentence(each))
         return found
 
+    def first_mention(self, terms: Terms) -> tuple[Sentence, int, int] | None:
+        """The first sentence that has, read alone, a match of the terms, and its first match."""
+        found = self._by_sentence(terms) if terms else {}
+        if not found:
+            return None
+        sentence, matches = found[min(found)]
+        return sentence, matches[0][0], matches[0][1]
+
     def named(self, terms: Terms) -> bool:
         """Does any sentence, read alone, have a match of the terms?"""
         return bool(terms) and bool(self._by_sentence(terms))
