@@ -286,7 +286,8 @@ def spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """The spans of `pattern.finditer(text)`, found through `_starts` when the characters its
     matches start with are known (and it has no group of its own): each match is the longest the
     pattern makes at the first place it matches from where the last one ended, as finditer's."""
-    finder = _finder(pattern)
+    known = _finders.get(id(pattern))
+    finder = known[1] if known is not None and known[0] is pattern else _finder(pattern)
     if finder is None:
         return [m.span() for m in pattern.finditer(text)]
     spans: list[tuple[int, int]] = []
@@ -297,16 +298,21 @@ def spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@cache
 def _finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """`_starts` of the pattern, with its match as the first group."""
+    """`_starts` of the pattern, with its match as the first group; kept by the pattern's
+    identity (hashing a long pattern costs more than finding a sentence's matches)."""
+    finder = None
     first = None if pattern.groups else first_characters(pattern.pattern, pattern.flags)
-    if first is None:
-        return None
-    try:
-        return re.compile(f"(?-i:{first})(?<=(?=({pattern.pattern})).)", pattern.flags)
-    except re.error:
-        return None
+    if first is not None:
+        try:
+            finder = re.compile(f"(?-i:{first})(?<=(?=({pattern.pattern})).)", pattern.flags)
+        except re.error:
+            finder = None
+    _finders[id(pattern)] = (pattern, finder)
+    return finder
+
+
+_finders: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
 
 
 class _Unknown(Exception):
