@@ -19,7 +19,7 @@ import pytest
 
 from hsctwatch.rules import Rules, Terms
 from hsctwatch.rules.evaluate import Case, load_corpus
-from hsctwatch.rules.terms import Plan, first_characters, plain_case
+from hsctwatch.rules.terms import Plan, first_characters, plain_case, spans_of
 from hsctwatch.rules.views import View, view_of
 
 BLIND = Path(__file__).parent / "corpus" / "blind"
@@ -86,6 +86,19 @@ def test_terms_the_index_cannot_find_are_tried_where_they_can_start() -> None:
         every = {at for at in range(len(text) + 1) if pattern.match(text, at)}
         assert plan.other_places(text) == every and every and plan.other_search(text)
         assert not plan.other_search("for Brain only")
+
+
+def test_spans_of_gives_finditers_matches() -> None:
+    """spans_of looks for a pattern only where its first characters stand: finditer's matches
+    all the same, one after the other where they could overlap, over every case's text."""
+    patterns = [re.compile(r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've)\b|\b(?:[Mm]y|[Mm]e|[Mm]ine)\b"),
+                re.compile(r"\b(?:ich|mein\w*|mir|mich)\b|\bя\b", re.IGNORECASE),
+                re.compile(r"(?:£|\$|€|\bR)\s?\d[\d,.]*|aa|a", re.IGNORECASE),
+                re.compile(r"(a)(?:\1)?b")]  # a group of its own: finditer's own
+    texts = [c.document.text for c in CASES] + ["I'm me, mine; Phase I; aaab R$ 5 and €3 MY", ""]
+    for pattern in patterns:
+        for text in texts:
+            assert spans_of(pattern, text) == [m.span() for m in pattern.finditer(text)], pattern
 
 
 def test_plain_letters_fold_as_the_regex_engine_folds_them() -> None:

@@ -211,7 +211,8 @@ class RelevanceRules:
                     self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a])) and not (
                     self.weak_not_before and self.weak_not_before.search(view.text[b:b + 40]))]
         # only the sentences naming a place or centre can name one as where it is done
-        naming_places, naming_centres = view.sentences_naming(self.places), view.sentences_naming(self.centres)
+        naming_places = view.sentences_naming(self.places)
+        naming_centres = view.sentences_naming(self.centres)
         places = [s.text[a:b] for s in view.sentences if s.start in naming_places
                   for a, b in self._places(view, s)]
         centres = [s.text[a:b] for s in view.sentences if s.start in naming_centres

@@ -9,8 +9,17 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from hsctwatch.rules.model import Document
-from hsctwatch.rules.terms import (Found, Plan, Terms, WordIndex, combine, finditer_at, is_word, normalize,
-                                   spans_of)
+from hsctwatch.rules.terms import (
+    Found,
+    Plan,
+    Terms,
+    WordIndex,
+    combine,
+    finditer_at,
+    is_word,
+    normalize,
+    spans_of,
+)
 
 
 @dataclass(frozen=True)
