@@ -19,7 +19,7 @@ import pytest
 
 from hsctwatch.rules import Rules, Terms
 from hsctwatch.rules.evaluate import Case, load_corpus
-from hsctwatch.rules.terms import Plan, first_characters, plain_case
+from hsctwatch.rules.terms import Plan, first_characters, plain_case, spans_of
 from hsctwatch.rules.views import View, view_of
 
 BLIND = Path(__file__).parent / "corpus" / "blind"
@@ -61,24 +61,44 @@ def test_the_cases_are_read_in_their_languages() -> None:
 
 
 def test_terms_the_index_cannot_find_are_tried_where_they_can_start() -> None:
-    """A term after a lookbehind, or led by a sign or a capital, is tried only where a character
-    it can start with stands — and found at every place a search finds it; a term that may start
-    with a lower-case letter or with nothing, or that changes its flags, is left to the engine."""
+    """A term after a lookbehind, or led by a sign or a capital, or by a letter in any case, is
+    tried only where a character it can start with stands — and found at every place a search
+    finds it; a term that may start with nothing, or with any character, or that changes its
+    flags, is left to the engine."""
     lookbehind = r"(?<![Ff]or )\b(?:Neurology|Brain)\b|(?:Multiple Sclerosis Journal)"
-    assert first_characters(lookbehind, 0).pattern == "[NBM]"  # type: ignore[union-attr]
-    assert first_characters(r"(?:€|\$)\s?\d+|\bUS\b", 0).pattern == r"[€\$U]"  # type: ignore[union-attr]
-    for unknown, flags in ((r"\bposted by", re.IGNORECASE), (r"\bUS\b", re.IGNORECASE), (r"a*", 0),
-                           (r"(?i:x)y", 0), (r".x", 0), (r"[^a]b", 0), (r"\w+ said", 0)):
+    assert first_characters(lookbehind, 0) == "[NBM]"
+    assert first_characters(r"(?:€|\$)\s?\d+|\bUS\b", 0) == r"[€\$U]"
+    posted = re.compile(first_characters(r"\bposted by", re.IGNORECASE) or "")
+    assert {c for c in map(chr, range(0x530)) if posted.match(c)} == {"p", "P"}
+    assert posted.match("\u0530") and posted.match("\u212a")  # beyond Cyrillic: every character
+    for unknown, flags in ((r"a*", 0), (r"(?i:x)y", 0), (r".x", 0), (r"[^a]b", 0), (r"\w+ said", 0),
+                           (r"\s?US", re.IGNORECASE)):
         assert first_characters(unknown, flags) is None, unknown
-    text = "For Brain, not for Brain. Neurology; Multiple Sclerosis Journal, € 20 and $5, US."
-    for regexes in ([r"(?<![Ff]or )\b(?:Neurology|Brain)\b", "Multiple Sclerosis Journal"],
-                    [r"(?:€|\$)\s?\d+", r"(?<!\d )\bUS\b"]):
-        plan = Plan(set(), regexes, 0)
-        assert plan.first is not None
-        pattern = re.compile("|".join(f"(?:{r})" for r in regexes))
+    text = ("For Brain, not for Brain. Neurology; Multiple Sclerosis Journal, € 20 and $5, US. "
+            "Posted by Ann; posted BY Bob; ſpotted; ITALIANO, Italiani, hospital italiano.")
+    for regexes, flags in (([r"(?<![Ff]or )\b(?:Neurology|Brain)\b", "Multiple Sclerosis Journal"], 0),
+                           ([r"(?:€|\$)\s?\d+", r"(?<!\d )\bUS\b"], 0),
+                           ([r"(?<![^\n ])(?:posted|replied) by", r"(?:£|\$|€|\bR)\s?\d"], re.IGNORECASE),
+                           ([r"(?<!hospital )\b[Ii]talian[oi]\b", r"\bspotted"], re.IGNORECASE)):
+        plan = Plan(set(), regexes, flags)
+        assert plan.starts is not None
+        pattern = re.compile("|".join(f"(?:{r})" for r in regexes), flags)
         every = {at for at in range(len(text) + 1) if pattern.match(text, at)}
         assert plan.other_places(text) == every and every and plan.other_search(text)
         assert not plan.other_search("for Brain only")
+
+
+def test_spans_of_gives_finditers_matches() -> None:
+    """spans_of looks for a pattern only where its first characters stand: finditer's matches
+    all the same, one after the other where they could overlap, over every case's text."""
+    patterns = [re.compile(r"(?<![Pp]hase )(?<![Tt]ype )\b(?:I|I'm|I've)\b|\b(?:[Mm]y|[Mm]e|[Mm]ine)\b"),
+                re.compile(r"\b(?:ich|mein\w*|mir|mich)\b|\bя\b", re.IGNORECASE),
+                re.compile(r"(?:£|\$|€|\bR)\s?\d[\d,.]*|aa|a", re.IGNORECASE),
+                re.compile(r"(a)(?:\1)?b")]  # a group of its own: finditer's own
+    texts = [c.document.text for c in CASES] + ["I'm me, mine; Phase I; aaab R$ 5 and €3 MY", ""]
+    for pattern in patterns:
+        for text in texts:
+            assert spans_of(pattern, text) == [m.span() for m in pattern.finditer(text)], pattern
 
 
 def test_plain_letters_fold_as_the_regex_engine_folds_them() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from hsctwatch.rules.model import Evidence
-from hsctwatch.rules.terms import Terms, normalize
+from hsctwatch.rules.terms import Terms, normalize, spans_of
 from hsctwatch.rules.views import View
 
 _QUOTED = re.compile(r"\"[^\"\n]*\"")
@@ -28,9 +28,9 @@ def first_person(view: View, minimum: int, share: float, short: int = 0, short_m
     never makes the share). `words`: the language's first-person words, instead of English's."""
     pattern = _words(tuple(words)) if words else _FIRST_PERSON
     unquoted = " ".join(_QUOTED.sub(" ", p.text) for p in view.parts if p.where == "body")
-    hits, count = len(pattern.findall(unquoted)), len(unquoted.split())
+    hits, count = len(spans_of(pattern, unquoted)), len(unquoted.split())
     if plural and not words:
-        hits += int(plural * len(_FIRST_PERSON_PLURAL.findall(unquoted)))
+        hits += int(plural * len(spans_of(_FIRST_PERSON_PLURAL, unquoted)))
     if short and short_minimum and count < short:
         minimum = min(minimum, short_minimum)
     if hits < minimum or hits / max(count, 1) < share:
@@ -64,7 +64,7 @@ def question_answer(view: View, cues: Terms, lines_min: int, quotes_min: int, sa
     lines = [(p, m) for p in view.parts if p.where == "body" and (m := qa_line.match(p.raw))]
     if len(lines) >= lines_min:
         return tuple(Evidence(m[0].strip(), "body") for _, m in lines[:2])
-    cue = next(((s, a, b) for s in view.sentences for a, b in view.spans(cues, s)), None)
+    cue = view.first_mention(cues)
     if cue is not None:
         sentence, a, b = cue
         if len(attributed.findall(view.text)) >= quotes_min:
@@ -79,11 +79,12 @@ def _asked(view: View, words: Sequence[str], least: int, cue: bool) -> tuple[Evi
     """Questions set as lines of their own ("**How did you get there?**"), each answered by
     the next line or paragraph, the answers in the first person or the piece saying it is an
     interview (`cue`): an interview without Q: and A: (a FAQ page's answers are neither)."""
-    lines = [normalize(line) for p in view.parts if p.where == "body" for line in p.raw.split("\n")
-             if line.strip()]
+    lines = [line for p in view.parts if p.where == "body" for line in p.raw.split("\n") if line.strip()]
     pattern = _words(tuple(words)) if words else _FIRST_PERSON
-    answered = [(q, a) for q, a in zip(lines, lines[1:], strict=False)
-                if _QUESTION.match(q) and not _QUESTION.match(a)]
+    # a question has a question mark: the lines without one are not normalized to be matched
+    asked = [bool("?" in line and _QUESTION.match(normalize(line))) for line in lines]
+    answered = [(normalize(q), normalize(a)) for n, (q, a) in enumerate(zip(lines, lines[1:], strict=False))
+                if asked[n] and not asked[n + 1]]
     if len(answered) < max(least, 3):
         return None
     if not cue and sum(_spoken(a, pattern) for _, a in answered) < len(answered):

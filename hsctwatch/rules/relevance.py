@@ -210,8 +210,13 @@ class RelevanceRules:
                 if not any(x < b and a < y for x, y in named) and not (
                     self.weak_not_after and self.weak_not_after.search(view.text[max(0, a - 40):a])) and not (
                     self.weak_not_before and self.weak_not_before.search(view.text[b:b + 40]))]
-        places = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s)]
-        centres = [s.text[a:b] for s in view.sentences for a, b in self._places(view, s, self.centres)]
+        # only the sentences naming a place or centre can name one as where it is done
+        naming_places = view.sentences_naming(self.places)
+        naming_centres = view.sentences_naming(self.centres)
+        places = [s.text[a:b] for s in view.sentences if s.start in naming_places
+                  for a, b in self._places(view, s)]
+        centres = [s.text[a:b] for s in view.sentences if s.start in naming_centres
+                   for a, b in self._places(view, s, self.centres)]
         if len(kinds) >= self.steps_min_kinds or (kinds and weak):
             reasons.append(f"the transplant told in its steps: {told}"
                            + (f", and called {weak[0]!r}" if len(kinds) < self.steps_min_kinds else ""))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from hsctwatch.rules.forms import first_person, question_answer
@@ -117,6 +117,8 @@ TRIGGER_KEYS = frozenset({"phrases", "patterns", "exact", "min", "where", "near"
 FORM_KEYS = frozenset({"form", "first_person_min", "first_person_share", "first_person_short",
                        "first_person_short_min", "first_person_plural", "qa_lines_min", "quotes_min"})
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
+#: A post's categories, normalized once for all the triggers that read them.
+_normalized = lru_cache(maxsize=256)(normalize)
 _ITEM = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)])\s")
 
 
@@ -389,7 +391,7 @@ class TagRules:
         evidence: list[Evidence] = []
         if trigger.in_categories:  # "Moscow" or "India" as the post's own category: where it is
             for category in categories:
-                spans = trigger.terms.spans(normalize(category))
+                spans = trigger.terms.spans(_normalized(category))
                 if spans:
                     count += self.headline_counts
                     evidence.append(Evidence(category[spans[0][0]:spans[0][1]], "categories"))

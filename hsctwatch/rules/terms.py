@@ -175,11 +175,11 @@ class Plan:
     """How to find a regex's matches without trying it at every position of a text: the
     alternatives that start with a word boundary and a plain word (most phrases) can only match
     where a word starts with those letters, which the text's word index tells (WordIndex); the
-    others are looked for with one regex of them all (where a character they can start with
-    stands, when those are few: `first_characters`). The regex itself is then tried only
+    others are looked for with one regex of them all (only where a character they can start
+    with stands, when those are known: `first_characters`). The regex itself is then tried only
     at those places, in order, the way `finditer` would: the same matches."""
 
-    __slots__ = ("context_free", "exact", "first", "heads", "keys", "others", "prefixes")
+    __slots__ = ("context_free", "exact", "heads", "keys", "others", "prefixes", "starts")
 
     def __init__(self, keys: set[tuple[str, bool]], others: list[str], flags: int):
         self.exact = not flags & re.IGNORECASE
@@ -192,16 +192,15 @@ class Plan:
         self.context_free = not any(_CONTEXT.search(r) for r in others)
         joined = "|".join(f"(?:{r})" for r in others)
         self.others = re.compile(joined, flags) if others else None
-        self.first = first_characters(joined, flags) if others else None
+        self.starts = _starts(joined, flags) if others else None
 
     def other_places(self, text: str) -> set[int]:
         """Every place where one of the other alternatives matches (overlapping matches too):
         tried only where a character a match can start with is, when those are known."""
         if self.others is None:
             return set()
-        if self.first is not None:
-            match = self.others.match
-            return {m.start() for m in self.first.finditer(text) if match(text, m.start())}
+        if self.starts is not None:
+            return {m.start() for m in self.starts.finditer(text)}
         places: set[int] = set()
         at = 0
         while at <= len(text) and (m := self.others.search(text, at)):
@@ -213,9 +212,8 @@ class Plan:
         """Does one of the other alternatives match somewhere in the text?"""
         if self.others is None:
             return False
-        if self.first is not None:
-            match = self.others.match
-            return any(match(text, m.start()) for m in self.first.finditer(text))
+        if self.starts is not None:
+            return self.starts.search(text) is not None
         return self.others.search(text) is not None
 
     @classmethod
@@ -240,36 +238,81 @@ class Plan:
         return cls(keys, others, flags)
 
 
-def first_characters(regex: str, flags: int) -> re.Pattern[str] | None:
-    """A character class of every character a match of the regex can start with, compiled with
-    its flags: Python's regex engine tries a pattern that starts with a word boundary or a
-    lookbehind at every position of a text, but scans fast for a class. None when that can't be
-    told: a match may be empty, or start with any character, or the regex changes its flags.
-    Kept only for characters that are scarce in prose (`_scarce`)."""
+def first_characters(regex: str, flags: int) -> str | None:
+    """A character class, as written (case counts), of every character a match of the regex can
+    start with — and maybe more: when the regex ignores case, every character below `_FOLDED`
+    that the engine takes for one of them, and every character from there on. None when that
+    can't be told (a match may be empty, or the regex changes its flags), or when the class would
+    hold every letter or space (\\w, \\s and their opposites), which saves nothing."""
     if _parser is None:
         return None
     try:
         parts: list[str] = []
-        if _first(_parser.parse(regex, flags), parts) or not parts or not _scarce(parts, flags):
+        if _first(_parser.parse(regex, flags), parts) or not parts or any(
+                part.startswith("\\") and len(part) == 2 and part[1] in "wsWSD" for part in parts):
             return None
-        return re.compile("[" + "".join(parts) + "]", flags)
+        written = "[" + "".join(parts) + "]"
+        if not flags & re.IGNORECASE:
+            return written
+        ignoring = re.compile(written, flags)
+        chars = "".join(re.escape(chr(c)) for c in range(_FOLDED) if ignoring.match(chr(c)))
+        return f"[{chars}{re.escape(chr(_FOLDED))}-\\U0010ffff]"
     except (_Unknown, re.error):
         return None
 
 
-def _scarce(parts: list[str], flags: int) -> bool:
-    """Are the characters of the class few in prose (capitals, digits, signs), so that trying
-    the regex where they stand costs less than the engine's own scan? Not lower-case letters,
-    nor any letter when case is ignored, nor a class of words, spaces or their opposites."""
-    for part in parts:
-        if part in (r"\d",):
-            continue
-        if part.startswith("\\") and len(part) == 2 and part[1].isalpha():
-            return False  # \w, \s, \D, \W, \S
-        letters = [c for c in part if c.isalpha()]
-        if any(c.islower() or flags & re.IGNORECASE for c in letters):
-            return False
-    return True
+#: Below this, the characters that a class ignoring case matches are listed one by one (Latin,
+#: Greek, Cyrillic: the scripts of the rules' languages); above, all are taken.
+_FOLDED = 0x530
+
+
+def _starts(regex: str, flags: int) -> re.Pattern[str] | None:
+    """A regex whose matches are the one character at each place where the regex matches
+    (overlapping matches too): the class of its first characters, then the regex looked for
+    from there (a lookahead inside a one-character lookbehind). Python's regex engine tries a
+    regex that starts with a word boundary, a lookbehind or a letter ignoring case at every
+    position of a text, but scans fast for a class as written, so this finds the same places
+    several times faster. None when the first characters can't be told."""
+    first = first_characters(regex, flags)
+    if first is None:
+        return None
+    try:
+        return re.compile(f"(?-i:{first})(?<=(?=(?:{regex})).)", flags)
+    except re.error:
+        return None
+
+
+def spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans of `pattern.finditer(text)`, found through `_starts` when the characters its
+    matches start with are known (and it has no group of its own): each match is the longest the
+    pattern makes at the first place it matches from where the last one ended, as finditer's."""
+    known = _finders.get(id(pattern))
+    finder = known[1] if known is not None and known[0] is pattern else _finder(pattern)
+    if finder is None:
+        return [m.span() for m in pattern.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while m := finder.search(text, at):
+        spans.append(m.span(1))
+        at = m.end(1)
+    return spans
+
+
+def _finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`_starts` of the pattern, with its match as the first group; kept by the pattern's
+    identity (hashing a long pattern costs more than finding a sentence's matches)."""
+    finder = None
+    first = None if pattern.groups else first_characters(pattern.pattern, pattern.flags)
+    if first is not None:
+        try:
+            finder = re.compile(f"(?-i:{first})(?<=(?=({pattern.pattern})).)", pattern.flags)
+        except re.error:
+            finder = None
+    _finders[id(pattern)] = (pattern, finder)
+    return finder
+
+
+_finders: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
 
 
 class _Unknown(Exception):
@@ -431,6 +474,9 @@ Found = list[tuple[int, int, bool]]  # (start, end, exact) of the matches of som
 
 def combine(runs: list[tuple[list[tuple[int, int]], bool]]) -> Found:
     """The loose regex's matches, then the exact regex's that overlap none of them."""
+    runs = [run for run in runs if run[0]]
+    if len(runs) < 2:  # one regex's matches (or none): nothing else to overlap
+        return sorted((a, b, exact) for spans, exact in runs for a, b in spans if b > a)
     found: Found = []
     for spans, exact in runs:
         taken = sorted(found)
@@ -536,7 +582,7 @@ class WordIndex:
         every place a loose key may be, `anywhere`): the plan's heads that the text has are
         found at once, not looked up one by one."""
         index = self.exact if plan.exact else self.loose
-        found = set() if plan.exact else set(self.anywhere)
+        found = set() if plan.exact or not self.anywhere else set(self.anywhere)
         for head in index.keys() & plan.heads:
             found.update(index[head])
         for key in plan.prefixes:

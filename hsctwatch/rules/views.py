@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from hsctwatch.rules.model import Document
-from hsctwatch.rules.terms import Found, Plan, Terms, WordIndex, combine, finditer_at, is_word, normalize
+from hsctwatch.rules.terms import (
+    Found,
+    Plan,
+    Terms,
+    WordIndex,
+    combine,
+    finditer_at,
+    is_word,
+    normalize,
+    spans_of,
+)
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,14 @@ class View:
                 found.update(self._by_sentence(each))
         return found
 
+    def first_mention(self, terms: Terms) -> tuple[Sentence, int, int] | None:
+        """The first sentence that has, read alone, a match of the terms, and its first match."""
+        found = self._by_sentence(terms) if terms else {}
+        if not found:
+            return None
+        sentence, matches = found[min(found)]
+        return sentence, matches[0][0], matches[0][1]
+
     def named(self, terms: Terms) -> bool:
         """Does any sentence, read alone, have a match of the terms?"""
         return bool(terms) and bool(self._by_sentence(terms))
@@ -199,7 +217,7 @@ class View:
         """The spans of `pattern.finditer(sentence.text)` for every sentence (by index) with any."""
         sentences, starts = self.sentences, self._starts
         if plan is None:
-            every = {i: [m.span() for m in pattern.finditer(s.text)] for i, s in enumerate(sentences)}
+            every = {i: spans_of(pattern, s.text) for i, s in enumerate(sentences)}
             return {i: spans for i, spans in every.items() if spans}
         places = self._places(plan, 0, self.text)
         each = plan.others is not None and not plan.context_free
@@ -213,10 +231,11 @@ class View:
             if i >= 0 and at <= starts[i] + len(sentences[i].text):
                 local.setdefault(i, []).append(at - starts[i])
         found: dict[int, list[tuple[int, int]]] = {}
+        isolated = self._isolated_sentences
         for i in range(len(sentences)) if each else local:
             sentence = sentences[i]
-            if not self._isolated(sentence.start, sentence.text):
-                spans = [m.span() for m in pattern.finditer(sentence.text)]
+            if i not in isolated:
+                spans = spans_of(pattern, sentence.text)
             else:
                 here = local.get(i, [])
                 if each and plan.others is not None:
@@ -244,7 +263,7 @@ class View:
                text: str) -> list[tuple[int, int]]:
         """The spans of `pattern.finditer(text)`."""
         if plan is None or not self._isolated(start, text):
-            return [m.span() for m in pattern.finditer(text)]
+            return spans_of(pattern, text)
         places = self._places(plan, start, text)
         if plan.others:
             places = sorted(plan.other_places(text).union(places))
@@ -264,8 +283,15 @@ class View:
         """Is the text found at `start`, between non-word characters (so that its words are the
         index's words: a part or a sentence is)?"""
         whole, end = self.text, start + len(text)
+        if start == 0 and end == len(whole):
+            return text is whole or text == whole
         return (whole.startswith(text, start) and (start == 0 or not is_word(whole[start - 1]))
                 and (end == len(whole) or not is_word(whole[end])))
+
+    @cached_property
+    def _isolated_sentences(self) -> frozenset[int]:
+        """The sentences (by index) that are `_isolated`: most, but not one run into the next."""
+        return frozenset(i for i, s in enumerate(self.sentences) if self._isolated(s.start, s.text))
 
     @cached_property
     def _words(self) -> WordIndex:
