@@ -230,3 +230,33 @@ def test_a_signature_has_the_hash_values_of_datasketch_shingle_by_shingle() -> N
         made = signature(text)
         assert made is not None
         assert np.array_equal(made.hashvalues, expected.hashvalues)
+
+
+
+def test_the_index_finds_every_story_sharing_a_band_key_and_no_other() -> None:
+    """The band entries keep only a key's leading bits beside the row, and a row found is a
+    candidate when its whole key, made again, is the same: the candidates must be exactly the
+    rows sharing a whole band key, sorted or waiting for the next sort. 40,000 signatures, so
+    that leading bits are shared by rows whose whole keys differ."""
+    from hsctwatch.stories.neardup import BANDS, _band_keys
+
+    rng = np.random.default_rng(7)
+    stored = rng.integers(0, 2**32, size=(40_000, NUM_PERM), dtype=np.uint32)
+    copies = stored[:300].copy()  # near copies: half the values of a stored signature changed
+    copies[:, ::2] ^= np.uint32(0x5A5A5A5A)
+    stored[39_000:39_300] = copies  # some among the rows waiting for the next sort
+    index = NearDuplicateIndex()
+    for row, values in enumerate(stored):
+        index._index_row(index._append(row + 1, values), np.zeros(0, dtype=np.uint32))
+    assert index.pending_rows and index.bands.shape[1]  # both kinds of rows are there
+    keys = _band_keys(stored)  # rows × bands
+    probes = np.concatenate([stored[:200], copies[:50], rng.integers(0, 2**32, size=(50, NUM_PERM),
+                                                                     dtype=np.uint32)])
+    leading_bits_shared = 0
+    for probe in probes:
+        probe_keys = _band_keys(probe[None, :])[0]
+        expected = set(np.nonzero((keys == probe_keys).any(axis=1))[0].tolist())
+        assert index._candidates(probe) == expected
+        shift = np.uint64(32 + index.row_bits)
+        leading_bits_shared += int(((keys >> shift) == (probe_keys >> shift)).sum()) - len(expected)
+    assert leading_bits_shared > 0 and keys.shape[1] == BANDS  # the whole-key check was put to work

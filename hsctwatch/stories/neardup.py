@@ -454,7 +454,7 @@ class NearDuplicateIndex:
 
     def _values(self, rows: Iterable[int]) -> np.ndarray:
         """The signatures of some rows (rows × NUM_PERM)."""
-        wanted = np.fromiter(rows, dtype=np.int64)
+        wanted = rows.astype(np.int64) if isinstance(rows, np.ndarray) else np.fromiter(rows, dtype=np.int64)
         values = np.empty((len(wanted), NUM_PERM), dtype=np.uint32)
         blocks = wanted // BLOCK
         for number in np.unique(blocks).tolist():
@@ -508,13 +508,21 @@ class NearDuplicateIndex:
         if self.bands.shape[1]:
             rows_mask = (1 << self.row_bits) - 1
             starts = ((keys >> np.uint64(32 + self.row_bits)) << np.uint64(self.row_bits)).tolist()
+            bands: list[np.ndarray] = []
+            rows: list[np.ndarray] = []
             for band, (entries, start) in enumerate(zip(self.bands, starts, strict=True)):
-                lo = int(entries.searchsorted(start, side="left"))
-                hi = int(entries.searchsorted(start | rows_mask, side="right"))
+                # searched with the array's own type: a Python int made numpy copy the array first
+                lo = int(entries.searchsorted(np.uint32(start), side="left"))
+                hi = int(entries.searchsorted(np.uint32(start | rows_mask), side="right"))
                 if hi > lo:  # the same leading bits: the same key, when the whole key is
-                    rows = (entries[lo:hi] & np.uint32(rows_mask)).astype(np.int64)
-                    same = _keys_of_band(self._values(rows.tolist()), band) == keys[band]
-                    found.update(rows[same].tolist())
+                    rows.append((entries[lo:hi] & np.uint32(rows_mask)).astype(np.int64))
+                    bands.append(np.full(hi - lo, band))
+            if rows:  # every band's rows' whole keys made again at once (`_keys_of_band`, row by row)
+                row, band_of = np.concatenate(rows), np.concatenate(bands)
+                columns = band_of[:, None] * ROWS + np.arange(ROWS)
+                values = np.take_along_axis(self._values(row), columns, axis=1).astype(np.uint64)
+                same = (values * _MIX).sum(axis=1, dtype=np.uint64) == keys[band_of]
+                found.update(row[same].tolist())
         waiting = self.pending_rows
         if waiting:
             found.update(self.pending_row[:waiting][(self.pending[:waiting] == keys).any(axis=1)].tolist())
