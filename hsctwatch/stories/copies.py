@@ -9,6 +9,7 @@ told by rel=canonical, then an attribution line, then the earliest publication d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -194,26 +195,19 @@ def _insert_story(session: Session, item: Mapping[str, Any], key: str, now: date
     """A new story, its first copy and its tags, inserted as plain rows: what creating the
     objects (`Story`, `_fill_article`, `_new_copy`, `set_rule_tags`) and flushing them writes,
     without the ORM's unit of work, which cost several times the inserts themselves."""
+    story = {_COLUMN_OF[name]: value for name, value in _story_fields(item).items()}
     published = item.get("published") or now  # undated: when the story was first seen
-    updated = item.get("updated") if item.get("updated") and item.get("updated") != published else None
-    story = {
+    story.update({
         "guid": new_guid(item["canonical_url"], now), "link": item["canonical_url"], "source": item["source"],
-        "status": "new", "first_seen": now, "last_seen": now,
-        "title": item.get("title") or "", "summary": item.get("summary") or "",
-        "text": item.get("text") or "", "author": item.get("author") or "",
-        "published": published, "updated": updated,
-        "content_hash": item.get("content_hash") or "", "relevant": bool(item.get("relevant")),
-        "relevance_score": float(item.get("relevance_score") or 0.0),
-        "relevance_reasons": list(item.get("relevance_reasons") or []),
-        "borderline": bool(item.get("borderline")), "metadata": dict(item.get("metadata") or {}),
-        "language": item.get("language") or "", "minhash": minhash, "signature_seq": seq,
-    }
+        "status": "new", "first_seen": now, "last_seen": now, "title": item.get("title") or "",
+        "language": item.get("language") or "", "published": published,
+        "updated": item["updated"] if item.get("updated") and item["updated"] != published else None,
+        "minhash": minhash, "signature_seq": seq,
+    })
     article_id = int(session.execute(_INSERT_STORY, story).scalar_one())
     session.execute(_INSERT_COPY, {**_copy_values(item, key, now, original=True, reason=""),
                                    "article_id": article_id})
-    tags: dict[str, Mapping[str, Any]] = {}
-    for tag in item.get("tags") or []:
-        tags.setdefault(tag["slug"], tag)
+    tags = _rule_tags(item.get("tags") or [])
     if tags:
         session.execute(_INSERT_TAG, [{"article_id": article_id, "facet": tag["facet"], "slug": slug,
                                        "evidence": list(tag.get("evidence") or []), "origin": "rules"}
@@ -222,6 +216,8 @@ def _insert_story(session: Session, item: Mapping[str, Any], key: str, now: date
     return article_id
 
 
+#: each Story attribute's column (`metadata_` is stored as "metadata")
+_COLUMN_OF = {attribute.key: attribute.columns[0].name for attribute in Story.__mapper__.column_attrs}
 _TABLES = Story.metadata.tables
 _INSERT_STORY = insert(_TABLES[Story.__tablename__]).returning(_TABLES[Story.__tablename__].c.id)
 _INSERT_COPY = insert(_TABLES[Copy.__tablename__])
@@ -258,24 +254,40 @@ def _copy_values(item: Mapping[str, Any], key: str, now: datetime, *, original: 
 
 def _fill_article(session: Session, article: Story, item: Mapping[str, Any], now: datetime,
                   *, keep_first_seen: bool = False) -> None:
+    for name, value in _story_fields(item).items():
+        setattr(article, name, value)
     article.title = item.get("title") or article.title or ""
-    article.summary = item.get("summary") or ""
-    article.text = item.get("text") or ""
-    article.author = item.get("author") or ""
     # undated: when the story was first seen, whichever copy that was
     article.published = item.get("published") or article.first_seen or now
     if item.get("updated") and item.get("updated") != article.published:
         article.updated = item["updated"]
     elif keep_first_seen:  # another copy became the original: its date, not the old one's
         article.updated = None
-    article.content_hash = item.get("content_hash") or ""
-    article.relevant = bool(item.get("relevant"))
-    article.relevance_score = float(item.get("relevance_score") or 0.0)
-    article.relevance_reasons = list(item.get("relevance_reasons") or [])
-    article.borderline = bool(item.get("borderline"))
-    article.metadata_ = dict(item.get("metadata") or {})
     article.language = item.get("language") or article.language or ""
     set_rule_tags(article, item.get("tags") or [])
+
+
+def _story_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The story's attributes that come from its original copy's item alone (`_fill_article`
+    for a stored story, `_insert_story` for a new one); title, language and dates also depend
+    on what the story had."""
+    return {
+        "summary": item.get("summary") or "", "text": item.get("text") or "",
+        "author": item.get("author") or "", "content_hash": item.get("content_hash") or "",
+        "relevant": bool(item.get("relevant")), "relevance_score": float(item.get("relevance_score") or 0.0),
+        "relevance_reasons": list(item.get("relevance_reasons") or []),
+        "borderline": bool(item.get("borderline")), "metadata_": dict(item.get("metadata") or {}),
+    }
+
+
+def _rule_tags(tags: Sequence[Mapping[str, Any]],
+               editor: AbstractSet[str] = frozenset()) -> dict[str, Mapping[str, Any]]:
+    """The rules' tags by slug, the first of each, but those an editor set or removed."""
+    wanted: dict[str, Mapping[str, Any]] = {}
+    for tag in tags:
+        if tag["slug"] not in editor:
+            wanted.setdefault(tag["slug"], tag)
+    return wanted
 
 
 def set_rule_tags(article: Story, tags: Sequence[Mapping[str, Any]]) -> None:
@@ -286,10 +298,7 @@ def set_rule_tags(article: Story, tags: Sequence[Mapping[str, Any]]) -> None:
     """
     editor = {t.slug for t in article.tags if t.origin != "rules"}
     current = {t.slug: t for t in article.tags if t.origin == "rules"}
-    wanted: dict[str, Mapping[str, Any]] = {}
-    for tag in tags:
-        if tag["slug"] not in editor:
-            wanted.setdefault(tag["slug"], tag)
+    wanted = _rule_tags(tags, editor)
     for slug, row in current.items():
         if slug not in wanted:
             article.tags.remove(row)
