@@ -3,13 +3,16 @@ make it once between them, and neither crashes."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 
-from hsctwatch.stories.models import Base, Store
+from hsctwatch.stories.models import Base, Store, StoreError
 
 OPEN = """
 import os, sys, time
@@ -36,3 +39,33 @@ def test_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
         with store.engine.connect() as connection:
             assert set(Base.metadata.tables) <= set(inspect(connection).get_table_names())
         store.close()
+
+
+def test_a_new_store_being_written_by_another_process_is_waited_for(tmp_path: Path) -> None:
+    """While another process holds the write lock of a store that is not yet in WAL mode, SQLite
+    refuses the switch to WAL at once, without waiting; the store waits for the lock instead."""
+    path = tmp_path / "store.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.5, other.rollback)
+    release.start()
+    try:
+        store = Store(f"sqlite:///{path}", wait_seconds=10)
+    finally:
+        release.join()
+        other.close()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert set(Base.metadata.tables) <= set(inspect(connection).get_table_names())
+    store.close()
+
+
+def test_a_new_store_locked_longer_than_the_wait_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match=r"stayed locked by another process for 0.3 s"):
+            Store(f"sqlite:///{path}", wait_seconds=0.3)
+    finally:
+        other.close()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -586,10 +588,30 @@ class Store:
 def _sqlite_pragmas(wait_seconds: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")  # first: WAL may wait too
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor, wait_seconds)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor, wait_seconds: float) -> None:
+    """Put the store in WAL mode, waiting out other processes doing the same.
+
+    While several processes open a brand-new store at once, SQLite may answer "database is
+    locked" to the switch straight away, without calling its busy handler; so wait here as the
+    busy timeout would, in short steps.
+    """
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.002
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _check_sqlite_folder(url: str) -> None:
