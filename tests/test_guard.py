@@ -87,6 +87,7 @@ def test_a_run_reads_no_local_file_and_reaches_no_private_address(tmp_path: Path
         server.secret = str(secret)
         config = tmp_path / "hsct-watch.toml"
         config.write_text(
+            "[model]\nenabled = false\n"  # the model plays no part here
             "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nDOWNLOAD_TIMEOUT = 3\n"
             '[[sources]]\nname = "public"\nkind = "feed"\nurls = ["http://news.example/links"]\n'
             f'[[sources]]\nname = "local"\nkind = "feed"\nurls = ["{server.base}/three"]\n', encoding="utf-8")
@@ -115,6 +116,7 @@ def test_allow_private_lets_a_run_reach_them(tmp_path: Path) -> None:
         config = tmp_path / "hsct-watch.toml"
         config.write_text(
             "[crawl]\nallow_private = true\n"
+            "[model]\nenabled = false\n"  # the model plays no part here
             "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nDOWNLOAD_TIMEOUT = 3\n"
             '[[sources]]\nname = "public"\nkind = "feed"\nurls = ["http://news.example/three"]\n',
             encoding="utf-8")

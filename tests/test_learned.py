@@ -363,6 +363,9 @@ def test_train_saves_a_versioned_model_and_retrains_after_n_decisions(tmp_path: 
 def test_a_crawl_trains_a_missing_model_first(tmp_path: Path) -> None:
     config = small_setup(tmp_path)
     config.write_text(config.read_text(encoding="utf-8")
+                      # a dead source, given up on without the waits a real one gets
+                      + "[scrapy]\nHSCTWATCH_RETRY_BACKOFF = 0.05\n"
+                      + "AUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\n"
                       + '[[sources]]\nname = "x"\nkind = "feed"\nurls = ["http://127.0.0.9:9/feed"]\n',
                       encoding="utf-8")
     code, out = hw(config, "crawl")

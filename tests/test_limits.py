@@ -12,7 +12,8 @@ from pathlib import Path
 from hsctwatch.config import load_config
 from tests.faults import FaultServer
 
-FAST = "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nCONCURRENT_REQUESTS_PER_DOMAIN = 4\n"
+FAST = ("[model]\nenabled = false\n"  # the model plays no part here
+        "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nCONCURRENT_REQUESTS_PER_DOMAIN = 4\n")
 
 
 def source(name: str, kind: str, url: str) -> str:

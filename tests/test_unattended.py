@@ -82,6 +82,7 @@ def test_crawl_delay_in_robots_txt_is_respected(tmp_path: Path, store_url: str) 
         config = tmp_path / "hsct-watch.toml"
         config.write_text(
             f'[store]\nurl = "{store_url}"\n'
+            "[model]\nenabled = false\n"  # the model plays no part here
             "[scrapy]\nAUTOTHROTTLE_ENABLED = false\nDOWNLOAD_DELAY = 0\nCONCURRENT_REQUESTS_PER_DOMAIN = 8\n"
             f'[[sources]]\nname = "polite"\nkind = "feed"\nurls = ["{site.base}/three"]\n', encoding="utf-8")
         result = hsct_watch(config, "crawl")
