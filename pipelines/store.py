@@ -16,7 +16,7 @@ from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import timed
 from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item
 from hsctwatch.stories.models import Store, Story
-from hsctwatch.stories.neardup import fingerprints, shared_index, to_bytes
+from hsctwatch.stories.neardup import Signature, fingerprints, shared_index, stored_signature, to_bytes
 from pipelines.dedup import is_translation, item_signature, near_match
 
 
@@ -43,6 +43,9 @@ class StorePipeline:
             # a new story's signature and fingerprints go into its INSERT (the dedup stage hashed its text)
             minhash = item_signature(None, item) if match is None else None
             indexed = to_bytes(minhash, fingerprints(item.get("text") or "")) if minhash else None
+            # a story's text before a copy joins it, with the signature it was indexed with
+            matched = session.get(Story, match.article_id) if match is not None else None
+            before = (matched.text, matched.minhash) if matched is not None and matched.minhash else None
             outcome, article_id = save_item(session, item, match, indexed, seq)
             if outcome == "new":  # its text is the item's: indexed with the signature it was stored with
                 self.index.add(article_id, item.get("text") or "", minhash)
@@ -51,9 +54,13 @@ class StorePipeline:
                 # and keep the signature with it, in the same transaction
                 story = session.get(Story, article_id)
                 if story is not None:
-                    # the item's signature, made by the worker process, when the story's text is the item's
-                    known = minhash if minhash is not None and story.text == item.get("text") else None
-                    story.minhash = self.index.add(article_id, story.text, known)
+                    known: Signature | None
+                    prints = None
+                    if before is not None and story.text == before[0]:  # its text as it was: hashed then
+                        known, prints = stored_signature(before[1])
+                    else:  # the item's signature (by the worker process), when the story's text is the item's
+                        known = minhash if minhash is not None and story.text == item.get("text") else None
+                    story.minhash = self.index.add(article_id, story.text, known, prints)
                     story.signature_seq = seq
         if seq is not None:
             self.index.seen(seq)

@@ -24,7 +24,16 @@ from feeds import FeedMeta, write_feeds
 from hsctwatch.crawl.items import Article
 from hsctwatch.rules import Vocabulary
 from hsctwatch.stories.models import Copy, Store, Story
-from hsctwatch.stories.neardup import NUM_PERM, SEED, NearDuplicateIndex, shingles, signature, to_bytes
+from hsctwatch.stories.neardup import (
+    NUM_PERM,
+    SEED,
+    Match,
+    NearDuplicateIndex,
+    fingerprints,
+    shingles,
+    signature,
+    to_bytes,
+)
 from hsctwatch.stories.publish import feed_item
 from pipelines.dedup import DedupPipeline
 from pipelines.extract import ExtractPipeline
@@ -260,3 +269,54 @@ def test_the_index_finds_every_story_sharing_a_band_key_and_no_other() -> None:
         shift = np.uint64(32 + index.row_bits)
         leading_bits_shared += int(((keys >> shift) == (probe_keys >> shift)).sum()) - len(expected)
     assert leading_bits_shared > 0 and keys.shape[1] == BANDS  # the whole-key check was put to work
+
+
+def test_a_copy_keeps_its_storys_signature_and_the_story_is_still_found(store: Store) -> None:
+    """A copy joining a story whose text stays as it was keeps the signature and fingerprints
+    the story was indexed with (not made again), and the story is found by its text after."""
+    crawl = Crawl(store)
+    crawl(original())
+    with store.session() as session:
+        before = session.scalars(select(Story.minhash)).one()
+    assert crawl(reblog())["outcome"] == "copy"
+    with store.session() as session:
+        story_id, text, after = session.execute(select(Story.id, Story.text, Story.minhash)).one()
+    minhash = signature(text)
+    assert minhash is not None
+    assert after == before == to_bytes(minhash, fingerprints(text))
+    match = crawl.save.index.find_copy(text)
+    assert match is not None and match.story_id == story_id and match.reason == "near-duplicate"
+
+
+
+def test_the_shingles_kept_stay_within_their_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored stories' shingles are kept for the partial-copy checks that follow, the least
+    recently used let go once they pass SHINGLED_BYTES; every answer is the same either way."""
+    from hsctwatch.stories import neardup
+
+    stored = {n: "\n\n".join(FEATURE[n:] + FEATURE[:n]) for n in range(len(FEATURE))}
+    read: list[int] = []
+
+    def texts(ids: list[int]) -> dict[int, str]:
+        read.extend(ids)
+        return {i: stored[i] for i in ids}
+
+    def answers(index: NearDuplicateIndex) -> list[Match | None]:
+        return [index.find_partial(" ".join(FEATURE[n:n + 2]) + " Read the rest at MS News Daily.")
+                for n in range(len(FEATURE) - 1)]
+
+    unbounded = NearDuplicateIndex(texts=texts)
+    for n, text in stored.items():
+        unbounded.add(n, text)
+    expected = answers(unbounded)
+    assert all(expected) and set(read) == set(stored)
+    read.clear()
+    assert answers(unbounded) == expected and read == []  # all kept: none read again
+    one = neardup._size(unbounded._shingled[0])
+    monkeypatch.setattr(neardup, "SHINGLED_BYTES", 3 * one)
+    bounded = NearDuplicateIndex(texts=texts)
+    for n, text in stored.items():
+        bounded.add(n, text)
+    assert answers(bounded) == expected
+    assert len(bounded._shingled) <= 3
+    assert bounded._shingled_bytes == sum(neardup._size(s) for s in bounded._shingled.values()) <= 3 * one

@@ -70,9 +70,10 @@ LEDE_SHARE = 0.5
 MAX_CANDIDATES = 5  # the stories sharing most fingerprints whose texts are compared
 COMMON_PRINT = 200  # a fingerprint in more stories than this is a stock phrase: it is skipped
 ANSWERS_KEPT = 64  # find_copy's last answers, by text: the items between the dedup and store stages
-#: the stored stories' shingles kept for the partial-copy check (the same stories come back as
-#: candidates: ~2,200 distinct among ~17,600 asked for in a 5,000-page crawl), ~5 KB each
-SHINGLED_KEPT = 1024
+#: the stored stories' shingles kept for the partial-copy check, in bytes (the same stories come
+#: back as candidates: ~2,200 distinct among ~17,600 asked for in a 5,000-page crawl, besides
+#: each new story's copies); ~6 KB a story, so about 3,400 stories
+SHINGLED_BYTES = 20 * 2**20
 _SIGNATURE_BYTES = NUM_PERM * 8
 _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
                      dtype=np.uint64)
@@ -221,6 +222,13 @@ def from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data[:_SIGNATURE_BYTES], dtype=np.uint64).astype(np.uint32)
 
 
+def stored_signature(data: bytes) -> tuple[Signature, np.ndarray | None]:
+    """A stored story's signature and fingerprints (None if it was stored without them), as
+    `to_bytes` wrote them: what indexing its text again would make."""
+    prints = np.frombuffer(data[_SIGNATURE_BYTES:], dtype=np.uint32) if len(data) > _SIGNATURE_BYTES else None
+    return from_hashvalues(from_bytes(data)), prints
+
+
 def partial_copy(a: str, b: str) -> float:
     """How much of the shorter text lies in the longer (the share of its shingles), when the
     shorter carries the longer's opening paragraph; 0.0 otherwise (a quote among its own words,
@@ -271,6 +279,10 @@ def _shingled(text: str) -> _Shingled:
 
 def _hashed(grams: Grams) -> np.ndarray:
     return np.sort(np.fromiter(map(hash, grams), dtype=np.int64, count=len(grams)))
+
+
+def _size(shingled: _Shingled) -> int:
+    return shingled.grams.nbytes + shingled.lede.nbytes
 
 
 def _contained_shingled(first: _Shingled, second: _Shingled) -> float:
@@ -338,6 +350,7 @@ class NearDuplicateIndex:
         self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
         # stored stories' shingles by row (a re-indexed story has a new row, so a new entry)
         self._shingled: OrderedDict[int, _Shingled] = OrderedDict()
+        self._shingled_bytes = 0
 
     def refresh(self, session: Session) -> int:
         """Load the signatures and fingerprints stored (or changed) since the index last looked,
@@ -389,11 +402,16 @@ class NearDuplicateIndex:
         index._sort()
         return index
 
-    def add(self, article_id: int, text: str, minhash: Signature | None = None) -> bytes | None:
+    def add(self, article_id: int, text: str, minhash: Signature | None = None,
+            prints: np.ndarray | None = None) -> bytes | None:
         """Index (or re-index) a story's text; returns the signature and fingerprints to store
-        with it. `minhash`: the text's signature, when the caller has it (`signature(text)`)."""
+        with it. `minhash` and `prints`: the text's signature and fingerprints, when the caller
+        has them (`signature(text)`, `fingerprints(text)`)."""
         minhash = minhash if minhash is not None else signature(text)
-        prints = fingerprints(text) if minhash is not None else None
+        if minhash is None:
+            prints = None
+        elif prints is None:
+            prints = fingerprints(text)
         with self.lock:
             self._remove(article_id)
             if minhash is None or prints is None:
@@ -604,11 +622,20 @@ class NearDuplicateIndex:
             with self.lock:
                 for story, shingled in made.items():
                     if rows[story] >= 0:
-                        self._shingled[rows[story]] = shingled
-                while len(self._shingled) > SHINGLED_KEPT:
-                    self._shingled.popitem(last=False)
+                        self._keep_shingled(rows[story], shingled)
             found.update(made)
         return found
+
+    def _keep_shingled(self, row: int, shingled: _Shingled) -> None:
+        """Keep a row's shingles, the least recently used let go beyond SHINGLED_BYTES (under
+        the lock)."""
+        old = self._shingled.pop(row, None)
+        if old is not None:
+            self._shingled_bytes -= _size(old)
+        self._shingled[row] = shingled
+        self._shingled_bytes += _size(shingled)
+        while self._shingled_bytes > SHINGLED_BYTES and len(self._shingled) > 1:
+            self._shingled_bytes -= _size(self._shingled.popitem(last=False)[1])
 
     def _print_candidates(self, prints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The stored stories sharing any of the fingerprints, and how many each shares (a
