@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 from scrapy.crawler import Crawler
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import charge, timed
 from hsctwatch.stories.copies import StoryMatch, find_story
-from hsctwatch.stories.models import Store, Story
+from hsctwatch.stories.models import Copy, Store, Story
 from hsctwatch.stories.neardup import (
     Match,
     NearDuplicateIndex,
@@ -76,14 +77,17 @@ class DedupPipeline:
 def is_translation(session: Session, item: Article, story_id: int) -> bool:
     """Is the item another language's version of the story (a translation is linked to it in the
     feeds, never merged): in another language, or declared as its version by hreflang."""
-    story = session.get(Story, story_id)
-    if story is None:
+    story_language = session.execute(select(Story.language).where(Story.id == story_id)).scalar()
+    if story_language is None:  # no such story
         return False
     language = item.get("language") or ""
-    if language and story.language and language != story.language:
+    if language and story_language and language != story_language:
         return True
     versions = {url_key(u) for u in (item.get("alternates") or {}).values()}
-    return bool(versions & {c.url_key for c in story.copies})
+    if not versions:  # most pages declare none: the story's copies need not be read
+        return False
+    return session.execute(select(Copy.id).where(Copy.article_id == story_id, Copy.url_key.in_(versions))
+                           .limit(1)).first() is not None
 
 
 def near_match(index: NearDuplicateIndex, text: str, minhash: Signature | None) -> Match | None:

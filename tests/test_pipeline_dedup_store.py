@@ -253,3 +253,18 @@ def test_a_translation_is_its_own_story_even_when_its_page_points_at_the_origina
     assert (english.language, translated.language) == ("en", "es")
     assert translated.link == spanish and count(store, Copy) == 2
     assert pipeline.stat("hsctwatch/dedup/translation_kept_apart") == 1
+
+
+def test_a_version_declared_by_hreflang_is_its_own_story_when_its_language_is_unknown(
+        pipeline: Pipeline, store: Store) -> None:
+    """Without a language to tell them apart, a page that hreflang declares another version of
+    a stored copy stays a story of its own; a page declaring versions the story lacks joins it."""
+    version = "https://news.example.org/intl/2026/03/10/ahsct/"
+    pipeline(url=NEWS, language="")
+    pipeline(url=version, language="", rel_canonical=NEWS, alternates={"en": NEWS},
+             text=TEXT.replace("relapses", "flare-ups"))
+    assert [s.link for s in stories(store)] == [NEWS, version]
+    assert pipeline.stat("hsctwatch/dedup/translation_kept_apart") == 1
+    pipeline(url="https://blog.example/reprint", language="", rel_canonical=NEWS,
+             alternates={"fr": "https://news.example.fr/ahsct/"})
+    assert len(stories(store)) == 2 and count(store, Copy) == 3
