@@ -11,11 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from scrapy.utils.test import get_crawler
 
 from hsctwatch.crawl import worker as offload
 from hsctwatch.crawl.items import Article
+from hsctwatch.stories.neardup import _winnow, signature
 from pipelines.extract import ExtractPipeline
 from pipelines.relevance import RelevancePipeline, document
 from pipelines.tag import TagPipeline
@@ -75,6 +77,12 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     assert judgement.document.categories == ("Columns", "News", "aHSCT", "aggressive MS",
                                              "stem cell transplant")
     assert judgement.document.focus == "hsct"
+    # the dedup and store stages take the worker's signature and fingerprints as their own:
+    # they must be this process's values for the text
+    made = signature(judgement.document.text)
+    assert made is not None and np.array_equal(judgement.signature, made.hashvalues)
+    assert judgement.fingerprints is not None and len(judgement.fingerprints)
+    assert np.array_equal(judgement.fingerprints, _winnow(judgement.document.text))
     assert there == here
 
 
