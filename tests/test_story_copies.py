@@ -9,6 +9,7 @@ feeds written from it are read back with feedparser.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -297,7 +298,7 @@ def test_the_shingles_kept_stay_within_their_bytes(monkeypatch: pytest.MonkeyPat
     stored = {n: "\n\n".join(FEATURE[n:] + FEATURE[:n]) for n in range(len(FEATURE))}
     read: list[int] = []
 
-    def texts(ids: list[int]) -> dict[int, str]:
+    def texts(ids: Iterable[int]) -> dict[int, str]:
         read.extend(ids)
         return {i: stored[i] for i in ids}
 
