@@ -61,7 +61,7 @@ class Linear:
     and one per learned tag."""
 
     __slots__ = ("coef", "idf", "intercept", "pair_columns", "pair_keys", "tag_coef", "tag_intercept", "tags",
-                 "terms", "vocabulary", "word_columns", "words")
+                 "terms", "word_columns", "words")
 
     def __init__(self, terms: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: float,
                  tags: Sequence[str] = (), tag_coef: np.ndarray | None = None,
@@ -73,7 +73,6 @@ class Linear:
                 or tag_intercept.shape != (len(tags),):
             raise ValueError("the model's words and numbers do not agree")
         self.terms = list(terms)
-        self.vocabulary = {term: j for j, term in enumerate(self.terms)}
         self.idf = np.ascontiguousarray(idf, dtype=np.float64)
         self.coef = np.ascontiguousarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
