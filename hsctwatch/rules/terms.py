@@ -273,11 +273,16 @@ def _starts(regex: str, flags: int) -> re.Pattern[str] | None:
     regex that starts with a word boundary, a lookbehind or a letter ignoring case at every
     position of a text, but scans fast for a class as written, so this finds the same places
     several times faster. None when the first characters can't be told."""
+    return _starting(regex, flags, "?:")
+
+
+def _starting(regex: str, flags: int, group: str) -> re.Pattern[str] | None:
+    """`_starts`, the regex in a group of the kind `group` says ("?:" none, "" the first)."""
     first = first_characters(regex, flags)
     if first is None:
         return None
     try:
-        return re.compile(f"(?-i:{first})(?<=(?=(?:{regex})).)", flags)
+        return re.compile(f"(?-i:{first})(?<=(?=({group}{regex})).)", flags)
     except re.error:
         return None
 
@@ -301,13 +306,7 @@ def spans_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 def _finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """`_starts` of the pattern, with its match as the first group; kept by the pattern's
     identity (hashing a long pattern costs more than finding a sentence's matches)."""
-    finder = None
-    first = None if pattern.groups else first_characters(pattern.pattern, pattern.flags)
-    if first is not None:
-        try:
-            finder = re.compile(f"(?-i:{first})(?<=(?=({pattern.pattern})).)", pattern.flags)
-        except re.error:
-            finder = None
+    finder = None if pattern.groups else _starting(pattern.pattern, pattern.flags, "")
     _finders[id(pattern)] = (pattern, finder)
     return finder
 
