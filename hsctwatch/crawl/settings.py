@@ -50,6 +50,12 @@ REMOTE_CONTROL_ENABLED = False
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 HSCTWATCH_ALLOW_PRIVATE = False  # [crawl] allow_private: any source may reach private addresses
 
+# -- items ------------------------------------------------------------------------------------
+# Items of one response go through the pipeline this many at a time. Scrapy starts that many tasks
+# for every response, also for an article page with one item (the default, 100, cost ~2 ms a page);
+# the worker process reads one page at a time, so more items in flight would only wait in its queue.
+CONCURRENT_ITEMS = 8
+
 # -- the pipeline: one concern per stage, with gaps for new stages ---------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
