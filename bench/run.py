@@ -315,7 +315,9 @@ def check_crawl(port: int, folder: str) -> dict[str, dict[str, str]]:
     urls = [f"http://{h}:{port}/robots.txt" for h in HOSTS]
     text = text.replace(sources, f'[[sources]]\nname = "all"\nkind = "sitemap"\nurls = {json.dumps(urls)}\n')
     text = text.replace("CONCURRENT_REQUESTS = 16", "CONCURRENT_REQUESTS = 1")
-    text = text.replace("[scrapy]\n", "[scrapy]\nHSCTWATCH_WORKERS = 0\n", 1)
+    # the order the recorded output was crawled in: Scrapy queues a sitemap's requests in an order
+    # that depends on how many of a response's results it handles at once (CONCURRENT_ITEMS)
+    text = text.replace("[scrapy]\n", "[scrapy]\nHSCTWATCH_WORKERS = 0\nCONCURRENT_ITEMS = 100\n", 1)
     config.write_text(text, encoding="utf-8")
     timed_child([PYTHON, "-m", "hsctwatch", "--config", str(config), "crawl", "--quiet"], str(check))
     return stored_output(f"sqlite:///{check}/check.db", port)
