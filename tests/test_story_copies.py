@@ -230,6 +230,38 @@ def test_an_answer_kept_for_a_text_is_asked_again_once_a_story_is_stored() -> No
     assert index.find_copy(text) is None
 
 
+def test_a_new_storys_shingles_made_for_its_check_are_kept_when_it_is_indexed() -> None:
+    """The partial-copy check makes an item's shingles; when the item then becomes a story, the
+    index keeps them: a later partial copy of it is judged without reading its text again, with
+    the answer an index that had to read it gives."""
+    from hsctwatch.stories import neardup
+
+    neardup._SHINGLED.clear()
+    stored = {1: "\n\n".join(FEATURE), 2: "\n\n".join([FEATURE[0], *FEATURE[3:], FEATURE[1]])}
+    read: list[int] = []
+
+    def texts(ids: Iterable[int]) -> dict[int, str]:
+        read.extend(ids)
+        return {i: stored[i] for i in ids}
+
+    index = NearDuplicateIndex(texts=texts)
+    index.add(1, stored[1])
+    index.find_partial(stored[2])  # story 1 is a candidate: story 2's text is shingled for the check
+    assert read == [1]
+    index.add(2, stored[2])
+    excerpt = " ".join([FEATURE[0], FEATURE[3]]) + " Read the rest at MS News Daily."
+    read.clear()
+    found = index.find_partial(excerpt)
+    assert read == []  # both kept: story 1's read once, story 2's from its own check
+
+    neardup._SHINGLED.clear()  # nothing made lately: each story's text is read
+    fresh = NearDuplicateIndex(texts=texts)
+    fresh.add(1, stored[1])
+    fresh.add(2, stored[2])
+    read.clear()
+    assert fresh.find_partial(excerpt) == found and sorted(read) == [1, 2]
+
+
 def test_a_signature_has_the_hash_values_of_datasketch_shingle_by_shingle() -> None:
     """Signatures are made in one pass (the shingles hashed together, then datasketch's
     permutations): the values stored signatures hold, those of MinHash.update for each shingle."""
@@ -295,6 +327,7 @@ def test_the_shingles_kept_stay_within_their_bytes(monkeypatch: pytest.MonkeyPat
     recently used let go once they pass SHINGLED_BYTES; every answer is the same either way."""
     from hsctwatch.stories import neardup
 
+    neardup._SHINGLED.clear()  # none made lately (by an earlier test's check): all are read once
     stored = {n: "\n\n".join(FEATURE[n:] + FEATURE[:n]) for n in range(len(FEATURE))}
     read: list[int] = []
 

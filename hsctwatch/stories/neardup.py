@@ -274,7 +274,29 @@ class _Shingled(NamedTuple):
 
 
 def _shingled(text: str) -> _Shingled:
-    return _Shingled(_hashed(_grams(text)), _hashed(_lede(text)))
+    """A text's `_Shingled`. The partial-copy check makes a new item's; the last few are kept,
+    for its story to keep them when it is indexed (`_recent_shingled`), not make them again."""
+    with _SHINGLED_LOCK:
+        known = _SHINGLED.get(text)
+    if known is not None:
+        return known
+    made = _Shingled(_hashed(_grams(text)), _hashed(_lede(text)))
+    with _SHINGLED_LOCK:
+        _SHINGLED[text] = made
+        while len(_SHINGLED) > SHINGLED_KEPT:
+            _SHINGLED.popitem(last=False)
+    return made
+
+
+def _recent_shingled(text: str) -> _Shingled | None:
+    """The text's `_Shingled`, if made lately."""
+    with _SHINGLED_LOCK:
+        return _SHINGLED.get(text)
+
+
+SHINGLED_KEPT = 4
+_SHINGLED: OrderedDict[str, _Shingled] = OrderedDict()
+_SHINGLED_LOCK = threading.Lock()
 
 
 def _hashed(grams: Grams) -> np.ndarray:
@@ -412,12 +434,15 @@ class NearDuplicateIndex:
             prints = None
         elif prints is None:
             prints = fingerprints(text)
+        shingled = _recent_shingled(text)  # made by the partial-copy check of the item it comes from
         with self.lock:
             self._remove(article_id)
             if minhash is None or prints is None:
                 return None
-            self._index_row(self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints),
-                            prints)
+            row = self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
+            self._index_row(row, prints)
+            if shingled is not None:
+                self._keep_shingled(row, shingled)
         return to_bytes(minhash, prints)
 
     def _index_row(self, row: int, prints: np.ndarray) -> None:
