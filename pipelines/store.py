@@ -43,8 +43,9 @@ class StorePipeline:
             # a new story's signature and fingerprints go into its INSERT (the dedup stage hashed its text)
             minhash = item_signature(None, item) if match is None else None
             indexed = to_bytes(minhash, fingerprints(item.get("text") or "")) if minhash else None
-            # a story's text before a copy joins it, with the signature it was indexed with
-            matched = session.get(Story, match.article_id) if match is not None else None
+            # a story's text before a copy joins it, with the signature it was indexed with (a
+            # stored copy seen again unchanged changes no story: nothing to load)
+            matched = session.get(Story, match.article_id) if match is not None and seq is not None else None
             before = (matched.text, matched.minhash) if matched is not None and matched.minhash else None
             outcome, article_id = save_item(session, item, match, indexed, seq)
             if outcome == "new":  # its text is the item's: indexed with the signature it was stored with

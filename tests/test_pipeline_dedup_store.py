@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hsctwatch.crawl.items import Article
 from hsctwatch.scraped import content_hash
@@ -83,6 +83,25 @@ def test_same_url_again_is_unchanged(pipeline: Pipeline, store: Store) -> None:
     assert again["outcome"] == "unchanged" and again["duplicate_reason"] == "same-url"
     assert count(store, Story) == 1 and count(store, Copy) == 1
     assert pipeline.stat("hsctwatch/store/unchanged") == 1
+
+
+def test_a_copy_seen_again_unchanged_reads_no_signature(pipeline: Pipeline) -> None:
+    """An unchanged copy changes no story: the store stage does not load the story's stored
+    signature, which only re-indexing a changed story needs."""
+    pipeline(url=NEWS)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = pipeline.store.store.engine  # the stage's own, on the same file
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = pipeline(url=NEWS)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert again["outcome"] == "unchanged"
+    assert statements and not [s for s in statements if f"{Story.__tablename__}.minhash" in s]
 
 
 def test_changed_text_updates_the_item_and_keeps_its_guid(pipeline: Pipeline, store: Store) -> None:
