@@ -236,7 +236,7 @@ def test_a_new_storys_shingles_made_for_its_check_are_kept_when_it_is_indexed() 
     the answer an index that had to read it gives."""
     from hsctwatch.stories import neardup
 
-    neardup._SHINGLED.clear()
+    neardup._ITEM_SHINGLED.clear()
     stored = {1: "\n\n".join(FEATURE), 2: "\n\n".join([FEATURE[0], *FEATURE[3:], FEATURE[1]])}
     read: list[int] = []
 
@@ -254,7 +254,7 @@ def test_a_new_storys_shingles_made_for_its_check_are_kept_when_it_is_indexed() 
     found = index.find_partial(excerpt)
     assert read == []  # both kept: story 1's read once, story 2's from its own check
 
-    neardup._SHINGLED.clear()  # nothing made lately: each story's text is read
+    neardup._ITEM_SHINGLED.clear()  # nothing made lately: each story's text is read
     fresh = NearDuplicateIndex(texts=texts)
     fresh.add(1, stored[1])
     fresh.add(2, stored[2])
@@ -327,7 +327,7 @@ def test_the_shingles_kept_stay_within_their_bytes(monkeypatch: pytest.MonkeyPat
     recently used let go once they pass SHINGLED_BYTES; every answer is the same either way."""
     from hsctwatch.stories import neardup
 
-    neardup._SHINGLED.clear()  # none made lately (by an earlier test's check): all are read once
+    neardup._ITEM_SHINGLED.clear()  # none made lately (by an earlier test's check): all are read once
     stored = {n: "\n\n".join(FEATURE[n:] + FEATURE[:n]) for n in range(len(FEATURE))}
     read: list[int] = []
 

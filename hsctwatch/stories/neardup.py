@@ -27,7 +27,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -74,7 +74,10 @@ ANSWERS_KEPT = 64  # find_copy's last answers, by text: the items between the de
 #: back as candidates: ~2,200 distinct among ~17,600 asked for in a 5,000-page crawl, besides
 #: each new story's copies); ~6 KB a story, so about 3,400 stories
 SHINGLED_BYTES = 20 * 2**20
+ITEMS_SHINGLED_KEPT = 4  # the last items' shingles made by the partial-copy check, for their stories
+PRINTS_KEPT = 8  # the last texts' fingerprints, made by the worker or the dedup stage, for the store stage
 _SIGNATURE_BYTES = NUM_PERM * 8
+_V = TypeVar("_V")
 _WORD_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
                      dtype=np.uint64)
 
@@ -164,15 +167,40 @@ def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
 
 
+class _Recent(Generic[_V]):
+    """What was made of the last few texts, by text (the least recently asked for let go first):
+    what one stage makes of an item's text and the next asks for again. Safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._made: OrderedDict[str, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> _V | None:
+        with self._lock:
+            made = self._made.get(text)
+            if made is not None:
+                self._made.move_to_end(text)
+            return made
+
+    def keep(self, text: str, made: _V) -> None:
+        with self._lock:
+            self._made[text] = made
+            self._made.move_to_end(text)
+            while len(self._made) > self.size:
+                self._made.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._made.clear()
+
+
 def fingerprints(text: str) -> np.ndarray:
     """The winnowed fingerprints of a text's opening (uint32, sorted, unique): in every WINDOW
     consecutive shingle hashes, the smallest. Stable across processes and versions of Python.
     The dedup stage's partial-copy check and the store stage's indexing ask for the same text's:
     the last few are kept (read-only), with those the reading worker made (`keep_fingerprints`)."""
-    with _PRINTS_LOCK:
-        prints = _PRINTS.get(text)
-        if prints is not None:
-            _PRINTS.move_to_end(text)
+    prints = _PRINTS.get(text)
     if prints is None:
         prints = _winnow(text)
         keep_fingerprints(text, prints)
@@ -184,16 +212,10 @@ def keep_fingerprints(text: str, prints: np.ndarray) -> None:
     in every process), for `fingerprints` to answer with."""
     prints = np.asarray(prints, dtype=np.uint32)
     prints.flags.writeable = False
-    with _PRINTS_LOCK:
-        _PRINTS[text] = prints
-        _PRINTS.move_to_end(text)
-        while len(_PRINTS) > PRINTS_KEPT:
-            _PRINTS.popitem(last=False)
+    _PRINTS.keep(text, prints)
 
 
-PRINTS_KEPT = 8
-_PRINTS: OrderedDict[str, np.ndarray] = OrderedDict()
-_PRINTS_LOCK = threading.Lock()
+_PRINTS: _Recent[np.ndarray] = _Recent(PRINTS_KEPT)
 
 
 def _winnow(text: str) -> np.ndarray:
@@ -274,29 +296,21 @@ class _Shingled(NamedTuple):
 
 
 def _shingled(text: str) -> _Shingled:
-    """A text's `_Shingled`. The partial-copy check makes a new item's; the last few are kept,
-    for its story to keep them when it is indexed (`_recent_shingled`), not make them again."""
-    with _SHINGLED_LOCK:
-        known = _SHINGLED.get(text)
-    if known is not None:
-        return known
-    made = _Shingled(_hashed(_grams(text)), _hashed(_lede(text)))
-    with _SHINGLED_LOCK:
-        _SHINGLED[text] = made
-        while len(_SHINGLED) > SHINGLED_KEPT:
-            _SHINGLED.popitem(last=False)
+    return _Shingled(_hashed(_grams(text)), _hashed(_lede(text)))
+
+
+def _item_shingled(text: str) -> _Shingled:
+    """`_shingled` of an item's text, which the partial-copy check makes: the last few are kept,
+    for the item's story to keep them when it is indexed (`NearDuplicateIndex.add`) rather than
+    make them again from its text read back from the store."""
+    made = _ITEM_SHINGLED.get(text)
+    if made is None:
+        made = _shingled(text)
+        _ITEM_SHINGLED.keep(text, made)
     return made
 
 
-def _recent_shingled(text: str) -> _Shingled | None:
-    """The text's `_Shingled`, if made lately."""
-    with _SHINGLED_LOCK:
-        return _SHINGLED.get(text)
-
-
-SHINGLED_KEPT = 4
-_SHINGLED: OrderedDict[str, _Shingled] = OrderedDict()
-_SHINGLED_LOCK = threading.Lock()
+_ITEM_SHINGLED: _Recent[_Shingled] = _Recent(ITEMS_SHINGLED_KEPT)
 
 
 def _hashed(grams: Grams) -> np.ndarray:
@@ -434,7 +448,7 @@ class NearDuplicateIndex:
             prints = None
         elif prints is None:
             prints = fingerprints(text)
-        shingled = _recent_shingled(text)  # made by the partial-copy check of the item it comes from
+        shingled = _ITEM_SHINGLED.get(text)  # made by the partial-copy check of the item it comes from
         with self.lock:
             self._remove(article_id)
             if minhash is None or prints is None:
@@ -625,7 +639,7 @@ class NearDuplicateIndex:
         if not candidates:
             return None
         theirs = self._stored_shingles(candidates)
-        mine = _shingled(text)  # once, not once per candidate
+        mine = _item_shingled(text)  # once, not once per candidate
         scored = [(_contained_shingled(mine, theirs[i]), i) for i in candidates]
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
