@@ -49,17 +49,9 @@ class DedupPipeline:
     @timed("dedup")
     def process_item(self, item: Article) -> Article:
         with self.store.session() as session:
-            self.index.refresh(session)  # what other processes stored meanwhile
-            match = find_story(session, item)
-        if match is None and item.get("text"):
-            near = near_match(self.index, item["text"], item_signature(self, item))
-            if near is not None:
-                match = StoryMatch(near.story_id, near.reason)
-                if near.reason == "near-duplicate":
-                    self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
-        if match is not None and match.reason != "same-url" and self._translation(item, match.article_id):
-            self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
-            match = None
+            checked = self.index.catch_up(session)  # what other processes stored meanwhile
+            match = self._find(session, item)
+        item["checked_seq"] = checked
         item["story_id"] = match.article_id if match else None
         item["duplicate_reason"] = match.reason if match else ""
         if match and match.reason != "same-url":
@@ -69,9 +61,20 @@ class DedupPipeline:
             self.crawler.stats.inc_value("hsctwatch/dedup/seen_again")
         return item
 
-    def _translation(self, item: Article, story_id: int) -> bool:
-        with self.store.session() as session:
-            return is_translation(session, item, story_id)
+    def _find(self, session: Session, item: Article) -> StoryMatch | None:
+        """The story the item copies (same URL, guid or text; nearly the same text; a partial
+        copy), unless the item is another language's version of it."""
+        match = find_story(session, item)
+        if match is None and item.get("text"):
+            near = near_match(self.index, item["text"], item_signature(self, item))
+            if near is not None:
+                match = StoryMatch(near.story_id, near.reason)
+                if near.reason == "near-duplicate":
+                    self.crawler.stats.max_value("hsctwatch/dedup/best_similarity", round(near.similarity, 3))
+        if match and match.reason != "same-url" and is_translation(session, item, match.article_id):
+            self.crawler.stats.inc_value("hsctwatch/dedup/translation_kept_apart")
+            return None
+        return match
 
 
 def is_translation(session: Session, item: Article, story_id: int) -> bool:

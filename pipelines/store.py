@@ -4,6 +4,8 @@ Crawls in other processes (Scrapyd jobs, cluster workers) write to the same stor
 So an item that may make or change a story is stored under the store's story lock
 (Store.lock_stories), after loading what the others stored and checking again whether it is a copy:
 the decision "new story or copy" is taken one at a time across every process, in the database.
+When the lock's number shows that no transaction took it since the dedup stage looked (the item's
+`checked_seq`), that stage's answer holds, and is not sought again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 from hsctwatch.crawl.items import Article
 from hsctwatch.crawl.storage import required_store
 from hsctwatch.crawl.timing import timed
-from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item
+from hsctwatch.stories.copies import StoryMatch, find_story, is_unchanged, save_item, stored_hash
 from hsctwatch.stories.models import Store, Story
 from hsctwatch.stories.neardup import Signature, fingerprints, shared_index, stored_signature, to_bytes
 from pipelines.dedup import is_translation, item_signature, near_match
@@ -36,10 +38,18 @@ class StorePipeline:
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
         seq = None
         with self.store.session() as session:
-            if not is_unchanged(session, item):
+            stored = stored_hash(session, item)
+            url_stored: bool | None = stored is not None
+            if not is_unchanged(item, stored):
                 seq = self.store.lock_stories(session)
-                self.index.refresh(session)
-                match = self.check_again(session, item, match)
+                if self.index.current_since(item.get("checked_seq"), seq):
+                    # nothing stored since the dedup stage looked (nor since `stored_hash` did):
+                    # what they found holds under the lock
+                    self.crawler.stats.inc_value("hsctwatch/store/checked_before")
+                else:
+                    self.index.refresh(session)
+                    match = self.check_again(session, item, match)
+                    url_stored = None  # read again under the lock
             # a new story's signature and fingerprints go into its INSERT (the dedup stage hashed its text)
             minhash = item_signature(None, item) if match is None else None
             indexed = to_bytes(minhash, fingerprints(item.get("text") or "")) if minhash else None
@@ -47,7 +57,7 @@ class StorePipeline:
             # stored copy seen again unchanged changes no story: nothing to load)
             matched = session.get(Story, match.article_id) if match is not None and seq is not None else None
             before = (matched.text, matched.minhash) if matched is not None and matched.minhash else None
-            outcome, article_id = save_item(session, item, match, indexed, seq)
+            outcome, article_id = save_item(session, item, match, indexed, seq, url_stored)
             if outcome == "new":  # its text is the item's: indexed with the signature it was stored with
                 self.index.add(article_id, item.get("text") or "", minhash)
             elif outcome in ("updated", "copy"):
@@ -66,6 +76,7 @@ class StorePipeline:
         if seq is not None:
             self.index.seen(seq)
         item.pop("judgement", None)  # the worker's reading is not stored
+        item.pop("checked_seq", None)
         item["outcome"] = outcome
         item["story_id"] = article_id
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")

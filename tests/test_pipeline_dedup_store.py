@@ -104,6 +104,51 @@ def test_a_copy_seen_again_unchanged_reads_no_signature(pipeline: Pipeline) -> N
     assert statements and not [s for s in statements if f"{Story.__tablename__}.minhash" in s]
 
 
+def test_with_nothing_stored_since_the_dedup_check_the_store_does_not_look_again(
+        pipeline: Pipeline, store: Store) -> None:
+    """The story lock's number tells the store stage that nothing was stored since the dedup
+    stage looked: it stores the item without loading the index or asking the store again."""
+    pipeline(url=NEWS)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    item = pipeline.dedup.process_item(Article(
+        source="blog", url=BLOG, canonical_url=BLOG, title="A column", text=TEXT, summary="",
+        content_hash=content_hash(TEXT), relevant=True, tags=[]))
+    engine = pipeline.store.store.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        stored = pipeline.store.process_item(item)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert stored["outcome"] == "copy" and stored["duplicate_reason"] == "identical-text"
+    assert pipeline.stat("hsctwatch/store/checked_before") == 2  # the first story's, and this
+    assert not [s for s in statements if "signature_seq >" in s]  # the index is not refreshed
+    assert len([s for s in statements if s.startswith("SELECT copies.article_id")]) == 0
+    assert "checked_seq" not in stored
+
+
+def test_a_story_stored_between_the_check_and_the_store_is_found_under_the_lock(
+        pipeline: Pipeline, store: Store) -> None:
+    """Another crawl stores the same story after the dedup stage looked: the store stage sees
+    the lock's number moved, looks again under the lock, and the item joins that story."""
+    fields = {"source": "blog", "url": BLOG, "canonical_url": BLOG, "title": "aHSCT halts MS",
+              "text": TEXT, "summary": "", "content_hash": content_hash(TEXT), "relevant": True, "tags": []}
+    item = pipeline.dedup.process_item(Article(**fields))
+    assert item["story_id"] is None  # nothing stored yet
+    other = Pipeline(store)  # another crawler, storing the original meanwhile
+    assert other(url=NEWS)["outcome"] == "new"
+    stored = pipeline.store.process_item(item)
+    assert stored["outcome"] == "copy"
+    assert len(stories(store)) == 1
+    with store.session() as session:
+        assert session.scalars(select(Copy.match_reason).where(Copy.url == BLOG)).one() == "identical-text"
+    assert pipeline.stat("hsctwatch/store/found_under_lock") == 1
+    assert pipeline.stat("hsctwatch/store/checked_before") == 0
+
+
 def test_changed_text_updates_the_item_and_keeps_its_guid(pipeline: Pipeline, store: Store) -> None:
     pipeline(url=NEWS)
     guid = stories(store)[0].guid

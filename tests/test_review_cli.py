@@ -113,6 +113,24 @@ def test_split_then_merge_back(setup: tuple[Path, Store]) -> None:
         assert {c.url for c in session.scalars(select(Copy))} == {NEWS, BLOG, OTHER}
 
 
+def test_split_and_merge_take_the_story_lock(setup: tuple[Path, Store]) -> None:
+    """An editor's split or merge changes stories: it takes the story lock, as storing a crawled
+    item does, so that a crawl storing an item meanwhile checks it again under the lock."""
+    config, store = setup
+    with store.session() as session:
+        before = Store.lock_seq(session)
+    code, out = hw(config, "review", "split", "1", BLOG)
+    assert code == 0
+    with store.session() as session:
+        split = Store.lock_seq(session)
+    new_id = out.split("new item ")[1].split(";")[0]
+    code, _ = hw(config, "review", "merge", "1", new_id)
+    assert code == 0
+    with store.session() as session:
+        merged = Store.lock_seq(session)
+    assert before is not None and split == before + 1 and merged == split + 1
+
+
 def test_merge_keeps_the_first_guid(setup: tuple[Path, Store]) -> None:
     config, _ = setup
     hw(config, "feeds")

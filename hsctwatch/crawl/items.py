@@ -65,6 +65,9 @@ class Article(scrapy.Item):
     # -- dedup -------------------------------------------------------------------------------
     story_id = scrapy.Field()  # id of the stored story this item is a copy of, or None
     duplicate_reason = scrapy.Field()  # why it was matched ("canonical-url", "rel-canonical", …)
+    # the story lock's number the answer was found at (Store.lock_seq): with nothing stored since,
+    # the store stage need not look again
+    checked_seq = scrapy.Field()
 
     # -- store -------------------------------------------------------------------------------
     outcome = scrapy.Field()  # "new", "updated", "unchanged", "copy"

@@ -60,9 +60,16 @@ _COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__t
                                  ("guid", " AND copies.guid != ''"))}
 
 
-def is_unchanged(session: Session, item: Mapping[str, Any]) -> bool:
-    """Whether the item is a stored copy whose text is the same: storing it changes no story."""
+def stored_hash(session: Session, item: Mapping[str, Any]) -> tuple[str | None] | None:
+    """The text hash of the copy stored at the item's URL (as a one-tuple: a copy may have
+    none); None when no copy is stored there."""
     stored = session.execute(_HASH_OF, {"value": url_key(item.get("canonical_url") or "")}).first()
+    return None if stored is None else (stored[0],)
+
+
+def is_unchanged(item: Mapping[str, Any], stored: tuple[str | None] | None) -> bool:
+    """Whether the item is a stored copy (`stored_hash`) whose text is the same: storing it
+    changes no story."""
     return stored is not None and (not item.get("content_hash") or item["content_hash"] == stored[0])
 
 
@@ -70,14 +77,19 @@ _HASH_OF = text(f"SELECT content_hash FROM {Copy.__tablename__} WHERE url_key = 
 
 
 def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | None,
-              minhash: bytes | None = None, seq: int | None = None) -> tuple[str, int]:
+              minhash: bytes | None = None, seq: int | None = None,
+              url_stored: bool | None = None) -> tuple[str, int]:
     """Store one item. Returns the outcome (new, updated, unchanged or copy) and the story's id.
     `minhash`, the signature of the item's text, is written with a new story as it is inserted,
-    and `seq`, the transaction's number in the story lock's order, as its signature's."""
+    and `seq`, the transaction's number in the story lock's order, as its signature's.
+    `url_stored`: whether a copy is stored at the item's URL, when the caller has just read it
+    (in this transaction, with nothing stored since); None: read here."""
     now = utcnow()
     key = url_key(item["canonical_url"])
     copy = None
-    if session.execute(_COPY_BY["url_key"], {"value": key}).scalar() is not None:  # seen before
+    if url_stored is None:
+        url_stored = session.execute(_COPY_BY["url_key"], {"value": key}).scalar() is not None
+    if url_stored:  # seen before
         copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
     if copy is not None:
         return _seen_again(session, copy, item, now), copy.article_id

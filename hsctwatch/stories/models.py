@@ -375,6 +375,7 @@ class StoryLock(Base):
 #: as plain SQL: the ORM's UPDATE … RETURNING, taken once for every stored item, cost ~1 ms of
 #: statement building and session bookkeeping
 _TAKE_LOCK = text(f"UPDATE {StoryLock.__tablename__} SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+_LOCK_SEQ = text(f"SELECT seq FROM {StoryLock.__tablename__} WHERE id = 1")
 
 
 def safe_url(url: str) -> str:
@@ -511,6 +512,14 @@ class Store:
             session.flush()
             seq = 1
         return int(seq)
+
+    @staticmethod
+    def lock_seq(session: Session) -> int | None:
+        """The number of the last transaction that took the story lock and committed, without
+        taking it (None: the lock's row is gone). Every transaction up to it has committed, and
+        a read after this one sees what they wrote."""
+        seq = session.execute(_LOCK_SEQ).scalar()
+        return None if seq is None else int(seq)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -380,6 +380,9 @@ class NearDuplicateIndex:
         self.texts = texts
         self.lock = threading.Lock()
         self.seq = 0  # the newest Story.signature_seq loaded: later ones were stored since
+        # the story lock's number (Store.lock_seq) up to which every transaction is loaded: none
+        # taken since, nothing to load
+        self.complete = 0
         # changes with every story indexed, re-indexed or removed: an answer of find_copy for a
         # text holds while it is the same (the store stage asks again what the dedup stage asked)
         self.generation = 0
@@ -403,10 +406,31 @@ class NearDuplicateIndex:
                 self.seq = max(self.seq, int(seq or 0))
         return len(rows)
 
+    def catch_up(self, session: Session) -> int | None:
+        """`refresh`, unless no transaction took the story lock since the index last looked;
+        returns the lock's number the index is now complete up to (None: the store has lost its
+        lock's row, and the index is refreshed every time)."""
+        from hsctwatch.stories.models import Store
+
+        locked = Store.lock_seq(session)  # read first: whatever is loaded next is at least that recent
+        if locked is None or locked > self.complete:
+            self.refresh(session)
+            if locked is not None:
+                with self.lock:
+                    self.complete = max(self.complete, locked)
+        return locked
+
+    def current_since(self, checked: int | None, seq: int) -> bool:
+        """Holding the story lock as transaction `seq`: is nothing stored since the index was
+        complete up to `checked` (`catch_up`)? Then what was found in it and in the store then
+        holds now."""
+        return checked is not None and seq == checked + 1 and self.complete >= checked
+
     def seen(self, seq: int) -> None:
         """This process committed signatures numbered `seq`, after loading every earlier one."""
         with self.lock:
             self.seq = max(self.seq, seq)
+            self.complete = max(self.complete, seq)
 
     @classmethod
     def from_store(cls, store: Store) -> NearDuplicateIndex:

@@ -207,6 +207,7 @@ def edit(store: Store, ref: str, title: str, summary: str, editor: str | None = 
 def merge(store: Store, keep_ref: str, other_ref: str, editor: str | None = None) -> int:
     """Make ``other`` a copy of ``keep``: its copies move over; ``keep``'s guid stays."""
     with store.session() as session:
+        store.lock_stories(session)  # stories change: a crawl storing one meanwhile looks again
         keep = find(session, store, keep_ref)
         other = find(session, store, other_ref)
         if keep.id == other.id:
@@ -233,6 +234,7 @@ def split(store: Store, ref: str, url: str, editor: str | None = None) -> int:
     """Split the copy at ``url`` off into a story of its own, with a new guid."""
     key = url_key(url)
     with store.session() as session:
+        store.lock_stories(session)  # stories change: a crawl storing one meanwhile looks again
         article = find(session, store, ref)
         copy = next((c for c in article.copies if c.url_key == key or c.fetched_url == url), None)
         if copy is None:
