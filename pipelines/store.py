@@ -38,13 +38,16 @@ class StorePipeline:
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
         seq = None
         with self.store.session() as session:
-            stored = stored_hash(session, item)
+            if item.get("checked_seq") is not None and item.get("duplicate_reason") != "same-url":
+                stored = None  # no copy at its URL when the dedup stage looked (else: "same-url")
+            else:
+                stored = stored_hash(session, item)
             url_stored: bool | None = stored is not None
             if not is_unchanged(item, stored):
                 seq = self.store.lock_stories(session)
                 if self.index.current_since(item.get("checked_seq"), seq):
                     # nothing stored since the dedup stage looked (nor since `stored_hash` did):
-                    # what they found holds under the lock
+                    # what they found holds under the lock, that no copy is at its URL too
                     self.crawler.stats.inc_value("hsctwatch/store/checked_before")
                 else:
                     self.index.refresh(session)

@@ -126,7 +126,8 @@ def test_with_nothing_stored_since_the_dedup_check_the_store_does_not_look_again
     assert stored["outcome"] == "copy" and stored["duplicate_reason"] == "identical-text"
     assert pipeline.stat("hsctwatch/store/checked_before") == 2  # the first story's, and this
     assert not [s for s in statements if "signature_seq >" in s]  # the index is not refreshed
-    assert len([s for s in statements if s.startswith("SELECT copies.article_id")]) == 0
+    # nor is its URL looked up: the dedup stage found no copy there
+    assert not [s for s in statements if s.startswith(("SELECT copies.article_id", "SELECT content_hash"))]
     assert "checked_seq" not in stored
 
 

@@ -41,6 +41,9 @@ class ConditionalRequestsMiddleware:
         self.crawler = crawler
         self.store = store
         self.seen: dict[str, tuple[str, str]] = {}
+        # whether the store has any validators: a first crawl's store has none, and its requests
+        # need not be looked up one by one (they are saved when a source's crawl ends)
+        self.any_saved: bool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
@@ -53,6 +56,11 @@ class ConditionalRequestsMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.method != "GET" or request.meta.get(UNCONDITIONAL) or request.meta.get(
                 "dont_obey_robotstxt"):
+            return None
+        if self.any_saved is None:
+            with self.store.engine.connect() as connection:
+                self.any_saved = connection.execute(_ANY_VALIDATOR).first() is not None
+        if not self.any_saved:
             return None
         with self.store.engine.connect() as connection:  # a read: no ORM session needed
             row = connection.execute(_VALIDATOR, {"url": request.url}).first()
@@ -96,6 +104,7 @@ class ConditionalRequestsMiddleware:
 
 #: A URL's saved validators (`session.get(Validator, url)`), as plain SQL made once
 _VALIDATOR = text(f"SELECT etag, last_modified FROM {Validator.__tablename__} WHERE url = :url")
+_ANY_VALIDATOR = text(f"SELECT 1 FROM {Validator.__tablename__} LIMIT 1")
 
 
 def _upsert(dialect: str) -> Any:
