@@ -97,20 +97,25 @@ def retrain(config: Config, *, quiet: bool = False, decisions_only: bool = False
     """Retrain the learned model when it is due (hsctwatch.stories.learning.due), saying so in
     one line unless ``quiet``; a failure leaves the rules to decide alone."""
     from hsctwatch.rules import Rules
-    from hsctwatch.stories.learning import retrain_if_due
+    from hsctwatch.stories.learning import due, train
     from hsctwatch.stories.models import open_store
 
+    store = open_store(config.store_url)
     try:
-        Rules.load(config.rules)
+        reason = due(config, store, decisions_only=decisions_only)
+        if reason:  # the rules are compiled (about a second) only to train with them
+            Rules.load(config.rules)
     except ValueError:
         return  # a rules file that can't be read: the crawl says so, in one line
+    if not reason:
+        return
     try:
-        report = retrain_if_due(config, open_store(config.store_url), decisions_only=decisions_only)
+        report = train(config, store, reason)
     except ValueError as exc:
         if not quiet:
             click.echo(f"learned model not trained: {exc}; the rules decide alone")
         return
-    if report is not None and not quiet:
+    if not quiet:
         click.echo(report.line())
 
 

@@ -343,6 +343,17 @@ def test_train_saves_a_versioned_model_and_retrains_after_n_decisions(tmp_path: 
     meta = Model.load(tmp_path / "model.joblib").meta
     assert meta["rules_digest"] == Rules.load().digest and meta["examples"] == 6 and meta["relevant"] == 3
     assert due(config, store) == ""
+    # a crawl's check finds nothing due: the rules are not compiled for it (a fresh process's
+    # compiled patterns, counted before and after)
+    script = ("import sys; from hsctwatch.config import load_config; from hsctwatch.console import retrain; "
+              "from hsctwatch.rules import terms; config = load_config(sys.argv[1]); retrain(config); "
+              "print(terms._compiled.cache_info().currsize); from hsctwatch.rules import Rules; "
+              "Rules.load(config.rules); print(terms._compiled.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", script, str(config_file)], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    checked, loaded = map(int, done.stdout.split())
+    assert checked == 0 and loaded > 0
 
     code, out = hw(config_file, "review", "approve", "1")  # one decision: not yet
     assert code == 0 and "learned model trained" not in out
