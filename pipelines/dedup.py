@@ -5,8 +5,9 @@ rel=canonical names this one), the same feed guid, identical text, then near-ide
 (MinHash-LSH, hsctwatch.stories.neardup) and a partial copy (a story's opening paragraphs
 reproduced with an intro and a link back, or the story such a copy was made of) — against every
 story in the store, not only this run's, and not only this process's. The store stage then
-attaches the copy to its story, after checking again under the store's story lock (crawls in
-other processes may have stored it since).
+attaches the copy to its story, after checking again under the store's story lock when the lock
+shows that something was stored since this stage looked (`checked_seq`: another crawl, in this
+process or another, may have stored the item's story meanwhile).
 """
 
 from __future__ import annotations

@@ -37,15 +37,16 @@ class StorePipeline:
         story_id = item.get("story_id")
         match = StoryMatch(story_id, item.get("duplicate_reason") or "") if story_id else None
         seq = None
+        checked = item.pop("checked_seq", None)  # the story lock's number the dedup stage looked at
         with self.store.session() as session:
-            if item.get("checked_seq") is not None and item.get("duplicate_reason") != "same-url":
+            if checked is not None and item.get("duplicate_reason") != "same-url":
                 stored = None  # no copy at its URL when the dedup stage looked (else: "same-url")
             else:
                 stored = stored_hash(session, item)
             url_stored: bool | None = stored is not None
             if not is_unchanged(item, stored):
                 seq = self.store.lock_stories(session)
-                if self.index.current_since(item.get("checked_seq"), seq):
+                if self.index.current_since(checked, seq):
                     # nothing stored since the dedup stage looked (nor since `stored_hash` did):
                     # what they found holds under the lock, that no copy is at its URL too
                     self.crawler.stats.inc_value("hsctwatch/store/checked_before")
@@ -79,7 +80,6 @@ class StorePipeline:
         if seq is not None:
             self.index.seen(seq)
         item.pop("judgement", None)  # the worker's reading is not stored
-        item.pop("checked_seq", None)
         item["outcome"] = outcome
         item["story_id"] = article_id
         self.crawler.stats.inc_value(f"hsctwatch/store/{outcome}")
