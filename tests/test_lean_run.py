@@ -113,6 +113,37 @@ def test_what_loading_freed_goes_back_to_the_system() -> None:
     assert resident_kb() < freed - 30_000 and len(kept) == 1200  # most of the 78 MB is the system's
 
 
+SETTLED = """
+import gc, json, weakref
+from hsctwatch.crawl.memory import YOUNG_COLLECTION, release_after_loading
+
+class Node:
+    pass
+
+loaded = [{"term": [n]} for n in range(50_000)]  # what a crawl loads and keeps
+release_after_loading()  # the first spider's pipelines have just loaded
+tracked = {id(o) for o in gc.get_objects()}
+young = gc.get_threshold()[0]
+cycle = Node()
+cycle.self = cycle  # garbage made later, in a cycle: still collected
+gone = weakref.ref(cycle)
+del cycle
+gc.collect()
+print(json.dumps([gc.get_freeze_count(), id(loaded[0]) in tracked, young == YOUNG_COLLECTION,
+                  gone() is None]))
+"""
+
+
+def test_what_a_crawl_loaded_is_left_out_of_the_garbage_collector_s_walks() -> None:
+    """In a process of its own: the pytest process's collector is left as it is."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", SETTLED], cwd=ROOT, env={**os.environ, "PYTHONPATH": path},
+                          capture_output=True, text=True, timeout=120)
+    frozen, loaded_walked, young_raised, cycle_collected = json.loads(done.stdout.strip().splitlines()[-1])
+    assert frozen >= 50_000 and not loaded_walked, done.stderr
+    assert young_raised and cycle_collected
+
+
 SIGNATURE = """
 import json, sys
 from hsctwatch.stories.neardup import signature

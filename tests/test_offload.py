@@ -109,6 +109,28 @@ def test_the_worker_imports_neither_scrapy_nor_the_stores_modules() -> None:
     assert extract_there is not None
 
 
+@pytest.mark.usefixtures("worker_at_once")
+def test_once_the_worker_has_loaded_the_garbage_collector_leaves_it_be() -> None:
+    """What the first page loaded (the rules, trafilatura, the language model) is frozen out of
+    the collector's walks, and the youngest objects are collected less often."""
+    from hsctwatch.crawl.memory import YOUNG_COLLECTION
+
+    async def settled() -> Any:
+        await through(1)
+        collector = "__import__('gc')"
+        future = offload.offload(1, eval, f"({collector}.get_freeze_count(), {collector}.get_threshold()[0])")
+        assert future is not None, "no worker process was started"
+        return await future
+
+    try:
+        frozen, young = asyncio.run(settled())
+    finally:
+        offload.stop()
+        offload._off = False
+    assert frozen > 10_000
+    assert young == YOUNG_COLLECTION
+
+
 def test_a_crawl_of_a_few_pages_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker costs its imports, in time and memory: the first pages of a crawl are read in the
     crawl's own process, and a worker starts only for more."""

@@ -36,6 +36,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from hsctwatch.crawl.memory import settle_collector
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -97,8 +99,18 @@ def offload(workers: int, function: Callable[..., Any], *args: Any) -> asyncio.F
 
 
 def _call(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, float]:
-    """In the worker: the call's result, with the worker's process id and CPU seconds so far."""
-    return function(*args), os.getpid(), time.process_time()
+    """In the worker: the call's result, with the worker's process id and CPU seconds so far.
+    The first call loads what reading and judging need (the rules, the language model,
+    trafilatura); then the garbage collector settles (`settle_collector`)."""
+    global _loaded
+    value = function(*args)
+    if not _loaded:
+        _loaded = True
+        settle_collector()
+    return value, os.getpid(), time.process_time()
+
+
+_loaded = False  # in the worker: whether a first call has loaded what the calls use
 
 
 def _done(result: Future[Any], sent: Future[tuple[Any, int, float]]) -> None:
