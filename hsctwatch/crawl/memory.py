@@ -29,8 +29,9 @@ def release_freed_memory() -> bool:
 
 @functools.cache
 def release_after_loading() -> bool:
-    """`settle_collector` and `release_freed_memory`, once per process: after the first spider's
-    pipelines loaded what every crawler of the process shares (the index, the rules, the model)."""
+    """`settle_collector` and `release_freed_memory`, once per process: in the crawl's, after the
+    first spider's pipelines loaded what every crawler of the process shares (the index, the
+    rules, the model); in its worker, after the first page it read and judged."""
     settle_collector()
     return release_freed_memory()
 

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from hsctwatch.crawl.memory import settle_collector
+from hsctwatch.crawl.memory import release_after_loading
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +101,10 @@ def offload(workers: int, function: Callable[..., Any], *args: Any) -> asyncio.F
 def _call(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, float]:
     """In the worker: the call's result, with the worker's process id and CPU seconds so far.
     The first call loads what reading and judging need (the rules, the language model,
-    trafilatura); then the garbage collector settles (`settle_collector`)."""
-    global _loaded
+    trafilatura); what it leaves is then settled, once (`release_after_loading`)."""
     value = function(*args)
-    if not _loaded:
-        _loaded = True
-        settle_collector()
+    release_after_loading()
     return value, os.getpid(), time.process_time()
-
-
-_loaded = False  # in the worker: whether a first call has loaded what the calls use
 
 
 def _done(result: Future[Any], sent: Future[tuple[Any, int, float]]) -> None:
