@@ -90,6 +90,8 @@ class ExtractPipeline:
             self.rules_digest = Rules.load(self.rules_path).digest if self.workers else ""
         except ValueError:  # the relevance stage says what is wrong with the file
             self.rules_digest = ""
+        # and the learned model they add to the rules, for the worker to read each article with
+        self.model_path = crawler.settings.get("HSCTWATCH_MODEL") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -109,7 +111,7 @@ class ExtractPipeline:
                                             "canonical_url", "url", "feed_language", "categories",
                                             "focus")}
         future = offload(self.workers, read_and_judge, page, url, fields, self.min_words,
-                         self.rules_path, self.rules_digest)
+                         self.rules_path, self.rules_digest, self.model_path)
         if future is None:
             text, meta = read_page(page, url)
             stats.inc_value("hsctwatch/extract/pages")
@@ -249,7 +251,8 @@ def story_title(fields: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
 
 
 def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: int, rules_path: str | None,
-                   digest: str) -> tuple[str, dict[str, Any], float, Judgement | None]:
+                   digest: str, model_path: str | None = None
+                   ) -> tuple[str, dict[str, Any], float, Judgement | None]:
     """In the worker: the page's text and metadata, the seconds they took, and the judgement
     of the story the item will most likely make (pipelines.relevance.judge), if it is kept."""
     started = time.perf_counter()
@@ -280,7 +283,7 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
         hashed = time.perf_counter() - started
         hashvalues = None if minhash is None else minhash.hashvalues
         judgement = Judgement(document=document, signature=hashvalues, fingerprints=prints,
-                              signature_seconds=hashed, **judge(rules_path, digest, document))
+                              signature_seconds=hashed, **judge(rules_path, digest, document, model_path))
         return text, meta, seconds, judgement
     except Exception:  # noqa: BLE001 — the stage that needs it will raise it in its own name
         return text, meta, seconds, None

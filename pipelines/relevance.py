@@ -60,7 +60,12 @@ class RelevancePipeline:
         else:
             decision, seconds = judged
             charge(self, "relevance", seconds)
-        learned = self.learned.combine(doc, decision)  # the rules' decision itself when the model is off
+        # the model's reading, by the worker process if it read this document with this model
+        read = judgement.model_for(doc) if judgement else None
+        ahead = read[0] if read is not None and self.learned.takes(read[0]) else None
+        if read is not None and ahead is not None:
+            charge(self, "relevance", read[1])
+        learned = self.learned.combine(doc, decision, ahead)  # the rules' own when the model is off
         if learned.relevant != decision.relevant:
             changed = "kept" if learned.relevant else "dropped"
             self.crawler.stats.inc_value(f"hsctwatch/relevance/model_{changed}")
@@ -74,9 +79,11 @@ class RelevancePipeline:
         return item
 
 
-def judge(path: str | None, digest: str, doc: Document) -> dict[str, Any]:
+def judge(path: str | None, digest: str, doc: Document, model_path: str | None = None) -> dict[str, Any]:
     """In the worker process: the document's relevance and (if relevant) tags, with the seconds
-    each took, as fields of a Judgement; nothing if its rules file is not the one of that digest."""
+    each took, and the learned model's reading of it (at ``model_path``, if the model is for
+    these rules), as fields of a Judgement; nothing if its rules file is not the one of that
+    digest."""
     rules = rules_of(path, digest)
     if rules is None:
         return {}
@@ -84,8 +91,12 @@ def judge(path: str | None, digest: str, doc: Document) -> dict[str, Any]:
     decision = rules.relevance(doc)
     judged = time.perf_counter()
     tags = tuple(rules.tags(doc)) if decision.relevant else None
+    tagged = time.perf_counter()
+    model = Learned.load(model_path, weight=0.0, threshold=rules.threshold,
+                         rules_digest=digest).read_ahead(doc, decision) if model_path else None
     return {"rules_digest": digest, "relevance": decision, "relevance_seconds": judged - started,
-            "tags": tags, "tag_seconds": time.perf_counter() - judged}
+            "tags": tags, "tag_seconds": tagged - judged, "model": model,
+            "model_seconds": time.perf_counter() - tagged if model else 0.0}
 
 
 _JUDGING: dict[tuple[str | None, str], Rules] = {}

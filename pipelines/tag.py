@@ -56,7 +56,9 @@ class TagPipeline:
         else:
             found, seconds = judged
             charge(self, "tag", seconds)
-        retagged = self.learned.retag(doc, found, self.rules.facet)  # the rules' own when the model is off
+        read = judgement.model_for(doc) if judgement else None  # the model's reading, by the worker
+        ahead = read[0] if read is not None else None
+        retagged = self.learned.retag(doc, found, self.rules.facet, ahead)  # the rules' own, model off
         if {t.slug for t in retagged} != {t.slug for t in found}:
             self.crawler.stats.inc_value("hsctwatch/tag/model_changed")
         tags = [t.as_dict() for t in retagged]

@@ -127,6 +127,21 @@ def start_requests(spider: scrapy.Spider) -> list[Request]:
 STORES = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on the shipped corpus (tests/corpus and blind/en-1) beside the shipped
+    rules, as `train` makes it: trained once for the tests that read one."""
+    from hsctwatch.rules import Rules
+    from hsctwatch.rules.learned import Example, Model, learnable_tags, training_corpus
+
+    rules = Rules.load()
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    cases = training_corpus()
+    Model.train([Example(c.document, c.relevant, c.tags if c.relevant else None) for c in cases],
+                tags=learnable_tags(rules.facets), rules_digest=rules.digest).save(path)
+    return path
+
+
 @pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, empty store: every test that touches the store runs twice, on a SQLite

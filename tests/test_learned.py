@@ -3,6 +3,7 @@ bounded weight, versioned with the rules, retrained on its own, and measured cro
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -95,16 +96,6 @@ text = "Regulators approved a new tablet for relapsing MS after a trial of two y
 @pytest.fixture(scope="module")
 def rules() -> Rules:
     return Rules.load()
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory, rules: Rules) -> Path:
-    """A model trained on the shipped corpus (tests/corpus and blind/en-1), as `train` makes it."""
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
-    cases = training_corpus()
-    Model.train([Example(c.document, c.relevant, c.tags if c.relevant else None) for c in cases],
-                tags=learnable_tags(rules.facets), rules_digest=rules.digest).save(path)
-    return path
 
 
 def learned(path: Path | None, rules: Rules, digest: str | None = None) -> Learned:
@@ -283,6 +274,31 @@ def test_the_tag_stage_applies_the_tag_models_of_the_model_in_its_settings(model
     assert "patient-story" in {t["slug"] for t in on["tags"]}
     # one transform per article: the relevance probability and the tags read the same row
     assert model.row(DIARY) is model.row(DIARY)
+
+
+def test_a_reading_made_ahead_counts_only_for_the_model_of_its_file(model_file: Path, rules: Rules,
+                                                                     tmp_path: Path) -> None:
+    """The worker process reads each article with the model ahead of the relevance and tag
+    stages; they take that reading only from a model read from the same file."""
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(model_file.read_bytes())
+    same, other = learned(model_file, rules), learned(copy, rules)
+    decision = rules.relevance(DIARY)
+    ahead = same.read_ahead(DIARY, decision)
+    assert ahead is not None and ahead.tags
+    assert same.takes(ahead) and not other.takes(ahead)
+    # a reading that says otherwise shows which one each used
+    sure = dataclasses.replace(ahead, probability=1.0, tags=dict.fromkeys(ahead.tags, 1.0))
+    taken = same.combine(DIARY, decision, sure)
+    assert taken != same.combine(DIARY, decision)
+    assert "learned model: relevant with probability 1.00 (+0.60 to the score)" in taken.reasons
+    assert other.combine(DIARY, decision, sure) == other.combine(DIARY, decision)
+    found = rules.tags(DIARY)
+    assert {m.slug for m in same.retag(DIARY, found, rules.facet, sure)} >= set(ahead.tags) - {"news"}
+    assert other.retag(DIARY, found, rules.facet, sure) == other.retag(DIARY, found, rules.facet)
+    # nothing is read ahead where the stages would read nothing
+    assert Learned().read_ahead(DIARY, decision) is None
+    assert same.read_ahead(DIARY, Relevance(False, 0.0, ("not an article: a tag or category index",))) is None
 
 
 def test_the_saved_model_scores_as_scikit_learn_does_without_importing_it(model_file: Path) -> None:

@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler
 
 from hsctwatch.crawl import worker as offload
 from hsctwatch.crawl.items import Article
+from hsctwatch.rules.learned import load_model, text_of
 from hsctwatch.stories.neardup import _winnow, signature
 from pipelines.extract import ExtractPipeline
 from pipelines.relevance import RelevancePipeline, document
@@ -26,17 +27,17 @@ PAGE = (Path(__file__).parent / "fixtures" / "pages" / "msnt-article.html").read
 URL = "https://multiplesclerosisnewstoday.com/news-posts/2026/03/10/ahsct-halts-disability/"
 
 
-def stages(workers: int) -> tuple[Any, ...]:
-    crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": workers})
+def stages(workers: int, **settings: Any) -> tuple[Any, ...]:
+    crawler = get_crawler(settings_dict={"HSCTWATCH_WORKERS": workers, **settings})
     crawler.stats.open_spider()
     return (ExtractPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler),
             TagPipeline.from_crawler(crawler))
 
 
-async def through(workers: int) -> dict[str, Any]:
+async def through(workers: int, **settings: Any) -> dict[str, Any]:
     item: Any = Article(source="msnews", url=URL, canonical_url=URL, page_html=PAGE, categories=["Columns"],
                         focus="hsct")
-    for stage in stages(workers):
+    for stage in stages(workers, **settings):
         item = stage.process_item(item)
         if inspect.isawaitable(item):
             item = await item
@@ -83,6 +84,34 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     assert made is not None and np.array_equal(judgement.signature, made.hashvalues)
     assert judgement.fingerprints is not None and len(judgement.fingerprints)
     assert np.array_equal(judgement.fingerprints, _winnow(judgement.document.text))
+    assert there == here
+
+
+@pytest.mark.usefixtures("worker_at_once")
+def test_the_worker_reads_with_the_learned_model_what_the_crawl_process_would(model_file: Path) -> None:
+    """The learned model's reading of each article (its probability, the words that weighed,
+    the tag models' probabilities) is made by the worker too, and the relevance and tag stages
+    take it: the crawl's own process does not read the article's words again."""
+    model = load_model(model_file)
+
+    async def there_then_here() -> tuple[dict[str, Any], dict[str, Any]]:
+        there = await through(1, HSCTWATCH_MODEL=str(model_file))
+        assert offload._pool is not None, "the extract stage did not hand the page to a worker"
+        read = there["judgement"].document
+        assert model._last is None or model._last[0] != text_of(read), "this process read it again"
+        return there, await through(0, HSCTWATCH_MODEL=str(model_file))
+
+    try:
+        there, here = asyncio.run(there_then_here())
+    finally:
+        offload.stop()
+        offload._off = False
+    ahead = there.pop("judgement").model
+    assert ahead is not None and ahead.source == model.source
+    doc = document(Article(there))
+    assert (ahead.probability, ahead.weighing) == model.reading(doc)
+    assert ahead.tags == model.tag_probability(doc) and ahead.tags
+    assert any(r.startswith("learned model: relevant with probability") for r in here["relevance_reasons"])
     assert there == here
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hsctwatch.rules import Document, Relevance, TagMatch
 from hsctwatch.scraped import clean_line
+
+if TYPE_CHECKING:  # read only where a learned model is used
+    from hsctwatch.rules.learned import ModelReading
 
 MAX_CATEGORIES = 30  # a page's own labels: a few; more is a tag cloud
 MAX_CATEGORY_CHARS = 100
@@ -46,6 +49,8 @@ class Judgement:
     signature: Any = None  # the MinHash hash values of document.text; None: too short to compare
     fingerprints: Any = None  # its opening's fingerprints (hsctwatch.stories.neardup), with a signature
     signature_seconds: float = 0.0  # for both
+    model: ModelReading | None = None  # the learned model's reading, when a model is used
+    model_seconds: float = 0.0
 
     def relevance_for(self, document: Document, rules_digest: str) -> tuple[Relevance, float] | None:
         """The relevance decision and the seconds it took, if made for this document and rules."""
@@ -57,6 +62,13 @@ class Judgement:
         if self.tags is None or not self._same(document, rules_digest):
             return None
         return self.tags, self.tag_seconds
+
+    def model_for(self, document: Document) -> tuple[ModelReading, float] | None:
+        """The learned model's reading and the seconds it took, if made for this document (the
+        relevance and tag stages take it only from the model of the same file: `Learned.takes`)."""
+        if self.model is None or document != self.document:
+            return None
+        return self.model, self.model_seconds
 
     def signature_for(self, text: str) -> tuple[Any, float] | None:
         """The signature's hash values (None for a text too short) and its seconds, if made for

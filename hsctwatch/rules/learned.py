@@ -139,6 +139,9 @@ class Model:
     linear: Linear
     meta: dict[str, Any] = field(default_factory=dict)
     _last: tuple[str, Row] | None = field(default=None, init=False, repr=False, compare=False)
+    #: the file it was read from, as `load_model` tells files apart (path, inode, time, size): the
+    #: same in every process that reads that file; () for a model not read by `load_model`
+    source: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, examples: Sequence[Example], *, tags: Iterable[str] = (), **meta: Any) -> Model:
@@ -253,6 +256,19 @@ class Model:
 
 
 @dataclass(frozen=True)
+class ModelReading:
+    """What the model read in one document, made ahead of the relevance and tag stages (by the
+    worker process that reads the page, hsctwatch.crawl.worker): its probability of relevance,
+    the words that weighed and each learned tag's probability. It counts only for the model of
+    the same file (`source`) and, as the item's judgement checks, the same document."""
+
+    source: tuple[Any, ...]
+    probability: float
+    weighing: Weighing
+    tags: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Learned:
     """The model as the relevance stage uses it: applied with its weight, or a note saying why
     the rules decide alone. Off (``enabled=False``), it changes nothing, not even the reasons."""
@@ -277,8 +293,25 @@ class Learned:
                        "the model was trained beside other rules; `hsct-watch train` retrains it")
         return cls(True, model, weight, threshold)
 
-    def combine(self, doc: Document, decision: Relevance) -> Relevance:
-        """The rules' decision with the model's evidence added; unchanged when off."""
+    def read_ahead(self, doc: Document, decision: Relevance) -> ModelReading | None:
+        """What `combine` and `retag` will read in the document, read now (by the worker
+        process); None where they read nothing: off, no model, a page the rules found is not an
+        article, a language the model did not learn."""
+        model = self.model
+        if not self.enabled or model is None or not model.source or vetoed(decision) or not model.knows(doc):
+            return None
+        p, weighing = model.reading(doc)
+        return ModelReading(model.source, p, weighing, model.tag_probability(doc))
+
+    def takes(self, ahead: ModelReading | None) -> bool:
+        """Is a reading made ahead this model's (read from the same file)?"""
+        return ahead is not None and self.model is not None and bool(ahead.source) \
+            and ahead.source == self.model.source
+
+    def combine(self, doc: Document, decision: Relevance, ahead: ModelReading | None = None) -> Relevance:
+        """The rules' decision with the model's evidence added; unchanged when off. ``ahead``:
+        the model's reading of this document made by the worker process, taken when it is this
+        model's."""
         if not self.enabled:
             return decision
         if self.model is None:
@@ -290,17 +323,20 @@ class Learned:
             note = (f"learned model not used: it learned from too few articles in {language_of(doc)!r}; "
                     "the rules decide alone")
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
-        p, weighing = self.model.reading(doc)
+        p, weighing = (ahead.probability, ahead.weighing) if ahead is not None and self.takes(ahead) \
+            else self.model.reading(doc)
         return combined(decision, p, self.weight, self.threshold, weighing)
 
 
-    def retag(self, doc: Document, found: Sequence[TagMatch], facet: Callable[[str], str]) -> list[TagMatch]:
+    def retag(self, doc: Document, found: Sequence[TagMatch], facet: Callable[[str], str],
+              ahead: ModelReading | None = None) -> list[TagMatch]:
         """The rules' tags with the tag models' evidence (`learned_tags`); unchanged when off,
-        without a model or in a language it did not learn."""
+        without a model or in a language it did not learn. ``ahead`` as for `combine`."""
         model = self.model
         if not self.enabled or model is None or not model.tag_models or not model.knows(doc):
             return list(found)
-        return learned_tags(found, model.tag_probability(doc), facet)
+        probabilities = ahead.tags if ahead is not None and self.takes(ahead) else model.tag_probability(doc)
+        return learned_tags(found, probabilities, facet)
 
 
 def learned_tags(found: Sequence[TagMatch], probabilities: Mapping[str, float],
@@ -379,5 +415,7 @@ def load_model(path: Path) -> Model:
     key = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = Model.load(path)
+        model = Model.load(path)
+        model.source = key
+        _LOADED[key] = model
     return _LOADED[key]
