@@ -31,6 +31,7 @@ from hsctwatch.stories.neardup import (
     Signature,
     from_hashvalues,
     keep_fingerprints,
+    keep_shingled,
     shared_index,
     signature,
 )
@@ -110,6 +111,8 @@ def item_signature(stage: Any, item: Article) -> Signature | None:
         return signature(text)
     if judgement.fingerprints is not None:  # the partial-copy check and the index need them too
         keep_fingerprints(text, judgement.fingerprints)
+    if judgement.shingled is not None:  # and the partial-copy check this
+        keep_shingled(text, judgement.shingled)
     hashvalues, seconds = given
     if seconds and stage is not None:
         charge(stage, "dedup", seconds)

@@ -49,7 +49,7 @@ from hsctwatch.scraped import (
     without_site_name,
     word_count,
 )
-from hsctwatch.stories.neardup import fingerprints, signature
+from hsctwatch.stories.neardup import fingerprints, shingled, signature
 from hsctwatch.urls import canonical_url
 from pipelines.relevance import judge
 
@@ -280,9 +280,10 @@ def read_and_judge(page: str, url: str, fields: Mapping[str, Any], min_words: in
         started = time.perf_counter()
         minhash = signature(body)  # for the dedup stage
         prints = None if minhash is None else fingerprints(body)
+        shingles = None if minhash is None else shingled(body)
         hashed = time.perf_counter() - started
         hashvalues = None if minhash is None else minhash.hashvalues
-        judgement = Judgement(document=document, signature=hashvalues, fingerprints=prints,
+        judgement = Judgement(document=document, signature=hashvalues, fingerprints=prints, shingled=shingles,
                               signature_seconds=hashed, **judge(rules_path, digest, document, model_path))
         return text, meta, seconds, judgement
     except Exception:  # noqa: BLE001 — the stage that needs it will raise it in its own name

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hsctwatch.stories.dedup_eval import judge, load_pairs
+from hsctwatch.stories.neardup import _contained_shingled, partial_copy, shingled
 
 PAIRS = load_pairs(Path(__file__).parent / "dedup_pairs.toml")
 
@@ -26,3 +27,12 @@ def test_the_set_covers_every_kind() -> None:
 def test_pair(pair) -> None:
     judgement = judge(pair)
     assert judgement.predicted == pair.duplicate, (pair.label, judgement.similarity)
+
+
+def test_the_partial_copy_check_on_hashed_shingles_gives_the_answer_of_the_shingles_themselves() -> None:
+    """The index compares texts by their shingles' 64-bit hashes (`shingled`, which a worker
+    process may make): for every labelled pair, the containment of the shingles themselves."""
+    for pair in PAIRS:
+        hashed = _contained_shingled(shingled(pair.a), shingled(pair.b))
+        assert hashed == partial_copy(pair.a, pair.b), pair.label
+    assert any(partial_copy(p.a, p.b) > 0 for p in PAIRS)

@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 from hsctwatch.crawl import worker as offload
 from hsctwatch.crawl.items import Article
 from hsctwatch.rules.learned import load_model, text_of
-from hsctwatch.stories.neardup import _winnow, signature
+from hsctwatch.stories.neardup import _winnow, shingled, signature
 from pipelines.extract import ExtractPipeline
 from pipelines.relevance import RelevancePipeline, document
 from pipelines.tag import TagPipeline
@@ -84,6 +84,9 @@ def test_the_worker_reads_and_judges_exactly_as_the_crawl_process() -> None:
     assert made is not None and np.array_equal(judgement.signature, made.hashvalues)
     assert judgement.fingerprints is not None and len(judgement.fingerprints)
     assert np.array_equal(judgement.fingerprints, _winnow(judgement.document.text))
+    made_here = shingled(judgement.document.text)  # and what the partial-copy check compares
+    assert np.array_equal(judgement.shingled.grams, made_here.grams) and len(made_here.grams)
+    assert np.array_equal(judgement.shingled.lede, made_here.lede) and len(made_here.lede)
     assert there == here
 
 

@@ -48,7 +48,8 @@ class Judgement:
     tag_seconds: float = 0.0
     signature: Any = None  # the MinHash hash values of document.text; None: too short to compare
     fingerprints: Any = None  # its opening's fingerprints (hsctwatch.stories.neardup), with a signature
-    signature_seconds: float = 0.0  # for both
+    shingled: Any = None  # what the partial-copy check compares of it (neardup.shingled), with a signature
+    signature_seconds: float = 0.0  # for the three
     model: ModelReading | None = None  # the learned model's reading, when a model is used
     model_seconds: float = 0.0
 

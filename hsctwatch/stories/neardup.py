@@ -124,15 +124,26 @@ def _signature(text: str) -> Signature | None:
     LSH classes need it), about 60 MB in every process that makes signatures — the crawl's and
     its worker — for the few lines below. tests/test_story_copies.py compares the values with
     datasketch's own."""
-    grams = _shingle_bytes(text)
-    if len(grams) < MIN_SHINGLES:
+    hashed = _shingle_hashes(text)
+    if len(hashed) < MIN_SHINGLES:
         return None
     a, b = _permutations()
-    # each shingle's hash (sha1_hash32), pre-mixed (MurmurHash3's finalizer), then permuted:
-    # a * h + b, wrapping at 2**32; the signature is each permutation's smallest value
-    values = (_fmix32(_sha1_hash32(grams))[:, None] * a + b).min(axis=0)
+    # each shingle's hash (sha1_hash32: the low half of its 64 bits), pre-mixed (MurmurHash3's
+    # finalizer), then permuted: a * h + b, wrapping at 2**32; the signature is each
+    # permutation's smallest value
+    values = (_fmix32(hashed.astype(np.uint32))[:, None] * a + b).min(axis=0)
     values.flags.writeable = False
     return Signature(values)
+
+
+@functools.lru_cache(maxsize=16)
+def _shingle_hashes(text: str) -> np.ndarray:
+    """The first 8 bytes of each shingle's SHA-1 (little endian, read-only): its first 4 are
+    datasketch's sha1_hash32, for the signature; all 8 tell shingles apart for the partial-copy
+    check (`shingled`). Made once for both, and the same in every process."""
+    hashed = _sha1_hash64(_shingle_bytes(text))
+    hashed.flags.writeable = False
+    return hashed
 
 
 @functools.cache
@@ -160,11 +171,11 @@ def _shingle_bytes(text: str) -> set[bytes]:
     return {b" ".join(gram) for gram in zip(*(words[i:] for i in range(SHINGLE)), strict=False)}
 
 
-def _sha1_hash32(values: Iterable[bytes]) -> np.ndarray:
-    """datasketch.hashfunc.sha1_hash32 of each value (the first 4 bytes of its SHA-1, little
-    endian), read as one array."""
+def _sha1_hash64(values: Iterable[bytes]) -> np.ndarray:
+    """The first 8 bytes of each value's SHA-1, little endian, read as one array: its low 32
+    bits are datasketch.hashfunc.sha1_hash32 of the value."""
     sha1 = hashlib.sha1
-    return np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
+    return np.frombuffer(b"".join([sha1(v).digest()[:8] for v in values]), dtype="<u8").astype(np.uint64)
 
 
 class _Recent(Generic[_V]):
@@ -286,35 +297,42 @@ def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
 
 
 class _Shingled(NamedTuple):
-    """A text's `_grams` and `_lede`, as sorted arrays of their hashes: compact enough to keep
-    for many stored stories, and compared with numpy. hash() is this process's (a tuple's hash
-    mixes its words' 64-bit ones): the arrays are never kept elsewhere or compared across
-    processes, and two different shingles share one with a chance of 2**-64."""
+    """A text's `_grams` and `_lede`, as sorted arrays of their shingles' 64-bit hashes (the
+    first 8 bytes of each one's SHA-1, which the signature reads 4 of): compact enough to keep
+    for many stored stories, and compared with numpy. The same in every process, so the worker
+    that reads the page makes an item's (`shingled`); two different shingles share a hash with
+    a chance of 2**-64."""
 
     grams: np.ndarray
     lede: np.ndarray
 
 
-def _shingled(text: str) -> _Shingled:
-    return _Shingled(_hashed(_grams(text)), _hashed(_lede(text)))
+def shingled(text: str) -> _Shingled:
+    """What the partial-copy check compares of a text: made where the text's signature was
+    (the hashes of its shingles are the signature's), and kept (`keep_shingled`)."""
+    lede = _sha1_hash64({" ".join(gram).encode() for gram in _lede(text)})
+    return _Shingled(np.sort(_shingle_hashes(text)), np.sort(lede))
+
+
+def keep_shingled(text: str, made: _Shingled) -> None:
+    """Keep a text's `shingled`, made elsewhere (the worker process), for the partial-copy
+    check and the index to take."""
+    _ITEM_SHINGLED.keep(text, made)
 
 
 def _item_shingled(text: str) -> _Shingled:
-    """`_shingled` of an item's text, which the partial-copy check makes: the last few are kept,
-    for the item's story to keep them when it is indexed (`NearDuplicateIndex.add`) rather than
-    make them again from its text read back from the store."""
+    """`shingled` of an item's text, which the partial-copy check makes (or the worker made):
+    the last few are kept, for the item's story to keep them when it is indexed
+    (`NearDuplicateIndex.add`) rather than make them again from its text read back from the
+    store."""
     made = _ITEM_SHINGLED.get(text)
     if made is None:
-        made = _shingled(text)
+        made = shingled(text)
         _ITEM_SHINGLED.keep(text, made)
     return made
 
 
 _ITEM_SHINGLED: _Recent[_Shingled] = _Recent(ITEMS_SHINGLED_KEPT)
-
-
-def _hashed(grams: Grams) -> np.ndarray:
-    return np.sort(np.fromiter(map(hash, grams), dtype=np.int64, count=len(grams)))
 
 
 def _size(shingled: _Shingled) -> int:
@@ -472,15 +490,15 @@ class NearDuplicateIndex:
             prints = None
         elif prints is None:
             prints = fingerprints(text)
-        shingled = _ITEM_SHINGLED.get(text)  # made by the partial-copy check of the item it comes from
+        made = _ITEM_SHINGLED.get(text)  # by the partial-copy check of the item it comes from
         with self.lock:
             self._remove(article_id)
             if minhash is None or prints is None:
                 return None
             row = self._append(article_id, np.asarray(minhash.hashvalues, dtype=np.uint32), prints)
             self._index_row(row, prints)
-            if shingled is not None:
-                self._keep_shingled(row, shingled)
+            if made is not None:
+                self._keep_shingled(row, made)
         return to_bytes(minhash, prints)
 
     def _index_row(self, row: int, prints: np.ndarray) -> None:
@@ -681,22 +699,22 @@ class NearDuplicateIndex:
         missing = [story for story in stories if story not in found]
         if missing and self.texts is not None:
             texts = self.texts(missing)
-            made = {story: _shingled(texts.get(story) or "") for story in missing}
+            made = {story: shingled(texts.get(story) or "") for story in missing}
             with self.lock:
-                for story, shingled in made.items():
+                for story, each in made.items():
                     if rows[story] >= 0:
-                        self._keep_shingled(rows[story], shingled)
+                        self._keep_shingled(rows[story], each)
             found.update(made)
         return found
 
-    def _keep_shingled(self, row: int, shingled: _Shingled) -> None:
+    def _keep_shingled(self, row: int, made: _Shingled) -> None:
         """Keep a row's shingles, the least recently used let go beyond SHINGLED_BYTES (under
         the lock)."""
         old = self._shingled.pop(row, None)
         if old is not None:
             self._shingled_bytes -= _size(old)
-        self._shingled[row] = shingled
-        self._shingled_bytes += _size(shingled)
+        self._shingled[row] = made
+        self._shingled_bytes += _size(made)
         while self._shingled_bytes > SHINGLED_BYTES and len(self._shingled) > 1:
             self._shingled_bytes -= _size(self._shingled.popitem(last=False)[1])
 
