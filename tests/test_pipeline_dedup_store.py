@@ -127,7 +127,8 @@ def test_with_nothing_stored_since_the_dedup_check_the_store_does_not_look_again
     assert pipeline.stat("hsctwatch/store/checked_before") == 2  # the first story's, and this
     assert not [s for s in statements if "signature_seq >" in s]  # the index is not refreshed
     # nor is its URL looked up: the dedup stage found no copy there
-    assert not [s for s in statements if s.startswith(("SELECT copies.article_id", "SELECT content_hash"))]
+    assert not [s for s in statements if s.startswith(("SELECT copies.article_id", "SELECT content_hash",
+                                                        "SELECT n, article_id"))]
     assert "checked_seq" not in stored
 
 
@@ -180,6 +181,32 @@ def test_copies_join_their_story(pipeline: Pipeline, store: Store, fields: dict[
         copies = session.scalars(select(Copy).order_by(Copy.id)).all()
         assert [(c.url, c.is_original) for c in copies] == [(NEWS, True), (BLOG, False)]
     assert pipeline.stat("hsctwatch/dedup/duplicates") == 1
+
+
+def test_the_first_check_that_finds_a_copy_names_the_story_and_the_reason(pipeline: Pipeline,
+                                                                         store: Store) -> None:
+    """The same URL, then rel=canonical, then a stored copy whose rel=canonical names the item,
+    then the feed guid, then identical text: the first that finds a stored copy decides, even
+    when a later one would find another story's."""
+    other_text = "Another centre reported its own results of autologous HSCT in relapsing MS. " * 12
+    other = "https://other.example.com/2026/03/11/hsct-results/"
+    news = pipeline(url=NEWS, guid="https://news.example.org/?p=289114")["story_id"]
+    elsewhere = pipeline(url=other, text=other_text, rel_canonical="https://third.example/x/")["story_id"]
+    assert news != elsewhere
+    # at the news story's address, with the other story's text: the address decides
+    again = pipeline(url=NEWS, text=other_text, guid="https://news.example.org/?p=289114")
+    assert (again["story_id"], again["duplicate_reason"]) == (news, "same-url")
+    # naming the other story's address, with the news story's guid and text
+    named = pipeline(url=BLOG, rel_canonical=other, guid="https://news.example.org/?p=289114")
+    assert (named["story_id"], named["duplicate_reason"]) == (elsewhere, "rel-canonical")
+    # named by a stored copy's rel=canonical, with the news story's guid
+    third = pipeline(url="https://third.example/x/", guid="https://news.example.org/?p=289114",
+                     text=TEXT + " Third.")
+    assert (third["story_id"], third["duplicate_reason"]) == (elsewhere, "canonical-of")
+    # the guid before the text
+    guid = pipeline(url="https://fourth.example/y/", guid="https://news.example.org/?p=289114",
+                    text=other_text)
+    assert (guid["story_id"], guid["duplicate_reason"]) == (news, "feed-guid")
 
 
 def test_original_arriving_later_takes_over_and_guid_stays(pipeline: Pipeline, store: Store) -> None:

@@ -8,6 +8,7 @@ told by rel=canonical, then an attribution line, then the earliest publication d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -43,21 +44,33 @@ def find_story(session: Session, item: Mapping[str, Any]) -> StoryMatch | None:
         checks.append(("feed-guid", "guid", item["guid"]))
     if item.get("content_hash"):
         checks.append(("identical-text", "content_hash", item["content_hash"]))
-    for reason, column, value in checks:
-        found = session.execute(_COPY_BY[column], {"value": value}).scalar()
-        if found is not None:
-            return StoryMatch(found, reason)
-    return None
+    # every check in one statement, the first that finds a copy winning: as asking them in turn
+    found = session.execute(_first_copy(tuple(column for _, column, _ in checks)),
+                            {f"value{n}": value for n, (_, _, value) in enumerate(checks)}).first()
+    return None if found is None else StoryMatch(found[1], checks[found[0]][0])
 
 
+_COPIES = Copy.__tablename__
 #: The story of the first copy whose column has a value: the query `select(Copy.article_id)
 #: .where(column == value).limit(1)` would send, as plain SQL (made once, not for every item).
-_COPY_BY = {column: text(f"SELECT {Copy.__tablename__}.article_id FROM {Copy.__tablename__} "
-                         f"WHERE {Copy.__tablename__}.{column} = :value{also} LIMIT 1")
-            for column, also in (("url_key", ""), ("content_hash", ""),
-                                 # only copies that have one are indexed (hsctwatch.stories.models.Copy)
-                                 ("rel_canonical", " AND copies.rel_canonical != ''"),
-                                 ("guid", " AND copies.guid != ''"))}
+_COPY_WHERE = {column: f"SELECT {_COPIES}.article_id FROM {_COPIES} "
+                       f"WHERE {_COPIES}.{column} = :value{also} LIMIT 1"
+               for column, also in (("url_key", ""), ("content_hash", ""),
+                                    # only copies that have one are indexed (hsctwatch.stories.models.Copy)
+                                    ("rel_canonical", " AND copies.rel_canonical != ''"),
+                                    ("guid", " AND copies.guid != ''"))}
+_COPY_BY = {column: text(query) for column, query in _COPY_WHERE.items()}
+
+
+@functools.cache
+def _first_copy(columns: tuple[str, ...]) -> Any:
+    """One statement for a list of checks (`_COPY_WHERE` of each column, its value bound as
+    :value0, :value1 …): the number of the first that finds a copy, and that copy's story. Each
+    check is still one lookup in its column's index; the item is checked with one statement
+    instead of one per check."""
+    checks = [_COPY_WHERE[column].replace(":value", f":value{n}") for n, column in enumerate(columns)]
+    parts = [f"SELECT {n} AS n, article_id FROM ({check}) AS c{n}" for n, check in enumerate(checks)]
+    return text(f"SELECT n, article_id FROM ({' UNION ALL '.join(parts)}) AS checks ORDER BY n LIMIT 1")
 
 
 def stored_hash(session: Session, item: Mapping[str, Any]) -> tuple[str | None] | None:
