@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
+import logging
 import os
 import time
 from pathlib import Path
@@ -116,6 +118,34 @@ def test_the_worker_reads_with_the_learned_model_what_the_crawl_process_would(mo
     assert ahead.tags == model.tag_probability(doc) and ahead.tags
     assert any(r.startswith("learned model: relevant with probability") for r in here["relevance_reasons"])
     assert there == here
+
+
+@pytest.mark.usefixtures("worker_at_once")
+def test_the_worker_makes_no_record_that_no_handler_here_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrapy leaves the root logger at NOTSET, its handler at LOG_LEVEL: the worker's records
+    below that level (trafilatura writes debug lines for every page) would be sent here to be
+    dropped. The worker starts at the lowest level a handler here takes."""
+    root = logging.getLogger()
+    taking = logging.StreamHandler(io.StringIO())
+    taking.setLevel(logging.INFO)
+    monkeypatch.setattr(root, "handlers", [taking, logging.NullHandler()])  # a NullHandler takes none
+    monkeypatch.setattr(root, "level", logging.NOTSET)
+    assert offload.handled_level() == logging.INFO
+
+    async def worker_level() -> Any:
+        future = offload.offload(1, eval, "__import__('logging').getLogger().level")
+        assert future is not None, "no worker process was started"
+        return await future
+
+    try:
+        assert asyncio.run(worker_level()) == logging.INFO
+    finally:
+        offload.stop()
+        offload._off = False
+    taking.setLevel(logging.DEBUG)  # a handler that takes debug lines gets them
+    assert offload.handled_level() == logging.DEBUG
+    root.setLevel(logging.WARNING)  # and a logger's own level still holds
+    assert offload.handled_level() == logging.WARNING
 
 
 @pytest.mark.usefixtures("worker_at_once")

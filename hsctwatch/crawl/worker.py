@@ -180,8 +180,7 @@ def _start(workers: int) -> ProcessPoolExecutor | None:
             _listener = logging.handlers.QueueListener(records, _ToLogger())
             _listener.start()
             _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                        initargs=(records, logging.getLogger().getEffectiveLevel(),
-                                                  os.getpid()))
+                                        initargs=(records, handled_level(), os.getpid()))
             log.info("pages are read in %d worker process(es)", workers)
         except (OSError, ValueError) as exc:
             log.warning("no worker process (%s): extracting in the crawl's own process", exc)
@@ -189,6 +188,20 @@ def _start(workers: int) -> ProcessPoolExecutor | None:
             return None
     atexit.register(stop)
     return _pool
+
+
+def handled_level() -> int:
+    """The lowest level of a record that a handler of this process takes: the worker makes
+    no record below it, since each one is sent here to be handled. Scrapy leaves the root
+    logger at NOTSET and sets LOG_LEVEL on its handler; without this, every debug line
+    trafilatura writes for a page would be made, pickled and sent, to be dropped here. The
+    handlers that only swallow records (a library's NullHandler) take none."""
+    root = logging.getLogger()
+    loggers = [root, *(each for each in logging.Logger.manager.loggerDict.values()
+                       if isinstance(each, logging.Logger))]
+    levels = [handler.level for logger in loggers for handler in logger.handlers
+              if not isinstance(handler, logging.NullHandler)]
+    return max(root.getEffectiveLevel(), min(levels, default=logging.NOTSET))
 
 
 def _init_worker(records: Any, level: int, crawl: int) -> None:
