@@ -92,8 +92,7 @@ def judge(path: str | None, digest: str, doc: Document, model_path: str | None =
     judged = time.perf_counter()
     tags = tuple(rules.tags(doc)) if decision.relevant else None
     tagged = time.perf_counter()
-    model = Learned.load(model_path, weight=0.0, threshold=rules.threshold,
-                         rules_digest=digest).read_ahead(doc, decision) if model_path else None
+    model = learned_of(model_path, rules).read_ahead(doc, decision) if model_path else None
     return {"rules_digest": digest, "relevance": decision, "relevance_seconds": judged - started,
             "tags": tags, "tag_seconds": tagged - judged, "model": model,
             "model_seconds": time.perf_counter() - tagged if model else 0.0}
@@ -116,6 +115,21 @@ def rules_of(path: str | None, digest: str) -> Rules | None:
         _JUDGING.clear()
         _JUDGING[key] = rules
     return _JUDGING[key]
+
+
+_READING: dict[tuple[str, str], Learned] = {}
+
+
+def learned_of(path: str, rules: Rules) -> Learned:
+    """The learned model at `path` for these rules, read once per process, as the crawl's
+    relevance stage reads it once: a file it can't use is not read again for every page, and a
+    model retrained during the crawl is not taken up by either (the stages take a reading only
+    from the model they loaded: `Learned.takes`)."""
+    key = (path, rules.digest)
+    if key not in _READING:
+        _READING.clear()
+        _READING[key] = Learned.load(path, weight=0.0, threshold=rules.threshold, rules_digest=rules.digest)
+    return _READING[key]
 
 
 def has_content(item: Article) -> bool:

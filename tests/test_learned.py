@@ -4,6 +4,7 @@ bounded weight, versioned with the rules, retrained on its own, and measured cro
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -299,6 +300,27 @@ def test_a_reading_made_ahead_counts_only_for_the_model_of_its_file(model_file: 
     # nothing is read ahead where the stages would read nothing
     assert Learned().read_ahead(DIARY, decision) is None
     assert same.read_ahead(DIARY, Relevance(False, 0.0, ("not an article: a tag or category index",))) is None
+
+
+def test_the_worker_reads_the_model_file_once(model_file: Path, rules: Rules, tmp_path: Path) -> None:
+    """The worker process reads the model once per file and rules, as the crawl's stages do:
+    not again for every page, neither a model replaced since nor a file it can't use."""
+    from pipelines.relevance import judge
+
+    path = tmp_path / "model.npz"
+    path.write_bytes(model_file.read_bytes())
+    first = judge(None, rules.digest, DIARY, str(path))["model"]
+    assert first is not None and first.source[0] == str(path.resolve())
+    path.unlink()
+    path.write_bytes(model_file.read_bytes())  # retrained meanwhile: another file at the same path
+    later = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(later, later))
+    assert judge(None, rules.digest, DIARY, str(path))["model"].source == first.source
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    assert judge(None, rules.digest, DIARY, str(broken))["model"] is None
+    broken.write_bytes(model_file.read_bytes())  # the same file, readable now: still not read again
+    assert judge(None, rules.digest, DIARY, str(broken))["model"] is None
 
 
 def test_the_saved_model_scores_as_scikit_learn_does_without_importing_it(model_file: Path) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from hsctwatch.stories.models import Copy, Source, Story, Tag, new_guid, utcnow
 from hsctwatch.stories.trials import STATUS_WORDS
@@ -63,7 +64,7 @@ _COPY_BY = {column: text(query) for column, query in _COPY_WHERE.items()}
 
 
 @functools.cache
-def _first_copy(columns: tuple[str, ...]) -> Any:
+def _first_copy(columns: tuple[str, ...]) -> TextClause:
     """One statement for a list of checks (`_COPY_WHERE` of each column, its value bound as
     :value0, :value1 …): the number of the first that finds a copy, and that copy's story. Each
     check is still one lookup in its column's index; the item is checked with one statement

@@ -296,7 +296,7 @@ def _contained(a: str, first: Grams, b: str, second: Grams) -> float:
     return shared / len(short)
 
 
-class _Shingled(NamedTuple):
+class Shingled(NamedTuple):
     """A text's `_grams` and `_lede`, as sorted arrays of their shingles' 64-bit hashes (the
     first 8 bytes of each one's SHA-1, which the signature reads 4 of): compact enough to keep
     for many stored stories, and compared with numpy. The same in every process, so the worker
@@ -307,20 +307,20 @@ class _Shingled(NamedTuple):
     lede: np.ndarray
 
 
-def shingled(text: str) -> _Shingled:
+def shingled(text: str) -> Shingled:
     """What the partial-copy check compares of a text: made where the text's signature was
     (the hashes of its shingles are the signature's), and kept (`keep_shingled`)."""
     lede = _sha1_hash64({" ".join(gram).encode() for gram in _lede(text)})
-    return _Shingled(np.sort(_shingle_hashes(text)), np.sort(lede))
+    return Shingled(np.sort(_shingle_hashes(text)), np.sort(lede))
 
 
-def keep_shingled(text: str, made: _Shingled) -> None:
+def keep_shingled(text: str, made: Shingled) -> None:
     """Keep a text's `shingled`, made elsewhere (the worker process), for the partial-copy
     check and the index to take."""
     _ITEM_SHINGLED.keep(text, made)
 
 
-def _item_shingled(text: str) -> _Shingled:
+def _item_shingled(text: str) -> Shingled:
     """`shingled` of an item's text, which the partial-copy check makes (or the worker made):
     the last few are kept, for the item's story to keep them when it is indexed
     (`NearDuplicateIndex.add`) rather than make them again from its text read back from the
@@ -332,15 +332,15 @@ def _item_shingled(text: str) -> _Shingled:
     return made
 
 
-_ITEM_SHINGLED: _Recent[_Shingled] = _Recent(ITEMS_SHINGLED_KEPT)
+_ITEM_SHINGLED: _Recent[Shingled] = _Recent(ITEMS_SHINGLED_KEPT)
 
 
-def _size(shingled: _Shingled) -> int:
-    return shingled.grams.nbytes + shingled.lede.nbytes
+def _size(made: Shingled) -> int:
+    return made.grams.nbytes + made.lede.nbytes
 
 
-def _contained_shingled(first: _Shingled, second: _Shingled) -> float:
-    """`_contained` on `_Shingled` texts: the same answer."""
+def _contained_shingled(first: Shingled, second: Shingled) -> float:
+    """`_contained` on `Shingled` texts: the same answer."""
     short, long_text = (first, second) if len(first.grams) <= len(second.grams) else (second, first)
     if not len(short.grams):
         return 0.0
@@ -406,7 +406,7 @@ class NearDuplicateIndex:
         self.generation = 0
         self._answers: dict[tuple[str, bytes], tuple[int, Match | None]] = {}
         # stored stories' shingles by row (a re-indexed story has a new row, so a new entry)
-        self._shingled: OrderedDict[int, _Shingled] = OrderedDict()
+        self._shingled: OrderedDict[int, Shingled] = OrderedDict()
         self._shingled_bytes = 0
 
     def refresh(self, session: Session) -> int:
@@ -686,12 +686,12 @@ class NearDuplicateIndex:
         score, story_id = max(scored, key=lambda si: (si[0], -si[1]))
         return Match(story_id, score, "partial-copy") if score >= MIN_CONTAINMENT else None
 
-    def _stored_shingles(self, stories: list[int]) -> dict[int, _Shingled]:
+    def _stored_shingles(self, stories: list[int]) -> dict[int, Shingled]:
         """The shingles of some stored stories, by id: kept ones, else made from their texts
         (read from the store) and kept."""
         with self.lock:
             rows = {story: self._row(story) for story in stories}
-            found: dict[int, _Shingled] = {}
+            found: dict[int, Shingled] = {}
             for story, row in rows.items():
                 if row in self._shingled:
                     self._shingled.move_to_end(row)
@@ -707,7 +707,7 @@ class NearDuplicateIndex:
             found.update(made)
         return found
 
-    def _keep_shingled(self, row: int, made: _Shingled) -> None:
+    def _keep_shingled(self, row: int, made: Shingled) -> None:
         """Keep a row's shingles, the least recently used let go beyond SHINGLED_BYTES (under
         the lock)."""
         old = self._shingled.pop(row, None)
