@@ -483,14 +483,8 @@ def _crawl(config: Config, sources: tuple[str, ...], command: str, quiet: bool,
     that the crawl judges with it (by the crawl's process: hsctwatch.crawl.runner.crawl)."""
     from hsctwatch.crawl.runner import crawl
 
-    if retrain_first:
-        from hsctwatch.rules import Rules
-
-        try:  # a rules file that is TOML but not rules: one line, before a model is trained on it
-            Rules.load(config.rules)
-        except ValueError as exc:
-            click.echo(f"hsct-watch: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+    # a rules file that is TOML but not rules is said in one line by the crawl's process (the
+    # retraining before it trains on no such rules): not compiled here as well
     show_progress = not quiet and not verbose and sys.stderr.isatty()
     progress = _Progress() if show_progress else None
     try:
