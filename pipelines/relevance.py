@@ -11,6 +11,7 @@ extract stage drops non-articles before this one).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -61,10 +62,11 @@ class RelevancePipeline:
             decision, seconds = judged
             charge(self, "relevance", seconds)
         # the model's reading, by the worker process if it read this document with this model
+        ahead = None
         read = judgement.model_for(doc) if judgement else None
-        ahead = read[0] if read is not None and self.learned.takes(read[0]) else None
-        if read is not None and ahead is not None:
-            charge(self, "relevance", read[1])
+        if read is not None and self.learned.takes(read[0]):
+            ahead, seconds = read
+            charge(self, "relevance", seconds)
         learned = self.learned.combine(doc, decision, ahead)  # the rules' own when the model is off
         if learned.relevant != decision.relevant:
             changed = "kept" if learned.relevant else "dropped"
@@ -92,7 +94,7 @@ def judge(path: str | None, digest: str, doc: Document, model_path: str | None =
     judged = time.perf_counter()
     tags = tuple(rules.tags(doc)) if decision.relevant else None
     tagged = time.perf_counter()
-    model = learned_of(model_path, rules).read_ahead(doc, decision) if model_path else None
+    model = learned_of(model_path, digest, rules.threshold).read_ahead(doc, decision) if model_path else None
     return {"rules_digest": digest, "relevance": decision, "relevance_seconds": judged - started,
             "tags": tags, "tag_seconds": tagged - judged, "model": model,
             "model_seconds": time.perf_counter() - tagged if model else 0.0}
@@ -117,19 +119,13 @@ def rules_of(path: str | None, digest: str) -> Rules | None:
     return _JUDGING[key]
 
 
-_READING: dict[tuple[str, str], Learned] = {}
-
-
-def learned_of(path: str, rules: Rules) -> Learned:
-    """The learned model at `path` for these rules, read once per process, as the crawl's
-    relevance stage reads it once: a file it can't use is not read again for every page, and a
-    model retrained during the crawl is not taken up by either (the stages take a reading only
-    from the model they loaded: `Learned.takes`)."""
-    key = (path, rules.digest)
-    if key not in _READING:
-        _READING.clear()
-        _READING[key] = Learned.load(path, weight=0.0, threshold=rules.threshold, rules_digest=rules.digest)
-    return _READING[key]
+@functools.lru_cache(maxsize=1)
+def learned_of(path: str, digest: str, threshold: float) -> Learned:
+    """The learned model at `path` for the rules of `digest`, read once per process, as the
+    crawl's relevance stage reads it once: a file it can't use is not read again for every page,
+    and a model retrained during the crawl is not taken up by either (the stages take a reading
+    only from the model they loaded: `Learned.takes`)."""
+    return Learned.load(path, weight=0.0, threshold=threshold, rules_digest=digest)
 
 
 def has_content(item: Article) -> bool:

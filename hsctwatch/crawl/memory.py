@@ -43,16 +43,15 @@ def release_after_loading() -> bool:
 YOUNG_COLLECTION = 10_000
 
 
-def settle_collector() -> int:
+def settle_collector() -> None:
     """After loading: collect the garbage, leave every object there is out of the collector's
     later collections (gc.freeze: they are still freed when nothing refers to them; only a cycle
     among them would stay, and what was loaded stays anyway), and collect the youngest objects
-    every YOUNG_COLLECTION allocations. The result: how many objects are frozen."""
+    every YOUNG_COLLECTION allocations."""
     gc.collect()
     gc.freeze()
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_COLLECTION), middle, old)
-    return gc.get_freeze_count()
 
 
 @functools.cache

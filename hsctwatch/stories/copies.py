@@ -60,7 +60,7 @@ _COPY_WHERE = {column: f"SELECT {_COPIES}.article_id FROM {_COPIES} "
                                     # only copies that have one are indexed (hsctwatch.stories.models.Copy)
                                     ("rel_canonical", " AND copies.rel_canonical != ''"),
                                     ("guid", " AND copies.guid != ''"))}
-_COPY_BY = {column: text(query) for column, query in _COPY_WHERE.items()}
+_URL_STORED = text(_COPY_WHERE["url_key"])
 
 
 @functools.cache
@@ -102,7 +102,7 @@ def save_item(session: Session, item: Mapping[str, Any], match: StoryMatch | Non
     key = url_key(item["canonical_url"])
     copy = None
     if url_stored is None:
-        url_stored = session.execute(_COPY_BY["url_key"], {"value": key}).scalar() is not None
+        url_stored = session.execute(_URL_STORED, {"value": key}).scalar() is not None
     if url_stored:  # seen before
         copy = session.scalars(select(Copy).where(Copy.url_key == key)).first()
     if copy is not None:

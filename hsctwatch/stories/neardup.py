@@ -310,8 +310,7 @@ class Shingled(NamedTuple):
 def shingled(text: str) -> Shingled:
     """What the partial-copy check compares of a text: made where the text's signature was
     (the hashes of its shingles are the signature's), and kept (`keep_shingled`)."""
-    lede = _sha1_hash64({" ".join(gram).encode() for gram in _lede(text)})
-    return Shingled(np.sort(_shingle_hashes(text)), np.sort(lede))
+    return Shingled(np.sort(_shingle_hashes(text)), np.sort(_sha1_hash64(_shingle_bytes(_lede_text(text)))))
 
 
 def keep_shingled(text: str, made: Shingled) -> None:
@@ -355,7 +354,12 @@ def _contained_shingled(first: Shingled, second: Shingled) -> float:
 
 def _lede(text: str) -> Grams:
     """The shingles of a text's first LEDE_WORDS words (the words found up to there only)."""
-    return _grams(" ".join(m.group() for m in itertools.islice(_WORD.finditer(text), LEDE_WORDS)))
+    return _grams(_lede_text(text))
+
+
+def _lede_text(text: str) -> str:
+    """A text's first LEDE_WORDS words."""
+    return " ".join(m.group() for m in itertools.islice(_WORD.finditer(text), LEDE_WORDS))
 
 
 class NearDuplicateIndex:
