@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=500, help="generated pages (default 500)")
     parser.add_argument("--no-model", action="store_true", help="the rules alone, no learned model")
     args = parser.parse_args()
+    if args.pages < 1:
+        parser.error("--pages must be 1 or more")
     pages = items(args.pages)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
