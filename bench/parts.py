@@ -9,8 +9,9 @@ store — into a new SQLite store, as a crawl without a worker process runs it (
 = 0`: the extract stage reads the page itself, the dedup stage makes the near-duplicate hashes).
 The learned model is trained first, as `hsct-watch train` does (`bench.run.train_model`), unless
 --no-model. The CPU time (`process_time`) of each stage and of the parts named below is summed
-over the pages; the pages go through twice, each time into a new store, and the second round is
-printed (the first pays for compiling the rules and loading the models). Scrapy's own share is
+over the pages. Other pages go through first, into a store of their own, to compile the rules
+and load the models (and so that no per-text cache of a stage already holds a measured page's
+answer). Scrapy's own share is
 the bare spider's in bench/run.py; a crawl also pays a few fixed costs (processes started, the
 rules compiled in each) that are not per page.
 """
@@ -39,7 +40,6 @@ from hsctwatch.crawl.addon import apply_config  # noqa: E402
 from hsctwatch.crawl.items import Article  # noqa: E402
 from hsctwatch.rules import Rules  # noqa: E402
 from hsctwatch.rules.learned import Learned  # noqa: E402
-from hsctwatch.rules.views import view_of  # noqa: E402
 from hsctwatch.stories import neardup  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.extract import ExtractPipeline  # noqa: E402
@@ -50,6 +50,7 @@ from pipelines.tag import TagPipeline  # noqa: E402
 
 STAGES = (("normalize", NormalizePipeline), ("extract", ExtractPipeline), ("relevance", RelevancePipeline),
           ("tag", TagPipeline), ("dedup", DedupPipeline), ("store", StorePipeline))
+WARM_UP = 20  # pages, not measured
 _HASHES = "near-duplicate hashes: signature, fingerprints, shingles"
 #: parts of the stages, timed wherever a stage calls them: (part, module, function name); none
 #: of them calls another
@@ -71,11 +72,12 @@ def spent(seconds: dict[str, float], name: str, function: Callable[..., Any]) ->
     return timed
 
 
-def items(count: int) -> list[Article]:
-    """The generated pages as the sitemap spider's items, spread over bench/run.py's hosts."""
+def items(first: int, count: int) -> list[Article]:
+    """Generated pages `first` to `first + count - 1` as the sitemap spider's items, spread over
+    bench/run.py's hosts."""
     pool = sentences()
     made = []
-    for n in range(count):
+    for n in range(first, first + count):
         host = n % len(HOSTS)
         url = f"http://{HOSTS[host]}:8080/news/{n // len(HOSTS)}/"
         made.append(Article(source=f"site{host}", url=url, final_url=url,
@@ -83,10 +85,10 @@ def items(count: int) -> list[Article]:
     return made
 
 
-def one_round(folder: Path, config_path: Path, pages: list[Article], round_: int) -> dict[str, float]:
+def one_round(folder: Path, config_path: Path, pages: list[Article], name: str) -> dict[str, float]:
     """Every page through every stage, into a new store; the CPU seconds of each stage and part."""
     config = load_config(config_path)
-    store = folder / f"round{round_}.db"
+    store = folder / f"{name}.db"
     settings = BaseSettings()
     apply_config(settings, config)  # as `hsct-watch crawl` sets them from the config file
     settings.set("HSCTWATCH_STORE_URL", f"sqlite:///{store}")
@@ -98,7 +100,6 @@ def one_round(folder: Path, config_path: Path, pages: list[Article], round_: int
         setattr(owner, function, spent(seconds, part, getattr(owner, function)))
     try:
         for item in pages:
-            view_of.cache_clear()  # each page read afresh, as in a crawl of other pages between
             current: Any = Article(item)
             for name, stage in stages:
                 started = time.process_time()
@@ -117,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.pages < 1:
         parser.error("--pages must be 1 or more")
-    pages = items(args.pages)
+    pages = items(0, args.pages)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         config = hsct_config(8080, name, str(folder / "train.db"))
@@ -126,10 +127,10 @@ def main() -> None:
                 file.write("[model]\nenabled = false\n")
         else:
             train_model(config, name)
-        one_round(folder, config, pages, 1)
-        seconds = one_round(folder, config, pages, 2)
+        one_round(folder, config, items(args.pages, WARM_UP), "warm-up")
+        seconds = one_round(folder, config, pages, "measured")
     per_page = {name: value / len(pages) * 1000 for name, value in seconds.items()}
-    print(f"{len(pages)} generated pages, CPU ms a page (second round)"
+    print(f"{len(pages)} generated pages, CPU ms a page"
           + ("" if args.no_model else ", with the learned model"))
     for name, _ in STAGES:
         print(f"  {name + ' stage':<62}{per_page.get(name, 0.0):>7.2f}")

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from hsctwatch.rules.evaluate import DEFAULT_CORPUS, Case, load_corpus
 from hsctwatch.rules.languages import MAIN
@@ -303,7 +303,7 @@ class Learned:
         p, weighing = model.reading(doc)
         return ModelReading(model.source, p, weighing, model.tag_probability(doc))
 
-    def takes(self, ahead: ModelReading | None) -> bool:
+    def takes(self, ahead: ModelReading | None) -> TypeGuard[ModelReading]:
         """Is a reading made ahead this model's (read from the same file)?"""
         return ahead is not None and self.model is not None and bool(ahead.source) \
             and ahead.source == self.model.source
@@ -323,8 +323,7 @@ class Learned:
             note = (f"learned model not used: it learned from too few articles in {language_of(doc)!r}; "
                     "the rules decide alone")
             return Relevance(decision.relevant, decision.score, (*decision.reasons, note))
-        p, weighing = (ahead.probability, ahead.weighing) if ahead is not None and self.takes(ahead) \
-            else self.model.reading(doc)
+        p, weighing = (ahead.probability, ahead.weighing) if self.takes(ahead) else self.model.reading(doc)
         return combined(decision, p, self.weight, self.threshold, weighing)
 
 
@@ -335,7 +334,7 @@ class Learned:
         model = self.model
         if not self.enabled or model is None or not model.tag_models or not model.knows(doc):
             return list(found)
-        probabilities = ahead.tags if ahead is not None and self.takes(ahead) else model.tag_probability(doc)
+        probabilities = ahead.tags if self.takes(ahead) else model.tag_probability(doc)
         return learned_tags(found, probabilities, facet)
 
 
